@@ -82,7 +82,7 @@ describe("lz4 frame", () => {
         writeFileSync(join(dir, "ours.lz4"), compressLz4(content));
         const read = spawnSync("lz4", ["-d", "-q", "-f", join(dir, "ours.lz4"), join(dir, "ours")]);
         expect(read.status).toBe(0);
-        expect(new Uint8Array(readFileSync(join(dir, "ours")))).toEqual(content);
+        expect(Uint8Array.from(readFileSync(join(dir, "ours")))).toEqual(Uint8Array.from(content));
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
