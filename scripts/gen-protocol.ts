@@ -1,0 +1,84 @@
+// Generates src/protocol/messages/*.ts from Apache Kafka's JSON message definitions in
+// ../shared/kafka-protocol (beside the repository). Run: `npm run gen:protocol`.
+// Adding an API is adding its name to `apiNames` and running this again.
+
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { type Api, apiFile, generatedMarker, indexFile, kebabCase } from "./gen-protocol/emit.ts";
+import { loadMessage } from "./gen-protocol/schema.ts";
+import { format } from "./gen-protocol/versions.ts";
+
+const apiNames = [
+  "Produce",
+  "Fetch",
+  "ListOffsets",
+  "Metadata",
+  "OffsetCommit",
+  "OffsetFetch",
+  "FindCoordinator",
+  "JoinGroup",
+  "Heartbeat",
+  "LeaveGroup",
+  "SyncGroup",
+  "DescribeGroups",
+  "ListGroups",
+  "SaslHandshake",
+  "ApiVersions",
+  "CreateTopics",
+  "DeleteTopics",
+  "DeleteRecords",
+  "InitProducerId",
+  "OffsetForLeaderEpoch",
+  "DescribeConfigs",
+  "AlterConfigs",
+  "DescribeLogDirs",
+  "SaslAuthenticate",
+  "CreatePartitions",
+  "DeleteGroups",
+  "IncrementalAlterConfigs",
+  "OffsetDelete",
+  "DescribeCluster",
+  "ConsumerGroupHeartbeat",
+  "ConsumerGroupDescribe",
+] as const;
+
+const repoRoot = path.resolve(import.meta.dir, "..");
+const definitionsFolder = path.resolve(repoRoot, "../shared/kafka-protocol");
+const outputFolder = path.join(repoRoot, "src/protocol/messages");
+
+function loadApi(name: string): Api {
+  const request = loadMessage(definitionsFolder, `${name}Request`);
+  const response = loadMessage(definitionsFolder, `${name}Response`);
+  if (request.apiKey !== response.apiKey || format(request.validVersions) !== format(response.validVersions)) {
+    throw new Error(`Request and response of "${name}" disagree on API key or versions`);
+  }
+  if (format(request.flexibleVersions) !== format(response.flexibleVersions)) {
+    throw new Error(`Request and response of "${name}" disagree on flexible versions`);
+  }
+  return { name, fileName: kebabCase(name), request, response };
+}
+
+/** Generated files of APIs no longer listed are removed, so the folder always matches the list. */
+function removeStaleFiles(keep: Set<string>): void {
+  for (const entry of readdirSync(outputFolder)) {
+    const file = path.join(outputFolder, entry);
+    if (keep.has(entry) || !entry.endsWith(".ts")) continue;
+    if (readFileSync(file, "utf8").startsWith(generatedMarker)) rmSync(file);
+  }
+}
+
+function main(): void {
+  const apis = apiNames.map(loadApi);
+  mkdirSync(outputFolder, { recursive: true });
+  const written = new Set<string>();
+  for (const api of apis) {
+    writeFileSync(path.join(outputFolder, `${api.fileName}.ts`), apiFile(api));
+    written.add(`${api.fileName}.ts`);
+  }
+  writeFileSync(path.join(outputFolder, "index.ts"), indexFile(apis));
+  written.add("index.ts");
+  removeStaleFiles(written);
+  console.error(`Generated ${apis.length} APIs into ${path.relative(repoRoot, outputFolder)}`);
+}
+
+main();
