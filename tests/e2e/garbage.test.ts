@@ -1,0 +1,186 @@
+// Hostile bytes on the Kafka port: random bytes, a 2 GiB length prefix, a negative length, a
+// truncated frame, a well-framed request with a nonsense header. After each, the broker process
+// is alive and answers a hand-encoded ApiVersions v0 on a new connection. Oversized and negative
+// lengths must make the broker close the connection (it cannot read such a frame, and must not
+// try to buffer it).
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { connect, type Socket } from "node:net";
+import { type Broker, startBroker } from "./harness.ts";
+
+const apiVersionsKey = 18;
+const unsupportedVersionError = 35;
+const socketWaitMs = 5_000;
+
+let broker: Broker;
+
+beforeAll(async () => {
+  broker = await startBroker();
+}, 30_000);
+
+afterAll(async () => {
+  await broker?.cleanup();
+}, 30_000);
+
+/** A connected socket that collects what the broker sends and notes when the broker closes it. */
+async function open(): Promise<{ socket: Socket; received: () => Buffer; closed: Promise<void> }> {
+  const socket = connect({ host: broker.host, port: broker.port });
+  const chunks: Buffer[] = [];
+  socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+  socket.on("error", () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  return { socket, received: () => Buffer.concat(chunks), closed };
+}
+
+function within(promise: Promise<void>, ms: number): Promise<boolean> {
+  return Promise.race([promise.then(() => true), Bun.sleep(ms).then(() => false)]);
+}
+
+function frame(body: Buffer): Buffer {
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(body.length);
+  return Buffer.concat([size, body]);
+}
+
+/** Request header v1 (api key, version, correlation id, client id) with no body: ApiVersions v0-v2. */
+function apiVersionsRequest(version: number, correlationId: number): Buffer {
+  const clientId = Buffer.from("e2e-garbage");
+  const header = Buffer.alloc(10);
+  header.writeInt16BE(apiVersionsKey, 0);
+  header.writeInt16BE(version, 2);
+  header.writeInt32BE(correlationId, 4);
+  header.writeInt16BE(clientId.length, 8);
+  return frame(Buffer.concat([header, clientId]));
+}
+
+type ApiRange = { min: number; max: number };
+
+/** Sends ApiVersions (v0 layout) on a fresh connection; returns the error code and the ranges. */
+async function apiVersions(version = 0): Promise<{ errorCode: number; ranges: Map<number, ApiRange> }> {
+  const connection = await open();
+  const correlationId = 0x5eed0000 + version;
+  connection.socket.write(apiVersionsRequest(version, correlationId));
+  const deadline = Date.now() + socketWaitMs;
+  let response = connection.received();
+  while ((response.length < 4 || response.length < 4 + response.readInt32BE(0)) && Date.now() < deadline) {
+    await Bun.sleep(10);
+    response = connection.received();
+  }
+  connection.socket.destroy();
+  if (response.length < 4 || response.length < 4 + response.readInt32BE(0)) {
+    throw new Error(`ApiVersions v${version} got no complete response within ${socketWaitMs} ms (${response.length} bytes)`);
+  }
+  // Response header v0 (correlation id) then error_code INT16, api_keys ARRAY[api_key, min, max].
+  expect(response.readInt32BE(4)).toBe(correlationId);
+  const errorCode = response.readInt16BE(8);
+  const count = response.readInt32BE(10);
+  const ranges = new Map<number, ApiRange>();
+  for (let index = 0, at = 14; index < count; index++, at += 6) {
+    ranges.set(response.readInt16BE(at), { min: response.readInt16BE(at + 2), max: response.readInt16BE(at + 4) });
+  }
+  return { errorCode, ranges };
+}
+
+async function expectStillServing(): Promise<void> {
+  expect(broker.alive).toBe(true);
+  const { errorCode, ranges } = await apiVersions();
+  expect(errorCode).toBe(0);
+  expect(ranges.get(apiVersionsKey)?.min).toBe(0);
+}
+
+/** Pseudo-random but reproducible bytes. */
+function noise(length: number, seed: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let state = seed;
+  for (let index = 0; index < length; index++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    bytes[index] = state >>> 24;
+  }
+  return bytes;
+}
+
+describe("garbage on the Kafka port", () => {
+  test("ApiVersions v0 advertises the promised API ranges", async () => {
+    const { errorCode, ranges } = await apiVersions();
+    expect(errorCode).toBe(0);
+    const promised: [name: string, key: number, min: number, max: number][] = [
+      ["Produce", 0, 3, 9],
+      ["Fetch", 1, 4, 13],
+      ["ListOffsets", 2, 1, 7],
+      ["Metadata", 3, 0, 12],
+      ["ApiVersions", 18, 0, 3],
+      ["CreateTopics", 19, 0, 7],
+      ["DeleteTopics", 20, 0, 6],
+    ];
+    const uncovered = promised
+      .filter(([, key, min, max]) => !(ranges.has(key) && ranges.get(key)!.min <= min && ranges.get(key)!.max >= max))
+      .map(([name, key, min, max]) => `${name} (key ${key}) promised ${min}-${max}, advertised ${JSON.stringify(ranges.get(key))}`);
+    expect(uncovered).toEqual([]);
+  }, 30_000);
+
+  test("an unsupported ApiVersions version gets UNSUPPORTED_VERSION with the supported ranges", async () => {
+    const { errorCode, ranges } = await apiVersions(127);
+    expect(errorCode).toBe(unsupportedVersionError);
+    expect(ranges.get(apiVersionsKey)).toBeDefined();
+    await expectStillServing();
+  }, 30_000);
+
+  test("random bytes, then close", async () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const connection = await open();
+      connection.socket.write(noise(64 + seed * 97, seed));
+      await Bun.sleep(20);
+      connection.socket.destroy();
+    }
+    await expectStillServing();
+  }, 30_000);
+
+  test("a 0x7fffffff length prefix makes the broker close the connection", async () => {
+    const connection = await open();
+    connection.socket.write(Buffer.from([0x7f, 0xff, 0xff, 0xff, 0, 18, 0, 0, 0, 0, 0, 1]));
+    expect(await within(connection.closed, socketWaitMs)).toBe(true);
+    connection.socket.destroy();
+    await expectStillServing();
+  }, 30_000);
+
+  test("a negative length prefix makes the broker close the connection", async () => {
+    const connection = await open();
+    connection.socket.write(Buffer.from([0xff, 0xff, 0xff, 0xfe, 0, 18, 0, 0]));
+    expect(await within(connection.closed, socketWaitMs)).toBe(true);
+    connection.socket.destroy();
+    await expectStillServing();
+  }, 30_000);
+
+  test("a truncated frame, then close", async () => {
+    const connection = await open();
+    connection.socket.write(apiVersionsRequest(0, 7).subarray(0, 9));
+    await Bun.sleep(50);
+    connection.socket.destroy();
+    await expectStillServing();
+  }, 30_000);
+
+  test("well-framed nonsense: unknown API key, bad client id length, empty frame", async () => {
+    const unknownKey = Buffer.from(apiVersionsRequest(0, 1));
+    unknownKey.writeInt16BE(999, 4);
+    const badClientId = Buffer.from(apiVersionsRequest(0, 2));
+    badClientId.writeInt16BE(30_000, 12);
+    for (const bytes of [unknownKey, badClientId, frame(Buffer.alloc(0)), frame(noise(300, 99))]) {
+      const connection = await open();
+      connection.socket.write(bytes);
+      await within(connection.closed, 500);
+      connection.socket.destroy();
+      await expectStillServing();
+    }
+  }, 30_000);
+
+  test("many connections opened and dropped at once", async () => {
+    const connections = await Promise.all(Array.from({ length: 200 }, () => open()));
+    connections.forEach((connection, index) => connection.socket.write(noise(index + 1, index + 1000)));
+    for (const connection of connections) connection.socket.destroy();
+    await expectStillServing();
+  }, 30_000);
+});

@@ -1,0 +1,322 @@
+// End-to-end harness: runs `chronik serve` as a child process on loopback with free ports and a
+// temporary data directory, and runs other programs (kcat, python, the chronik CLI) with captured
+// stdin/stdout and a timeout. Every wait here is bounded, so a hung broker fails a test instead of
+// hanging CI.
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Subprocess } from "bun";
+
+export const repoRoot = resolve(import.meta.dir, "../..");
+export const loopbackHost = "127.0.0.1";
+export const pythonPath = "/usr/bin/python3";
+
+const healthWaitMs = 15_000;
+const healthPollMs = 100;
+const stopWaitMs = 10_000;
+const stderrKeepBytesMax = 256 * 1024;
+
+/**
+ * The command that starts chronik: `CHRONIK_BIN` when set (a compiled binary), otherwise the
+ * repository's own Bun running main.ts, so the tests never depend on how the runner was started.
+ */
+export function chronikCommand(): string[] {
+  const bin = process.env.CHRONIK_BIN;
+  if (bin) return [resolve(bin)];
+  return [join(repoRoot, "node_modules/.bin/bun"), join(repoRoot, "main.ts")];
+}
+
+/** A TCP port that was free a moment ago, found by binding port 0 on loopback. */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, loopbackHost, () => {
+      const address = server.address();
+      if (address === null || typeof address === "string") {
+        server.close();
+        reject(new Error("Cannot find a free port: no address after listen"));
+        return;
+      }
+      server.close(() => resolvePort(address.port));
+    });
+  });
+}
+
+export async function makeTempDir(prefix: string): Promise<string> {
+  return await mkdtemp(join(tmpdir(), `chronik-${prefix}-`));
+}
+
+export type RunResult = {
+  exitCode: number | null;
+  signal: Subprocess["signalCode"];
+  stdout: Buffer;
+  stderr: string;
+  timedOut: boolean;
+};
+
+export type RunOptions = {
+  stdin?: string | Uint8Array;
+  timeoutMs: number;
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+};
+
+/** Runs a command to completion (or until `timeoutMs`, then SIGKILL) and captures its output. */
+export async function run(command: string[], options: RunOptions): Promise<RunResult> {
+  const child = Bun.spawn(command, {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, ...options.env },
+    stdin: options.stdin === undefined ? "ignore" : "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, options.timeoutMs);
+  if (options.stdin !== undefined && child.stdin) {
+    child.stdin.write(options.stdin);
+    await child.stdin.end();
+  }
+  const [stdout, stderr] = await Promise.all([
+    new Response(child.stdout).arrayBuffer(),
+    new Response(child.stderr).text(),
+  ]);
+  await child.exited;
+  clearTimeout(timer);
+  return {
+    exitCode: child.exitCode,
+    signal: child.signalCode,
+    stdout: Buffer.from(stdout),
+    stderr,
+    timedOut,
+  };
+}
+
+/** Like `run`, but throws with the command's stderr when it fails or times out. */
+export async function runOk(command: string[], options: RunOptions): Promise<RunResult> {
+  const result = await run(command, options);
+  if (result.timedOut || result.exitCode !== 0) {
+    const how = result.timedOut ? `timed out after ${options.timeoutMs} ms` : `exited with code ${result.exitCode}`;
+    throw new Error(`Command "${command.join(" ")}" ${how}: ${result.stderr.slice(-4000)}`);
+  }
+  return result;
+}
+
+export type BrokerOptions = {
+  /** Extra `serve` flags, e.g. `["--default-partitions", "3"]`. */
+  args?: string[];
+  /** Reuse a data directory instead of creating a temporary one (not removed by `cleanup`). */
+  dataDir?: string;
+  /** The command that starts chronik (default: `chronikCommand()`). */
+  command?: string[];
+  /** Working directory of the broker process (default: the repository). */
+  cwd?: string;
+};
+
+/** Starts a broker and waits until `/health` answers 200. */
+export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await makeTempDir("data"));
+  const broker = new Broker(dataDir, {
+    ownsDataDir,
+    args: options.args ?? [],
+    command: options.command ?? chronikCommand(),
+    cwd: options.cwd ?? repoRoot,
+  });
+  try {
+    await broker.start();
+  } catch (error) {
+    await broker.cleanup();
+    throw error;
+  }
+  return broker;
+}
+
+export class Broker {
+  readonly dataDir: string;
+  readonly host = loopbackHost;
+  port = 0;
+  httpPort = 0;
+  #ownsDataDir: boolean;
+  #args: string[];
+  #chronik: string[];
+  #cwd: string;
+  #child: Subprocess<"ignore", "pipe", "pipe"> | undefined;
+  #log = "";
+
+  constructor(dataDir: string, options: { ownsDataDir: boolean; args: string[]; command: string[]; cwd: string }) {
+    this.dataDir = dataDir;
+    this.#ownsDataDir = options.ownsDataDir;
+    this.#args = options.args;
+    this.#chronik = options.command;
+    this.#cwd = options.cwd;
+  }
+
+  /** `host:port` for Kafka clients. */
+  get bootstrap(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** What the broker wrote to stderr and stdout so far (the last 256 KiB). */
+  get log(): string {
+    return this.#log;
+  }
+
+  /** Whether the broker process is still running. */
+  get alive(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  async start(): Promise<void> {
+    if (this.port === 0) {
+      this.port = await freePort();
+      this.httpPort = await freePort();
+    }
+    this.#log = "";
+    const command = [
+      ...this.#chronik,
+      "serve",
+      "--data", this.dataDir,
+      "--host", this.host,
+      "--port", String(this.port),
+      "--http-port", String(this.httpPort),
+      "--advertised-host", this.host,
+      ...this.#args,
+    ];
+    const child = Bun.spawn(command, { cwd: this.#cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    this.#child = child;
+    void this.#drain(child.stderr);
+    void this.#drain(child.stdout);
+    await this.#waitHealthy(child, command);
+  }
+
+  async #drain(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      this.#log += decoder.decode(chunk, { stream: true });
+      if (this.#log.length > stderrKeepBytesMax) this.#log = this.#log.slice(-stderrKeepBytesMax);
+    }
+  }
+
+  async #waitHealthy(child: Subprocess, command: string[]): Promise<void> {
+    const deadline = Date.now() + healthWaitMs;
+    const url = `http://${this.host}:${this.httpPort}/health`;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(
+          `Broker exited before it was healthy (code ${child.exitCode}, signal ${child.signalCode}): "${command.join(" ")}"\n${this.#log}`,
+        );
+      }
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+        if (response.status === 200) return;
+      } catch {
+        // Not listening yet.
+      }
+      await Bun.sleep(healthPollMs);
+    }
+    child.kill("SIGKILL");
+    await child.exited;
+    throw new Error(`Broker was not healthy at "${url}" within ${healthWaitMs} ms\n${this.#log}`);
+  }
+
+  /** SIGTERM, then wait for exit; returns the exit code. Throws if it does not exit in time. */
+  async stop(): Promise<number | null> {
+    const child = this.#child;
+    if (child === undefined || !this.alive) return child?.exitCode ?? null;
+    child.kill("SIGTERM");
+    const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(stopWaitMs).then(() => false)]);
+    if (!exited) {
+      child.kill("SIGKILL");
+      await child.exited;
+      throw new Error(`Broker did not exit within ${stopWaitMs} ms of SIGTERM\n${this.#log}`);
+    }
+    return child.exitCode;
+  }
+
+  /** SIGKILL: the broker gets no chance to flush or close anything. */
+  async kill9(): Promise<void> {
+    const child = this.#child;
+    if (child === undefined || !this.alive) return;
+    child.kill("SIGKILL");
+    await child.exited;
+  }
+
+  /** Stops the broker if it runs (SIGTERM) and starts it again on the same ports and data. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Kills the broker if it still runs and removes the temporary data directory. */
+  async cleanup(): Promise<void> {
+    if (this.alive) {
+      try {
+        await this.stop();
+      } catch {
+        await this.kill9();
+      }
+    }
+    if (this.#ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** `kcat` with the broker and settings that make librdkafka fail fast instead of retrying forever. */
+export function kcat(broker: Broker, args: string[]): string[] {
+  return [
+    "kcat",
+    "-b", broker.bootstrap,
+    "-X", "api.version.request=true",
+    "-X", "broker.address.family=v4",
+    "-m", "10",
+    ...args,
+  ];
+}
+
+/** Lines (without the trailing newline) in `n` varied shapes: ASCII, JSON, unicode, long, tabs. */
+export function variedValue(index: number): string {
+  switch (index % 7) {
+    case 0:
+      return `plain value ${index}`;
+    case 1:
+      return JSON.stringify({ id: index, level: index % 3 === 0 ? "error" : "info", user: { name: `user-${index % 97}` } });
+    case 2:
+      return `unicode ✓ ñandú 漢字 🙂 #${index}`;
+    case 3:
+      return `long-${index}-` + "abcdefghij".repeat(50 + (index % 200));
+    case 4:
+      return `x${index}`;
+    case 5:
+      return `symbols !"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~ ${index}`;
+    default:
+      return `${index}`.padStart(12, "0") + " " + "z".repeat(index % 31);
+  }
+}
+
+/**
+ * Throws unless `actual` equals `expected` byte for byte, naming the first line that differs
+ * (a 10,000-line diff in a test report helps nobody).
+ */
+export function assertSameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
+  if (Buffer.from(actual).equals(Buffer.from(expected))) return;
+  const actualLines = Buffer.from(actual).toString("utf8").split("\n");
+  const expectedLines = Buffer.from(expected).toString("utf8").split("\n");
+  let line = 0;
+  while (line < actualLines.length && line < expectedLines.length && actualLines[line] === expectedLines[line]) line++;
+  const clip = (text: string | undefined) => (text === undefined ? "<missing>" : JSON.stringify(text.slice(0, 300)));
+  throw new Error(
+    `${what}: output differs from what was produced (${actual.length} bytes, ${actualLines.length} lines; ` +
+      `expected ${expected.length} bytes, ${expectedLines.length} lines). First difference at line ${line + 1}: ` +
+      `got ${clip(actualLines[line])}, expected ${clip(expectedLines[line])}`,
+  );
+}
