@@ -106,7 +106,7 @@ async function crashAndRecover(fsync: string): Promise<void> {
     }
     if (missing.length > 0) {
       throw new Error(
-        `Partition ${partition} lost or changed ${missing.length} of ${acknowledged[partition].size} acknowledged records after SIGKILL (fsync "${fsync}"); first: ${missing[0]}`,
+        `Partition ${partition} lost or changed ${missing.length} of ${acknowledged[partition].size} acknowledged records after SIGKILL (fsync "${fsync}"); first: ${missing[0]}\nBroker log:\n${broker.log.slice(-4000)}`,
       );
     }
   }

@@ -17,6 +17,8 @@ const healthWaitMs = 15_000;
 const healthPollMs = 100;
 const stopWaitMs = 10_000;
 const stderrKeepBytesMax = 256 * 1024;
+// CHRONIK_E2E_LOG=1 echoes every broker's output to stderr, for debugging a failing test.
+const echoBrokerLog = process.env.CHRONIK_E2E_LOG === "1";
 
 /**
  * The command that starts chronik: `CHRONIK_BIN` when set (a compiled binary), otherwise the
@@ -180,9 +182,10 @@ export class Broker {
   async start(): Promise<void> {
     if (this.port === 0) {
       this.port = await freePort();
-      this.httpPort = await freePort();
+      do this.httpPort = await freePort();
+      while (this.httpPort === this.port);
     }
-    this.#log = "";
+    if (this.#log !== "") this.#log += "\n--- restarted ---\n";
     const command = [
       ...this.#chronik,
       "serve",
@@ -203,6 +206,7 @@ export class Broker {
   async #drain(stream: ReadableStream<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
     for await (const chunk of stream) {
+      if (echoBrokerLog) process.stderr.write(chunk);
       this.#log += decoder.decode(chunk, { stream: true });
       if (this.#log.length > stderrKeepBytesMax) this.#log = this.#log.slice(-stderrKeepBytesMax);
     }
