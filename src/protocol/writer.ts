@@ -13,6 +13,7 @@ export class Writer {
     this.#view = new DataView(this.#bytes.buffer);
   }
 
+  /** Returns the write position. Call it before reading #view or #bytes: growing replaces both. */
   #reserve(count: number): number {
     const at = this.offset;
     const needed = at + count;
@@ -34,39 +35,47 @@ export class Writer {
   }
 
   writeInt8(value: number): this {
-    this.#view.setInt8(this.#reserve(1), value);
+    const at = this.#reserve(1);
+    this.#view.setInt8(at, value);
     return this;
   }
   writeUint8(value: number): this {
-    this.#view.setUint8(this.#reserve(1), value);
+    const at = this.#reserve(1);
+    this.#view.setUint8(at, value);
     return this;
   }
   writeBoolean(value: boolean): this {
     return this.writeInt8(value ? 1 : 0);
   }
   writeInt16(value: number): this {
-    this.#view.setInt16(this.#reserve(2), value);
+    const at = this.#reserve(2);
+    this.#view.setInt16(at, value);
     return this;
   }
   writeUint16(value: number): this {
-    this.#view.setUint16(this.#reserve(2), value);
+    const at = this.#reserve(2);
+    this.#view.setUint16(at, value);
     return this;
   }
   writeInt32(value: number): this {
-    this.#view.setInt32(this.#reserve(4), value);
+    const at = this.#reserve(4);
+    this.#view.setInt32(at, value);
     return this;
   }
   writeUint32(value: number): this {
-    this.#view.setUint32(this.#reserve(4), value);
+    const at = this.#reserve(4);
+    this.#view.setUint32(at, value);
     return this;
   }
   /** INT64 from a JS number (exact within ±2^53). */
   writeInt64(value: number): this {
-    this.#view.setBigInt64(this.#reserve(8), BigInt(Math.trunc(value)));
+    const at = this.#reserve(8);
+    this.#view.setBigInt64(at, BigInt(Math.trunc(value)));
     return this;
   }
   writeFloat64(value: number): this {
-    this.#view.setFloat64(this.#reserve(8), value);
+    const at = this.#reserve(8);
+    this.#view.setFloat64(at, value);
     return this;
   }
 
@@ -100,7 +109,8 @@ export class Writer {
   }
 
   writeRaw(bytes: Uint8Array): this {
-    this.#bytes.set(bytes, this.#reserve(bytes.length));
+    const at = this.#reserve(bytes.length);
+    this.#bytes.set(bytes, at);
     return this;
   }
 
