@@ -1,0 +1,116 @@
+import { describe, expect, test } from "bun:test";
+import { buildRecordBatch } from "../../src/records/build-batch.ts";
+import { CompressionCodec } from "../../src/records/compression/index.ts";
+import { RecordsErrorCode } from "../../src/records/errors.ts";
+import { validateBatchesForAppend, type BatchValidation } from "../../src/records/validate-batches.ts";
+import { BatchField, baseTime, concat, edited, sampleRecords } from "./batch-fixtures.ts";
+
+const limits = { batchBytesMax: 1024 * 1024 };
+
+function errorCodeOf(validation: BatchValidation): number {
+  if (validation.ok) throw new Error("Expected the validation to fail");
+  expect(validation.message.length).toBeGreaterThan(0);
+  return validation.errorCode;
+}
+
+describe("validateBatchesForAppend", () => {
+  test("accepts batches of every codec and describes each", () => {
+    const batches = Object.values(CompressionCodec).map((codec, i) =>
+      buildRecordBatch({ records: sampleRecords(), compression: codec, producerId: i, baseSequence: 4 * i }),
+    );
+    const validation = validateBatchesForAppend(concat(...batches), limits);
+    if (!validation.ok) throw new Error(validation.message);
+    expect(validation.batches.map((batch) => batch.compression)).toEqual(Object.values(CompressionCodec));
+    let position = 0;
+    for (const [i, batch] of validation.batches.entries()) {
+      expect(batch).toMatchObject({ position, size: batches[i].length, recordCount: 4, lastOffsetDelta: 3 });
+      expect(batch).toMatchObject({ baseTimestamp: baseTime, maxTimestamp: baseTime + 20, producerId: i, baseSequence: 4 * i });
+      position += batches[i].length;
+    }
+  });
+
+  test("rejects a flipped byte with CORRUPT_MESSAGE", () => {
+    for (const codec of [CompressionCodec.none, CompressionCodec.lz4]) {
+      const batch = buildRecordBatch({ records: sampleRecords(), compression: codec });
+      batch[batch.length - 5] ^= 0x40;
+      expect(errorCodeOf(validateBatchesForAppend(batch, limits))).toBe(RecordsErrorCode.corruptMessage);
+    }
+  });
+
+  test("rejects magic 0 and 1 with UNSUPPORTED_FOR_MESSAGE_FORMAT", () => {
+    const batch = buildRecordBatch({ records: sampleRecords() });
+    for (const magic of [0, 1]) {
+      const legacy = batch.slice();
+      legacy[BatchField.magic] = magic;
+      expect(errorCodeOf(validateBatchesForAppend(legacy, limits))).toBe(RecordsErrorCode.unsupportedForMessageFormat);
+    }
+  });
+
+  test("rejects truncated input and a lying batch length with CORRUPT_MESSAGE", () => {
+    const batch = buildRecordBatch({ records: sampleRecords() });
+    for (const cut of [5, 16, 40, batch.length - 1]) {
+      expect(errorCodeOf(validateBatchesForAppend(batch.subarray(0, cut), limits))).toBe(RecordsErrorCode.corruptMessage);
+    }
+    const tooShort = batch.slice();
+    new DataView(tooShort.buffer).setInt32(BatchField.batchLength, 10);
+    expect(errorCodeOf(validateBatchesForAppend(tooShort, limits))).toBe(RecordsErrorCode.corruptMessage);
+    expect(errorCodeOf(validateBatchesForAppend(concat(batch, batch.subarray(0, 30)), limits))).toBe(RecordsErrorCode.corruptMessage);
+  });
+
+  test("rejects a batch over the limit with MESSAGE_TOO_LARGE", () => {
+    const batch = buildRecordBatch({ records: [{ value: new Uint8Array(2000) }] });
+    expect(errorCodeOf(validateBatchesForAppend(batch, { batchBytesMax: 1000 }))).toBe(RecordsErrorCode.messageTooLarge);
+    expect(validateBatchesForAppend(batch, { batchBytesMax: batch.length }).ok).toBe(true);
+  });
+
+  test("rejects empty input", () => {
+    expect(errorCodeOf(validateBatchesForAppend(new Uint8Array(0), limits))).toBe(RecordsErrorCode.invalidRecord);
+  });
+
+  test("rejects bad record counts and offset deltas with INVALID_RECORD", () => {
+    const batch = buildRecordBatch({ records: sampleRecords() });
+    const cases = [
+      edited(batch, (view) => view.setInt32(BatchField.recordCount, 0)),
+      edited(batch, (view) => view.setInt32(BatchField.recordCount, -1)),
+      edited(batch, (view) => view.setInt32(BatchField.lastOffsetDelta, 7)),
+    ];
+    for (const bad of cases) expect(errorCodeOf(validateBatchesForAppend(bad, limits))).toBe(RecordsErrorCode.invalidRecord);
+  });
+
+  test("walks uncompressed records: a count that does not fill the batch is CORRUPT_MESSAGE", () => {
+    const batch = buildRecordBatch({ records: sampleRecords() });
+    const fewer = edited(batch, (view) => {
+      view.setInt32(BatchField.recordCount, 3);
+      view.setInt32(BatchField.lastOffsetDelta, 2);
+    });
+    expect(errorCodeOf(validateBatchesForAppend(fewer, limits))).toBe(RecordsErrorCode.corruptMessage);
+    const more = edited(batch, (view) => {
+      view.setInt32(BatchField.recordCount, 5);
+      view.setInt32(BatchField.lastOffsetDelta, 4);
+    });
+    expect(errorCodeOf(validateBatchesForAppend(more, limits))).toBe(RecordsErrorCode.corruptMessage);
+  });
+
+  test("rejects out-of-sequence offset deltas in uncompressed batches with INVALID_RECORD", () => {
+    // The first record's offsetDelta varint sits at 61 (length) + 1 (attributes) + timestampDelta (1 byte: 0).
+    const batch = buildRecordBatch({ records: [{ value: "a" }, { value: "b" }], timestamp: baseTime });
+    const offsetDeltaAt = 61 + 1 + 1 + 1;
+    expect(batch[offsetDeltaAt]).toBe(0);
+    const shuffled = edited(batch, (_view, bytes) => {
+      bytes[offsetDeltaAt] = 2; // zig-zag 1
+    });
+    expect(errorCodeOf(validateBatchesForAppend(shuffled, limits))).toBe(RecordsErrorCode.invalidRecord);
+  });
+
+  test("rejects an unknown codec with CORRUPT_MESSAGE", () => {
+    const batch = buildRecordBatch({ records: sampleRecords() });
+    const unknown = edited(batch, (view) => view.setInt16(BatchField.attributes, 5));
+    expect(errorCodeOf(validateBatchesForAppend(unknown, limits))).toBe(RecordsErrorCode.corruptMessage);
+  });
+
+  test("rejects control batches from clients unless allowed", () => {
+    const control = buildRecordBatch({ records: [{ key: Uint8Array.of(0, 0, 0, 1), value: Uint8Array.of(0, 0, 0, 0, 0, 0) }], control: true });
+    expect(errorCodeOf(validateBatchesForAppend(control, limits))).toBe(RecordsErrorCode.invalidRecord);
+    expect(validateBatchesForAppend(control, { ...limits, controlBatchesAllowed: true }).ok).toBe(true);
+  });
+});
