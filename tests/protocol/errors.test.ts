@@ -12,7 +12,7 @@ describe("error codes", () => {
   });
 
   test("codes are unique and contiguous from -1", () => {
-    const codes = Object.values(ErrorCode).sort((a, b) => a - b);
+    const codes: number[] = Object.values(ErrorCode).sort((a, b) => a - b);
     expect(codes).toEqual(codes.map((_, i) => i - 1));
   });
 
