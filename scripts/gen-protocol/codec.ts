@@ -416,8 +416,9 @@ function indent(lines: string[], depth = 1): string[] {
   return lines.map((line) => pad + line);
 }
 
+/** Scopes statements that declare locals (an array's length and items) so they cannot clash. */
 function block(lines: string[]): string[] {
-  return lines.length === 1 ? lines : ["{", ...indent(lines), "}"];
+  return lines.some((line) => line.startsWith("const ")) ? ["{", ...indent(lines), "}"] : lines;
 }
 
 function parenthesize(expression: string): string {

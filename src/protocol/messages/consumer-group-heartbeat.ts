@@ -180,12 +180,10 @@ export function decodeConsumerGroupHeartbeatResponse(reader: Reader, version: nu
   const memberEpoch = reader.readInt32();
   const heartbeatIntervalMs = reader.readInt32();
   let assignment: ConsumerGroupHeartbeatResponseAssignment | null;
-  {
-    if (reader.readInt8() < 0) {
-      assignment = null;
-    } else {
-      assignment = decodeConsumerGroupHeartbeatResponseAssignment(reader, version);
-    }
+  if (reader.readInt8() < 0) {
+    assignment = null;
+  } else {
+    assignment = decodeConsumerGroupHeartbeatResponseAssignment(reader, version);
   }
   reader.readTaggedFields();
   return { throttleTimeMs, errorCode, errorMessage, memberId, memberEpoch, heartbeatIntervalMs, assignment };
