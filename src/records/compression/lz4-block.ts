@@ -18,6 +18,8 @@ const offsetMax = 65535;
 const hashBits = 12;
 /** After 2^skipTrigger misses in a row the encoder steps faster through incompressible data. */
 const skipTrigger = 6;
+/** Copies shorter than this run as byte loops: cheaper than a subarray view plus set/copyWithin. */
+const shortCopyBytes = 32;
 
 /** Largest output `compressBlock` can produce for `length` input bytes. */
 export function compressBlockBound(length: number): number {
@@ -135,7 +137,11 @@ export function decompressBlock(
     }
     if (index + literalLength > end) throw new CompressionError("Cannot decompress LZ4 block: literals run past the block end");
     if (out + literalLength > dstEnd) return -1;
-    dst.set(src.subarray(index, index + literalLength), out);
+    if (literalLength < shortCopyBytes) {
+      for (let i = 0; i < literalLength; i++) dst[out + i] = src[index + i];
+    } else {
+      dst.set(src.subarray(index, index + literalLength), out);
+    }
     index += literalLength;
     out += literalLength;
     if (index === end) return out;
@@ -153,11 +159,11 @@ export function decompressBlock(
     matchLength += minMatch;
     if (out + matchLength > dstEnd) return -1;
     let from = out - offset;
-    if (offset >= matchLength) {
+    if (offset >= matchLength && matchLength >= shortCopyBytes) {
       dst.copyWithin(out, from, from + matchLength);
       out += matchLength;
     } else {
-      // An overlapping match repeats the last `offset` bytes: copy byte by byte.
+      // Short or overlapping (repeating the last `offset` bytes): copy byte by byte, front to back.
       const matchEnd = out + matchLength;
       while (out < matchEnd) dst[out++] = dst[from++];
     }
