@@ -1,0 +1,56 @@
+// The versions of each API this client's code knows how to fill in and read, and the choice
+// of version for one broker: the highest version both sides support. Lower bounds are where
+// the client's assumptions start to hold (RecordBatch v2 needs Produce 3 and Fetch 4; a null
+// Metadata topic list means "all topics" from version 1 on).
+
+import type { Reader } from "../protocol/reader.ts";
+import type { Writer } from "../protocol/writer.ts";
+import { ApiVersions, type ApiVersionsResponseApiVersion } from "../protocol/messages/api-versions.ts";
+import { CreateTopics } from "../protocol/messages/create-topics.ts";
+import { DeleteTopics } from "../protocol/messages/delete-topics.ts";
+import { Fetch } from "../protocol/messages/fetch.ts";
+import { ListOffsets } from "../protocol/messages/list-offsets.ts";
+import { Metadata } from "../protocol/messages/metadata.ts";
+import { Produce } from "../protocol/messages/produce.ts";
+
+/** What the client needs of a generated API codec (the `<Api>` constants in src/protocol/messages). */
+export interface ApiCodec<Request, Response> {
+  readonly apiKey: number;
+  readonly name: string;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  encodeRequest(writer: Writer, version: number, value: Request): void;
+  decodeResponse(reader: Reader, version: number): Response;
+}
+
+export interface VersionRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+function clientRange(api: ApiCodec<never, unknown>, min: number): [number, VersionRange] {
+  return [api.apiKey, { min, max: api.maxVersion }];
+}
+
+/** API key → versions the client implements (up to the newest the codecs know). */
+export const clientApiVersions: ReadonlyMap<number, VersionRange> = new Map([
+  clientRange(Produce, 3),
+  clientRange(Fetch, 4),
+  clientRange(ListOffsets, 1),
+  clientRange(Metadata, 1),
+  clientRange(ApiVersions, 0),
+  clientRange(CreateTopics, 2),
+  clientRange(DeleteTopics, 1),
+]);
+
+/** API key → the version to use with a broker that advertised `brokerApis`; APIs without overlap are left out. */
+export function negotiateVersions(brokerApis: readonly ApiVersionsResponseApiVersion[]): Map<number, number> {
+  const chosen = new Map<number, number>();
+  for (const brokerApi of brokerApis) {
+    const ours = clientApiVersions.get(brokerApi.apiKey);
+    if (ours === undefined) continue;
+    const version = Math.min(ours.max, brokerApi.maxVersion);
+    if (version >= Math.max(ours.min, brokerApi.minVersion)) chosen.set(brokerApi.apiKey, version);
+  }
+  return chosen;
+}

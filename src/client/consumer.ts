@@ -1,0 +1,178 @@
+// A consumer of assigned partitions (no group): it finds where to start (ListOffsets), then
+// long-polls each partition leader with Fetch and hands back the decoded records, in offset
+// order per partition. With `stopAtEnd`, it records every partition's end offset at start and
+// finishes once each one is reached, as `kcat -e` does.
+//
+// The next fetch is sent as soon as the previous answer is decoded, so the network works
+// while the caller writes out what it got.
+
+import { ErrorCode, KafkaProtocolError } from "../protocol/errors.ts";
+import type { DecodedRecord } from "../records/decode-batches.ts";
+import type { Cluster } from "./cluster.ts";
+import { ClientError, isRetriableError } from "./errors.ts";
+import { fetchFromLeader, type FetchedPartition, type FetchPosition, type FetchSettings } from "./fetch-round.ts";
+import { IsolationLevel, listOffsets, OffsetSpec } from "./list-offsets.ts";
+import { backoffDelayMs, defaultRetryOptions, type RetryOptions, sleep } from "./retry.ts";
+
+/** Where to start: the first record, the next one to be written, an offset, or N records before the end. */
+export type StartPosition = "beginning" | "end" | { offset: number } | { fromEnd: number };
+
+export interface ConsumerOptions extends FetchSettings {
+  topic: string;
+  /** All of the topic's partitions when absent. */
+  partitions?: number[];
+  start: StartPosition;
+  /** Finish once every partition reaches the end offset it had when the consumer started. */
+  stopAtEnd: boolean;
+  /** Tries for a failing fetch before giving up (retriable errors only). */
+  retry: RetryOptions;
+}
+
+export const defaultConsumerOptions: Omit<ConsumerOptions, "topic"> = {
+  start: "beginning",
+  stopAtEnd: false,
+  maxWaitMs: 500,
+  minBytes: 1,
+  fetchBytesMax: 64 * 1024 * 1024,
+  partitionFetchBytesMax: 16 * 1024 * 1024,
+  retry: { ...defaultRetryOptions, attempts: 10 },
+};
+
+/** Records of one partition from one fetch, in offset order. */
+export interface RecordChunk {
+  topic: string;
+  partition: number;
+  records: DecodedRecord[];
+  highWatermark: number;
+}
+
+interface PartitionState extends FetchPosition {
+  /** Stop before this offset (stopAtEnd), else Infinity. */
+  endOffset: number;
+}
+
+export class Consumer {
+  readonly options: ConsumerOptions;
+  readonly #cluster: Cluster;
+  #partitions: PartitionState[] | null = null;
+  #prefetch: Promise<RecordChunk[]> | null = null;
+  #failures = 0;
+
+  constructor(cluster: Cluster, options: Partial<ConsumerOptions> & { topic: string }) {
+    this.#cluster = cluster;
+    this.options = { ...defaultConsumerOptions, ...options };
+  }
+
+  /** The next offset to read per partition (after start() or the first poll()). */
+  get positions(): Map<number, number> {
+    return new Map((this.#partitions ?? []).map((state) => [state.partition, state.position]));
+  }
+
+  /** True once every partition reached its end offset (only with stopAtEnd). */
+  get finished(): boolean {
+    return this.#partitions !== null && this.#partitions.every((state) => state.position >= state.endOffset);
+  }
+
+  /** Resolves partitions and start offsets (and end offsets with stopAtEnd). poll() calls it if needed. */
+  async start(): Promise<void> {
+    if (this.#partitions !== null) return;
+    const { topic } = this.options;
+    const info = await this.#cluster.topic(topic);
+    const partitions = this.options.partitions ?? info.partitions.map((partition) => partition.partition);
+    const unknown = partitions.find((partition) => !info.partitions.some((entry) => entry.partition === partition));
+    if (unknown !== undefined) {
+      throw new ClientError(`Partition ${unknown} of topic "${topic}" does not exist: the topic has ${info.partitions.length} partitions`);
+    }
+    const { start, stopAtEnd } = this.options;
+    const fromEnd = typeof start === "object" && "fromEnd" in start;
+    const needsLatest = stopAtEnd || start === "end" || fromEnd;
+    const needsEarliest = start === "beginning" || fromEnd;
+    const isolationLevel = IsolationLevel.readUncommitted;
+    const [latest, earliest] = await Promise.all([
+      needsLatest ? listOffsets(this.#cluster, topic, { partitions, timestamp: OffsetSpec.latest, isolationLevel }) : null,
+      needsEarliest ? listOffsets(this.#cluster, topic, { partitions, timestamp: OffsetSpec.earliest, isolationLevel }) : null,
+    ]);
+    this.#partitions = partitions.map((partition) => {
+      const latestOffset = latest?.get(partition)?.offset ?? 0;
+      const earliestOffset = earliest?.get(partition)?.offset ?? 0;
+      return {
+        partition,
+        position: startOffset(this.options.start, earliestOffset, latestOffset),
+        endOffset: this.options.stopAtEnd ? latestOffset : Infinity,
+        partitionFetchBytes: this.options.partitionFetchBytesMax,
+      };
+    });
+  }
+
+  /**
+   * The records that arrived since the last call (an empty list when a long poll timed out),
+   * or null once finished. Fetch errors that retries cannot cure are thrown.
+   */
+  async poll(): Promise<RecordChunk[] | null> {
+    await this.start();
+    if (this.finished) return null;
+    const chunks = await (this.#prefetch ?? this.#fetchRound());
+    this.#prefetch = null;
+    if (!this.finished) {
+      const next = this.#fetchRound();
+      // poll() may never be called again (the caller had enough): the failure is reported only if it is.
+      next.catch(() => undefined);
+      this.#prefetch = next;
+    }
+    return chunks;
+  }
+
+  async #fetchRound(): Promise<RecordChunk[]> {
+    const active = (this.#partitions ?? []).filter((state) => state.position < state.endOffset);
+    try {
+      const fetched = await this.#fetchAll(active);
+      this.#failures = 0;
+      return fetched.flatMap((entry) => this.#advance(entry));
+    } catch (error) {
+      this.#failures++;
+      if (!isRetriableError(error) || this.#failures >= this.options.retry.attempts) throw error;
+      this.#cluster.logger.debug("Retrying fetch", { topic: this.options.topic, attempt: this.#failures, error });
+      await sleep(backoffDelayMs(this.#failures - 1, this.options.retry));
+      await this.#cluster.topic(this.options.topic).catch(() => undefined);
+      return [];
+    }
+  }
+
+  async #fetchAll(active: PartitionState[]): Promise<FetchedPartition[]> {
+    const { topic } = this.options;
+    const info = this.#cluster.cachedTopic(topic);
+    if (info === undefined) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no metadata for topic "${topic}"`);
+    const byLeader = new Map<number, PartitionState[]>();
+    for (const state of active) {
+      const leader = this.#cluster.leaderOf(topic, state.partition);
+      if (leader < 0) throw new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, `topic "${topic}" partition ${state.partition}`);
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), state]);
+    }
+    const rounds = await Promise.all(
+      [...byLeader].map(async ([leader, states]) =>
+        fetchFromLeader(await this.#cluster.brokerConnection(leader), { name: topic, topicId: info.topicId }, states, this.options),
+      ),
+    );
+    return rounds.flat();
+  }
+
+  /** Moves a partition's position past what was fetched; returns its records below the end offset. */
+  #advance(fetched: FetchedPartition): RecordChunk[] {
+    const state = this.#partitions?.find((entry) => entry.partition === fetched.partition);
+    if (state === undefined) return [];
+    const records: DecodedRecord[] = [];
+    for (const record of fetched.records) {
+      if (record.offset >= state.position && record.offset < state.endOffset) records.push(record);
+    }
+    state.position = Math.max(state.position, fetched.nextOffset);
+    if (records.length === 0) return [];
+    return [{ topic: this.options.topic, partition: state.partition, records, highWatermark: fetched.highWatermark }];
+  }
+}
+
+function startOffset(start: StartPosition, earliest: number, latest: number): number {
+  if (start === "beginning") return earliest;
+  if (start === "end") return latest;
+  if ("offset" in start) return start.offset;
+  return Math.max(earliest, latest - start.fromEnd);
+}
