@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import fs from "node:fs";
+import path from "node:path";
+import { FileLog } from "../../src/storage/file-log.ts";
+import type { FileLogOptions } from "../../src/storage/file-log.ts";
+import { FlushScheduler } from "../../src/storage/group-commit.ts";
+import { batchOf, recordingLogger, recordsOf, tempDir } from "./batches.ts";
+
+const dirs: string[] = [];
+const logs: FileLog[] = [];
+
+async function openLog(dir: string, options: FileLogOptions = {}): Promise<FileLog> {
+  const log = await FileLog.open(dir, { logger: recordingLogger(), ...options });
+  logs.push(log);
+  return log;
+}
+
+function newDir(): string {
+  const dir = tempDir("file-log");
+  dirs.push(dir);
+  return dir;
+}
+
+afterEach(async () => {
+  for (const log of logs.splice(0)) await log.close();
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Reads every record from `offset` to the high watermark, one read at a time. */
+async function readAll(log: FileLog, from = log.logStartOffset): Promise<Array<[number, string]>> {
+  const records: Array<[number, string]> = [];
+  let offset = from;
+  while (offset < log.highWatermark) {
+    const batchRecords = recordsOf((await log.read(offset, 1000)).bytes);
+    if (batchRecords.length === 0) throw new Error(`Read at ${offset} returned nothing below ${log.highWatermark}`);
+    records.push(...batchRecords.filter(([recordOffset]) => recordOffset >= offset));
+    offset = batchRecords.at(-1)![0] + 1;
+  }
+  return records;
+}
+
+describe("FileLog", () => {
+  test("appends and reads back across segment rolls", async () => {
+    const dir = newDir();
+    const log = await openLog(dir, { segmentBytes: 1000, indexIntervalBytes: 200 });
+    const expected: Array<[number, string]> = [];
+    for (let n = 0; n < 60; n++) {
+      const values = [`record-${n}-a`, `record-${n}-b`];
+      const { baseOffset } = await log.append(batchOf(values));
+      expected.push([baseOffset, values[0]], [baseOffset + 1, values[1]]);
+    }
+    expect(log.segmentCount).toBeGreaterThan(5);
+    expect(await readAll(log)).toEqual(expected);
+    expect(recordsOf((await log.read(77, 1)).bytes)[0]).toEqual([76, "record-38-a"]);
+    const logFiles = fs.readdirSync(dir).filter((name) => name.endsWith(".log")).sort();
+    expect(logFiles[0]).toBe("00000000000000000000.log");
+    expect(logFiles.length).toBe(log.segmentCount);
+  });
+
+  test("rolls a segment once it is older than segmentMs", async () => {
+    let now = 1_000_000;
+    const log = await openLog(newDir(), { segmentMs: 60_000, now: () => now });
+    await log.append(batchOf(["a"]));
+    now += 30_000;
+    await log.append(batchOf(["b"]));
+    expect(log.segmentCount).toBe(1);
+    now += 31_000;
+    await log.append(batchOf(["c"]));
+    expect(log.segmentCount).toBe(2);
+  });
+
+  test("reopens after a clean close with the same data, timestamps and no repairs", async () => {
+    const dir = newDir();
+    const first = await FileLog.open(dir, { segmentBytes: 1000, indexIntervalBytes: 100 });
+    for (let n = 0; n < 40; n++) await first.append(batchOf([`v${n}`], { timestamps: [5000 + n * 10] }));
+    const before = await readAll(first);
+    await first.close();
+    const logger = recordingLogger();
+    const log = await openLog(dir, { segmentBytes: 1000, indexIntervalBytes: 100, logger });
+    expect(logger.lines).toEqual([]);
+    expect([log.logEndOffset, log.highWatermark]).toEqual([40, 40]);
+    expect(await readAll(log)).toEqual(before);
+    expect(log.maxTimestamp()).toEqual({ offset: 39, timestamp: 5390 });
+    expect(await log.offsetForTimestamp(5201)).toEqual({ offset: 21, timestamp: 5210 });
+    expect((await log.append(batchOf(["next"]))).baseOffset).toBe(40);
+  });
+
+  test("fsync always: the append resolves, and the high watermark moves, only after the fsync", async () => {
+    const pending: Array<() => void> = [];
+    const flushScheduler = new FlushScheduler({ fsync: () => new Promise<void>((resolve) => pending.push(resolve)) });
+    const log = await openLog(newDir(), { flushScheduler });
+    const releaseAll = () => pending.splice(0).forEach((resolve) => resolve());
+    let acknowledged = false;
+    const append = log.append(batchOf(["a"])).then(() => (acknowledged = true));
+    await Bun.sleep(10);
+    expect([acknowledged, log.logEndOffset, log.highWatermark]).toEqual([false, 1, 0]);
+    expect((await log.read(0, 1000)).bytes.length).toBe(0);
+    releaseAll();
+    await append;
+    expect(log.highWatermark).toBe(1);
+    expect(recordsOf((await log.read(0, 1000)).bytes)).toEqual([[0, "a"]]);
+    const closing = log.close();
+    const timer = setInterval(releaseAll, 1);
+    await closing;
+    clearInterval(timer);
+  });
+
+  test("fsync never: appends are acknowledged without any fsync", async () => {
+    let fsyncs = 0;
+    const flushScheduler = new FlushScheduler({ fsync: async () => void fsyncs++ });
+    const log = await openLog(newDir(), { fsync: "never", flushScheduler });
+    for (let n = 0; n < 10; n++) await log.append(batchOf([`v${n}`]));
+    expect(fsyncs).toBe(0);
+    expect(log.highWatermark).toBe(10);
+  });
+
+  test("fsync interval: appends are acknowledged at once and fsynced within the interval", async () => {
+    let fsyncs = 0;
+    const flushScheduler = new FlushScheduler({ fsync: async () => void fsyncs++ });
+    const log = await openLog(newDir(), { fsync: "interval", fsyncIntervalMs: 20, flushScheduler });
+    for (let n = 0; n < 10; n++) await log.append(batchOf([`v${n}`]));
+    expect(fsyncs).toBe(0);
+    await Bun.sleep(60);
+    expect(fsyncs).toBe(1);
+  });
+
+  test("every acknowledged append survives kill -9 of the writing process", async () => {
+    const dir = newDir();
+    const child = Bun.spawn([process.execPath, path.join(import.meta.dir, "durability-child.ts"), dir], { stdout: "pipe" });
+    let output = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stdout) {
+      output += decoder.decode(chunk);
+      if (output.split("\n").length > 1500) break;
+    }
+    child.kill(9);
+    await child.exited;
+    const acknowledged = output.split("\n").slice(0, -1).map((line) => line.split(" "));
+    expect(acknowledged.length).toBeGreaterThan(1500);
+    const log = await openLog(dir);
+    const stored = new Map(await readAll(log));
+    for (const [offset, value] of acknowledged) expect(stored.get(Number(offset))).toBe(value);
+  }, 30_000);
+});

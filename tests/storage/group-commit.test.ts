@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import fs from "node:fs";
+import { FileLog } from "../../src/storage/file-log.ts";
+import { FlushScheduler } from "../../src/storage/group-commit.ts";
+import { LogFailedError } from "../../src/storage/partition-log.ts";
+import { batchOf, recordingLogger, tempDir } from "./batches.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function newDir(): string {
+  const dir = tempDir("group-commit");
+  dirs.push(dir);
+  return dir;
+}
+
+/** A real fsync that also takes at least 5 ms, so appends pile up behind a round. */
+const slowFsync = async (fd: number) => {
+  await Bun.sleep(5);
+  fs.fsyncSync(fd);
+};
+
+describe("FlushScheduler", () => {
+  test("50 concurrent appends to two logs cost far fewer than 50 fsync rounds", async () => {
+    const flushScheduler = new FlushScheduler({ fsync: slowFsync });
+    const logs = [
+      await FileLog.open(newDir(), { flushScheduler, logger: recordingLogger() }),
+      await FileLog.open(newDir(), { flushScheduler, logger: recordingLogger() }),
+    ];
+    const roundsBefore = flushScheduler.roundCount;
+    const results = await Promise.all(Array.from({ length: 50 }, (_, n) => logs[n % 2].append(batchOf([`v${n}`]))));
+    expect(results.map((result) => result.baseOffset).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 25 }, (_, n) => [n, n]).flat(),
+    );
+    expect(flushScheduler.roundCount - roundsBefore).toBeLessThanOrEqual(2);
+    expect(logs.map((log) => log.highWatermark)).toEqual([25, 25]);
+    for (const log of logs) await log.close();
+  });
+
+  test("a request made during a round waits for the next round", async () => {
+    const started: number[] = [];
+    const finishers: Array<() => void> = [];
+    const scheduler = new FlushScheduler({
+      fsync: (fd) => {
+        started.push(fd);
+        return new Promise<void>((resolve) => finishers.push(resolve));
+      },
+    });
+    const first = scheduler.sync(7);
+    await Bun.sleep(1);
+    expect(started).toEqual([7]);
+    let secondDone = false;
+    const second = scheduler.sync(7).then(() => (secondDone = true));
+    const third = scheduler.sync(8);
+    await Bun.sleep(1);
+    expect(started).toEqual([7]);
+    finishers.shift()!();
+    await first;
+    await Bun.sleep(1);
+    expect([started, secondDone, scheduler.roundCount]).toEqual([[7, 7, 8], false, 2]);
+    finishers.splice(0).forEach((finish) => finish());
+    await Promise.all([second, third]);
+    expect(scheduler.fsyncCount).toBe(3);
+  });
+
+  test("a failed fsync rejects its appends and fails the log for further writes", async () => {
+    const flushScheduler = new FlushScheduler({
+      fsync: async () => {
+        throw new Error("EIO: i/o error");
+      },
+    });
+    const logger = recordingLogger();
+    const log = await FileLog.open(newDir(), { flushScheduler, logger }).catch((error) => error);
+    // Opening a fresh directory fsyncs nothing through the scheduler, so the log opens.
+    expect(log).toBeInstanceOf(FileLog);
+    await expect(log.append(batchOf(["a"]))).rejects.toBeInstanceOf(LogFailedError);
+    await Bun.sleep(5);
+    await expect(log.append(batchOf(["b"]))).rejects.toThrow(/failed during fsync/);
+    expect(logger.lines.join("\n")).toContain("EIO");
+    expect(log.highWatermark).toBe(0);
+    await log.close();
+  });
+});
