@@ -5,6 +5,21 @@ import { FileLog } from "../../src/storage/file-log.ts";
 import type { FileLogOptions } from "../../src/storage/file-log.ts";
 import { FlushScheduler } from "../../src/storage/group-commit.ts";
 import { batchOf, recordingLogger, recordsOf, tempDir } from "./batches.ts";
+import { describePartitionLog } from "./partition-log-suite.ts";
+
+for (const fsync of ["always", "never"] as const) {
+  describePartitionLog(`FileLog fsync ${fsync}`, async () => {
+    const dir = tempDir("suite");
+    const log = await FileLog.open(dir, { fsync, segmentBytes: 4096, indexIntervalBytes: 100, logger: recordingLogger() });
+    return {
+      log,
+      cleanup: async () => {
+        await log.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  });
+}
 
 const dirs: string[] = [];
 const logs: FileLog[] = [];
