@@ -96,6 +96,11 @@ export class Cluster {
     return this.#brokers;
   }
 
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** The controller's node id as of the last metadata, or -1 when unknown. */
   get controllerId(): number {
     return this.#controllerId;

@@ -1,8 +1,8 @@
 // The producer: records go into an open batch per partition, which closes when it holds
 // `batchBytes` or has waited `lingerMs`; closed batches are encoded (and compressed) once and
 // handed to the sender (producer-sender.ts), which ships them to partition leaders.
-// Every record's promise settles with its partition and offset, or with the error that made
-// its batch fail. Memory is bounded: `bufferFull` turns true past `bufferBytesMax`, and
+// Every record's delivery callback (or promise, with send()) gets its partition and offset, or
+// the error that made its batch fail. Memory is bounded: `bufferFull` turns true past `bufferBytesMax`, and
 // `waitForCapacity()` lets a caller pause until batches have been delivered.
 
 import type { RecordHeader } from "../records/record.ts";
@@ -68,18 +68,22 @@ export const defaultProducerOptions: ProducerOptions = {
 /** Bytes a record adds to a batch besides key, value and headers (varint lengths, deltas), rounded up. */
 const recordOverheadBytes = 24;
 
+/** Called once per record: with an error, or with where the record was written. */
+export type DeliveryCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
+
 interface OpenBatch {
+  topic: string;
+  partition: number;
   records: RecordInput[];
+  callbacks: Array<DeliveryCallback | undefined>;
   bytes: number;
-  delivered: Promise<number>;
-  resolve(baseOffset: number): void;
-  reject(error: Error): void;
   lingerTimer: ReturnType<typeof setTimeout>;
 }
 
-interface Capacity {
+interface WaitingRecord {
+  record: ProducerRecord;
+  callback: DeliveryCallback | undefined;
   bytes: number;
-  waiters: Array<() => void>;
 }
 
 export class Producer {
@@ -87,12 +91,17 @@ export class Producer {
   readonly #cluster: Cluster;
   readonly #partitioner: Partitioner;
   readonly #sender: ProducerSender;
-  readonly #open = new Map<string, OpenBatch>();
+  /** Topic → open batch per partition. */
+  readonly #open = new Map<string, Array<OpenBatch | undefined>>();
+  #openBatches = 0;
   readonly #partitionCounts = new Map<string, number>();
-  /** Topics whose metadata is being fetched, with the records waiting for it. */
-  readonly #awaitingMetadata = new Map<string, Promise<void>>();
-  readonly #unsettled = new Set<Promise<unknown>>();
-  readonly #capacity: Capacity = { bytes: 0, waiters: [] };
+  /** Records of topics whose metadata is being fetched. */
+  readonly #awaitingMetadata = new Map<string, WaitingRecord[]>();
+  /** Batches handed to the sender and not yet settled. */
+  #batchesInFlight = 0;
+  #bufferedBytes = 0;
+  /** Woken whenever a batch or a metadata lookup settles, or buffer space frees up. */
+  #waiters: Array<() => void> = [];
   #closed = false;
 
   constructor(cluster: Cluster, options: Partial<ProducerOptions> = {}) {
@@ -104,34 +113,53 @@ export class Producer {
 
   /** True while more than `bufferBytesMax` bytes of records await delivery. */
   get bufferFull(): boolean {
-    return this.#capacity.bytes >= this.options.bufferBytesMax;
+    return this.#bufferedBytes >= this.options.bufferBytesMax;
   }
 
   /** Resolves once the buffered bytes are below `bufferBytesMax`. */
-  waitForCapacity(): Promise<void> {
-    if (!this.bufferFull) return Promise.resolve();
-    return new Promise((resolve) => this.#capacity.waiters.push(resolve));
+  async waitForCapacity(): Promise<void> {
+    while (this.bufferFull) await this.#nextSettle();
   }
 
-  /** Queues a record; the promise settles when the broker has it (or the batch failed for good). */
+  /** Queues a record; the promise settles when the broker has it (or its batch failed for good). */
   send(record: ProducerRecord): Promise<RecordMetadata> {
-    if (this.#closed) return Promise.reject(new ClientError("Cannot send: the producer is closed"));
-    const partitionCount = this.#partitionCounts.get(record.topic);
-    if (partitionCount !== undefined) return this.#append(record, partitionCount);
-    let metadata = this.#awaitingMetadata.get(record.topic);
-    if (metadata === undefined) {
-      metadata = this.#loadTopic(record.topic);
-      this.#awaitingMetadata.set(record.topic, metadata);
-      this.#track(metadata);
-    }
-    return metadata.then(() => this.#append(record, this.#partitionCounts.get(record.topic) ?? 0));
+    return new Promise((resolve, reject) => {
+      this.produce(record, (error, metadata) => (error === null ? resolve(metadata as RecordMetadata) : reject(error)));
+    });
   }
 
-  /** Sends every buffered record now and resolves when all records sent so far have settled. */
+  /**
+   * Queues a record and calls `callback` once it is delivered or has failed. Cheaper than send()
+   * when records are many: no promise per record.
+   */
+  produce(record: ProducerRecord, callback?: DeliveryCallback): void {
+    if (this.#closed) {
+      queueMicrotask(() => callback?.(new ClientError("Cannot send: the producer is closed"), null));
+      return;
+    }
+    const bytes = recordBytes(record);
+    this.#bufferedBytes += bytes;
+    const partitionCount = this.#partitionCounts.get(record.topic);
+    if (partitionCount !== undefined) {
+      this.#append(record, callback, bytes, partitionCount);
+      return;
+    }
+    const waiting = this.#awaitingMetadata.get(record.topic);
+    if (waiting !== undefined) {
+      waiting.push({ record, callback, bytes });
+      return;
+    }
+    this.#awaitingMetadata.set(record.topic, [{ record, callback, bytes }]);
+    void this.#loadTopic(record.topic);
+  }
+
+  /** Sends every buffered record now and resolves when all records queued so far have settled. */
   async flush(): Promise<void> {
-    while (this.#unsettled.size > 0) {
-      for (const key of [...this.#open.keys()]) this.#close(key);
-      await Promise.allSettled([...this.#unsettled]);
+    while (this.#batchesInFlight > 0 || this.#awaitingMetadata.size > 0 || this.#openBatches > 0) {
+      for (const batches of this.#open.values()) {
+        for (const batch of batches) if (batch !== undefined) this.#close(batch);
+      }
+      if (this.#batchesInFlight > 0 || this.#awaitingMetadata.size > 0) await this.#nextSettle();
     }
   }
 
@@ -142,91 +170,106 @@ export class Producer {
   }
 
   async #loadTopic(topic: string): Promise<void> {
+    let failure: Error | null = null;
     try {
       const info = await this.#cluster.topic(topic, { allowAutoTopicCreation: this.options.allowAutoTopicCreation });
       this.#partitionCounts.set(topic, info.partitions.length);
-    } finally {
-      this.#awaitingMetadata.delete(topic);
+    } catch (error) {
+      failure = error as Error;
     }
+    const waiting = this.#awaitingMetadata.get(topic) ?? [];
+    this.#awaitingMetadata.delete(topic);
+    for (const { record, callback, bytes } of waiting) {
+      if (failure === null) {
+        this.#append(record, callback, bytes, this.#partitionCounts.get(topic) ?? 0);
+      } else {
+        this.#bufferedBytes -= bytes;
+        callback?.(failure, null);
+      }
+    }
+    this.#wake();
   }
 
-  #append(record: ProducerRecord, partitionCount: number): Promise<RecordMetadata> {
+  #append(record: ProducerRecord, callback: DeliveryCallback | undefined, bytes: number, partitionCount: number): void {
     const { topic } = record;
     const key = record.key ?? null;
-    const bytes = recordBytes(record);
     const partition = record.partition ?? this.#partitioner.partition(topic, key, bytes, partitionCount);
     if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
-      return Promise.reject(new ClientError(`Partition ${partition} of topic "${topic}" does not exist: the topic has ${partitionCount} partitions`));
+      this.#bufferedBytes -= bytes;
+      const error = new ClientError(`Partition ${partition} of topic "${topic}" does not exist: the topic has ${partitionCount} partitions`);
+      queueMicrotask(() => callback?.(error, null));
+      return;
     }
-    const batchKey = `${partition}:${topic}`;
-    let batch = this.#open.get(batchKey);
-    if (batch !== undefined && batch.bytes + bytes > this.options.batchBytes && batch.records.length > 0) {
-      this.#close(batchKey);
+    let batches = this.#open.get(topic);
+    if (batches === undefined) {
+      batches = [];
+      this.#open.set(topic, batches);
+    }
+    let batch = batches[partition];
+    if (batch !== undefined && batch.bytes + bytes > this.options.batchBytes) {
+      this.#close(batch);
       batch = undefined;
     }
-    batch ??= this.#openBatch(batchKey);
-    const index = batch.records.length;
+    batch ??= this.#openBatch(topic, partition, batches);
     batch.records.push({ key, value: record.value, headers: record.headers, timestamp: record.timestamp });
+    batch.callbacks.push(callback);
     batch.bytes += bytes;
-    this.#capacity.bytes += bytes;
-    if (batch.bytes >= this.options.batchBytes) this.#close(batchKey);
-    return batch.delivered.then((baseOffset) => ({ topic, partition, offset: baseOffset < 0 ? -1 : baseOffset + index }));
+    if (batch.bytes >= this.options.batchBytes) this.#close(batch);
   }
 
-  #openBatch(batchKey: string): OpenBatch {
-    let resolve!: (baseOffset: number) => void;
-    let reject!: (error: Error) => void;
-    const delivered = new Promise<number>((onResolve, onReject) => {
-      resolve = onResolve;
-      reject = onReject;
-    });
-    const lingerTimer = setTimeout(() => this.#close(batchKey), this.options.lingerMs);
-    const batch: OpenBatch = { records: [], bytes: 0, delivered, resolve, reject, lingerTimer };
-    this.#open.set(batchKey, batch);
-    this.#track(delivered);
-    delivered.then(
-      () => this.#release(batch.bytes),
-      () => this.#release(batch.bytes),
-    );
+  #openBatch(topic: string, partition: number, batches: Array<OpenBatch | undefined>): OpenBatch {
+    const batch: OpenBatch = { topic, partition, records: [], callbacks: [], bytes: 0, lingerTimer: undefined as never };
+    batch.lingerTimer = setTimeout(() => this.#close(batch), this.options.lingerMs);
+    batches[partition] = batch;
+    this.#openBatches++;
     return batch;
   }
 
-  /** Encodes the open batch of `batchKey` and hands it to the sender. */
-  #close(batchKey: string): void {
-    const batch = this.#open.get(batchKey);
-    if (batch === undefined) return;
-    this.#open.delete(batchKey);
+  /** Encodes an open batch and hands it to the sender. */
+  #close(batch: OpenBatch): void {
+    const batches = this.#open.get(batch.topic);
+    if (batches === undefined || batches[batch.partition] !== batch) return;
+    batches[batch.partition] = undefined;
+    this.#openBatches--;
     clearTimeout(batch.lingerTimer);
-    const separator = batchKey.indexOf(":");
-    const closed: ClosedBatch = {
-      topic: batchKey.slice(separator + 1),
-      partition: Number(batchKey.slice(0, separator)),
-      recordCount: batch.records.length,
-      bytes: new Uint8Array(0),
-      attempts: 0,
-      retryAtMs: 0,
-      resolve: batch.resolve,
-      reject: batch.reject,
+    this.#batchesInFlight++;
+    const { topic, partition, callbacks } = batch;
+    const settle = (error: Error | null, baseOffset: number) => {
+      this.#batchesInFlight--;
+      this.#bufferedBytes -= batch.bytes;
+      for (let index = 0; index < callbacks.length; index++) {
+        const offset = baseOffset < 0 ? -1 : baseOffset + index;
+        callbacks[index]?.(error, error === null ? { topic, partition, offset } : null);
+      }
+      this.#wake();
     };
+    let bytes: Uint8Array;
     try {
-      closed.bytes = buildRecordBatch({ records: batch.records, compression: this.options.compression });
+      bytes = buildRecordBatch({ records: batch.records, compression: this.options.compression });
     } catch (error) {
-      batch.reject(new ClientError(`Cannot encode a batch for topic "${closed.topic}" partition ${closed.partition}: ${(error as Error).message}`));
+      settle(new ClientError(`Cannot encode a batch for topic "${topic}" partition ${partition}: ${(error as Error).message}`), -1);
       return;
     }
-    this.#sender.enqueue(closed);
+    this.#sender.enqueue({
+      topic,
+      partition,
+      recordCount: batch.records.length,
+      bytes,
+      attempts: 0,
+      retryAtMs: 0,
+      resolve: (baseOffset) => settle(null, baseOffset),
+      reject: (error) => settle(error, -1),
+    });
   }
 
-  #track(promise: Promise<unknown>): void {
-    this.#unsettled.add(promise);
-    const forget = () => this.#unsettled.delete(promise);
-    promise.then(forget, forget);
+  #nextSettle(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  #release(bytes: number): void {
-    this.#capacity.bytes -= bytes;
-    if (this.bufferFull) return;
-    for (const wake of this.#capacity.waiters.splice(0)) wake();
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
   }
 }
 

@@ -1,0 +1,19 @@
+#!/usr/bin/env bun
+// chronik: a Kafka-compatible event streaming broker with built-in search, in one executable.
+// This file only assembles the command line from src/commands.
+
+import { Command } from "@commander-js/extra-typings";
+import { serveCommand } from "./src/commands/serve.ts";
+import { produceCommand } from "./src/commands/produce.ts";
+import { consumeCommand } from "./src/commands/consume.ts";
+import packageJson from "./package.json" with { type: "json" };
+
+const program = new Command("chronik")
+  .description("Kafka-compatible event streaming broker with built-in full-text search")
+  .version(packageJson.version)
+  .showHelpAfterError("(run with --help for usage)")
+  .addCommand(serveCommand())
+  .addCommand(produceCommand())
+  .addCommand(consumeCommand());
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,109 @@
+// `chronik consume`: read a topic's records to stdout, like `kcat -C`. Records are rendered
+// with a kcat-style format (record-format.ts) into a buffer that is written out once per
+// fetch, with stdout's backpressure respected. -e stops at the end offsets of when the
+// command started; -c stops after a number of records; otherwise it follows the topic until
+// interrupted. Only record output goes to stdout; diagnostics go to stderr.
+
+import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { Consumer, type StartPosition } from "../client/index.ts";
+import { brokersHelp, defaultBrokers, logLevels, openCluster, runClientCommand } from "./client-command.ts";
+import { choice, parseNonNegativeInteger, parsePositiveInteger } from "./options.ts";
+import { compileFormat, type FormatPart, FormatError, OutputBuffer, renderRecord } from "./record-format.ts";
+
+/** Flush the output buffer to stdout once it holds this much, even within one fetch. */
+const outputFlushBytes = 1024 * 1024;
+
+const defaultFormat = String.raw`%s\n`;
+
+/** `beginning`, `end`, an offset, or `-N` for N records before the end (kcat's -o). */
+export function parseStartPosition(value: string): StartPosition {
+  if (value === "beginning") return "beginning";
+  if (value === "end") return "end";
+  if (/^-\d+$/.test(value)) return { fromEnd: Number(value.slice(1)) };
+  if (/^\d+$/.test(value)) return { offset: Number(value) };
+  throw new InvalidArgumentError(`"${value}" is not an offset: use beginning, end, <offset> or -<count>`);
+}
+
+function parseFormat(value: string): FormatPart[] {
+  try {
+    return compileFormat(value);
+  } catch (error) {
+    if (error instanceof FormatError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
+export function consumeCommand() {
+  return new Command("consume")
+    .description("Write a topic's records to stdout (raw bytes, kcat-style format)")
+    .option("-b, --brokers <list>", brokersHelp, defaultBrokers())
+    .requiredOption("-t, --topic <topic>", "topic to read")
+    .option("-p, --partition <n>", "read only this partition (default: all partitions)", parseNonNegativeInteger)
+    .option("-o, --offset <offset>", "where to start: beginning, end, <offset>, or -<count> records before the end", parseStartPosition, "beginning" as StartPosition)
+    .option("-e, --exit-at-end", "exit once every partition reaches the end offset it had at start")
+    .option("-c, --count <n>", "exit after this many records", parsePositiveInteger)
+    .option(
+      "-f, --format <format>",
+      "output per record: %s value, %k key, %t topic, %p partition, %o offset, %T timestamp (ms), %h headers, " +
+        "%S value length, %K key length (-1 if null), %% percent; escapes \\n \\t \\r \\0 \\\\ (default: '%s\\n')",
+      parseFormat,
+    )
+    .option("--log-level <level>", "debug, info, warn or error", choice(logLevels), "warn" as const)
+    .addHelpText("after", "\nExamples:\n  chronik consume -t events -e\n  chronik consume -t events -p 0 -o -10 -f '%o %k=%s\\n'\n")
+    .action(async (options) => {
+      await runClientCommand("consume", async () => {
+        const cluster = openCluster(options.brokers, options.logLevel);
+        const consumer = new Consumer(cluster, {
+          topic: options.topic,
+          partitions: options.partition === undefined ? undefined : [options.partition],
+          start: options.offset,
+          stopAtEnd: options.exitAtEnd === true,
+        });
+        const stop = () => cluster.close();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+        try {
+          await consumeRecords(consumer, options.format ?? compileFormat(defaultFormat), options.count ?? Infinity);
+        } catch (error) {
+          if (!cluster.closed) throw error;
+        } finally {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          cluster.close();
+        }
+      });
+    });
+}
+
+async function consumeRecords(consumer: Consumer, format: FormatPart[], countMax: number): Promise<void> {
+  const output = new OutputBuffer();
+  let count = 0;
+  for (let chunks = await consumer.poll(); chunks !== null && count < countMax; chunks = await consumer.poll()) {
+    for (const chunk of chunks) {
+      for (const record of chunk.records) {
+        if (count >= countMax) break;
+        renderRecord(output, format, chunk.topic, chunk.partition, record);
+        count++;
+        if (output.length >= outputFlushBytes) await writeStdout(output.take());
+      }
+    }
+    if (output.length > 0) await writeStdout(output.take());
+  }
+}
+
+/** Writes to stdout, waiting for it to drain when the reader is slower than we are. */
+async function writeStdout(bytes: Uint8Array): Promise<void> {
+  if (process.stdout.write(bytes)) return;
+  await new Promise<void>((resolve, reject) => {
+    const onDrain = () => {
+      process.stdout.off("error", onError);
+      resolve();
+    };
+    const onError = (error: Error) => {
+      process.stdout.off("drain", onDrain);
+      reject(error);
+    };
+    process.stdout.once("drain", onDrain);
+    process.stdout.once("error", onError);
+  });
+}
