@@ -178,6 +178,7 @@ export class Cluster {
 
   /** A connection to any broker: an open one if there is one, else the bootstrap brokers in turn. */
   async anyConnection(): Promise<Connection> {
+    if (this.#closed) throw new ClientError("The client was closed");
     for (const pending of this.#connections.values()) {
       const connection = await pending.catch(() => null);
       if (connection !== null && !connection.closed) return connection;

@@ -130,7 +130,8 @@ export class Consumer {
       return fetched.flatMap((entry) => this.#advance(entry));
     } catch (error) {
       this.#failures++;
-      if (!isRetriableError(error) || this.#failures >= this.options.retry.attempts) throw error;
+      const retriable = isRetriableError(error) && !this.#cluster.closed;
+      if (!retriable || this.#failures >= this.options.retry.attempts) throw error;
       this.#cluster.logger.debug("Retrying fetch", { topic: this.options.topic, attempt: this.#failures, error });
       await sleep(backoffDelayMs(this.#failures - 1, this.options.retry));
       await this.#cluster.topic(this.options.topic).catch(() => undefined);

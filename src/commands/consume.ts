@@ -65,7 +65,9 @@ export function consumeCommand() {
         try {
           await consumeRecords(consumer, options.format ?? compileFormat(defaultFormat), options.count ?? Infinity);
         } catch (error) {
-          if (!cluster.closed) throw error;
+          // Interrupted (the cluster was closed by the signal handler) or the reader went away (`| head`): not failures.
+          const brokenPipe = (error as NodeJS.ErrnoException).code === "EPIPE";
+          if (!cluster.closed && !brokenPipe) throw error;
         } finally {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
@@ -78,7 +80,9 @@ export function consumeCommand() {
 async function consumeRecords(consumer: Consumer, format: FormatPart[], countMax: number): Promise<void> {
   const output = new OutputBuffer();
   let count = 0;
-  for (let chunks = await consumer.poll(); chunks !== null && count < countMax; chunks = await consumer.poll()) {
+  while (count < countMax) {
+    const chunks = await consumer.poll();
+    if (chunks === null) break;
     for (const chunk of chunks) {
       for (const record of chunk.records) {
         if (count >= countMax) break;
