@@ -1,0 +1,70 @@
+// `chronik serve`: run the broker (Kafka protocol + HTTP API) on a local data folder.
+
+import { Command } from "@commander-js/extra-typings";
+import { resolve } from "node:path";
+import { createLogger, type LogLevel } from "../logger.ts";
+import { Broker } from "../engine/broker.ts";
+import { defaultBrokerConfig, type BrokerConfig, type FsyncPolicy } from "../engine/broker-config.ts";
+import { startHttpServer } from "../http/http-server.ts";
+import { choice, parseBoolean, parseNonNegativeInteger, parseByteSize, parseDurationMs, parsePort, parsePositiveInteger } from "./options.ts";
+
+const fsyncPolicies = ["always", "interval", "never"] as const satisfies readonly FsyncPolicy[];
+const logLevels = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
+
+export function serveCommand() {
+  const d = defaultBrokerConfig;
+  return new Command("serve")
+    .description("Run the broker: Kafka protocol on --port, HTTP API (health, search, admin) on --http-port")
+    .option("--data <dir>", "data folder holding topics and their segments", d.dataDir)
+    .option("--host <host>", "address to listen on", d.host)
+    .option("--port <port>", "Kafka protocol port", parsePort, d.port)
+    .option("--http-port <port>", "HTTP API port", parsePort, d.httpPort)
+    .option("--advertised-host <host>", "host clients are told to connect to (default: --host, or localhost when listening on all addresses)")
+    .option("--advertised-port <port>", "port clients are told to connect to (default: the bound --port)", parsePort)
+    .option("--node-id <id>", "this broker's node id", parseNonNegativeInteger, d.nodeId)
+    .option("--auto-create-topics <bool>", "create unknown topics on Metadata and Produce", parseBoolean, d.autoCreateTopics)
+    .option("--default-partitions <n>", "partitions of auto-created topics and of CreateTopics with -1", parsePositiveInteger, d.defaultPartitions)
+    .option("--fsync <policy>", "always: acknowledge a produce only after fsync (group commit); interval: fsync every --fsync-interval; never: leave it to the OS", choice(fsyncPolicies), d.fsync)
+    .option("--fsync-interval <duration>", "how often --fsync interval flushes", parseDurationMs, d.fsyncIntervalMs)
+    .option("--segment-bytes <size>", "roll a segment when it reaches this size", parseByteSize, d.segmentBytes)
+    .option("--segment-ms <duration>", "roll a segment when it is this old", parseDurationMs, d.segmentMs)
+    .option("--request-max-bytes <size>", "largest request frame accepted", parseByteSize, d.requestBytesMax)
+    .option("--message-max-bytes <size>", "largest record batch accepted", parseByteSize, d.batchBytesMax)
+    .option("--log-level <level>", "debug, info, warn or error", choice(logLevels), "info" as LogLevel)
+    .addHelpText("after", "\nExample:\n  chronik serve --data /var/lib/chronik --port 9092 --http-port 6092\n")
+    .action(async (options) => {
+      const logger = createLogger("chronik", options.logLevel);
+      const listensEverywhere = options.host === "0.0.0.0" || options.host === "::";
+      const config: BrokerConfig = {
+        ...d,
+        dataDir: resolve(options.data),
+        host: options.host,
+        port: options.port,
+        httpPort: options.httpPort,
+        advertisedHost: options.advertisedHost ?? (listensEverywhere ? "localhost" : options.host),
+        advertisedPort: options.advertisedPort ?? options.port,
+        nodeId: options.nodeId,
+        autoCreateTopics: options.autoCreateTopics,
+        defaultPartitions: options.defaultPartitions,
+        fsync: options.fsync,
+        fsyncIntervalMs: options.fsyncInterval,
+        segmentBytes: options.segmentBytes,
+        segmentMs: options.segmentMs,
+        requestBytesMax: options.requestMaxBytes,
+        batchBytesMax: options.messageMaxBytes,
+      };
+      const broker = await Broker.start(config, logger);
+      if (options.advertisedPort === undefined && config.port === 0) config.advertisedPort = broker.port;
+      const http = startHttpServer(broker, { host: config.host, port: config.httpPort, logger: logger.child("http") });
+      logger.info("HTTP API started", { host: config.host, port: http.port });
+
+      const shutdown = async (signal: string) => {
+        logger.info("Shutting down", { signal });
+        await http.close();
+        await broker.stop();
+        process.exit(0);
+      };
+      process.once("SIGINT", () => void shutdown("SIGINT"));
+      process.once("SIGTERM", () => void shutdown("SIGTERM"));
+    });
+}

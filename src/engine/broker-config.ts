@@ -1,0 +1,46 @@
+// The broker's settings, resolved from flags with defaults. One object, passed down.
+
+export type FsyncPolicy = "always" | "interval" | "never";
+
+export interface BrokerConfig {
+  /** Folder holding cluster.json and topics/. */
+  dataDir: string;
+  host: string;
+  port: number;
+  httpPort: number;
+  /** Host and port that Metadata tells clients to connect to. */
+  advertisedHost: string;
+  advertisedPort: number;
+  nodeId: number;
+  autoCreateTopics: boolean;
+  defaultPartitions: number;
+  /** Largest request frame accepted (Kafka's socket.request.max.bytes). */
+  requestBytesMax: number;
+  /** Largest record batch accepted in a produce (Kafka's message.max.bytes). */
+  batchBytesMax: number;
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
+  segmentBytes: number;
+  segmentMs: number;
+  /** Requests a connection may have in flight before the broker stops reading from it. */
+  connectionRequestsInFlightMax: number;
+}
+
+export const defaultBrokerConfig: BrokerConfig = {
+  dataDir: "./chronik-data",
+  host: "0.0.0.0",
+  port: 9092,
+  httpPort: 6092,
+  advertisedHost: "localhost",
+  advertisedPort: 9092,
+  nodeId: 0,
+  autoCreateTopics: true,
+  defaultPartitions: 1,
+  requestBytesMax: 100 * 1024 * 1024,
+  batchBytesMax: 1024 * 1024 + 12,
+  fsync: "always",
+  fsyncIntervalMs: 1000,
+  segmentBytes: 1024 * 1024 * 1024,
+  segmentMs: 7 * 24 * 60 * 60 * 1000,
+  connectionRequestsInFlightMax: 100,
+};

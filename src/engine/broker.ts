@@ -1,0 +1,74 @@
+// The broker: opens the data folder, loads topics, and serves the Kafka protocol.
+// Start-up order: storage first (recovery), then the listener; shutdown runs the other way.
+
+import type { Logger } from "../logger.ts";
+import { routes } from "./api-table.ts";
+import type { BrokerConfig } from "./broker-config.ts";
+import { type BrokerContext, dispatch } from "./dispatcher.ts";
+import { KafkaListener } from "./kafka-listener.ts";
+import { openStorageBackend, type StorageBackend } from "./storage-backend.ts";
+import { TopicRegistry } from "./topic-registry.ts";
+
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly topics: TopicRegistry;
+  readonly #storage: StorageBackend;
+  readonly #listener: KafkaListener;
+  readonly #logger: Logger;
+  readonly #startedAtMs = Date.now();
+  #stopping: Promise<void> | null = null;
+
+  private constructor(config: BrokerConfig, topics: TopicRegistry, storage: StorageBackend, listener: KafkaListener, logger: Logger) {
+    this.config = config;
+    this.topics = topics;
+    this.#storage = storage;
+    this.#listener = listener;
+    this.#logger = logger;
+  }
+
+  static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
+    const storage = await openStorageBackend(config, logger.child("storage"));
+    const topics = await TopicRegistry.open(storage, logger.child("topics"));
+    const context: BrokerContext = {
+      config,
+      clusterId: storage.clusterId,
+      topics,
+      logger: logger.child("request"),
+      advertisedApis: routes,
+    };
+    const listener = await KafkaListener.listen((frame, session) => dispatch(context, frame, session), {
+      host: config.host,
+      port: config.port,
+      requestBytesMax: config.requestBytesMax,
+      requestsInFlightMax: config.connectionRequestsInFlightMax,
+      logger: logger.child("connection"),
+    });
+    logger.info("Kafka listener started", { host: config.host, port: listener.port, topics: topics.list().length, data: config.dataDir });
+    return new Broker(config, topics, storage, listener, logger);
+  }
+
+  /** The bound Kafka port. */
+  get port(): number {
+    return this.#listener.port;
+  }
+
+  health(): Record<string, unknown> {
+    return {
+      clusterId: this.#storage.clusterId,
+      nodeId: this.config.nodeId,
+      topics: this.topics.list().length,
+      uptimeMs: Date.now() - this.#startedAtMs,
+    };
+  }
+
+  /** Closes connections, then flushes and closes every partition. Safe to call twice. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      await this.#listener.close();
+      await this.topics.close();
+      await this.#storage.close();
+      this.#logger.info("Broker stopped");
+    })();
+    return this.#stopping;
+  }
+}

@@ -1,0 +1,72 @@
+// Turns one request frame into one response frame: decode the header, route by API key and
+// version, decode the body, call the handler, encode the answer. No sockets here.
+
+import { decodeRequestHeader, type RequestHeader } from "../protocol/headers.ts";
+import { encodeResponseFrame } from "../protocol/frames.ts";
+import { ErrorCode } from "../protocol/errors.ts";
+import { Reader } from "../protocol/reader.ts";
+import { ApiVersions } from "../protocol/messages/api-versions.ts";
+import { routesByKey } from "./api-table.ts";
+import type { HandlerContext } from "./handler-context.ts";
+import { apiVersionsResponse } from "./handlers/api-versions.ts";
+
+/** A request the broker cannot answer; the connection is closed with this reason, as Kafka does. */
+export class FatalRequestError extends Error {
+  override name = "FatalRequestError";
+}
+
+/** Per-request hooks the connection provides. */
+export interface RequestSession {
+  releaseConnection(): void;
+  signal: AbortSignal;
+}
+
+/** What every handler context shares; the dispatcher adds the per-request parts. */
+export type BrokerContext = Omit<HandlerContext, "apiVersion" | "clientId" | "releaseConnection" | "signal">;
+
+function describe(header: RequestHeader): string {
+  return `api key ${header.apiKey} version ${header.apiVersion} (correlation id ${header.correlationId}, client "${header.clientId ?? ""}")`;
+}
+
+/** Kafka's rule: an ApiVersions request of a version we do not know still gets a v0 answer listing ours. */
+function unsupportedApiVersions(broker: BrokerContext, header: RequestHeader): Uint8Array {
+  const response = apiVersionsResponse(broker, ErrorCode.UNSUPPORTED_VERSION);
+  return encodeResponseFrame(header.apiKey, 0, header.correlationId, (writer) => ApiVersions.encodeResponse(writer, 0, response));
+}
+
+/** Answers one request frame (the bytes after the size prefix); null when no response is due. */
+export async function dispatch(broker: BrokerContext, frame: Uint8Array, session: RequestSession): Promise<Uint8Array | null> {
+  const reader = new Reader(frame);
+  let header: RequestHeader;
+  try {
+    header = decodeRequestHeader(reader);
+  } catch (error) {
+    throw new FatalRequestError(`Cannot decode request header: ${(error as Error).message}`);
+  }
+  const route = routesByKey.get(header.apiKey);
+  const supported = route && header.apiVersion >= route.minVersion && header.apiVersion <= route.maxVersion;
+  if (!supported) {
+    session.releaseConnection();
+    if (header.apiKey === ApiVersions.apiKey) return unsupportedApiVersions(broker, header);
+    throw new FatalRequestError(`Unsupported request: ${describe(header)}`);
+  }
+  let request: unknown;
+  try {
+    request = route.decodeRequest(reader, header.apiVersion);
+  } catch (error) {
+    throw new FatalRequestError(`Cannot decode ${route.name} request, ${describe(header)}: ${(error as Error).message}`);
+  }
+  const ctx: HandlerContext = {
+    ...broker,
+    apiVersion: header.apiVersion,
+    clientId: header.clientId,
+    releaseConnection: session.releaseConnection,
+    signal: session.signal,
+  };
+  const response = await route.handle(request, ctx);
+  if (response === null) return null;
+  return encodeResponseFrame(header.apiKey, header.apiVersion, header.correlationId, (writer) =>
+    route.encodeResponse(writer, header.apiVersion, response),
+  );
+}
+

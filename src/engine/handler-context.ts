@@ -1,0 +1,34 @@
+// What a handler may use. Handlers are `(request, ctx) => response`: they never see a socket,
+// so tests call them directly with a context they build.
+
+import type { Logger } from "../logger.ts";
+import type { BrokerConfig } from "./broker-config.ts";
+import type { TopicRegistry } from "./topic-registry.ts";
+
+export interface AdvertisedApi {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+}
+
+export interface HandlerContext {
+  apiVersion: number;
+  clientId: string | null;
+  config: BrokerConfig;
+  clusterId: string;
+  topics: TopicRegistry;
+  logger: Logger;
+  /** The API keys and versions this broker advertises (for ApiVersions). */
+  advertisedApis: readonly AdvertisedApi[];
+  /**
+   * Lets the connection start on its next request before this one's response is ready.
+   * Produce calls it once its appends are issued (their order is fixed), so pipelined produces
+   * share one group-commit fsync instead of waiting for one each.
+   */
+  releaseConnection(): void;
+  /** Aborted when the connection closes or the broker shuts down; long polls end early on it. */
+  signal: AbortSignal;
+}
+
+/** A handler answers one decoded request; `null` means send no response (Produce with acks=0). */
+export type Handler<Request, Response> = (request: Request, ctx: HandlerContext) => Promise<Response | null>;

@@ -1,0 +1,36 @@
+// DeleteTopics: delete topics by name (v0–5) or by name or id (v6).
+//
+// DeleteTopics Request (Version: 6) => [topics] timeout_ms _tagged_fields
+//   topics => name topic_id _tagged_fields
+// DeleteTopics Response (Version: 6) => throttle_time_ms [responses] _tagged_fields
+//   responses => name topic_id error_code error_message _tagged_fields
+
+import { ErrorCode } from "../../protocol/errors.ts";
+import type { DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicsResponseDeletableTopicResult } from "../../protocol/messages/delete-topics.ts";
+import type { Handler, HandlerContext } from "../handler-context.ts";
+import { zeroTopicId } from "../topic-lookup.ts";
+
+async function deleteOne(ctx: HandlerContext, name: string | null, topicId: string): Promise<DeleteTopicsResponseDeletableTopicResult> {
+  const topic = name !== null ? ctx.topics.get(name) : ctx.topics.getById(topicId);
+  if (!topic) {
+    const errorCode = name !== null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
+    return { name, topicId, errorCode, errorMessage: name !== null ? `Topic "${name}" does not exist` : `Topic id "${topicId}" does not exist` };
+  }
+  try {
+    await ctx.topics.delete(topic.meta.name);
+    return { name: topic.meta.name, topicId: topic.meta.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
+  } catch (error) {
+    ctx.logger.error("Cannot delete topic", { topic: topic.meta.name, error });
+    return { name: topic.meta.name, topicId: topic.meta.topicId, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: "The broker could not delete the topic" };
+  }
+}
+
+export const handleDeleteTopics: Handler<DeleteTopicsRequest, DeleteTopicsResponse> = async (request, ctx) => {
+  const targets =
+    ctx.apiVersion >= 6
+      ? (request.topics ?? []).map(({ name, topicId }) => ({ name: name ?? null, topicId: topicId ?? zeroTopicId }))
+      : (request.topicNames ?? []).map((name) => ({ name, topicId: zeroTopicId }));
+  const responses = [];
+  for (const { name, topicId } of targets) responses.push(await deleteOne(ctx, name, topicId));
+  return { throttleTimeMs: 0, responses };
+};

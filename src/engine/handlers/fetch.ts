@@ -1,0 +1,158 @@
+// Fetch: whole stored batches from each requested partition, long-polling until `min_bytes`
+// are ready or `max_wait_ms` passes. Batches are returned as stored, never re-encoded.
+//
+// Fetch Request (Version: 13) => replica_id max_wait_ms min_bytes max_bytes isolation_level session_id
+//                                session_epoch [topics] [forgotten_topics_data] rack_id _tagged_fields
+//   topics => topic_id [partitions] _tagged_fields
+//     partitions => partition current_leader_epoch fetch_offset last_fetched_epoch log_start_offset
+//                   partition_max_bytes _tagged_fields
+// Fetch Response (Version: 13) => throttle_time_ms error_code session_id [responses] _tagged_fields
+//   responses => topic_id [partitions] _tagged_fields
+//     partitions => partition_index error_code high_watermark last_stable_offset log_start_offset
+//                   [aborted_transactions] preferred_read_replica records _tagged_fields
+
+import { ErrorCode } from "../../protocol/errors.ts";
+import type {
+  FetchRequest,
+  FetchRequestFetchPartition,
+  FetchResponse,
+  FetchResponsePartitionData,
+} from "../../protocol/messages/fetch.ts";
+import { OffsetOutOfRangeError } from "../../storage/partition-log.ts";
+import type { Handler, HandlerContext } from "../handler-context.ts";
+import type { Partition } from "../partition.ts";
+import { partitionOf, zeroTopicId } from "../topic-lookup.ts";
+import type { Topic } from "../topic-registry.ts";
+
+/** Kafka answers "no data" with an empty record set, never null: librdkafka rejects a null one. */
+const emptyRecords = new Uint8Array(0);
+
+/** Upper bound on how long one fetch may park, whatever the client asks. */
+export const fetchWaitMsMax = 30_000;
+
+interface ResolvedTopic {
+  name: string;
+  topicId: string;
+  topic: Topic | null;
+  partitions: FetchRequestFetchPartition[];
+}
+
+function emptyPartition(index: number, errorCode: number, partition: Partition | null = null): FetchResponsePartitionData {
+  return {
+    partitionIndex: index,
+    errorCode,
+    highWatermark: partition ? partition.log.highWatermark : -1,
+    lastStableOffset: partition ? partition.log.highWatermark : -1,
+    logStartOffset: partition ? partition.log.logStartOffset : -1,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: emptyRecords,
+  };
+}
+
+function resolveTopics(ctx: HandlerContext, request: FetchRequest): ResolvedTopic[] {
+  const byId = ctx.apiVersion >= 13;
+  return request.topics.map((requested) => {
+    const topic = byId ? ctx.topics.getById(requested.topicId ?? "") : ctx.topics.get(requested.topic ?? "");
+    return {
+      name: topic?.meta.name ?? requested.topic ?? "",
+      topicId: topic?.meta.topicId ?? requested.topicId ?? zeroTopicId,
+      topic: topic ?? null,
+      partitions: requested.partitions,
+    };
+  });
+}
+
+/** One pass over every requested partition; `bytesMax` bounds the whole response (soft, per KIP-74). */
+async function readOnce(ctx: HandlerContext, topics: ResolvedTopic[], bytesMax: number) {
+  let bytesRead = 0;
+  const unknownTopicCode = ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  const responses = [];
+  for (const resolved of topics) {
+    const partitions: FetchResponsePartitionData[] = [];
+    for (const requested of resolved.partitions) {
+      const partition = resolved.topic ? partitionOf(resolved.topic, requested.partition) : null;
+      if (!resolved.topic) {
+        partitions.push(emptyPartition(requested.partition, unknownTopicCode));
+      } else if (!partition) {
+        partitions.push(emptyPartition(requested.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+      } else {
+        const budget = Math.min(requested.partitionMaxBytes, bytesMax - bytesRead);
+        const data = await readPartition(ctx, partition, requested.fetchOffset, budget, bytesRead === 0);
+        bytesRead += data.records?.length ?? 0;
+        partitions.push(data);
+      }
+    }
+    responses.push({ topic: resolved.name, topicId: resolved.topicId, partitions });
+  }
+  return { responses, bytesRead };
+}
+
+async function readPartition(
+  ctx: HandlerContext,
+  partition: Partition,
+  fetchOffset: number,
+  budget: number,
+  isFirstData: boolean,
+): Promise<FetchResponsePartitionData> {
+  // Once the response is full, later partitions report their offsets without data.
+  if (budget <= 0 && !isFirstData) return emptyPartition(partition.index, ErrorCode.NONE, partition);
+  try {
+    const read = await partition.log.read(fetchOffset, Math.max(budget, 1));
+    return {
+      ...emptyPartition(partition.index, ErrorCode.NONE, partition),
+      highWatermark: read.highWatermark,
+      lastStableOffset: read.highWatermark,
+      logStartOffset: read.logStartOffset,
+      records: read.bytes,
+    };
+  } catch (error) {
+    if (error instanceof OffsetOutOfRangeError) return emptyPartition(partition.index, ErrorCode.OFFSET_OUT_OF_RANGE, partition);
+    ctx.logger.error("Cannot read partition", { topic: partition.topic, partition: partition.index, error });
+    return emptyPartition(partition.index, ErrorCode.KAFKA_STORAGE_ERROR, partition);
+  }
+}
+
+/**
+ * Resolves when any of the partitions gets new data, the deadline passes, or the request is aborted.
+ * `highWatermarksSeen` are the marks before the last read: data that arrived since resolves at once.
+ */
+function waitForData(partitions: Partition[], highWatermarksSeen: number[], waitMs: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const cancels: Array<() => void> = [];
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      for (const cancel of cancels) cancel();
+      resolve();
+    };
+    const timer = setTimeout(done, waitMs);
+    signal.addEventListener("abort", done, { once: true });
+    for (const partition of partitions) cancels.push(partition.onNextData(done));
+    if (partitions.some((partition, i) => partition.log.highWatermark !== highWatermarksSeen[i])) done();
+  });
+}
+
+export const handleFetch: Handler<FetchRequest, FetchResponse> = async (request, ctx) => {
+  // We never create incremental fetch sessions (session id 0 means "no session"): every fetch is full.
+  if (request.sessionId !== undefined && request.sessionId !== 0) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+  }
+  const topics = resolveTopics(ctx, request);
+  const bytesMax = request.maxBytes ?? 0x7fffffff;
+  const deadline = Date.now() + Math.min(Math.max(request.maxWaitMs, 0), fetchWaitMsMax);
+  const watched = topics.flatMap((resolved) =>
+    resolved.topic ? resolved.partitions.map((p) => partitionOf(resolved.topic!, p.partition)).filter((p) => p !== null) : [],
+  );
+  const highWatermarks = () => watched.map((partition) => partition.log.highWatermark);
+  let seen = highWatermarks();
+  let result = await readOnce(ctx, topics, bytesMax);
+  while (result.bytesRead < request.minBytes && !ctx.signal.aborted && watched.length > 0) {
+    const waitMs = deadline - Date.now();
+    if (waitMs <= 0) break;
+    await waitForData(watched, seen, waitMs, ctx.signal);
+    seen = highWatermarks();
+    result = await readOnce(ctx, topics, bytesMax);
+  }
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };
+};

@@ -1,0 +1,74 @@
+// Metadata: brokers, the controller, and topics with their partitions. One broker leads everything.
+//
+// Metadata Request (Version: 12) => [topics] allow_auto_topic_creation include_topic_authorized_operations _tagged_fields
+//   topics => topic_id name _tagged_fields
+// Metadata Response (Version: 12) => throttle_time_ms [brokers] cluster_id controller_id [topics] _tagged_fields
+//   brokers => node_id host port rack _tagged_fields
+//   topics => error_code name topic_id is_internal [partitions] topic_authorized_operations _tagged_fields
+//     partitions => error_code partition_index leader_id leader_epoch [replica_nodes] [isr_nodes] [offline_replicas] _tagged_fields
+
+import { ErrorCode } from "../../protocol/errors.ts";
+import type {
+  MetadataRequest,
+  MetadataResponse,
+  MetadataResponseMetadataResponseTopic,
+} from "../../protocol/messages/metadata.ts";
+import type { Handler, HandlerContext } from "../handler-context.ts";
+import { lookupTopic, zeroTopicId } from "../topic-lookup.ts";
+import type { Topic } from "../topic-registry.ts";
+
+/** Kafka's "authorized operations not requested" marker. */
+const operationsNotRequested = -2147483648;
+
+function describeTopic(ctx: HandlerContext, topic: Topic): MetadataResponseMetadataResponseTopic {
+  const nodeId = ctx.config.nodeId;
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.meta.name,
+    topicId: topic.meta.topicId,
+    isInternal: false,
+    partitions: topic.partitions.map((partition) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: partition.index,
+      leaderId: nodeId,
+      leaderEpoch: 0,
+      replicaNodes: [nodeId],
+      isrNodes: [nodeId],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: operationsNotRequested,
+  };
+}
+
+function missingTopic(name: string | null, topicId: string, errorCode: number): MetadataResponseMetadataResponseTopic {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: operationsNotRequested };
+}
+
+async function describeRequested(ctx: HandlerContext, request: MetadataRequest): Promise<MetadataResponseMetadataResponseTopic[]> {
+  const requested = request.topics;
+  // v0 sends an empty list for "all topics"; v1+ sends null.
+  if (requested === null || requested === undefined || (ctx.apiVersion === 0 && requested.length === 0)) {
+    return ctx.topics.list().map((topic) => describeTopic(ctx, topic));
+  }
+  const allowAutoCreate = request.allowAutoTopicCreation ?? true;
+  const described: MetadataResponseMetadataResponseTopic[] = [];
+  for (const { name, topicId } of requested) {
+    if (name === null || name === undefined) {
+      const topic = topicId ? ctx.topics.getById(topicId) : undefined;
+      described.push(topic ? describeTopic(ctx, topic) : missingTopic(null, topicId ?? zeroTopicId, ErrorCode.UNKNOWN_TOPIC_ID));
+      continue;
+    }
+    const lookup = await lookupTopic(ctx, name, allowAutoCreate);
+    described.push(lookup.topic ? describeTopic(ctx, lookup.topic) : missingTopic(name, zeroTopicId, lookup.errorCode));
+  }
+  return described;
+}
+
+export const handleMetadata: Handler<MetadataRequest, MetadataResponse> = async (request, ctx) => ({
+  throttleTimeMs: 0,
+  brokers: [{ nodeId: ctx.config.nodeId, host: ctx.config.advertisedHost, port: ctx.config.advertisedPort, rack: null }],
+  clusterId: ctx.clusterId,
+  controllerId: ctx.config.nodeId,
+  topics: await describeRequested(ctx, request),
+  clusterAuthorizedOperations: operationsNotRequested,
+});

@@ -1,0 +1,88 @@
+// Produce: validate each partition's record batches, append them, answer when durable.
+//
+// Produce Request (Version: 9) => transactional_id acks timeout_ms [topic_data] _tagged_fields
+//   topic_data => name [partition_data] _tagged_fields
+//     partition_data => index records _tagged_fields
+// Produce Response (Version: 9) => [responses] throttle_time_ms _tagged_fields
+//   responses => name [partition_responses] _tagged_fields
+//     partition_responses => index error_code base_offset log_append_time_ms log_start_offset
+//                            [record_errors] error_message _tagged_fields
+
+import { ErrorCode } from "../../protocol/errors.ts";
+import type {
+  ProduceRequest,
+  ProduceRequestPartitionProduceData,
+  ProduceResponse,
+  ProduceResponsePartitionProduceResponse,
+} from "../../protocol/messages/produce.ts";
+import { validateBatchesForAppend } from "../../records/record-batch.ts";
+import type { Handler, HandlerContext } from "../handler-context.ts";
+import { lookupTopic, partitionOf } from "../topic-lookup.ts";
+import type { Topic } from "../topic-registry.ts";
+
+type PartitionResponse = ProduceResponsePartitionProduceResponse;
+
+function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
+}
+
+/**
+ * Validates and issues the append synchronously (so batches of pipelined requests keep their
+ * order), returning a promise of the partition's response.
+ */
+function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequestPartitionProduceData): Promise<PartitionResponse> {
+  const partition = partitionOf(topic, data.index);
+  if (!partition) return Promise.resolve(failed(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+  if (!data.records || data.records.length === 0) {
+    return Promise.resolve(failed(data.index, ErrorCode.CORRUPT_MESSAGE, "Produce request has no record batches"));
+  }
+  const validation = validateBatchesForAppend(data.records, { batchBytesMax: ctx.config.batchBytesMax });
+  if (!validation.ok) return Promise.resolve(failed(data.index, validation.errorCode, validation.message));
+
+  return partition.append(data.records).then(
+    (appended): PartitionResponse => ({
+      index: data.index,
+      errorCode: ErrorCode.NONE,
+      baseOffset: appended.baseOffset,
+      logAppendTimeMs: appended.logAppendTime,
+      logStartOffset: appended.logStartOffset,
+      recordErrors: [],
+      errorMessage: null,
+    }),
+    (error): PartitionResponse => {
+      ctx.logger.error("Cannot append to partition", { topic: topic.meta.name, partition: data.index, error });
+      return failed(data.index, ErrorCode.KAFKA_STORAGE_ERROR, "The broker could not write the batch to disk");
+    },
+  );
+}
+
+export const handleProduce: Handler<ProduceRequest, ProduceResponse> = async (request, ctx) => {
+  const acks = request.acks;
+  const acksAllowed = acks === 0 || acks === 1 || acks === -1;
+  if (request.transactionalId) {
+    ctx.logger.warn("Rejected transactional produce: transactions are not supported", { clientId: ctx.clientId });
+  }
+  // Topic lookups (and auto-creation) happen first, in request order, before any append is issued.
+  const topics = await Promise.all(
+    request.topicData.map((data) => (acksAllowed && !request.transactionalId ? lookupTopic(ctx, data.name, true) : null)),
+  );
+  const pending = request.topicData.map((data, t) => {
+    const lookup = topics[t];
+    const partitionResponses = data.partitionData.map((partitionData) => {
+      if (!acksAllowed) return Promise.resolve(failed(partitionData.index, ErrorCode.INVALID_REQUIRED_ACKS));
+      if (request.transactionalId) {
+        return Promise.resolve(failed(partitionData.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "Transactions are not supported"));
+      }
+      if (!lookup?.topic) return Promise.resolve(failed(partitionData.index, lookup?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR));
+      return appendPartition(ctx, lookup.topic, partitionData);
+    });
+    return { name: data.name, partitionResponses };
+  });
+  ctx.releaseConnection();
+
+  if (acks === 0) return null;
+  const responses = await Promise.all(
+    pending.map(async ({ name, partitionResponses }) => ({ name, partitionResponses: await Promise.all(partitionResponses) })),
+  );
+  return { responses, throttleTimeMs: 0 };
+};

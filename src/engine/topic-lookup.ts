@@ -1,0 +1,34 @@
+// Finding a topic for a request, auto-creating it where the broker and the request allow.
+// Metadata and Produce share these rules, as in Kafka's auto.create.topics.enable.
+
+import { ErrorCode } from "../protocol/errors.ts";
+import type { HandlerContext } from "./handler-context.ts";
+import type { Partition } from "./partition.ts";
+import { type Topic, TopicError, topicNameProblem } from "./topic-registry.ts";
+
+export type TopicLookup = { topic: Topic; errorCode: 0 } | { topic: null; errorCode: number };
+
+/** The topic named `name`; created with the default partition count when allowed and absent. */
+export async function lookupTopic(ctx: HandlerContext, name: string, allowAutoCreate: boolean): Promise<TopicLookup> {
+  const existing = ctx.topics.get(name);
+  if (existing) return { topic: existing, errorCode: 0 };
+  if (!allowAutoCreate || !ctx.config.autoCreateTopics) {
+    return { topic: null, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  }
+  if (topicNameProblem(name)) return { topic: null, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION };
+  try {
+    return { topic: await ctx.topics.getOrCreate(name, ctx.config.defaultPartitions), errorCode: 0 };
+  } catch (error) {
+    if (error instanceof TopicError) return { topic: null, errorCode: error.code };
+    ctx.logger.error("Cannot auto-create topic", { topic: name, error });
+    return { topic: null, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR };
+  }
+}
+
+/** The partition, or null when the topic does not have that index. */
+export function partitionOf(topic: Topic, index: number): Partition | null {
+  return Number.isInteger(index) && index >= 0 && index < topic.partitions.length ? topic.partitions[index] : null;
+}
+
+/** The all-zero topic id Kafka uses for "no id". */
+export const zeroTopicId = "0".repeat(32);

@@ -1,0 +1,160 @@
+// The broker's topics: names, ids, partition counts and configs, with their open partitions.
+// The registry is the single owner of topic lifecycle (create, load at start, delete).
+
+import { randomUUID } from "node:crypto";
+import { ErrorCode } from "../protocol/errors.ts";
+import type { PartitionLog } from "../storage/partition-log.ts";
+import type { Logger } from "../logger.ts";
+import { Partition } from "./partition.ts";
+
+/** What meta.json holds for a topic. */
+export interface TopicMeta {
+  name: string;
+  /** 32 lowercase hex digits. */
+  topicId: string;
+  partitionCount: number;
+  configs: Record<string, string>;
+  createdAtMs: number;
+}
+
+export interface Topic {
+  readonly meta: TopicMeta;
+  readonly partitions: Partition[];
+}
+
+/** Where topic metadata lives and how partition logs are opened; storage implements it. */
+export interface TopicBackend {
+  listTopicMetas(): Promise<unknown[]>;
+  createTopic(meta: TopicMeta): Promise<void>;
+  deleteTopic(name: string): Promise<void>;
+  openPartitionLog(topic: string, partition: number): Promise<PartitionLog>;
+}
+
+/** A failure that maps to one Kafka error code. */
+export class TopicError extends Error {
+  override name = "TopicError";
+  readonly code: number;
+  constructor(code: number, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export const topicNameLengthMax = 249;
+export const partitionCountMax = 10_000;
+const legalTopicName = /^[a-zA-Z0-9._-]+$/;
+
+/** Kafka's rule: 1–249 of [a-zA-Z0-9._-], and not "." or "..". Returns why a name is illegal, or null. */
+export function topicNameProblem(name: string): string | null {
+  if (name.length === 0) return "Topic name is empty";
+  if (name.length > topicNameLengthMax) return `Topic name "${name.slice(0, 40)}…" is longer than ${topicNameLengthMax} characters`;
+  if (name === "." || name === "..") return `Topic name "${name}" is not allowed`;
+  if (!legalTopicName.test(name)) return `Topic name "${name}" has characters other than ASCII letters, digits, '.', '_' and '-'`;
+  return null;
+}
+
+export class TopicRegistry {
+  #backend: TopicBackend;
+  #logger: Logger;
+  #byName = new Map<string, Topic>();
+  #byId = new Map<string, Topic>();
+  /** Creations in progress, so concurrent auto-creates of one name share one creation. */
+  #creating = new Map<string, Promise<Topic>>();
+
+  private constructor(backend: TopicBackend, logger: Logger) {
+    this.#backend = backend;
+    this.#logger = logger;
+  }
+
+  /** Loads every topic found in the backend and opens its partitions. */
+  static async open(backend: TopicBackend, logger: Logger): Promise<TopicRegistry> {
+    const registry = new TopicRegistry(backend, logger);
+    for (const raw of await backend.listTopicMetas()) {
+      const meta = raw as TopicMeta;
+      registry.#add(meta, await registry.#openPartitions(meta));
+    }
+    return registry;
+  }
+
+  get(name: string): Topic | undefined {
+    return this.#byName.get(name);
+  }
+
+  getById(topicId: string): Topic | undefined {
+    return this.#byId.get(topicId);
+  }
+
+  list(): Topic[] {
+    return [...this.#byName.values()];
+  }
+
+  /** Creates a topic; fails with TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION or INVALID_PARTITIONS. */
+  async create(name: string, partitionCount: number, configs: Record<string, string> = {}): Promise<Topic> {
+    const problem = topicNameProblem(name);
+    if (problem) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+    if (this.#byName.has(name) || this.#creating.has(name)) {
+      throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic "${name}" already exists`);
+    }
+    if (!Number.isInteger(partitionCount) || partitionCount < 1 || partitionCount > partitionCountMax) {
+      throw new TopicError(ErrorCode.INVALID_PARTITIONS, `Partition count ${partitionCount} is not between 1 and ${partitionCountMax}`);
+    }
+    const creation = this.#createNew(name, partitionCount, configs);
+    this.#creating.set(name, creation);
+    try {
+      return await creation;
+    } finally {
+      this.#creating.delete(name);
+    }
+  }
+
+  /** Returns the topic, creating it with the default partition count if it does not exist. */
+  async getOrCreate(name: string, partitionCount: number): Promise<Topic> {
+    const existing = this.#byName.get(name) ?? (await this.#creating.get(name));
+    if (existing) return existing;
+    return this.create(name, partitionCount);
+  }
+
+  async delete(name: string): Promise<void> {
+    const topic = this.#byName.get(name);
+    if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
+    this.#byName.delete(name);
+    this.#byId.delete(topic.meta.topicId);
+    await Promise.all(topic.partitions.map((partition) => partition.log.close()));
+    await this.#backend.deleteTopic(name);
+    this.#logger.info("Deleted topic", { topic: name });
+  }
+
+  async close(): Promise<void> {
+    const partitions = this.list().flatMap((topic) => topic.partitions);
+    await Promise.all(partitions.map((partition) => partition.log.close()));
+  }
+
+  async #createNew(name: string, partitionCount: number, configs: Record<string, string>): Promise<Topic> {
+    const meta: TopicMeta = {
+      name,
+      topicId: randomUUID().replaceAll("-", ""),
+      partitionCount,
+      configs,
+      createdAtMs: Date.now(),
+    };
+    await this.#backend.createTopic(meta);
+    const topic = this.#add(meta, await this.#openPartitions(meta));
+    this.#logger.info("Created topic", { topic: name, partitions: partitionCount });
+    return topic;
+  }
+
+  async #openPartitions(meta: TopicMeta): Promise<Partition[]> {
+    const partitions: Partition[] = [];
+    for (let index = 0; index < meta.partitionCount; index++) {
+      partitions.push(new Partition(meta.name, index, await this.#backend.openPartitionLog(meta.name, index)));
+    }
+    return partitions;
+  }
+
+  #add(meta: TopicMeta, partitions: Partition[]): Topic {
+    const topic: Topic = { meta, partitions };
+    this.#byName.set(meta.name, topic);
+    this.#byId.set(meta.topicId, topic);
+    return topic;
+  }
+}
