@@ -50,6 +50,7 @@ export async function dispatch(broker: BrokerContext, frame: Uint8Array, session
     if (header.apiKey === ApiVersions.apiKey) return unsupportedApiVersions(broker, header);
     throw new FatalRequestError(`Unsupported request: ${describe(header)}`);
   }
+  broker.logger.debug("Request", { api: route.name, version: header.apiVersion, client: header.clientId });
   let request: unknown;
   try {
     request = route.decodeRequest(reader, header.apiVersion);

@@ -36,10 +36,17 @@ function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequest
   if (!data.records || data.records.length === 0) {
     return Promise.resolve(failed(data.index, ErrorCode.CORRUPT_MESSAGE, "Produce request has no record batches"));
   }
-  const validation = validateBatchesForAppend(data.records, { batchBytesMax: ctx.config.batchBytesMax });
+  const configs = topic.meta.configs;
+  const batchBytesMax = configs["max.message.bytes"] ? Number(configs["max.message.bytes"]) : ctx.config.batchBytesMax;
+  const validation = validateBatchesForAppend(data.records, { batchBytesMax });
   if (!validation.ok) return Promise.resolve(failed(data.index, validation.errorCode, validation.message));
+  // Kafka's rule since Produce v3: one batch per partition, so a batch is the unit of atomicity.
+  if (validation.batches.length !== 1) {
+    return Promise.resolve(failed(data.index, ErrorCode.INVALID_RECORD, `Produce v3+ carries exactly one record batch per partition, got ${validation.batches.length}`));
+  }
+  const logAppendTime = configs["message.timestamp.type"] === "LogAppendTime" ? Date.now() : undefined;
 
-  return partition.append(data.records).then(
+  return partition.append(data.records, { logAppendTime }).then(
     (appended): PartitionResponse => ({
       index: data.index,
       errorCode: ErrorCode.NONE,
