@@ -40,7 +40,8 @@ export const topicConfigDefinitions: Record<string, ConfigDefinition> = {
 /** Why a set of topic configs is invalid, or null when every key is known and every value valid. */
 export function topicConfigProblem(configs: Record<string, string | null>): string | null {
   for (const [key, value] of Object.entries(configs)) {
-    const definition = topicConfigDefinitions[key];
+    // Own keys only: "constructor" or "__proto__" would otherwise find Object.prototype's members.
+    const definition = Object.hasOwn(topicConfigDefinitions, key) ? topicConfigDefinitions[key] : undefined;
     if (!definition) return `Unknown topic config "${key}"`;
     if (value === null) return `Topic config "${key}" has no value`;
     const problem = definition.validate(value);

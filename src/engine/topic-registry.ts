@@ -108,10 +108,12 @@ export class TopicRegistry {
   }
 
   /** Returns the topic, creating it with the default partition count if it does not exist. */
-  async getOrCreate(name: string, partitionCount: number): Promise<Topic> {
-    const existing = this.#byName.get(name) ?? (await this.#creating.get(name));
-    if (existing) return existing;
-    return this.create(name, partitionCount);
+  getOrCreate(name: string, partitionCount: number): Promise<Topic> {
+    // No await before create(): a caller that yielded here would find the creation another
+    // caller started meanwhile and fail with TOPIC_ALREADY_EXISTS instead of sharing it.
+    const existing = this.#byName.get(name);
+    if (existing) return Promise.resolve(existing);
+    return this.#creating.get(name) ?? this.create(name, partitionCount);
   }
 
   async delete(name: string): Promise<void> {

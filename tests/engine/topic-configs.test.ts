@@ -1,0 +1,59 @@
+import { describe, expect, test } from "bun:test";
+import { topicConfigDefinitions, topicConfigProblem } from "../../src/engine/topic-configs.ts";
+
+describe("topicConfigProblem", () => {
+  test("accepts no configs, and every default value", () => {
+    expect(topicConfigProblem({})).toBeNull();
+    const defaults = Object.fromEntries(Object.entries(topicConfigDefinitions).map(([key, definition]) => [key, definition.defaultValue]));
+    expect(topicConfigProblem(defaults)).toBeNull();
+  });
+
+  test("accepts valid values of each kind", () => {
+    expect(
+      topicConfigProblem({
+        "cleanup.policy": "compact, delete",
+        "compression.type": "zstd",
+        "retention.ms": "-1",
+        "segment.bytes": "1048576",
+        "message.timestamp.type": "LogAppendTime",
+        "min.cleanable.dirty.ratio": "0.25",
+        "search.enabled": "true",
+      }),
+    ).toBeNull();
+  });
+
+  test("names an unknown key", () => {
+    expect(topicConfigProblem({ "retention.ms": "1", "no.such.config": "1" })).toBe('Unknown topic config "no.such.config"');
+  });
+
+  test("keys inherited from Object.prototype are unknown, not a crash", () => {
+    for (const key of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      const configs = Object.fromEntries([[key, "1"]]);
+      expect(topicConfigProblem(configs)).toBe(`Unknown topic config "${key}"`);
+    }
+  });
+
+  test("a key without a value is invalid", () => {
+    expect(topicConfigProblem({ "retention.ms": null })).toBe('Topic config "retention.ms" has no value');
+  });
+
+  test("names the key and the bad value", () => {
+    const cases: Array<[string, string, string]> = [
+      ["retention.ms", "1h", '"1h" is not a whole number'],
+      ["retention.ms", "", '"" is not a whole number'],
+      ["segment.bytes", "0", '"0" is not a positive whole number'],
+      ["min.insync.replicas", "-1", '"-1" is not a positive whole number'],
+      ["search.enabled", "yes", '"yes" is not true or false'],
+      ["compression.type", "brotli", '"brotli" is not one of producer, uncompressed, gzip, snappy, lz4, zstd'],
+      ["message.timestamp.type", "logappendtime", '"logappendtime" is not one of CreateTime, LogAppendTime'],
+      ["cleanup.policy", "delete,forever", '"delete,forever" is not a list of delete, compact'],
+      ["cleanup.policy", "", '"" is not a list of delete, compact'],
+      ["min.cleanable.dirty.ratio", "1.5", '"1.5" is not a number between 0 and 1'],
+      ["min.cleanable.dirty.ratio", " ", '" " is not a number between 0 and 1'],
+      ["min.cleanable.dirty.ratio", "half", '"half" is not a number between 0 and 1'],
+    ];
+    for (const [key, value, detail] of cases) {
+      expect(topicConfigProblem({ [key]: value })).toBe(`Invalid value for topic config "${key}": ${detail}`);
+    }
+  });
+});
