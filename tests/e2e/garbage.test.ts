@@ -46,7 +46,11 @@ function frame(body: Buffer): Buffer {
   return Buffer.concat([size, body]);
 }
 
-/** Request header v1 (api key, version, correlation id, client id) with no body: ApiVersions v0-v2. */
+/**
+ * ApiVersions request. Up to v2: header v1 (api key, version, correlation id, client id) and no
+ * body. From v3 (flexible): header v2 (adds empty tagged fields) and a body of compact strings
+ * client_software_name, client_software_version, then empty tagged fields, as librdkafka sends it.
+ */
 function apiVersionsRequest(version: number, correlationId: number): Buffer {
   const clientId = Buffer.from("e2e-garbage");
   const header = Buffer.alloc(10);
@@ -54,7 +58,8 @@ function apiVersionsRequest(version: number, correlationId: number): Buffer {
   header.writeInt16BE(version, 2);
   header.writeInt32BE(correlationId, 4);
   header.writeInt16BE(clientId.length, 8);
-  return frame(Buffer.concat([header, clientId]));
+  const flexibleTail = Buffer.from([0, 4, ...Buffer.from("e2e"), 2, ...Buffer.from("1"), 0]);
+  return frame(Buffer.concat([header, clientId, ...(version >= 3 ? [flexibleTail] : [])]));
 }
 
 type ApiRange = { min: number; max: number };
@@ -65,14 +70,17 @@ async function apiVersions(version = 0): Promise<{ errorCode: number; ranges: Ma
   const correlationId = 0x5eed0000 + version;
   connection.socket.write(apiVersionsRequest(version, correlationId));
   const deadline = Date.now() + socketWaitMs;
+  let closed = false;
+  void connection.closed.then(() => (closed = true));
   let response = connection.received();
-  while ((response.length < 4 || response.length < 4 + response.readInt32BE(0)) && Date.now() < deadline) {
+  while ((response.length < 4 || response.length < 4 + response.readInt32BE(0)) && !closed && Date.now() < deadline) {
     await Bun.sleep(10);
     response = connection.received();
   }
   connection.socket.destroy();
   if (response.length < 4 || response.length < 4 + response.readInt32BE(0)) {
-    throw new Error(`ApiVersions v${version} got no complete response within ${socketWaitMs} ms (${response.length} bytes)`);
+    const how = closed ? "the broker closed the connection" : `nothing complete within ${socketWaitMs} ms`;
+    throw new Error(`ApiVersions v${version} got no response: ${how} (${response.length} bytes)`);
   }
   // Response header v0 (correlation id) then error_code INT16, api_keys ARRAY[api_key, min, max].
   expect(response.readInt32BE(4)).toBe(correlationId);
