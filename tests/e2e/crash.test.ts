@@ -10,7 +10,7 @@ import { type Broker, kcat, runOk, startBroker } from "./harness.ts";
 
 const partitionCount = 3;
 const batchSize = 40;
-const acknowledgedBeforeKillMin = 1500;
+const acknowledgedBeforeKillMin = 6000;
 const streamTimeMaxMs = 30_000;
 
 let broker: Broker | undefined;
@@ -21,7 +21,7 @@ afterEach(async () => {
 }, 30_000);
 
 function recordValue(partition: number, sequence: number): string {
-  return `p${partition}-seq${sequence}-` + "payload".repeat(sequence % 23);
+  return `p${partition}-seq${sequence}-` + "payload".repeat(sequence % 60);
 }
 
 type Acknowledged = Map<number, string>;
