@@ -99,12 +99,14 @@ async function readPartition(
   if (budget <= 0 && !isFirstData) return emptyPartition(partition.index, ErrorCode.NONE, partition);
   try {
     const read = await partition.log.read(fetchOffset, Math.max(budget, 1));
+    // The log returns at least one batch; only the first partition with data may go over budget.
+    const fits = isFirstData || read.bytes.length <= budget;
     return {
       ...emptyPartition(partition.index, ErrorCode.NONE, partition),
       highWatermark: read.highWatermark,
       lastStableOffset: read.highWatermark,
       logStartOffset: read.logStartOffset,
-      records: read.bytes,
+      records: fits ? read.bytes : emptyRecords,
     };
   } catch (error) {
     if (error instanceof OffsetOutOfRangeError) return emptyPartition(partition.index, ErrorCode.OFFSET_OUT_OF_RANGE, partition);

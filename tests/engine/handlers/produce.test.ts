@@ -1,0 +1,284 @@
+import { describe, expect, test } from "bun:test";
+import { handleProduce } from "../../../src/engine/handlers/produce.ts";
+import { ErrorCode } from "../../../src/protocol/errors.ts";
+import type { ProduceRequest, ProduceResponse } from "../../../src/protocol/messages/produce.ts";
+import { BatchField } from "../../../src/records/batch-header.ts";
+import { TimestampType, decodeRecordBatches } from "../../../src/records/record-batch.ts";
+import { type EngineFixture, batchOf, concat, engineFixture, recordingLogger, recordsOf } from "../fixtures.ts";
+
+function produceRequest(topic: string, partitions: Array<[number, Uint8Array | null]>, fields: Partial<ProduceRequest> = {}): ProduceRequest {
+  return {
+    transactionalId: null,
+    acks: -1,
+    timeoutMs: 30_000,
+    topicData: [{ name: topic, partitionData: partitions.map(([index, records]) => ({ index, records })) }],
+    ...fields,
+  };
+}
+
+async function produce(fixture: EngineFixture, request: ProduceRequest, apiVersion = 9): Promise<ProduceResponse> {
+  const response = await handleProduce(request, fixture.ctx(apiVersion));
+  if (response === null) throw new Error("Expected a produce response, got none");
+  return response;
+}
+
+function partitionResult(response: ProduceResponse, topicIndex = 0, partitionIndex = 0) {
+  return response.responses[topicIndex].partitionResponses[partitionIndex];
+}
+
+async function storedRecords(fixture: EngineFixture, topic: string, partition = 0) {
+  const log = fixture.topics.get(topic)!.partitions[partition].log;
+  return recordsOf((await log.read(log.logStartOffset, 1 << 20)).bytes);
+}
+
+describe("handleProduce", () => {
+  test("assigns offsets sequentially across requests", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("orders", 1);
+    const first = await produce(fixture, produceRequest("orders", [[0, batchOf(["a", "b", "c"])]]));
+    const second = await produce(fixture, produceRequest("orders", [[0, batchOf(["d", "e"])]]));
+    expect(partitionResult(first)).toEqual({
+      index: 0,
+      errorCode: ErrorCode.NONE,
+      baseOffset: 0,
+      logAppendTimeMs: -1,
+      logStartOffset: 0,
+      recordErrors: [],
+      errorMessage: null,
+    });
+    expect(partitionResult(second).baseOffset).toBe(3);
+    expect(second.responses[0].name).toBe("orders");
+    expect(await storedRecords(fixture, "orders")).toEqual([
+      [0, "a"],
+      [1, "b"],
+      [2, "c"],
+      [3, "d"],
+      [4, "e"],
+    ]);
+  });
+
+  test("answers each partition of each topic", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("left", 2);
+    await fixture.topics.create("right", 1);
+    const response = await produce(fixture, {
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 1000,
+      topicData: [
+        { name: "left", partitionData: [{ index: 1, records: batchOf(["l1"]) }, { index: 0, records: batchOf(["l0", "l0'"]) }] },
+        { name: "right", partitionData: [{ index: 0, records: batchOf(["r0"]) }] },
+      ],
+    });
+    expect(response.responses.map((topic) => [topic.name, topic.partitionResponses.map((p) => [p.index, p.errorCode, p.baseOffset])])).toEqual([
+      ["left", [[1, 0, 0], [0, 0, 0]]],
+      ["right", [[0, 0, 0]]],
+    ]);
+    expect(await storedRecords(fixture, "left", 0)).toEqual([
+      [0, "l0"],
+      [1, "l0'"],
+    ]);
+  });
+
+  test("acks=0 appends and returns no response", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("fire", 1);
+    const response = await handleProduce(produceRequest("fire", [[0, batchOf(["x"])]], { acks: 0 }), fixture.ctx(9));
+    expect(response).toBeNull();
+    expect(fixture.releaseCount).toBe(1);
+    expect(await storedRecords(fixture, "fire")).toEqual([[0, "x"]]);
+  });
+
+  test("acks other than 0, 1 and -1 fail every partition with INVALID_REQUIRED_ACKS and append nothing", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("orders", 2);
+    const response = await produce(fixture, {
+      ...produceRequest("orders", [[0, batchOf(["a"])], [1, batchOf(["b"])]], { acks: 2 }),
+      topicData: [
+        { name: "orders", partitionData: [{ index: 0, records: batchOf(["a"]) }, { index: 1, records: batchOf(["b"]) }] },
+        { name: "never-created", partitionData: [{ index: 0, records: batchOf(["c"]) }] },
+      ],
+    });
+    const codes = response.responses.flatMap((topic) => topic.partitionResponses.map((p) => [p.errorCode, p.baseOffset]));
+    expect(codes).toEqual([
+      [ErrorCode.INVALID_REQUIRED_ACKS, -1],
+      [ErrorCode.INVALID_REQUIRED_ACKS, -1],
+      [ErrorCode.INVALID_REQUIRED_ACKS, -1],
+    ]);
+    expect(fixture.topics.get("orders")!.partitions.map((p) => p.log.logEndOffset)).toEqual([0, 0]);
+    expect(fixture.topics.get("never-created")).toBeUndefined();
+  });
+
+  test("a batch with a bad CRC is CORRUPT_MESSAGE and nothing is appended", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("orders", 1);
+    const corrupt = batchOf(["a", "b"]);
+    corrupt[corrupt.length - 1] ^= 0xff;
+    const response = await produce(fixture, produceRequest("orders", [[0, corrupt]]));
+    expect(partitionResult(response)).toMatchObject({ errorCode: ErrorCode.CORRUPT_MESSAGE, baseOffset: -1 });
+    expect(partitionResult(response).errorMessage).toContain("CRC");
+    expect(fixture.topics.get("orders")!.partitions[0].log.logEndOffset).toBe(0);
+  });
+
+  test("a partition without records is CORRUPT_MESSAGE", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("orders", 1);
+    for (const records of [null, new Uint8Array(0)]) {
+      const response = await produce(fixture, produceRequest("orders", [[0, records]]));
+      expect(partitionResult(response).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    }
+  });
+
+  test("two batches for one partition are INVALID_RECORD and nothing is appended", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("orders", 1);
+    const response = await produce(fixture, produceRequest("orders", [[0, concat(batchOf(["a"]), batchOf(["b"]))]]));
+    expect(partitionResult(response)).toMatchObject({ errorCode: ErrorCode.INVALID_RECORD, baseOffset: -1 });
+    expect(partitionResult(response).errorMessage).toContain("got 2");
+    expect(fixture.topics.get("orders")!.partitions[0].log.logEndOffset).toBe(0);
+  });
+
+  test("a batch above the topic's max.message.bytes is MESSAGE_TOO_LARGE", async () => {
+    const fixture = await engineFixture();
+    const batch = batchOf(["x".repeat(200)]);
+    await fixture.topics.create("small", 1, { "max.message.bytes": String(batch.length - 1) });
+    const response = await produce(fixture, produceRequest("small", [[0, batch]]));
+    expect(partitionResult(response).errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);
+    await fixture.topics.create("roomy", 1, { "max.message.bytes": String(batch.length) });
+    const accepted = await produce(fixture, produceRequest("roomy", [[0, batchOf(["x".repeat(200)])]]));
+    expect(partitionResult(accepted).errorCode).toBe(ErrorCode.NONE);
+  });
+
+  test("a partition the topic does not have is UNKNOWN_TOPIC_OR_PARTITION; the others are appended", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("orders", 1);
+    const response = await produce(fixture, produceRequest("orders", [[0, batchOf(["a"])], [1, batchOf(["b"])], [-1, batchOf(["c"])]]));
+    expect(response.responses[0].partitionResponses.map((p) => [p.index, p.errorCode])).toEqual([
+      [0, ErrorCode.NONE],
+      [1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+      [-1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    ]);
+    expect(await storedRecords(fixture, "orders")).toEqual([[0, "a"]]);
+  });
+
+  test("an unknown topic is created with the default partition count when auto-creation is on", async () => {
+    const fixture = await engineFixture({ config: { autoCreateTopics: true, defaultPartitions: 3 } });
+    const response = await produce(fixture, produceRequest("fresh", [[2, batchOf(["a"])]]));
+    expect(partitionResult(response).errorCode).toBe(ErrorCode.NONE);
+    expect(fixture.topics.get("fresh")!.partitions).toHaveLength(3);
+    expect(await storedRecords(fixture, "fresh", 2)).toEqual([[0, "a"]]);
+  });
+
+  test("an unknown topic is UNKNOWN_TOPIC_OR_PARTITION when auto-creation is off", async () => {
+    const fixture = await engineFixture({ config: { autoCreateTopics: false } });
+    const response = await produce(fixture, produceRequest("fresh", [[0, batchOf(["a"])]]));
+    expect(partitionResult(response).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(fixture.topics.get("fresh")).toBeUndefined();
+  });
+
+  test("an illegal topic name is INVALID_TOPIC_EXCEPTION and creates nothing", async () => {
+    const fixture = await engineFixture();
+    const response = await produce(fixture, produceRequest("bad name", [[0, batchOf(["a"])]]));
+    expect(partitionResult(response).errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    expect(fixture.topics.list()).toEqual([]);
+  });
+
+  test("a transactional produce is rejected without appending or creating", async () => {
+    const logger = recordingLogger();
+    const fixture = await engineFixture({ logger });
+    await fixture.topics.create("orders", 1);
+    const response = await produce(fixture, {
+      ...produceRequest("orders", [[0, batchOf(["a"])]], { transactionalId: "tx-1" }),
+      topicData: [
+        { name: "orders", partitionData: [{ index: 0, records: batchOf(["a"]) }] },
+        { name: "other", partitionData: [{ index: 0, records: batchOf(["b"]) }] },
+      ],
+    });
+    const codes = response.responses.flatMap((topic) => topic.partitionResponses.map((p) => p.errorCode));
+    expect(codes).toEqual([ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED]);
+    expect(partitionResult(response).errorMessage).toBe("Transactions are not supported");
+    expect(fixture.topics.get("orders")!.partitions[0].log.logEndOffset).toBe(0);
+    expect(fixture.topics.get("other")).toBeUndefined();
+    expect(logger.lines.some((line) => line.startsWith("warn Rejected transactional produce"))).toBe(true);
+  });
+
+  test("a LogAppendTime topic stamps the append time into the batch and the response", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("stamped", 1, { "message.timestamp.type": "LogAppendTime" });
+    const before = Date.now();
+    const response = await produce(fixture, produceRequest("stamped", [[0, batchOf(["a", "b"], { timestamps: [5, 6] })]]));
+    const after = Date.now();
+    const stampedAt = partitionResult(response).logAppendTimeMs!;
+    expect(stampedAt).toBeGreaterThanOrEqual(before);
+    expect(stampedAt).toBeLessThanOrEqual(after);
+    const log = fixture.topics.get("stamped")!.partitions[0].log;
+    const [batch] = decodeRecordBatches((await log.read(0, 1 << 20)).bytes);
+    expect(batch.timestampType).toBe(TimestampType.logAppendTime);
+    expect(batch.header.maxTimestamp).toBe(stampedAt);
+    expect(batch.records.map((record) => record.timestamp)).toEqual([stampedAt, stampedAt]);
+  });
+
+  test("a CreateTime topic keeps the producer's timestamps", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("created", 1);
+    const response = await produce(fixture, produceRequest("created", [[0, batchOf(["a"], { timestamps: [42] })]]));
+    expect(partitionResult(response).logAppendTimeMs).toBe(-1);
+    const [batch] = decodeRecordBatches((await fixture.topics.get("created")!.partitions[0].log.read(0, 1 << 20)).bytes);
+    expect(batch.timestampType).toBe(TimestampType.createTime);
+    expect(batch.records[0].timestamp).toBe(42);
+  });
+
+  test("releases the connection once, before the appends are durable", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("orders", 1);
+    const log = fixture.topics.get("orders")!.partitions[0].log;
+    let finishAppend!: () => void;
+    const append = log.append.bind(log);
+    log.append = async (batches, options) => {
+      await new Promise<void>((resolve) => (finishAppend = resolve));
+      return append(batches, options);
+    };
+    let releasedBeforeAnswer = false;
+    const answered = handleProduce(produceRequest("orders", [[0, batchOf(["a"])]]), fixture.ctx(9, {
+      releaseConnection: () => {
+        fixture.releaseCount++;
+        releasedBeforeAnswer = true;
+      },
+    }));
+    for (let tick = 0; tick < 10 && !releasedBeforeAnswer; tick++) await Promise.resolve();
+    expect(releasedBeforeAnswer).toBe(true);
+    finishAppend();
+    expect(partitionResult((await answered)!).baseOffset).toBe(0);
+    expect(fixture.releaseCount).toBe(1);
+  });
+
+  test("releases the connection on failures too", async () => {
+    const fixture = await engineFixture({ config: { autoCreateTopics: false } });
+    await produce(fixture, produceRequest("missing", [[0, batchOf(["a"])]]));
+    await produce(fixture, produceRequest("missing", [[0, batchOf(["a"])]], { acks: 5 }));
+    await produce(fixture, produceRequest("missing", [[0, batchOf(["a"])]], { transactionalId: "tx" }));
+    expect(fixture.releaseCount).toBe(3);
+  });
+
+  test("a failing log answers KAFKA_STORAGE_ERROR, never success, and logs why", async () => {
+    const logger = recordingLogger();
+    const fixture = await engineFixture({ logger });
+    const topic = await fixture.topics.create("broken", 1);
+    await topic.partitions[0].log.close();
+    const response = await produce(fixture, produceRequest("broken", [[0, batchOf(["a"])]]));
+    expect(partitionResult(response)).toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, baseOffset: -1 });
+    expect(logger.lines).toContain("error Cannot append to partition");
+  });
+
+  test("patches the base offset into the stored batch, leaving the CRC valid", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("orders", 1);
+    await produce(fixture, produceRequest("orders", [[0, batchOf(["a", "b"])]]));
+    const batch = batchOf(["c"]);
+    const crcBefore = new DataView(batch.buffer).getUint32(BatchField.crc);
+    await produce(fixture, produceRequest("orders", [[0, batch]]));
+    const log = fixture.topics.get("orders")!.partitions[0].log;
+    const decoded = decodeRecordBatches((await log.read(2, 1 << 20)).bytes);
+    expect(decoded.map((b) => [b.header.baseOffset, b.header.crc])).toEqual([[2, crcBefore]]);
+  });
+});
