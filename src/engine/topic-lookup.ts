@@ -12,10 +12,11 @@ export type TopicLookup = { topic: Topic; errorCode: 0 } | { topic: null; errorC
 export async function lookupTopic(ctx: HandlerContext, name: string, allowAutoCreate: boolean): Promise<TopicLookup> {
   const existing = ctx.topics.get(name);
   if (existing) return { topic: existing, errorCode: 0 };
+  // An illegal name is reported as such whether or not auto-creation is on, as Kafka's Metadata does.
+  if (topicNameProblem(name)) return { topic: null, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION };
   if (!allowAutoCreate || !ctx.config.autoCreateTopics) {
     return { topic: null, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
   }
-  if (topicNameProblem(name)) return { topic: null, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION };
   try {
     return { topic: await ctx.topics.getOrCreate(name, ctx.config.defaultPartitions), errorCode: 0 };
   } catch (error) {

@@ -71,16 +71,30 @@ async function createOne(ctx: HandlerContext, requested: CreateTopicsRequestCrea
   }
 }
 
-export const handleCreateTopics: Handler<CreateTopicsRequest, CreateTopicsResponse> = async (request, ctx) => {
+/** Names listed more than once in the request. */
+function duplicateNames(request: CreateTopicsRequest): Set<string> {
   const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const { name } of request.topics) {
+    if (seen.has(name)) duplicates.add(name);
+    seen.add(name);
+  }
+  return duplicates;
+}
+
+export const handleCreateTopics: Handler<CreateTopicsRequest, CreateTopicsResponse> = async (request, ctx) => {
+  const duplicates = duplicateNames(request);
+  const answered = new Set<string>();
   const topics: TopicResult[] = [];
   for (const requested of request.topics) {
-    // Kafka rejects a name listed twice in one request for every occurrence but answers once.
-    if (seen.has(requested.name)) {
-      topics.push(failure(requested.name, ErrorCode.INVALID_REQUEST, `Topic "${requested.name}" appears more than once in the request`));
+    // Kafka creates none of the occurrences of a name listed twice, and answers that name once.
+    if (duplicates.has(requested.name)) {
+      if (!answered.has(requested.name)) {
+        topics.push(failure(requested.name, ErrorCode.INVALID_REQUEST, `Topic "${requested.name}" appears more than once in the request`));
+      }
+      answered.add(requested.name);
       continue;
     }
-    seen.add(requested.name);
     topics.push(await createOne(ctx, requested, request.validateOnly ?? false));
   }
   return { throttleTimeMs: 0, topics };
