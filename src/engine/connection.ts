@@ -82,6 +82,9 @@ export class Connection {
     const released = new Promise<void>((resolve) => (releaseConnection = resolve));
     const signal = this.#aborter.signal;
     const response = this.#processing.then(() => (signal.aborted ? null : this.#handleFrame(frame, { releaseConnection, signal })));
+    // A failed request ends the connection. Abort at once, before the close that waits for the
+    // earlier responses, so that requests pipelined after it (a produce, say) never run.
+    response.catch(() => this.#aborter.abort());
     this.#processing = Promise.race([released, response]).catch(() => {});
 
     this.#writing = this.#writing

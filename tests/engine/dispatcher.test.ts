@@ -1,0 +1,161 @@
+import { describe, expect, test } from "bun:test";
+import { routes } from "../../src/engine/api-table.ts";
+import { type BrokerContext, FatalRequestError, type RequestSession, dispatch } from "../../src/engine/dispatcher.ts";
+import { ErrorCode } from "../../src/protocol/errors.ts";
+import { encodeRequestFrame, frameSizePrefixBytes } from "../../src/protocol/frames.ts";
+import { decodeResponseHeader } from "../../src/protocol/headers.ts";
+import { ApiVersions, type ApiVersionsResponse } from "../../src/protocol/messages/api-versions.ts";
+import { Metadata } from "../../src/protocol/messages/metadata.ts";
+import { Produce } from "../../src/protocol/messages/produce.ts";
+import { Reader } from "../../src/protocol/reader.ts";
+import type { Writer } from "../../src/protocol/writer.ts";
+import { type EngineFixture, batchOf, engineFixture } from "./fixtures.ts";
+
+function brokerContext(fixture: EngineFixture): BrokerContext {
+  const { config, clusterId, topics, logger, advertisedApis } = fixture.ctx(0);
+  return { config, clusterId, topics, logger, advertisedApis };
+}
+
+function session(): RequestSession & { releases: number } {
+  const value = { releases: 0, signal: new AbortController().signal, releaseConnection: () => value.releases++ };
+  return value;
+}
+
+/** A request frame without its size prefix, as the connection hands it to dispatch. */
+function requestFrame(apiKey: number, apiVersion: number, correlationId: number, body: (writer: Writer) => void): Uint8Array {
+  const frame = encodeRequestFrame({ apiKey, apiVersion, correlationId, clientId: "dispatcher-test" }, body);
+  return frame.subarray(frameSizePrefixBytes);
+}
+
+/** Checks the size prefix and correlation id, and returns a reader positioned at the body. */
+function responseBody(response: Uint8Array | null, apiKey: number, apiVersion: number, correlationId: number): Reader {
+  expect(response).not.toBeNull();
+  const bytes = response!;
+  expect(new DataView(bytes.buffer, bytes.byteOffset).getInt32(0)).toBe(bytes.length - frameSizePrefixBytes);
+  const reader = new Reader(bytes, frameSizePrefixBytes);
+  expect(decodeResponseHeader(reader, apiKey, apiVersion).correlationId).toBe(correlationId);
+  return reader;
+}
+
+function advertised(response: ApiVersionsResponse) {
+  return response.apiKeys.map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion }));
+}
+
+const expectedApis = routes.map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion }));
+
+async function fatal(promise: Promise<unknown>): Promise<FatalRequestError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(FatalRequestError);
+    return error as FatalRequestError;
+  }
+  throw new Error("Expected a FatalRequestError, but the request was answered");
+}
+
+describe("dispatch", () => {
+  test("answers ApiVersions v0 and v3 with every route", async () => {
+    const fixture = await engineFixture();
+    for (const version of [0, 3]) {
+      const frame = requestFrame(ApiVersions.apiKey, version, 41 + version, (writer) =>
+        ApiVersions.encodeRequest(writer, version, { clientSoftwareName: "test", clientSoftwareVersion: "1.0" }),
+      );
+      const reader = responseBody(await dispatch(brokerContext(fixture), frame, session()), ApiVersions.apiKey, version, 41 + version);
+      const response = ApiVersions.decodeResponse(reader, version);
+      expect(reader.remaining).toBe(0);
+      expect(response.errorCode).toBe(ErrorCode.NONE);
+      expect(advertised(response)).toEqual(expectedApis);
+    }
+  });
+
+  test("an ApiVersions version it does not speak gets a v0 answer with UNSUPPORTED_VERSION and the API list", async () => {
+    const fixture = await engineFixture();
+    const frame = requestFrame(ApiVersions.apiKey, 9, 77, (writer) =>
+      ApiVersions.encodeRequest(writer, 3, { clientSoftwareName: "future", clientSoftwareVersion: "9" }),
+    );
+    const calls = session();
+    const reader = responseBody(await dispatch(brokerContext(fixture), frame, calls), ApiVersions.apiKey, 0, 77);
+    const response = ApiVersions.decodeResponse(reader, 0);
+    expect(reader.remaining).toBe(0);
+    expect(response.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect(advertised(response)).toEqual(expectedApis);
+    expect(calls.releases).toBe(1);
+  });
+
+  test("an unknown API key is fatal", async () => {
+    const fixture = await engineFixture();
+    const error = await fatal(dispatch(brokerContext(fixture), requestFrame(9999, 0, 5, () => {}), session()));
+    expect(error.message).toContain("Unsupported request: api key 9999 version 0 (correlation id 5");
+  });
+
+  test("an unsupported version of a known API is fatal", async () => {
+    const fixture = await engineFixture();
+    const frame = requestFrame(Produce.apiKey, 2, 6, (writer) =>
+      Produce.encodeRequest(writer, 2, { acks: 1, timeoutMs: 1000, topicData: [] }),
+    );
+    const error = await fatal(dispatch(brokerContext(fixture), frame, session()));
+    expect(error.message).toContain("api key 0 version 2");
+  });
+
+  test("a body that does not decode is fatal", async () => {
+    const fixture = await engineFixture();
+    const frame = requestFrame(Metadata.apiKey, 12, 8, (writer) => {
+      writer.writeInt32(0x7fffffff);
+      writer.writeInt32(-5);
+    });
+    const error = await fatal(dispatch(brokerContext(fixture), frame, session()));
+    expect(error.message).toStartWith("Cannot decode Metadata request");
+  });
+
+  test("a header that does not decode is fatal", async () => {
+    const fixture = await engineFixture();
+    const error = await fatal(dispatch(brokerContext(fixture), Uint8Array.of(0, 3, 0), session()));
+    expect(error.message).toStartWith("Cannot decode request header");
+  });
+
+  test("routes a request to its handler and encodes the answer in the request's version", async () => {
+    const fixture = await engineFixture({ config: { advertisedHost: "broker.test", advertisedPort: 9999 } });
+    await fixture.topics.create("orders", 2);
+    for (const version of [1, 9, 12]) {
+      const frame = requestFrame(Metadata.apiKey, version, 100 + version, (writer) =>
+        Metadata.encodeRequest(writer, version, version >= 4 ? { topics: null, allowAutoTopicCreation: false } : { topics: null }),
+      );
+      const reader = responseBody(await dispatch(brokerContext(fixture), frame, session()), Metadata.apiKey, version, 100 + version);
+      const response = Metadata.decodeResponse(reader, version);
+      expect(reader.remaining).toBe(0);
+      expect(response.brokers.map((broker) => [broker.host, broker.port])).toEqual([["broker.test", 9999]]);
+      expect(response.topics.map((topic) => [topic.name, topic.partitions.length])).toEqual([["orders", 2]]);
+    }
+  });
+
+  test("passes the session to the handler: Produce releases the connection", async () => {
+    const fixture = await engineFixture();
+    const frame = requestFrame(Produce.apiKey, 9, 12, (writer) =>
+      Produce.encodeRequest(writer, 9, {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 1000,
+        topicData: [{ name: "orders", partitionData: [{ index: 0, records: batchOf(["a", "b"]) }] }],
+      }),
+    );
+    const calls = session();
+    const reader = responseBody(await dispatch(brokerContext(fixture), frame, calls), Produce.apiKey, 9, 12);
+    const response = Produce.decodeResponse(reader, 9);
+    expect(response.responses[0].partitionResponses[0]).toMatchObject({ index: 0, errorCode: ErrorCode.NONE, baseOffset: 0 });
+    expect(calls.releases).toBe(1);
+  });
+
+  test("a produce with acks=0 gets no response frame", async () => {
+    const fixture = await engineFixture();
+    const frame = requestFrame(Produce.apiKey, 7, 13, (writer) =>
+      Produce.encodeRequest(writer, 7, {
+        transactionalId: null,
+        acks: 0,
+        timeoutMs: 1000,
+        topicData: [{ name: "orders", partitionData: [{ index: 0, records: batchOf(["a"]) }] }],
+      }),
+    );
+    expect(await dispatch(brokerContext(fixture), frame, session())).toBeNull();
+    expect(fixture.topics.get("orders")!.partitions[0].log.logEndOffset).toBe(1);
+  });
+});
