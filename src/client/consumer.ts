@@ -110,9 +110,11 @@ export class Consumer {
    */
   async poll(): Promise<RecordChunk[] | null> {
     await this.start();
-    if (this.finished) return null;
-    const chunks = await (this.#prefetch ?? this.#fetchRound());
+    const pending = this.#prefetch;
     this.#prefetch = null;
+    // A prefetched round may have reached the end offsets already: its records still count.
+    if (pending === null && this.finished) return null;
+    const chunks = await (pending ?? this.#fetchRound());
     if (!this.finished) {
       const next = this.#fetchRound();
       // poll() may never be called again (the caller had enough): the failure is reported only if it is.

@@ -4,6 +4,7 @@
 // command started; -c stops after a number of records; otherwise it follows the topic until
 // interrupted. Only record output goes to stdout; diagnostics go to stderr.
 
+import type { FileSink } from "bun";
 import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { Consumer, type StartPosition } from "../client/index.ts";
 import { brokersHelp, defaultBrokers, logLevels, openCluster, runClientCommand } from "./client-command.ts";
@@ -79,35 +80,31 @@ export function consumeCommand() {
 
 async function consumeRecords(consumer: Consumer, format: FormatPart[], countMax: number): Promise<void> {
   const output = new OutputBuffer();
+  // Bun's FileSink writes to fd 1 itself: flush() settles once the bytes are out, and exiting
+  // after end() cannot drop a tail still queued for a slow reader (process.stdout on a pipe can).
+  const stdout = Bun.stdout.writer({ highWaterMark: outputFlushBytes });
   let count = 0;
-  while (count < countMax) {
-    const chunks = await consumer.poll();
-    if (chunks === null) break;
-    for (const chunk of chunks) {
-      for (const record of chunk.records) {
-        if (count >= countMax) break;
-        renderRecord(output, format, chunk.topic, chunk.partition, record);
-        count++;
-        if (output.length >= outputFlushBytes) await writeStdout(output.take());
+  try {
+    while (count < countMax) {
+      const chunks = await consumer.poll();
+      if (chunks === null) break;
+      for (const chunk of chunks) {
+        for (const record of chunk.records) {
+          if (count >= countMax) break;
+          renderRecord(output, format, chunk.topic, chunk.partition, record);
+          count++;
+          if (output.length >= outputFlushBytes) await writeOut(stdout, output);
+        }
       }
+      await writeOut(stdout, output);
     }
-    if (output.length > 0) await writeStdout(output.take());
+  } finally {
+    await stdout.end();
   }
 }
 
-/** Writes to stdout, waiting for it to drain when the reader is slower than we are. */
-async function writeStdout(bytes: Uint8Array): Promise<void> {
-  if (process.stdout.write(bytes)) return;
-  await new Promise<void>((resolve, reject) => {
-    const onDrain = () => {
-      process.stdout.off("error", onError);
-      resolve();
-    };
-    const onError = (error: Error) => {
-      process.stdout.off("drain", onDrain);
-      reject(error);
-    };
-    process.stdout.once("drain", onDrain);
-    process.stdout.once("error", onError);
-  });
+async function writeOut(stdout: FileSink, output: OutputBuffer): Promise<void> {
+  if (output.length === 0) return;
+  stdout.write(output.take());
+  await stdout.flush();
 }

@@ -54,6 +54,17 @@ describe("Consumer", () => {
     expect(values.filter((value) => value.startsWith("p1-"))).toEqual(range(1, 0, 500));
   });
 
+  test("a slow caller still gets the records of a prefetched round that reached the end", async () => {
+    // A small byte budget makes many rounds; the pause lets each prefetch finish before the next poll().
+    const consumer = new Consumer(cluster, { topic: "numbers", partitions: [0], stopAtEnd: true, partitionFetchBytesMax: 512 });
+    let count = 0;
+    for (let chunks = await consumer.poll(); chunks !== null; chunks = await consumer.poll()) {
+      for (const chunk of chunks) count += chunk.records.length;
+      await Bun.sleep(20);
+    }
+    expect(count).toBe(500);
+  });
+
   test("starts at an offset inside a compressed batch", async () => {
     expect(await consume({ partitions: [1], start: { offset: 250 } })).toEqual(range(1, 250, 500));
   });
