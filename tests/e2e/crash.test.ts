@@ -2,11 +2,12 @@
 // so the broker's group commit is exercised) stream records and remember what the broker
 // acknowledged. The broker is killed with SIGKILL mid-stream and restarted on the same data
 // directory; every acknowledged record must be there, byte for byte, at the offset the broker
-// gave it, and the offsets of each partition must be contiguous from 0.
+// gave it, and the offsets of each partition must be contiguous from 0. A clean restart (SIGTERM)
+// must exit 0 and keep everything.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { Kafka, logLevel, type Producer } from "kafkajs";
-import { type Broker, kcat, runOk, startBroker } from "./harness.ts";
+import { assertSameBytes, type Broker, kcat, runOk, startBroker } from "./harness.ts";
 
 const partitionCount = 3;
 const batchSize = 40;
@@ -113,6 +114,18 @@ async function crashAndRecover(fsync: string): Promise<void> {
 }
 
 describe("crash recovery", () => {
+  test("a clean restart (SIGTERM, exit code 0) keeps every record", async () => {
+    broker = await startBroker();
+    const lines = Array.from({ length: 500 }, (_, index) => `${index}|${recordValue(0, index)}\n`).join("");
+    await runOk(kcat(broker, ["-P", "-t", "restart", "-p", "0", "-X", "acks=all"]), { stdin: lines, timeoutMs: 30_000 });
+    expect(await broker.stop()).toBe(0);
+    await broker.start();
+    const consumed = await runOk(kcat(broker, ["-C", "-t", "restart", "-p", "0", "-o", "beginning", "-e", "-f", "%s\n"]), {
+      timeoutMs: 30_000,
+    });
+    assertSameBytes(consumed.stdout, Buffer.from(lines), "kcat read after a clean restart");
+  }, 60_000);
+
   for (const fsync of ["always", "never"]) {
     test(`every record acknowledged with acks=all survives SIGKILL (fsync "${fsync}")`, async () => {
       await crashAndRecover(fsync);

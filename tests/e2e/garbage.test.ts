@@ -171,6 +171,13 @@ describe("garbage on the Kafka port", () => {
     await expectStillServing();
   }, 30_000);
 
+  test("a connection stalled mid-frame does not hold up other connections", async () => {
+    const stalled = await open();
+    stalled.socket.write(apiVersionsRequest(0, 8).subarray(0, 12));
+    await expectStillServing();
+    stalled.socket.destroy();
+  }, 30_000);
+
   test("well-framed nonsense: unknown API key, bad client id length, empty frame", async () => {
     const unknownKey = Buffer.from(apiVersionsRequest(0, 1));
     unknownKey.writeInt16BE(999, 4);
