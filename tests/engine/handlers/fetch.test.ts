@@ -194,6 +194,18 @@ describe("handleFetch", () => {
     expect(partition.highWatermark).toBe(1);
   });
 
+  test("a long poll over several partitions wakes on data in any of them", async () => {
+    const fixture = await engineFixture();
+    const topic = await fixture.topics.create("wide", 3);
+    const started = Date.now();
+    const polled = fetch(fixture, fetchRequest("wide", [{ partition: 0 }, { partition: 1 }, { partition: 2 }], { minBytes: 1, maxWaitMs: 5000 }));
+    await sleep(20);
+    await topic.partitions[2].append(batchOf(["third"]));
+    const response = await polled;
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(response.responses[0].partitions.map((p) => recordsOf(p.records))).toEqual([[], [], [[0, "third"]]]);
+  });
+
   test("data appended between the read and the wait is not missed", async () => {
     const fixture = await engineFixture();
     const topic = await fixture.topics.create("racy", 1);
