@@ -10,7 +10,33 @@ import { Fetch } from "../protocol/messages/fetch.ts";
 import { ListOffsets } from "../protocol/messages/list-offsets.ts";
 import { Metadata } from "../protocol/messages/metadata.ts";
 import { Produce } from "../protocol/messages/produce.ts";
+import { ConsumerGroupDescribe } from "../protocol/messages/consumer-group-describe.ts";
+import { ConsumerGroupHeartbeat } from "../protocol/messages/consumer-group-heartbeat.ts";
+import { DeleteGroups } from "../protocol/messages/delete-groups.ts";
+import { DescribeGroups } from "../protocol/messages/describe-groups.ts";
+import { FindCoordinator } from "../protocol/messages/find-coordinator.ts";
+import { Heartbeat } from "../protocol/messages/heartbeat.ts";
+import { JoinGroup } from "../protocol/messages/join-group.ts";
+import { LeaveGroup } from "../protocol/messages/leave-group.ts";
+import { ListGroups } from "../protocol/messages/list-groups.ts";
+import { OffsetCommit } from "../protocol/messages/offset-commit.ts";
+import { OffsetDelete } from "../protocol/messages/offset-delete.ts";
+import { OffsetFetch } from "../protocol/messages/offset-fetch.ts";
+import { SyncGroup } from "../protocol/messages/sync-group.ts";
 import type { AdvertisedApi, Handler } from "./handler-context.ts";
+import { handleConsumerGroupDescribe } from "./handlers/consumer-group-describe.ts";
+import { handleConsumerGroupHeartbeat } from "./handlers/consumer-group-heartbeat.ts";
+import { handleDeleteGroups } from "./handlers/delete-groups.ts";
+import { handleDescribeGroups } from "./handlers/describe-groups.ts";
+import { handleFindCoordinator } from "./handlers/find-coordinator.ts";
+import { handleHeartbeat } from "./handlers/heartbeat.ts";
+import { handleJoinGroup } from "./handlers/join-group.ts";
+import { handleLeaveGroup } from "./handlers/leave-group.ts";
+import { handleListGroups } from "./handlers/list-groups.ts";
+import { handleOffsetCommit } from "./handlers/offset-commit.ts";
+import { handleOffsetDelete } from "./handlers/offset-delete.ts";
+import { handleOffsetFetch } from "./handlers/offset-fetch.ts";
+import { handleSyncGroup } from "./handlers/sync-group.ts";
 import { handleApiVersions } from "./handlers/api-versions.ts";
 import { handleCreateTopics } from "./handlers/create-topics.ts";
 import { handleDeleteTopics } from "./handlers/delete-topics.ts";
@@ -58,6 +84,21 @@ export const routes: readonly Route[] = [
   route(ApiVersions, { min: 0, max: 3 }, handleApiVersions),
   route(CreateTopics, { min: 0, max: 7 }, handleCreateTopics),
   route(DeleteTopics, { min: 0, max: 6 }, handleDeleteTopics),
+  // Groups (docs/groups.md). librdkafka enables its consumer group only when FindCoordinator,
+  // JoinGroup, SyncGroup, Heartbeat and LeaveGroup include v0 and OffsetCommit overlaps 1-2.
+  route(FindCoordinator, { min: 0, max: 4 }, handleFindCoordinator),
+  route(JoinGroup, { min: 0, max: 9 }, handleJoinGroup),
+  route(SyncGroup, { min: 0, max: 5 }, handleSyncGroup),
+  route(Heartbeat, { min: 0, max: 4 }, handleHeartbeat),
+  route(LeaveGroup, { min: 0, max: 5 }, handleLeaveGroup),
+  route(OffsetCommit, { min: 0, max: 8 }, handleOffsetCommit),
+  route(OffsetFetch, { min: 0, max: 8 }, handleOffsetFetch),
+  route(DescribeGroups, { min: 0, max: 5 }, handleDescribeGroups),
+  route(ListGroups, { min: 0, max: 5 }, handleListGroups),
+  route(DeleteGroups, { min: 0, max: 2 }, handleDeleteGroups),
+  route(OffsetDelete, { min: 0, max: 0 }, handleOffsetDelete),
+  route(ConsumerGroupHeartbeat, { min: 0, max: 1 }, handleConsumerGroupHeartbeat),
+  route(ConsumerGroupDescribe, { min: 0, max: 0 }, handleConsumerGroupDescribe),
 ];
 
 export const routesByKey: ReadonlyMap<number, Route> = new Map(routes.map((entry) => [entry.apiKey, entry]));

@@ -24,6 +24,18 @@ export interface BrokerConfig {
   segmentMs: number;
   /** Requests a connection may have in flight before the broker stops reading from it. */
   connectionRequestsInFlightMax: number;
+  /** Shortest and longest session timeout a classic group member may ask for (group.min/max.session.timeout.ms). */
+  groupSessionTimeoutMinMs: number;
+  groupSessionTimeoutMaxMs: number;
+  /** How long the first rebalance of an empty group waits for more members (group.initial.rebalance.delay.ms). */
+  groupInitialRebalanceDelayMs: number;
+  /** Committed offsets of an empty group are dropped after this long (offsets.retention.minutes). */
+  offsetsRetentionMs: number;
+  /** Largest metadata string stored with a committed offset (offset.metadata.max.bytes). */
+  offsetMetadataBytesMax: number;
+  /** KIP-848 consumer groups: session timeout and heartbeat interval (group.consumer.*). */
+  consumerGroupSessionTimeoutMs: number;
+  consumerGroupHeartbeatIntervalMs: number;
 }
 
 export const defaultBrokerConfig: BrokerConfig = {
@@ -43,4 +55,11 @@ export const defaultBrokerConfig: BrokerConfig = {
   segmentBytes: 1024 * 1024 * 1024,
   segmentMs: 7 * 24 * 60 * 60 * 1000,
   connectionRequestsInFlightMax: 100,
+  groupSessionTimeoutMinMs: 6_000,
+  groupSessionTimeoutMaxMs: 30 * 60 * 1000,
+  groupInitialRebalanceDelayMs: 3_000,
+  offsetsRetentionMs: 7 * 24 * 60 * 60 * 1000,
+  offsetMetadataBytesMax: 4096,
+  consumerGroupSessionTimeoutMs: 45_000,
+  consumerGroupHeartbeatIntervalMs: 5_000,
 };

@@ -5,6 +5,7 @@ import type { Logger } from "../logger.ts";
 import { routes } from "./api-table.ts";
 import type { BrokerConfig } from "./broker-config.ts";
 import { type BrokerContext, dispatch } from "./dispatcher.ts";
+import { GroupCoordinator } from "./groups/group-coordinator.ts";
 import { KafkaListener } from "./kafka-listener.ts";
 import { openStorageBackend, type StorageBackend } from "./storage-backend.ts";
 import { TopicRegistry } from "./topic-registry.ts";
@@ -14,13 +15,15 @@ export class Broker {
   readonly topics: TopicRegistry;
   readonly #storage: StorageBackend;
   readonly #listener: KafkaListener;
+  readonly groups: GroupCoordinator;
   readonly #logger: Logger;
   readonly #startedAtMs = Date.now();
   #stopping: Promise<void> | null = null;
 
-  private constructor(config: BrokerConfig, topics: TopicRegistry, storage: StorageBackend, listener: KafkaListener, logger: Logger) {
+  private constructor(config: BrokerConfig, topics: TopicRegistry, groups: GroupCoordinator, storage: StorageBackend, listener: KafkaListener, logger: Logger) {
     this.config = config;
     this.topics = topics;
+    this.groups = groups;
     this.#storage = storage;
     this.#listener = listener;
     this.#logger = logger;
@@ -29,10 +32,12 @@ export class Broker {
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
     const storage = await openStorageBackend(config, logger.child("storage"));
     const topics = await TopicRegistry.open(storage, logger.child("topics"));
+    const groups = await GroupCoordinator.open(topics, config, { logger: logger.child("groups") });
     const context: BrokerContext = {
       config,
       clusterId: storage.clusterId,
       topics,
+      groups,
       logger: logger.child("request"),
       advertisedApis: routes,
     };
@@ -44,7 +49,7 @@ export class Broker {
       logger: logger.child("connection"),
     });
     logger.info("Kafka listener started", { host: config.host, port: listener.port, topics: topics.list().length, data: config.dataDir });
-    return new Broker(config, topics, storage, listener, logger);
+    return new Broker(config, topics, groups, storage, listener, logger);
   }
 
   /** The bound Kafka port. */
@@ -65,6 +70,7 @@ export class Broker {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       await this.#listener.close();
+      this.groups.close();
       await this.topics.close();
       await this.#storage.close();
       this.#logger.info("Broker stopped");

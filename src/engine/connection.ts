@@ -12,7 +12,7 @@ import { FatalRequestError } from "./dispatcher.ts";
 
 export type FrameHandler = (
   frame: Uint8Array,
-  session: { releaseConnection(): void; signal: AbortSignal },
+  session: { releaseConnection(): void; signal: AbortSignal; clientHost?: string },
 ) => Promise<Uint8Array | null>;
 
 export interface ConnectionOptions {
@@ -81,7 +81,7 @@ export class Connection {
     let releaseConnection!: () => void;
     const released = new Promise<void>((resolve) => (releaseConnection = resolve));
     const signal = this.#aborter.signal;
-    const response = this.#processing.then(() => (signal.aborted ? null : this.#handleFrame(frame, { releaseConnection, signal })));
+    const response = this.#processing.then(() => (signal.aborted ? null : this.#handleFrame(frame, { releaseConnection, signal, clientHost: this.#socket.remoteAddress })));
     // A failed request ends the connection. Abort at once, before the close that waits for the
     // earlier responses, so that requests pipelined after it (a produce, say) never run.
     response.catch(() => this.#aborter.abort());

@@ -19,10 +19,12 @@ export class FatalRequestError extends Error {
 export interface RequestSession {
   releaseConnection(): void;
   signal: AbortSignal;
+  /** The client's IP address, for DescribeGroups. */
+  clientHost?: string;
 }
 
 /** What every handler context shares; the dispatcher adds the per-request parts. */
-export type BrokerContext = Omit<HandlerContext, "apiVersion" | "clientId" | "releaseConnection" | "signal">;
+export type BrokerContext = Omit<HandlerContext, "apiVersion" | "clientId" | "releaseConnection" | "signal" | "clientHost">;
 
 function describe(header: RequestHeader): string {
   return `api key ${header.apiKey} version ${header.apiVersion} (correlation id ${header.correlationId}, client "${header.clientId ?? ""}")`;
@@ -63,6 +65,7 @@ export async function dispatch(broker: BrokerContext, frame: Uint8Array, session
     clientId: header.clientId,
     releaseConnection: session.releaseConnection,
     signal: session.signal,
+    clientHost: session.clientHost,
   };
   const response = await route.handle(request, ctx);
   if (response === null) return null;

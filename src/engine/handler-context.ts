@@ -3,6 +3,7 @@
 
 import type { Logger } from "../logger.ts";
 import type { BrokerConfig } from "./broker-config.ts";
+import type { GroupCoordinator } from "./groups/group-coordinator.ts";
 import type { TopicRegistry } from "./topic-registry.ts";
 
 export interface AdvertisedApi {
@@ -17,6 +18,10 @@ export interface HandlerContext {
   config: BrokerConfig;
   clusterId: string;
   topics: TopicRegistry;
+  /** The group coordinator; absent in contexts built without one (group APIs then answer COORDINATOR_NOT_AVAILABLE). */
+  groups?: GroupCoordinator;
+  /** The client's IP address, when the connection knows it (DescribeGroups reports it). */
+  clientHost?: string;
   logger: Logger;
   /** The API keys and versions this broker advertises (for ApiVersions). */
   advertisedApis: readonly AdvertisedApi[];

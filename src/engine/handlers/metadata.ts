@@ -13,6 +13,7 @@ import type {
   MetadataResponse,
   MetadataResponseMetadataResponseTopic,
 } from "../../protocol/messages/metadata.ts";
+import { isInternalTopic } from "../groups/group-log.ts";
 import type { Handler, HandlerContext } from "../handler-context.ts";
 import { lookupTopic, zeroTopicId } from "../topic-lookup.ts";
 import type { Topic } from "../topic-registry.ts";
@@ -26,7 +27,7 @@ function describeTopic(ctx: HandlerContext, topic: Topic): MetadataResponseMetad
     errorCode: ErrorCode.NONE,
     name: topic.meta.name,
     topicId: topic.meta.topicId,
-    isInternal: false,
+    isInternal: isInternalTopic(topic.meta.name),
     partitions: topic.partitions.map((partition) => ({
       errorCode: ErrorCode.NONE,
       partitionIndex: partition.index,

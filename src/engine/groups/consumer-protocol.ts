@@ -1,0 +1,46 @@
+// The "consumer" embedded protocol that classic-group clients put in JoinGroup metadata and
+// SyncGroup assignments (ConsumerProtocolSubscription / ConsumerProtocolAssignment). The
+// coordinator reads subscriptions (OffsetDelete asks which topics a group consumes) and writes
+// assignments of KIP-848 groups for DescribeGroups, as Kafka does.
+//
+// Subscription => version:int16 [topics:string] user_data:nullable_bytes ...
+// Assignment   => version:int16 [assigned_partitions => topic:string [partitions:int32]] user_data:nullable_bytes
+
+import { Reader } from "../../protocol/reader.ts";
+import { Writer } from "../../protocol/writer.ts";
+
+/** The topics of a consumer protocol subscription; null when the bytes are not one. */
+export function subscribedTopics(metadata: Uint8Array): string[] | null {
+  try {
+    const reader = new Reader(metadata);
+    reader.readInt16();
+    const count = reader.readArrayLength();
+    const topics: string[] = [];
+    for (let index = 0; index < count; index++) topics.push(reader.readString());
+    return topics;
+  } catch {
+    return null;
+  }
+}
+
+export function encodeSubscription(topics: readonly string[]): Uint8Array {
+  const writer = new Writer();
+  writer.writeInt16(0);
+  writer.writeArrayLength(topics.length);
+  for (const topic of topics) writer.writeString(topic);
+  writer.writeNullableBytes(null);
+  return writer.finish();
+}
+
+export function encodeAssignment(partitions: readonly { topic: string; partitions: readonly number[] }[]): Uint8Array {
+  const writer = new Writer();
+  writer.writeInt16(0);
+  writer.writeArrayLength(partitions.length);
+  for (const entry of partitions) {
+    writer.writeString(entry.topic);
+    writer.writeArrayLength(entry.partitions.length);
+    for (const partition of entry.partitions) writer.writeInt32(partition);
+  }
+  writer.writeNullableBytes(null);
+  return writer.finish();
+}

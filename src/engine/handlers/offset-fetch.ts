@@ -1,0 +1,78 @@
+// OffsetFetch: a group's committed offsets, for the partitions asked or (topics null) all of
+// them. A partition without a committed offset answers offset -1 and no error, as Kafka does.
+// v8+ asks for several groups at once.
+//
+// OffsetFetch Request (Version: 8) => [groups] require_stable _tagged_fields
+//   groups => group_id [topics] _tagged_fields
+//     topics => name [partition_indexes] _tagged_fields
+// OffsetFetch Response (Version: 8) => throttle_time_ms [groups] _tagged_fields
+//   groups => group_id [topics] error_code _tagged_fields
+//     topics => name [partitions] _tagged_fields
+//       partitions => partition_index committed_offset committed_leader_epoch metadata error_code _tagged_fields
+// (v0–7: one group_id and [topics] at the top level, and a top-level error_code from v2.)
+
+import { ErrorCode } from "../../protocol/errors.ts";
+import type { OffsetFetchRequest, OffsetFetchResponse } from "../../protocol/messages/offset-fetch.ts";
+import { coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
+import type { GroupCoordinator } from "../groups/group-coordinator.ts";
+import type { Handler } from "../handler-context.ts";
+
+const multiGroupVersionMin = 8;
+
+interface FetchedTopic {
+  name: string;
+  partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; metadata: string | null; errorCode: number }[];
+}
+
+function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): FetchedTopic[] {
+  if (topics === null) {
+    const byTopic = new Map<string, FetchedTopic>();
+    for (const entry of coordinator.offsets.list(groupId)) {
+      const topic = byTopic.get(entry.topic) ?? { name: entry.topic, partitions: [] };
+      topic.partitions.push({ partitionIndex: entry.partition, committedOffset: entry.offset, committedLeaderEpoch: entry.leaderEpoch, metadata: entry.metadata, errorCode: ErrorCode.NONE });
+      byTopic.set(entry.topic, topic);
+    }
+    return [...byTopic.values()];
+  }
+  return topics.map(({ name, partitionIndexes }) => ({
+    name,
+    partitions: partitionIndexes.map((partitionIndex) => {
+      const committed = coordinator.offsets.get(groupId, name, partitionIndex);
+      return {
+        partitionIndex,
+        committedOffset: committed?.offset ?? -1,
+        committedLeaderEpoch: committed?.leaderEpoch ?? -1,
+        metadata: committed ? committed.metadata : "",
+        errorCode: ErrorCode.NONE,
+      };
+    }),
+  }));
+}
+
+function groupError(coordinator: GroupCoordinator | null, groupId: string): number {
+  return coordinator ? groupIdProblem(groupId) : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+}
+
+export const handleOffsetFetch: Handler<OffsetFetchRequest, OffsetFetchResponse> = async (request, ctx) => {
+  const coordinator = coordinatorOf(ctx);
+  if (ctx.apiVersion >= multiGroupVersionMin) {
+    return {
+      throttleTimeMs: 0,
+      groups: (request.groups ?? []).map(({ groupId, topics }) => {
+        const errorCode = groupError(coordinator, groupId);
+        return { groupId, errorCode, topics: errorCode === ErrorCode.NONE ? fetchGroup(coordinator!, groupId, topics ?? null) : [] };
+      }),
+    };
+  }
+  const groupId = request.groupId ?? "";
+  const errorCode = groupError(coordinator, groupId);
+  // v0 and v1 have no top-level error code: put it on every partition asked for.
+  if (errorCode !== ErrorCode.NONE) {
+    const topics = (request.topics ?? []).map(({ name, partitionIndexes }) => ({
+      name,
+      partitions: partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: "", errorCode })),
+    }));
+    return { throttleTimeMs: 0, errorCode, topics };
+  }
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: fetchGroup(coordinator!, groupId, request.topics ?? null) };
+};
