@@ -1,10 +1,10 @@
 // @platformatic/kafka 2.x against chronik: Admin createTopics / listTopics / metadata /
 // deleteTopics, and a Producer (acks=all) with keys and headers in every compression codec whose
-// records are read back with kcat. Its Consumer only works through consumer groups, so it is not
-// used here.
+// records are read back with kcat. Its Consumer's group-free calls (fetch by topic id, listOffsets)
+// read the records back too, exercising Fetch v13 and ListOffsets v7.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Admin, ProduceAcks, Producer, stringSerializers } from "@platformatic/kafka";
+import { Admin, Consumer, ProduceAcks, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
 import { assertSameBytes, type Broker, kcat, runOk, startBroker, variedValue } from "./harness.ts";
 
 const recordCount = 2000;
@@ -82,6 +82,52 @@ describe("@platformatic/kafka", () => {
       assertSameBytes(consumed.stdout, Buffer.from(expected), `kcat read of platformatic topic "${topic}"`);
     }, testTimeoutMs);
   }
+
+  test("Consumer.fetch by topic id and Consumer.listOffsets read back what the Producer wrote", async () => {
+    const topic = "plt-produce-zstd";
+    const metadata = await admin.metadata({ topics: [topic] });
+    const topicId = metadata.topics.get(topic)!.id;
+    const consumer = new Consumer({
+      clientId: "e2e-platformatic-consumer",
+      groupId: "e2e-platformatic-unused-group",
+      bootstrapBrokers: [broker.bootstrap],
+      deserializers: stringDeserializers,
+      retries: 2,
+    });
+    try {
+      const latest = await consumer.listOffsets({ topics: [topic] });
+      expect(latest.get(topic)).toEqual([BigInt(recordCount)]);
+      const earliest = await consumer.listOffsets({ topics: [topic], timestamp: -2n });
+      expect(earliest.get(topic)).toEqual([0n]);
+
+      const values: string[] = [];
+      let fetchOffset = 0n;
+      for (let round = 0; round < 100 && values.length < recordCount; round++) {
+        const response = await consumer.fetch({
+          node: 0,
+          maxWaitTime: 100,
+          topics: [
+            { topicId, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, partitionMaxBytes: 64 * 1024 }] },
+          ],
+        });
+        const partition = response.responses[0].partitions[0];
+        expect(partition.errorCode).toBe(0);
+        expect(partition.highWatermark).toBe(BigInt(recordCount));
+        for (const batch of partition.records ?? []) {
+          for (const record of batch.records) {
+            const offset = batch.firstOffset + BigInt(record.offsetDelta);
+            if (offset < fetchOffset) continue;
+            values.push(Buffer.from(record.value).toString());
+            fetchOffset = offset + 1n;
+          }
+        }
+      }
+      expect(values.length).toBe(recordCount);
+      for (let index = 0; index < recordCount; index++) expect(values[index]).toBe(value(index));
+    } finally {
+      await consumer.close();
+    }
+  }, testTimeoutMs);
 
   test("Admin deleteTopics removes topics from listTopics", async () => {
     await admin.deleteTopics({ topics: ["plt-admin-b"] });
