@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { consumerOffsetsTopic } from "../../../src/engine/groups/group-log.ts";
+import { handleOffsetCommit } from "../../../src/engine/handlers/offset-commit.ts";
+import { handleOffsetFetch } from "../../../src/engine/handlers/offset-fetch.ts";
+import { ErrorCode } from "../../../src/protocol/errors.ts";
+import { type GroupFixture, groupFixture } from "./group-fixture.ts";
+
+let fixture: GroupFixture;
+afterEach(() => fixture?.coordinator.close());
+
+const simpleCommit = { memberId: "", groupInstanceId: null, generationId: -1 };
+
+describe("GroupCoordinator offsets", () => {
+  test("committed offsets are written to __consumer_offsets and replayed by a new coordinator", async () => {
+    fixture = await groupFixture();
+    await fixture.topics.create("orders", 2);
+    const commit = (offset: number) => fixture.coordinator.commitOffsets("g", simpleCommit, [{ topic: "orders", partition: 1, offset, leaderEpoch: -1, metadata: "m" }]);
+    expect(await commit(5)).toBe(ErrorCode.NONE);
+    expect(await commit(9)).toBe(ErrorCode.NONE);
+    expect(fixture.topics.get(consumerOffsetsTopic)!.partitions[0].log.logEndOffset).toBe(2);
+    const reopened = await fixture.reopen();
+    expect(reopened.offsets.get("g", "orders", 1)).toMatchObject({ offset: 9, metadata: "m" });
+    expect(reopened.get("g")?.state).toBe("Empty");
+    reopened.close();
+  });
+
+  test("OffsetCommit answers UNKNOWN_TOPIC_OR_PARTITION per partition and commits the rest", async () => {
+    fixture = await groupFixture();
+    await fixture.topics.create("known", 1);
+    const response = await handleOffsetCommit(
+      {
+        groupId: "g",
+        generationIdOrMemberEpoch: -1,
+        memberId: "",
+        topics: [
+          { name: "known", partitions: [{ partitionIndex: 0, committedOffset: 3, committedMetadata: null }, { partitionIndex: 4, committedOffset: 1, committedMetadata: null }] },
+          { name: "missing", partitions: [{ partitionIndex: 0, committedOffset: 1, committedMetadata: null }] },
+        ],
+      },
+      fixture.ctx(8),
+    );
+    expect(response!.topics.map((topic) => topic.partitions.map((partition) => partition.errorCode))).toEqual([
+      [ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+      [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    ]);
+    const fetched = await handleOffsetFetch({ groups: [{ groupId: "g", topics: null }], requireStable: false }, fixture.ctx(8));
+    expect(fetched!.groups![0].topics).toEqual([{ name: "known", partitions: [{ partitionIndex: 0, committedOffset: 3, committedLeaderEpoch: -1, metadata: null, errorCode: 0 }] }]);
+  });
+
+  test("a commit with a generation for a group that does not exist is ILLEGAL_GENERATION", async () => {
+    fixture = await groupFixture();
+    await fixture.topics.create("t", 1);
+    expect(await fixture.coordinator.commitOffsets("nope", { memberId: "m", groupInstanceId: null, generationId: 3 }, [{ topic: "t", partition: 0, offset: 1, leaderEpoch: -1, metadata: null }])).toBe(ErrorCode.ILLEGAL_GENERATION);
+  });
+
+  test("offsets of an empty group expire after the retention, with tombstones that survive a restart", async () => {
+    fixture = await groupFixture({ offsetsRetentionMs: 60_000 });
+    await fixture.topics.create("t", 1);
+    await fixture.coordinator.commitOffsets("g", simpleCommit, [{ topic: "t", partition: 0, offset: 7, leaderEpoch: -1, metadata: null }]);
+    await fixture.scheduler.advance(59_000);
+    expect(fixture.coordinator.offsets.get("g", "t", 0)?.offset).toBe(7);
+    await fixture.scheduler.advance(2_000);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(fixture.coordinator.offsets.get("g", "t", 0)).toBeUndefined();
+    expect(fixture.coordinator.get("g")).toBeUndefined();
+    const reopened = await fixture.reopen();
+    expect(reopened.offsets.get("g", "t", 0)).toBeUndefined();
+    expect(reopened.get("g")).toBeUndefined();
+    reopened.close();
+  });
+
+  test("DeleteGroups refuses a group with members and deletes an empty one with its offsets", async () => {
+    fixture = await groupFixture();
+    await fixture.topics.create("t", 1);
+    await fixture.coordinator.commitOffsets("g", simpleCommit, [{ topic: "t", partition: 0, offset: 1, leaderEpoch: -1, metadata: null }]);
+    expect(await fixture.coordinator.deleteGroup("absent")).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    expect(await fixture.coordinator.deleteGroup("g")).toBe(ErrorCode.NONE);
+    expect(fixture.coordinator.offsets.has("g")).toBe(false);
+    const reopened = await fixture.reopen();
+    expect(reopened.offsets.has("g")).toBe(false);
+    reopened.close();
+  });
+});
