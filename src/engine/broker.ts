@@ -41,13 +41,22 @@ export class Broker {
       logger: logger.child("request"),
       advertisedApis: routes,
     };
-    const listener = await KafkaListener.listen((frame, session) => dispatch(context, frame, session), {
-      host: config.host,
-      port: config.port,
-      requestBytesMax: config.requestBytesMax,
-      requestsInFlightMax: config.connectionRequestsInFlightMax,
-      logger: logger.child("connection"),
-    });
+    let listener: KafkaListener;
+    try {
+      listener = await KafkaListener.listen((frame, session) => dispatch(context, frame, session), {
+        host: config.host,
+        port: config.port,
+        requestBytesMax: config.requestBytesMax,
+        requestsInFlightMax: config.connectionRequestsInFlightMax,
+        logger: logger.child("connection"),
+      });
+    } catch (error) {
+      // A taken port must not leave partitions open (and their files unflushed).
+      groups.close();
+      await topics.close();
+      await storage.close();
+      throw new Error(`Cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
+    }
     logger.info("Kafka listener started", { host: config.host, port: listener.port, topics: topics.list().length, data: config.dataDir });
     return new Broker(config, topics, groups, storage, listener, logger);
   }

@@ -117,7 +117,7 @@ describe("@platformatic/kafka", () => {
           for (const record of batch.records) {
             const offset = batch.firstOffset + BigInt(record.offsetDelta);
             if (offset < fetchOffset) continue;
-            values.push(Buffer.from(record.value).toString());
+            values.push(Buffer.from(record.value ?? []).toString());
             fetchOffset = offset + 1n;
           }
         }

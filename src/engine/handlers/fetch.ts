@@ -110,6 +110,10 @@ async function readPartition(
     };
   } catch (error) {
     if (error instanceof OffsetOutOfRangeError) return emptyPartition(partition.index, ErrorCode.OFFSET_OUT_OF_RANGE, partition);
+    // The topic was deleted while this fetch was parked: its log is closed.
+    if (ctx.topics.get(partition.topic)?.partitions[partition.index] !== partition) {
+      return emptyPartition(partition.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
     ctx.logger.error("Cannot read partition", { topic: partition.topic, partition: partition.index, error });
     return emptyPartition(partition.index, ErrorCode.KAFKA_STORAGE_ERROR, partition);
   }
