@@ -12,6 +12,16 @@ import { Fetch } from "../protocol/messages/fetch.ts";
 import { ListOffsets } from "../protocol/messages/list-offsets.ts";
 import { Metadata } from "../protocol/messages/metadata.ts";
 import { Produce } from "../protocol/messages/produce.ts";
+import { DeleteGroups } from "../protocol/messages/delete-groups.ts";
+import { DescribeGroups } from "../protocol/messages/describe-groups.ts";
+import { FindCoordinator } from "../protocol/messages/find-coordinator.ts";
+import { Heartbeat } from "../protocol/messages/heartbeat.ts";
+import { JoinGroup } from "../protocol/messages/join-group.ts";
+import { LeaveGroup } from "../protocol/messages/leave-group.ts";
+import { ListGroups } from "../protocol/messages/list-groups.ts";
+import { OffsetCommit } from "../protocol/messages/offset-commit.ts";
+import { OffsetFetch } from "../protocol/messages/offset-fetch.ts";
+import { SyncGroup } from "../protocol/messages/sync-group.ts";
 
 /** What the client needs of a generated API codec (the `<Api>` constants in src/protocol/messages). */
 export interface ApiCodec<Request, Response> {
@@ -41,6 +51,18 @@ export const clientApiVersions: ReadonlyMap<number, VersionRange> = new Map([
   clientRange(ApiVersions, 0),
   clientRange(CreateTopics, 2),
   clientRange(DeleteTopics, 1),
+  // Consumer groups (group admin, group consumers). FindCoordinator 4+ asks in batches; the
+  // others start where their request and response shapes stop changing meaningfully.
+  clientRange(FindCoordinator, 4),
+  clientRange(JoinGroup, 4),
+  clientRange(SyncGroup, 3),
+  clientRange(Heartbeat, 3),
+  clientRange(LeaveGroup, 3),
+  clientRange(OffsetCommit, 7),
+  clientRange(OffsetFetch, 8),
+  clientRange(DescribeGroups, 3),
+  clientRange(ListGroups, 3),
+  clientRange(DeleteGroups, 1),
 ]);
 
 /** API key → the version to use with a broker that advertised `brokerApis`; APIs without overlap are left out. */
