@@ -48,15 +48,22 @@ import { handleProduce } from "./handlers/produce.ts";
 interface RequestCodec<Request, Response> {
   apiKey: number;
   name: string;
+  minVersion: number;
+  maxVersion: number;
   decodeRequest(reader: Reader, version: number): Request;
   encodeResponse(writer: Writer, version: number, value: Response): void;
+  errorResponse(version: number, errorCode: number): Response | null;
 }
 
 /** One API: how to decode its requests, answer them, and encode the answers. */
 export interface Route extends AdvertisedApi {
   name: string;
+  /** Every version the codec can encode, advertised or not. */
+  codecVersions: { min: number; max: number };
   decodeRequest(reader: Reader, version: number): unknown;
   encodeResponse(writer: Writer, version: number, value: unknown): void;
+  /** A response of `version` carrying only a top-level error code, or null when that version has none. */
+  errorResponse(version: number, errorCode: number): unknown;
   handle: Handler<unknown, unknown>;
 }
 
@@ -68,10 +75,12 @@ function route<Request, Response>(
   return {
     apiKey: codec.apiKey,
     name: codec.name,
+    codecVersions: { min: codec.minVersion, max: codec.maxVersion },
     minVersion: versions.min,
     maxVersion: versions.max,
     decodeRequest: codec.decodeRequest,
     encodeResponse: codec.encodeResponse as (writer: Writer, version: number, value: unknown) => void,
+    errorResponse: codec.errorResponse,
     handle: handle as Handler<unknown, unknown>,
   };
 }

@@ -6,7 +6,7 @@ import { encodeResponseFrame } from "../protocol/frames.ts";
 import { ErrorCode } from "../protocol/errors.ts";
 import { Reader } from "../protocol/reader.ts";
 import { ApiVersions } from "../protocol/messages/api-versions.ts";
-import { routesByKey } from "./api-table.ts";
+import { type Route, routesByKey } from "./api-table.ts";
 import type { HandlerContext } from "./handler-context.ts";
 import { apiVersionsResponse } from "./handlers/api-versions.ts";
 
@@ -36,6 +36,21 @@ function unsupportedApiVersions(broker: BrokerContext, header: RequestHeader): U
   return encodeResponseFrame(header.apiKey, 0, header.correlationId, (writer) => ApiVersions.encodeResponse(writer, 0, response));
 }
 
+/**
+ * A version we do not advertise but can encode, of an API whose response has a top-level error
+ * code: answered with UNSUPPORTED_VERSION. Other layouts have no honest way to say it, so the
+ * connection closes instead (as Kafka does for every unsupported request).
+ */
+function unsupportedVersionResponse(route: Route, header: RequestHeader): Uint8Array | null {
+  const { min, max } = route.codecVersions;
+  if (header.apiVersion < min || header.apiVersion > max) return null;
+  const response = route.errorResponse(header.apiVersion, ErrorCode.UNSUPPORTED_VERSION);
+  if (response === null) return null;
+  return encodeResponseFrame(header.apiKey, header.apiVersion, header.correlationId, (writer) =>
+    route.encodeResponse(writer, header.apiVersion, response),
+  );
+}
+
 /** Answers one request frame (the bytes after the size prefix); null when no response is due. */
 export async function dispatch(broker: BrokerContext, frame: Uint8Array, session: RequestSession): Promise<Uint8Array | null> {
   const reader = new Reader(frame);
@@ -50,6 +65,8 @@ export async function dispatch(broker: BrokerContext, frame: Uint8Array, session
   if (!supported) {
     session.releaseConnection();
     if (header.apiKey === ApiVersions.apiKey) return unsupportedApiVersions(broker, header);
+    const answer = route ? unsupportedVersionResponse(route, header) : null;
+    if (answer) return answer;
     throw new FatalRequestError(`Unsupported request: ${describe(header)}`);
   }
   broker.logger.debug("Request", { api: route.name, version: header.apiVersion, client: header.clientId });

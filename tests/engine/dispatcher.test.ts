@@ -5,6 +5,7 @@ import { ErrorCode } from "../../src/protocol/errors.ts";
 import { encodeRequestFrame, frameSizePrefixBytes } from "../../src/protocol/frames.ts";
 import { decodeResponseHeader } from "../../src/protocol/headers.ts";
 import { ApiVersions, type ApiVersionsResponse } from "../../src/protocol/messages/api-versions.ts";
+import { Fetch } from "../../src/protocol/messages/fetch.ts";
 import { Metadata } from "../../src/protocol/messages/metadata.ts";
 import { Produce } from "../../src/protocol/messages/produce.ts";
 import { Reader } from "../../src/protocol/reader.ts";
@@ -88,7 +89,20 @@ describe("dispatch", () => {
     expect(error.message).toContain("Unsupported request: api key 9999 version 0 (correlation id 5");
   });
 
-  test("an unsupported version of a known API is fatal", async () => {
+  test("an unadvertised version whose response has a top-level error code gets UNSUPPORTED_VERSION", async () => {
+    const fixture = await engineFixture();
+    const version = 14;
+    expect(routes.find((route) => route.apiKey === Fetch.apiKey)!.maxVersion).toBeLessThan(version);
+    const frame = requestFrame(Fetch.apiKey, version, 8, (writer) =>
+      Fetch.encodeRequest(writer, version, { maxWaitMs: 0, minBytes: 1, topics: [] }),
+    );
+    const response = await dispatch(brokerContext(fixture), frame, session());
+    const body = Fetch.decodeResponse(responseBody(response, Fetch.apiKey, version, 8), version);
+    expect(body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect(body.responses).toEqual([]);
+  });
+
+  test("an unsupported version of an API without a top-level error code is fatal", async () => {
     const fixture = await engineFixture();
     const frame = requestFrame(Produce.apiKey, 2, 6, (writer) =>
       Produce.encodeRequest(writer, 2, { acks: 1, timeoutMs: 1000, topicData: [] }),

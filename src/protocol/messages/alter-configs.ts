@@ -173,6 +173,10 @@ function encodeAlterConfigsResponseAlterConfigsResourceResponse(writer: Writer, 
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorAlterConfigsResponse(version: number, errorCode: number): AlterConfigsResponse | null {
+  return null;
+}
+
 export const AlterConfigs = {
   apiKey: 33,
   name: "AlterConfigs",
@@ -184,4 +188,5 @@ export const AlterConfigs = {
   encodeRequest: encodeAlterConfigsRequest,
   decodeResponse: decodeAlterConfigsResponse,
   encodeResponse: encodeAlterConfigsResponse,
+  errorResponse: errorAlterConfigsResponse,
 } as const;

@@ -246,6 +246,14 @@ function encodeApiVersionsResponseFinalizedFeatureKey(writer: Writer, version: n
   writer.writeUnsignedVarint(0);
 }
 
+function errorApiVersionsResponse(version: number, errorCode: number): ApiVersionsResponse | null {
+  return { ...defaultApiVersionsResponse(), errorCode: errorCode };
+}
+
+function defaultApiVersionsResponse(): ApiVersionsResponse {
+  return { errorCode: 0, apiKeys: [], throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1, finalizedFeatures: [], zkMigrationReady: false };
+}
+
 export const ApiVersions = {
   apiKey: 18,
   name: "ApiVersions",
@@ -257,4 +265,5 @@ export const ApiVersions = {
   encodeRequest: encodeApiVersionsRequest,
   decodeResponse: decodeApiVersionsResponse,
   encodeResponse: encodeApiVersionsResponse,
+  errorResponse: errorApiVersionsResponse,
 } as const;

@@ -261,6 +261,10 @@ function encodeConsumerGroupDescribeResponseTopicPartitions(writer: Writer, vers
   writer.writeUnsignedVarint(0);
 }
 
+function errorConsumerGroupDescribeResponse(version: number, errorCode: number): ConsumerGroupDescribeResponse | null {
+  return null;
+}
+
 export const ConsumerGroupDescribe = {
   apiKey: 69,
   name: "ConsumerGroupDescribe",
@@ -272,4 +276,5 @@ export const ConsumerGroupDescribe = {
   encodeRequest: encodeConsumerGroupDescribeRequest,
   decodeResponse: decodeConsumerGroupDescribeResponse,
   encodeResponse: encodeConsumerGroupDescribeResponse,
+  errorResponse: errorConsumerGroupDescribeResponse,
 } as const;

@@ -253,6 +253,14 @@ function encodeConsumerGroupHeartbeatResponseTopicPartitions(writer: Writer, ver
   writer.writeUnsignedVarint(0);
 }
 
+function errorConsumerGroupHeartbeatResponse(version: number, errorCode: number): ConsumerGroupHeartbeatResponse | null {
+  return { ...defaultConsumerGroupHeartbeatResponse(), errorCode: errorCode };
+}
+
+function defaultConsumerGroupHeartbeatResponse(): ConsumerGroupHeartbeatResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+}
+
 function defaultConsumerGroupHeartbeatResponseAssignment(): ConsumerGroupHeartbeatResponseAssignment {
   return { topicPartitions: [] };
 }
@@ -268,4 +276,5 @@ export const ConsumerGroupHeartbeat = {
   encodeRequest: encodeConsumerGroupHeartbeatRequest,
   decodeResponse: decodeConsumerGroupHeartbeatResponse,
   encodeResponse: encodeConsumerGroupHeartbeatResponse,
+  errorResponse: errorConsumerGroupHeartbeatResponse,
 } as const;

@@ -184,6 +184,10 @@ function encodeCreatePartitionsResponseCreatePartitionsTopicResult(writer: Write
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorCreatePartitionsResponse(version: number, errorCode: number): CreatePartitionsResponse | null {
+  return null;
+}
+
 export const CreatePartitions = {
   apiKey: 37,
   name: "CreatePartitions",
@@ -195,4 +199,5 @@ export const CreatePartitions = {
   encodeRequest: encodeCreatePartitionsRequest,
   decodeResponse: decodeCreatePartitionsResponse,
   encodeResponse: encodeCreatePartitionsResponse,
+  errorResponse: errorCreatePartitionsResponse,
 } as const;

@@ -344,6 +344,10 @@ function encodeCreateTopicsResponseCreatableTopicConfigs(writer: Writer, version
   writer.writeUnsignedVarint(0);
 }
 
+function errorCreateTopicsResponse(version: number, errorCode: number): CreateTopicsResponse | null {
+  return null;
+}
+
 export const CreateTopics = {
   apiKey: 19,
   name: "CreateTopics",
@@ -355,4 +359,5 @@ export const CreateTopics = {
   encodeRequest: encodeCreateTopicsRequest,
   decodeResponse: decodeCreateTopicsResponse,
   encodeResponse: encodeCreateTopicsResponse,
+  errorResponse: errorCreateTopicsResponse,
 } as const;

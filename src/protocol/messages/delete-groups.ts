@@ -100,6 +100,10 @@ function encodeDeleteGroupsResponseDeletableGroupResult(writer: Writer, version:
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorDeleteGroupsResponse(version: number, errorCode: number): DeleteGroupsResponse | null {
+  return null;
+}
+
 export const DeleteGroups = {
   apiKey: 42,
   name: "DeleteGroups",
@@ -111,4 +115,5 @@ export const DeleteGroups = {
   encodeRequest: encodeDeleteGroupsRequest,
   decodeResponse: decodeDeleteGroupsResponse,
   encodeResponse: encodeDeleteGroupsResponse,
+  errorResponse: errorDeleteGroupsResponse,
 } as const;

@@ -195,6 +195,10 @@ function encodeDeleteRecordsResponseDeleteRecordsPartitionResult(writer: Writer,
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorDeleteRecordsResponse(version: number, errorCode: number): DeleteRecordsResponse | null {
+  return null;
+}
+
 export const DeleteRecords = {
   apiKey: 21,
   name: "DeleteRecords",
@@ -206,4 +210,5 @@ export const DeleteRecords = {
   encodeRequest: encodeDeleteRecordsRequest,
   decodeResponse: decodeDeleteRecordsResponse,
   encodeResponse: encodeDeleteRecordsResponse,
+  errorResponse: errorDeleteRecordsResponse,
 } as const;

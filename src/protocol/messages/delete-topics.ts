@@ -173,6 +173,10 @@ function encodeDeleteTopicsResponseDeletableTopicResult(writer: Writer, version:
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorDeleteTopicsResponse(version: number, errorCode: number): DeleteTopicsResponse | null {
+  return null;
+}
+
 export const DeleteTopics = {
   apiKey: 20,
   name: "DeleteTopics",
@@ -184,4 +188,5 @@ export const DeleteTopics = {
   encodeRequest: encodeDeleteTopicsRequest,
   decodeResponse: decodeDeleteTopicsResponse,
   encodeResponse: encodeDeleteTopicsResponse,
+  errorResponse: errorDeleteTopicsResponse,
 } as const;

@@ -137,6 +137,14 @@ function encodeDescribeClusterResponseDescribeClusterBroker(writer: Writer, vers
   writer.writeUnsignedVarint(0);
 }
 
+function errorDescribeClusterResponse(version: number, errorCode: number): DescribeClusterResponse | null {
+  return { ...defaultDescribeClusterResponse(), errorCode: errorCode };
+}
+
+function defaultDescribeClusterResponse(): DescribeClusterResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, endpointType: 1, clusterId: "", controllerId: -1, brokers: [], clusterAuthorizedOperations: -2147483648 };
+}
+
 export const DescribeCluster = {
   apiKey: 60,
   name: "DescribeCluster",
@@ -148,4 +156,5 @@ export const DescribeCluster = {
   encodeRequest: encodeDescribeClusterRequest,
   decodeResponse: decodeDescribeClusterResponse,
   encodeResponse: encodeDescribeClusterResponse,
+  errorResponse: errorDescribeClusterResponse,
 } as const;

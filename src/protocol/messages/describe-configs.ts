@@ -301,6 +301,10 @@ function encodeDescribeConfigsResponseDescribeConfigsSynonym(writer: Writer, ver
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorDescribeConfigsResponse(version: number, errorCode: number): DescribeConfigsResponse | null {
+  return null;
+}
+
 export const DescribeConfigs = {
   apiKey: 32,
   name: "DescribeConfigs",
@@ -312,4 +316,5 @@ export const DescribeConfigs = {
   encodeRequest: encodeDescribeConfigsRequest,
   decodeResponse: decodeDescribeConfigsResponse,
   encodeResponse: encodeDescribeConfigsResponse,
+  errorResponse: errorDescribeConfigsResponse,
 } as const;

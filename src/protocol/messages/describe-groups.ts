@@ -197,6 +197,10 @@ function encodeDescribeGroupsResponseDescribedGroupMember(writer: Writer, versio
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorDescribeGroupsResponse(version: number, errorCode: number): DescribeGroupsResponse | null {
+  return null;
+}
+
 export const DescribeGroups = {
   apiKey: 15,
   name: "DescribeGroups",
@@ -208,4 +212,5 @@ export const DescribeGroups = {
   encodeRequest: encodeDescribeGroupsRequest,
   decodeResponse: decodeDescribeGroupsResponse,
   encodeResponse: encodeDescribeGroupsResponse,
+  errorResponse: errorDescribeGroupsResponse,
 } as const;

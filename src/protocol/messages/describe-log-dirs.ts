@@ -242,6 +242,15 @@ function encodeDescribeLogDirsResponseDescribeLogDirsPartition(writer: Writer, v
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorDescribeLogDirsResponse(version: number, errorCode: number): DescribeLogDirsResponse | null {
+  if (!(version >= 3)) return null;
+  return { ...defaultDescribeLogDirsResponse(), errorCode: errorCode };
+}
+
+function defaultDescribeLogDirsResponse(): DescribeLogDirsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, results: [] };
+}
+
 export const DescribeLogDirs = {
   apiKey: 35,
   name: "DescribeLogDirs",
@@ -253,4 +262,5 @@ export const DescribeLogDirs = {
   encodeRequest: encodeDescribeLogDirsRequest,
   decodeResponse: decodeDescribeLogDirsResponse,
   encodeResponse: encodeDescribeLogDirsResponse,
+  errorResponse: errorDescribeLogDirsResponse,
 } as const;

@@ -753,6 +753,11 @@ function encodeFetchResponseNodeEndpoint(writer: Writer, version: number, value:
   writer.writeUnsignedVarint(0);
 }
 
+function errorFetchResponse(version: number, errorCode: number): FetchResponse | null {
+  if (!(version >= 7)) return null;
+  return { ...defaultFetchResponse(), errorCode: errorCode };
+}
+
 function defaultFetchRequestReplicaState(): FetchRequestReplicaState {
   return { replicaId: -1, replicaEpoch: -1 };
 }
@@ -760,6 +765,10 @@ function defaultFetchRequestReplicaState(): FetchRequestReplicaState {
 function isFetchRequestReplicaStateDefault(value: FetchRequestReplicaState): boolean {
   return (value.replicaId === undefined || value.replicaId === -1) &&
     (value.replicaEpoch === undefined || value.replicaEpoch === -1);
+}
+
+function defaultFetchResponse(): FetchResponse {
+  return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [], nodeEndpoints: [] };
 }
 
 function defaultFetchResponseEpochEndOffset(): FetchResponseEpochEndOffset {
@@ -800,4 +809,5 @@ export const Fetch = {
   encodeRequest: encodeFetchRequest,
   decodeResponse: decodeFetchResponse,
   encodeResponse: encodeFetchResponse,
+  errorResponse: errorFetchResponse,
 } as const;

@@ -204,6 +204,15 @@ function encodeFindCoordinatorResponseCoordinator(writer: Writer, version: numbe
   writer.writeUnsignedVarint(0);
 }
 
+function errorFindCoordinatorResponse(version: number, errorCode: number): FindCoordinatorResponse | null {
+  if (!(version <= 3)) return null;
+  return { ...defaultFindCoordinatorResponse(), errorCode: errorCode };
+}
+
+function defaultFindCoordinatorResponse(): FindCoordinatorResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: "", nodeId: 0, host: "", port: 0, coordinators: [] };
+}
+
 export const FindCoordinator = {
   apiKey: 10,
   name: "FindCoordinator",
@@ -215,4 +224,5 @@ export const FindCoordinator = {
   encodeRequest: encodeFindCoordinatorRequest,
   decodeResponse: decodeFindCoordinatorResponse,
   encodeResponse: encodeFindCoordinatorResponse,
+  errorResponse: errorFindCoordinatorResponse,
 } as const;

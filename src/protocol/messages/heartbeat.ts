@@ -84,6 +84,14 @@ export function encodeHeartbeatResponse(writer: Writer, version: number, value: 
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorHeartbeatResponse(version: number, errorCode: number): HeartbeatResponse | null {
+  return { ...defaultHeartbeatResponse(), errorCode: errorCode };
+}
+
+function defaultHeartbeatResponse(): HeartbeatResponse {
+  return { throttleTimeMs: 0, errorCode: 0 };
+}
+
 export const Heartbeat = {
   apiKey: 12,
   name: "Heartbeat",
@@ -95,4 +103,5 @@ export const Heartbeat = {
   encodeRequest: encodeHeartbeatRequest,
   decodeResponse: decodeHeartbeatResponse,
   encodeResponse: encodeHeartbeatResponse,
+  errorResponse: errorHeartbeatResponse,
 } as const;

@@ -177,6 +177,10 @@ function encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(write
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorIncrementalAlterConfigsResponse(version: number, errorCode: number): IncrementalAlterConfigsResponse | null {
+  return null;
+}
+
 export const IncrementalAlterConfigs = {
   apiKey: 44,
   name: "IncrementalAlterConfigs",
@@ -188,4 +192,5 @@ export const IncrementalAlterConfigs = {
   encodeRequest: encodeIncrementalAlterConfigsRequest,
   decodeResponse: decodeIncrementalAlterConfigsResponse,
   encodeResponse: encodeIncrementalAlterConfigsResponse,
+  errorResponse: errorIncrementalAlterConfigsResponse,
 } as const;

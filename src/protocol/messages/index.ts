@@ -81,6 +81,8 @@ export interface ApiCodec {
   encodeRequest(writer: Writer, version: number, value: unknown): void;
   decodeResponse(reader: Reader, version: number): unknown;
   encodeResponse(writer: Writer, version: number, value: unknown): void;
+  /** A response carrying only a top-level error code, or null when the version has none. */
+  errorResponse(version: number, errorCode: number): unknown;
 }
 
 export const ApiKey = {

@@ -94,6 +94,14 @@ export function encodeInitProducerIdResponse(writer: Writer, version: number, va
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorInitProducerIdResponse(version: number, errorCode: number): InitProducerIdResponse | null {
+  return { ...defaultInitProducerIdResponse(), errorCode: errorCode };
+}
+
+function defaultInitProducerIdResponse(): InitProducerIdResponse {
+  return { throttleTimeMs: 0, errorCode: 0, producerId: -1, producerEpoch: 0 };
+}
+
 export const InitProducerId = {
   apiKey: 22,
   name: "InitProducerId",
@@ -105,4 +113,5 @@ export const InitProducerId = {
   encodeRequest: encodeInitProducerIdRequest,
   decodeResponse: decodeInitProducerIdResponse,
   encodeResponse: encodeInitProducerIdResponse,
+  errorResponse: errorInitProducerIdResponse,
 } as const;

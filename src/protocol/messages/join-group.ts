@@ -230,6 +230,14 @@ function encodeJoinGroupResponseJoinGroupResponseMember(writer: Writer, version:
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorJoinGroupResponse(version: number, errorCode: number): JoinGroupResponse | null {
+  return { ...defaultJoinGroupResponse(), errorCode: errorCode };
+}
+
+function defaultJoinGroupResponse(): JoinGroupResponse {
+  return { throttleTimeMs: 0, errorCode: 0, generationId: -1, protocolType: null, protocolName: "", leader: "", skipAssignment: false, memberId: "", members: [] };
+}
+
 export const JoinGroup = {
   apiKey: 11,
   name: "JoinGroup",
@@ -241,4 +249,5 @@ export const JoinGroup = {
   encodeRequest: encodeJoinGroupRequest,
   decodeResponse: decodeJoinGroupResponse,
   encodeResponse: encodeJoinGroupResponse,
+  errorResponse: errorJoinGroupResponse,
 } as const;

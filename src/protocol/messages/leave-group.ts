@@ -171,6 +171,14 @@ function encodeLeaveGroupResponseMemberResponse(writer: Writer, version: number,
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorLeaveGroupResponse(version: number, errorCode: number): LeaveGroupResponse | null {
+  return { ...defaultLeaveGroupResponse(), errorCode: errorCode };
+}
+
+function defaultLeaveGroupResponse(): LeaveGroupResponse {
+  return { throttleTimeMs: 0, errorCode: 0, members: [] };
+}
+
 export const LeaveGroup = {
   apiKey: 13,
   name: "LeaveGroup",
@@ -182,4 +190,5 @@ export const LeaveGroup = {
   encodeRequest: encodeLeaveGroupRequest,
   decodeResponse: decodeLeaveGroupResponse,
   encodeResponse: encodeLeaveGroupResponse,
+  errorResponse: errorLeaveGroupResponse,
 } as const;

@@ -148,6 +148,14 @@ function encodeListGroupsResponseListedGroup(writer: Writer, version: number, va
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorListGroupsResponse(version: number, errorCode: number): ListGroupsResponse | null {
+  return { ...defaultListGroupsResponse(), errorCode: errorCode };
+}
+
+function defaultListGroupsResponse(): ListGroupsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, groups: [] };
+}
+
 export const ListGroups = {
   apiKey: 16,
   name: "ListGroups",
@@ -159,4 +167,5 @@ export const ListGroups = {
   encodeRequest: encodeListGroupsRequest,
   decodeResponse: decodeListGroupsResponse,
   encodeResponse: encodeListGroupsResponse,
+  errorResponse: errorListGroupsResponse,
 } as const;

@@ -286,6 +286,10 @@ function encodeListOffsetsResponseListOffsetsPartitionResponse(writer: Writer, v
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorListOffsetsResponse(version: number, errorCode: number): ListOffsetsResponse | null {
+  return null;
+}
+
 export const ListOffsets = {
   apiKey: 2,
   name: "ListOffsets",
@@ -297,4 +301,5 @@ export const ListOffsets = {
   encodeRequest: encodeListOffsetsRequest,
   decodeResponse: decodeListOffsetsResponse,
   encodeResponse: encodeListOffsetsResponse,
+  errorResponse: errorListOffsetsResponse,
 } as const;

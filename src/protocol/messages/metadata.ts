@@ -384,6 +384,10 @@ function encodeMetadataResponseMetadataResponsePartition(writer: Writer, version
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorMetadataResponse(version: number, errorCode: number): MetadataResponse | null {
+  return null;
+}
+
 export const Metadata = {
   apiKey: 3,
   name: "Metadata",
@@ -395,4 +399,5 @@ export const Metadata = {
   encodeRequest: encodeMetadataRequest,
   decodeResponse: decodeMetadataResponse,
   encodeResponse: encodeMetadataResponse,
+  errorResponse: errorMetadataResponse,
 } as const;

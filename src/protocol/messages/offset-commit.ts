@@ -260,6 +260,10 @@ function encodeOffsetCommitResponseOffsetCommitResponsePartition(writer: Writer,
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorOffsetCommitResponse(version: number, errorCode: number): OffsetCommitResponse | null {
+  return null;
+}
+
 export const OffsetCommit = {
   apiKey: 8,
   name: "OffsetCommit",
@@ -271,4 +275,5 @@ export const OffsetCommit = {
   encodeRequest: encodeOffsetCommitRequest,
   decodeResponse: decodeOffsetCommitResponse,
   encodeResponse: encodeOffsetCommitResponse,
+  errorResponse: errorOffsetCommitResponse,
 } as const;

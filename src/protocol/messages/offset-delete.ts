@@ -167,6 +167,14 @@ function encodeOffsetDeleteResponseOffsetDeleteResponsePartition(writer: Writer,
   writer.writeInt16(value.errorCode);
 }
 
+function errorOffsetDeleteResponse(version: number, errorCode: number): OffsetDeleteResponse | null {
+  return { ...defaultOffsetDeleteResponse(), errorCode: errorCode };
+}
+
+function defaultOffsetDeleteResponse(): OffsetDeleteResponse {
+  return { errorCode: 0, throttleTimeMs: 0, topics: [] };
+}
+
 export const OffsetDelete = {
   apiKey: 47,
   name: "OffsetDelete",
@@ -178,4 +186,5 @@ export const OffsetDelete = {
   encodeRequest: encodeOffsetDeleteRequest,
   decodeResponse: decodeOffsetDeleteResponse,
   encodeResponse: encodeOffsetDeleteResponse,
+  errorResponse: errorOffsetDeleteResponse,
 } as const;

@@ -455,6 +455,15 @@ function encodeOffsetFetchResponseOffsetFetchResponsePartitions(writer: Writer, 
   writer.writeUnsignedVarint(0);
 }
 
+function errorOffsetFetchResponse(version: number, errorCode: number): OffsetFetchResponse | null {
+  if (!(version >= 2 && version <= 7)) return null;
+  return { ...defaultOffsetFetchResponse(), errorCode: errorCode };
+}
+
+function defaultOffsetFetchResponse(): OffsetFetchResponse {
+  return { throttleTimeMs: 0, topics: [], errorCode: 0, groups: [] };
+}
+
 export const OffsetFetch = {
   apiKey: 9,
   name: "OffsetFetch",
@@ -466,4 +475,5 @@ export const OffsetFetch = {
   encodeRequest: encodeOffsetFetchRequest,
   decodeResponse: decodeOffsetFetchResponse,
   encodeResponse: encodeOffsetFetchResponse,
+  errorResponse: errorOffsetFetchResponse,
 } as const;

@@ -223,6 +223,10 @@ function encodeOffsetForLeaderEpochResponseEpochEndOffset(writer: Writer, versio
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorOffsetForLeaderEpochResponse(version: number, errorCode: number): OffsetForLeaderEpochResponse | null {
+  return null;
+}
+
 export const OffsetForLeaderEpoch = {
   apiKey: 23,
   name: "OffsetForLeaderEpoch",
@@ -234,4 +238,5 @@ export const OffsetForLeaderEpoch = {
   encodeRequest: encodeOffsetForLeaderEpochRequest,
   decodeResponse: decodeOffsetForLeaderEpochResponse,
   encodeResponse: encodeOffsetForLeaderEpochResponse,
+  errorResponse: errorOffsetForLeaderEpochResponse,
 } as const;

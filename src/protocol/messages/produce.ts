@@ -394,6 +394,10 @@ function encodeProduceResponseNodeEndpoint(writer: Writer, version: number, valu
   writer.writeUnsignedVarint(0);
 }
 
+function errorProduceResponse(version: number, errorCode: number): ProduceResponse | null {
+  return null;
+}
+
 function defaultProduceResponseLeaderIdAndEpoch(): ProduceResponseLeaderIdAndEpoch {
   return { leaderId: -1, leaderEpoch: -1 };
 }
@@ -414,4 +418,5 @@ export const Produce = {
   encodeRequest: encodeProduceRequest,
   decodeResponse: decodeProduceResponse,
   encodeResponse: encodeProduceResponse,
+  errorResponse: errorProduceResponse,
 } as const;

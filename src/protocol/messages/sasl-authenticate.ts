@@ -5,6 +5,8 @@ import type { Reader } from "../reader.ts";
 import type { Writer } from "../writer.ts";
 import { ErrorCode, KafkaProtocolError } from "../errors.ts";
 
+const emptyBytes = new Uint8Array(0);
+
 /** SaslAuthenticateRequest: versions 0-2. */
 export interface SaslAuthenticateRequest {
   /** bytes, versions 0+ */
@@ -73,6 +75,14 @@ export function encodeSaslAuthenticateResponse(writer: Writer, version: number, 
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorSaslAuthenticateResponse(version: number, errorCode: number): SaslAuthenticateResponse | null {
+  return { ...defaultSaslAuthenticateResponse(), errorCode: errorCode };
+}
+
+function defaultSaslAuthenticateResponse(): SaslAuthenticateResponse {
+  return { errorCode: 0, errorMessage: "", authBytes: emptyBytes, sessionLifetimeMs: 0 };
+}
+
 export const SaslAuthenticate = {
   apiKey: 36,
   name: "SaslAuthenticate",
@@ -84,4 +94,5 @@ export const SaslAuthenticate = {
   encodeRequest: encodeSaslAuthenticateRequest,
   decodeResponse: decodeSaslAuthenticateResponse,
   encodeResponse: encodeSaslAuthenticateResponse,
+  errorResponse: errorSaslAuthenticateResponse,
 } as const;

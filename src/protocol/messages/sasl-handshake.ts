@@ -60,6 +60,14 @@ export function encodeSaslHandshakeResponse(writer: Writer, version: number, val
   for (const item of mechanisms) writer.writeString(item);
 }
 
+function errorSaslHandshakeResponse(version: number, errorCode: number): SaslHandshakeResponse | null {
+  return { ...defaultSaslHandshakeResponse(), errorCode: errorCode };
+}
+
+function defaultSaslHandshakeResponse(): SaslHandshakeResponse {
+  return { errorCode: 0, mechanisms: [] };
+}
+
 export const SaslHandshake = {
   apiKey: 17,
   name: "SaslHandshake",
@@ -71,4 +79,5 @@ export const SaslHandshake = {
   encodeRequest: encodeSaslHandshakeRequest,
   decodeResponse: decodeSaslHandshakeResponse,
   encodeResponse: encodeSaslHandshakeResponse,
+  errorResponse: errorSaslHandshakeResponse,
 } as const;

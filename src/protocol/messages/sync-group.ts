@@ -5,6 +5,8 @@ import { type Reader, ProtocolDecodeError } from "../reader.ts";
 import type { Writer } from "../writer.ts";
 import { ErrorCode, KafkaProtocolError } from "../errors.ts";
 
+const emptyBytes = new Uint8Array(0);
+
 /** SyncGroupRequest: versions 0-5. */
 export interface SyncGroupRequest {
   /** string, versions 0+ */
@@ -164,6 +166,14 @@ export function encodeSyncGroupResponse(writer: Writer, version: number, value: 
   if (flexible) writer.writeUnsignedVarint(0);
 }
 
+function errorSyncGroupResponse(version: number, errorCode: number): SyncGroupResponse | null {
+  return { ...defaultSyncGroupResponse(), errorCode: errorCode };
+}
+
+function defaultSyncGroupResponse(): SyncGroupResponse {
+  return { throttleTimeMs: 0, errorCode: 0, protocolType: null, protocolName: null, assignment: emptyBytes };
+}
+
 export const SyncGroup = {
   apiKey: 14,
   name: "SyncGroup",
@@ -175,4 +185,5 @@ export const SyncGroup = {
   encodeRequest: encodeSyncGroupRequest,
   decodeResponse: decodeSyncGroupResponse,
   encodeResponse: encodeSyncGroupResponse,
+  errorResponse: errorSyncGroupResponse,
 } as const;
