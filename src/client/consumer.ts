@@ -10,12 +10,27 @@ import { ErrorCode, KafkaProtocolError } from "../protocol/errors.ts";
 import type { DecodedRecord } from "../records/decode-batches.ts";
 import type { Cluster } from "./cluster.ts";
 import { ClientError, isRetriableError } from "./errors.ts";
-import { fetchFromLeader, type FetchedPartition, type FetchPosition, type FetchSettings } from "./fetch-round.ts";
-import { IsolationLevel, listOffsets, OffsetSpec } from "./list-offsets.ts";
+import { type BatchSummary, fetchFromLeader, type FetchedPartition, type FetchPosition, type FetchSettings } from "./fetch-round.ts";
+import { IsolationLevel, listOffsets, OffsetSpec, type PartitionOffset } from "./list-offsets.ts";
 import { backoffDelayMs, defaultRetryOptions, type RetryOptions, sleep } from "./retry.ts";
 
-/** Where to start: the first record, the next one to be written, an offset, or N records before the end. */
-export type StartPosition = "beginning" | "end" | { offset: number } | { fromEnd: number };
+/**
+ * Where to start: the first record, the next one to be written, an exact offset, N records
+ * after the first or before the end, or the first record at or after a timestamp (epoch ms).
+ */
+export type StartPosition =
+  | "beginning"
+  | "end"
+  | { offset: number }
+  | { fromStart: number }
+  | { fromEnd: number }
+  | { timestamp: number };
+
+/**
+ * Where to stop (exclusive): the end offset each partition had at start, an exact offset, or
+ * the first record at or after a timestamp (the end at start when no record is that late yet).
+ */
+export type StopPosition = "end" | { offset: number } | { timestamp: number };
 
 export interface ConsumerOptions extends FetchSettings {
   topic: string;
@@ -24,6 +39,8 @@ export interface ConsumerOptions extends FetchSettings {
   start: StartPosition;
   /** Finish once every partition reaches the end offset it had when the consumer started. */
   stopAtEnd: boolean;
+  /** Finish once every partition reaches this position; overrides stopAtEnd. */
+  stopAt?: StopPosition;
   /** Tries for a failing fetch before giving up (retriable errors only). */
   retry: RetryOptions;
 }
@@ -43,6 +60,8 @@ export interface RecordChunk {
   topic: string;
   partition: number;
   records: DecodedRecord[];
+  /** The batches the records came from, for batch-level fields (attributes, leader epoch). */
+  batches: BatchSummary[];
   highWatermark: number;
 }
 
@@ -83,24 +102,11 @@ export class Consumer {
     if (unknown !== undefined) {
       throw new ClientError(`Partition ${unknown} of topic "${topic}" does not exist: the topic has ${info.partitions.length} partitions`);
     }
-    const { start, stopAtEnd } = this.options;
-    const fromEnd = typeof start === "object" && "fromEnd" in start;
-    const needsLatest = stopAtEnd || start === "end" || fromEnd;
-    const needsEarliest = start === "beginning" || fromEnd;
-    const isolationLevel = IsolationLevel.readUncommitted;
-    const [latest, earliest] = await Promise.all([
-      needsLatest ? listOffsets(this.#cluster, topic, { partitions, timestamp: OffsetSpec.latest, isolationLevel }) : null,
-      needsEarliest ? listOffsets(this.#cluster, topic, { partitions, timestamp: OffsetSpec.earliest, isolationLevel }) : null,
-    ]);
+    const stopAt = this.options.stopAt ?? (this.options.stopAtEnd ? "end" : null);
+    const bounds = await partitionBounds(this.#cluster, topic, partitions, this.options.start, stopAt);
     this.#partitions = partitions.map((partition) => {
-      const latestOffset = latest?.get(partition)?.offset ?? 0;
-      const earliestOffset = earliest?.get(partition)?.offset ?? 0;
-      return {
-        partition,
-        position: startOffset(this.options.start, earliestOffset, latestOffset),
-        endOffset: this.options.stopAtEnd ? latestOffset : Infinity,
-        partitionFetchBytes: this.options.partitionFetchBytesMax,
-      };
+      const bound = bounds.get(partition) as { start: number; stop: number };
+      return { partition, position: bound.start, endOffset: bound.stop, partitionFetchBytes: this.options.partitionFetchBytesMax };
     });
   }
 
@@ -169,13 +175,47 @@ export class Consumer {
     }
     state.position = Math.max(state.position, fetched.nextOffset);
     if (records.length === 0) return [];
-    return [{ topic: this.options.topic, partition: state.partition, records, highWatermark: fetched.highWatermark }];
+    return [{ topic: this.options.topic, partition: state.partition, records, batches: fetched.batches, highWatermark: fetched.highWatermark }];
   }
 }
 
-function startOffset(start: StartPosition, earliest: number, latest: number): number {
-  if (start === "beginning") return earliest;
-  if (start === "end") return latest;
-  if ("offset" in start) return start.offset;
-  return Math.max(earliest, latest - start.fromEnd);
+type OffsetLookup = (timestamp: number) => Promise<Map<number, PartitionOffset>>;
+
+/** Start and stop offsets per partition; ListOffsets is asked only for what the positions need. */
+async function partitionBounds(
+  cluster: Cluster,
+  topic: string,
+  partitions: number[],
+  start: StartPosition,
+  stopAt: StopPosition | null,
+): Promise<Map<number, { start: number; stop: number }>> {
+  const cache = new Map<number, Promise<Map<number, PartitionOffset>>>();
+  const lookup: OffsetLookup = (timestamp) => {
+    let pending = cache.get(timestamp);
+    if (pending === undefined) {
+      pending = listOffsets(cluster, topic, { partitions, timestamp, isolationLevel: IsolationLevel.readUncommitted });
+      cache.set(timestamp, pending);
+    }
+    return pending;
+  };
+  const bounds = new Map<number, { start: number; stop: number }>();
+  for (const partition of partitions) {
+    const startOffset = await offsetOf(start, partition, lookup);
+    const stopOffset = stopAt === null ? Infinity : await offsetOf(stopAt, partition, lookup);
+    bounds.set(partition, { start: startOffset, stop: stopOffset });
+  }
+  return bounds;
+}
+
+async function offsetOf(position: StartPosition | StopPosition, partition: number, lookup: OffsetLookup): Promise<number> {
+  const earliest = async () => (await lookup(OffsetSpec.earliest)).get(partition)?.offset ?? 0;
+  const latest = async () => (await lookup(OffsetSpec.latest)).get(partition)?.offset ?? 0;
+  if (position === "beginning") return earliest();
+  if (position === "end") return latest();
+  if ("offset" in position) return position.offset;
+  if ("fromStart" in position) return Math.min(await latest(), (await earliest()) + position.fromStart);
+  if ("fromEnd" in position) return Math.max(await earliest(), (await latest()) - position.fromEnd);
+  const found = (await lookup(position.timestamp)).get(partition)?.offset ?? -1;
+  // No record at or after the timestamp yet: the next one written will be.
+  return found < 0 ? latest() : found;
 }

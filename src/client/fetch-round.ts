@@ -39,8 +39,18 @@ export interface FetchPosition {
   partitionFetchBytes: number;
 }
 
+/** What `%a` and `%e` need of the batch a record came from. */
+export interface BatchSummary {
+  lastOffset: number;
+  partitionLeaderEpoch: number;
+  /** The batch's attributes field (codec, timestamp type, transactional and control bits). */
+  attributes: number;
+}
+
 export interface FetchedPartition {
   partition: number;
+  /** The batches the records came from, in offset order (control batches included). */
+  batches: BatchSummary[];
   /** Every record of the returned batches, control batches excluded; may start below the position asked for. */
   records: DecodedRecord[];
   /** Where the next fetch starts. */
@@ -112,11 +122,14 @@ function decodePartition(topic: string, state: FetchPosition, answer: FetchRespo
   }
   if (answer.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(answer.errorCode, `fetch of ${where}`);
   const records: DecodedRecord[] = [];
+  const summaries: BatchSummary[] = [];
   let nextOffset = state.position;
   const bytes = answer.records ?? new Uint8Array(0);
   const batches = decodeRecordBatches(bytes);
   for (const batch of batches) {
-    nextOffset = Math.max(nextOffset, batch.header.baseOffset + batch.header.lastOffsetDelta + 1);
+    const lastOffset = batch.header.baseOffset + batch.header.lastOffsetDelta;
+    nextOffset = Math.max(nextOffset, lastOffset + 1);
+    summaries.push({ lastOffset, partitionLeaderEpoch: batch.header.partitionLeaderEpoch, attributes: batch.header.attributes });
     if (batch.isControl) continue;
     for (const record of batch.records) records.push(record);
   }
@@ -127,5 +140,5 @@ function decodePartition(topic: string, state: FetchPosition, answer: FetchRespo
     }
     state.partitionFetchBytes = Math.min(settings.fetchBytesMax, state.partitionFetchBytes * 2);
   }
-  return { partition: state.partition, records, nextOffset, highWatermark: answer.highWatermark };
+  return { partition: state.partition, batches: summaries, records, nextOffset, highWatermark: answer.highWatermark };
 }

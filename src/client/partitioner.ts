@@ -1,6 +1,8 @@
 // Chooses a partition for a record the way the Java client's default partitioner does, so
-// that chronik, kcat and Java producers put the same key in the same partition:
-// keyed records go to toPositive(murmur2(key)) % partitionCount; records without a key
+// that chronik, kafka-python and Java producers put the same key in the same partition:
+// keyed records go to toPositive(murmur2(key)) % partitionCount. The "crc32" strategy is
+// librdkafka's default (consistent_random: crc32(key) % partitionCount, empty keys unkeyed), so
+// keys land where kcat and confluent-kafka put them; "random" ignores keys. Records without a key
 // stick to one partition until about a batch worth of bytes went there, then move on
 // (Kafka's "uniform sticky" behaviour, KIP-794), which keeps batches full.
 
@@ -41,21 +43,33 @@ export function partitionForKey(key: Uint8Array, partitionCount: number): number
   return toPositive(murmur2(key)) % partitionCount;
 }
 
+export const partitionerStrategies = ["murmur2", "crc32", "random"] as const;
+export type PartitionerStrategy = (typeof partitionerStrategies)[number];
+
+/** librdkafka's consistent partitioner: the IEEE CRC-32 of the key (as rd_crc32), modulo the count. */
+export function crc32PartitionForKey(key: Uint8Array, partitionCount: number): number {
+  return Bun.hash.crc32(key) % partitionCount;
+}
+
 /**
  * Assigns partitions to records. Keyed records hash; unkeyed records of a topic share a
  * "sticky" partition that advances (round robin) after `stickyBytes` bytes were assigned to it.
  */
 export class Partitioner {
   readonly #stickyBytes: number;
+  readonly #strategy: PartitionerStrategy;
   readonly #sticky = new Map<string, { partition: number; bytes: number }>();
 
-  constructor(options: { stickyBytes: number }) {
+  constructor(options: { stickyBytes: number; strategy?: PartitionerStrategy }) {
     this.#stickyBytes = options.stickyBytes;
+    this.#strategy = options.strategy ?? "murmur2";
   }
 
   /** The partition for a record of `recordBytes` (an estimate of its size) with this key. */
   partition(topic: string, key: Uint8Array | null, recordBytes: number, partitionCount: number): number {
-    if (key !== null) return partitionForKey(key, partitionCount);
+    if (this.#strategy === "random") return Math.floor(Math.random() * partitionCount);
+    if (key !== null && this.#strategy === "murmur2") return partitionForKey(key, partitionCount);
+    if (key !== null && key.length > 0) return crc32PartitionForKey(key, partitionCount);
     let sticky = this.#sticky.get(topic);
     if (sticky === undefined) {
       sticky = { partition: Math.floor(Math.random() * partitionCount), bytes: 0 };

@@ -10,7 +10,7 @@ import { buildRecordBatch, type RecordInput } from "../records/build-batch.ts";
 import { CompressionCodec } from "../records/compression/index.ts";
 import type { Cluster } from "./cluster.ts";
 import { ClientError } from "./errors.ts";
-import { Partitioner } from "./partitioner.ts";
+import { Partitioner, type PartitionerStrategy } from "./partitioner.ts";
 import { type ClosedBatch, ProducerSender } from "./producer-sender.ts";
 import { defaultRetryOptions, type RetryOptions } from "./retry.ts";
 
@@ -48,6 +48,8 @@ export interface ProducerOptions {
   ackTimeoutMs: number;
   /** Largest Produce request; several partitions' batches share one request up to this size. */
   requestBytesMax: number;
+  /** How keys map to partitions: murmur2 (Java, kafka-python), crc32 (librdkafka) or random. */
+  partitioner: PartitionerStrategy;
   /** Create unknown topics on first use, if the broker allows it. */
   allowAutoTopicCreation: boolean;
   retry: RetryOptions;
@@ -61,6 +63,7 @@ export const defaultProducerOptions: ProducerOptions = {
   bufferBytesMax: 64 * 1024 * 1024,
   ackTimeoutMs: 30_000,
   requestBytesMax: 16 * 1024 * 1024,
+  partitioner: "murmur2",
   allowAutoTopicCreation: true,
   retry: { ...defaultRetryOptions, attempts: 10 },
 };
@@ -107,7 +110,7 @@ export class Producer {
   constructor(cluster: Cluster, options: Partial<ProducerOptions> = {}) {
     this.#cluster = cluster;
     this.options = { ...defaultProducerOptions, ...options };
-    this.#partitioner = new Partitioner({ stickyBytes: this.options.batchBytes });
+    this.#partitioner = new Partitioner({ stickyBytes: this.options.batchBytes, strategy: this.options.partitioner });
     this.#sender = new ProducerSender(cluster, this.options);
   }
 

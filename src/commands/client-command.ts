@@ -1,24 +1,151 @@
-// What the client commands (produce, consume) share: the --brokers default, the cluster they
-// talk through, and how a failure reaches the user: one line on stderr and a non-zero exit,
-// with a stack trace only for errors that are bugs rather than circumstances.
+// What the client commands (produce, consume, topic, bench) share: where the brokers and client
+// settings come from, the cluster they talk through, and how a failure reaches the user: one
+// line on stderr and a non-zero exit, with a stack trace only for errors that are bugs.
+//
+// Settings, strongest first: command flags, `-X key=value`, $CHRONIK_BROKERS (brokers only), the
+// config file (--config, else ~/.config/chronik/config.toml when it exists), built-in defaults.
+// The config file holds `brokers = "host:port"` and a `[client]` table of the same keys as -X.
 
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { KafkaProtocolError } from "../protocol/errors.ts";
 import { ProtocolDecodeError } from "../protocol/reader.ts";
 import { ClientError, Cluster, ConnectionError, DeliveryError, UnsupportedApiError } from "../client/index.ts";
 import { createLogger, type LogLevel } from "../logger.ts";
 import { CompressionError, CorruptRecordError, UnsupportedMagicError } from "../records/errors.ts";
+import { parseToml, TomlError } from "./toml.ts";
 
 export const logLevels = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
 
-/** `$CHRONIK_BROKERS`, else localhost:9092. */
-export function defaultBrokers(): string {
-  return process.env.CHRONIK_BROKERS ?? "localhost:9092";
+export const defaultBrokerList = "localhost:9092";
+
+export const brokersHelp = "bootstrap brokers, host:port[,host:port...] (default: $CHRONIK_BROKERS, the config file, or localhost:9092)";
+export const setHelp = "client setting key=value, repeatable (e.g. -X linger.ms=20 -X client.id=etl; see `chronik help settings`)";
+export const configHelp = "config file (default: ~/.config/chronik/config.toml when it exists)";
+
+/** The -X keys chronik understands, with what each does (printed by `chronik help settings`). */
+export const clientSettingKeys: Record<string, string> = {
+  "bootstrap.servers": "brokers, like -b (alias: metadata.broker.list)",
+  "metadata.broker.list": "brokers, like -b",
+  "client.id": "the client id brokers log and quota by",
+  "request.timeout.ms": "how long a request may wait for its answer",
+  "socket.connection.setup.timeout.ms": "how long connecting to a broker may take",
+  acks: "produce: 0, 1, -1 or all (alias: request.required.acks)",
+  "request.required.acks": "produce: like acks",
+  "linger.ms": "produce: how long a batch waits for more records (alias: queue.buffering.max.ms)",
+  "queue.buffering.max.ms": "produce: like linger.ms",
+  "batch.size": "produce: close a batch at this many bytes",
+  "compression.type": "produce: none, gzip, snappy, lz4 or zstd (alias: compression.codec)",
+  "compression.codec": "produce: like compression.type",
+  partitioner: "produce: murmur2, crc32 or random",
+  "buffer.memory": "produce: bytes of records buffered before the producer waits",
+  "fetch.max.wait.ms": "consume: how long the broker may hold a fetch",
+  "fetch.min.bytes": "consume: bytes a fetch waits for",
+  "fetch.max.bytes": "consume: upper bound on one fetch response",
+  "max.partition.fetch.bytes": "consume: upper bound per partition in one fetch",
+};
+
+/** Settings after flags, -X, environment and config file are merged. */
+export class ClientSettings {
+  readonly brokers: string;
+  readonly logLevel: LogLevel;
+  readonly #values: Map<string, string>;
+
+  constructor(brokers: string, values: Map<string, string>, logLevel: LogLevel) {
+    this.brokers = brokers;
+    this.#values = values;
+    this.logLevel = logLevel;
+  }
+
+  get(...keys: string[]): string | undefined {
+    for (const key of keys) {
+      const value = this.#values.get(key);
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  }
+
+  /** A whole-number setting (first of `keys` that is set), or undefined. */
+  integer(...keys: string[]): number | undefined {
+    const value = this.get(...keys);
+    if (value === undefined) return undefined;
+    if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`Setting "${keys[0]}" is "${value}", not a whole number`);
+    return Number(value);
+  }
 }
 
-export const brokersHelp = "bootstrap brokers, host:port[,host:port...] (default: $CHRONIK_BROKERS or localhost:9092)";
+/** Commander's collector for repeatable options. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 
-export function openCluster(brokers: string, logLevel: LogLevel): Cluster {
-  return new Cluster({ brokers, clientId: "chronik-cli", logger: createLogger("chronik", logLevel) });
+export interface ClientFlags {
+  brokers?: string;
+  set: string[];
+  config?: string;
+  logLevel: LogLevel;
+}
+
+function parseSetting(entry: string, where: string): [string, string] {
+  const equals = entry.indexOf("=");
+  if (equals <= 0) throw new InvalidArgumentError(`${where} "${entry}" is not key=value`);
+  const key = entry.slice(0, equals).trim();
+  if (!Object.hasOwn(clientSettingKeys, key)) {
+    throw new InvalidArgumentError(`${where} "${key}" is not a known client setting: use one of ${Object.keys(clientSettingKeys).join(", ")}`);
+  }
+  return [key, entry.slice(equals + 1).trim()];
+}
+
+function defaultConfigPath(): string {
+  const base = process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config");
+  return join(base, "chronik", "config.toml");
+}
+
+/** The config file's brokers and [client] settings; an explicit --config must exist. */
+function readConfigFile(explicitPath: string | undefined): { brokers?: string; values: Map<string, string> } {
+  const path = explicitPath ?? defaultConfigPath();
+  if (!existsSync(path)) {
+    if (explicitPath !== undefined) throw new InvalidArgumentError(`Config file "${path}" does not exist`);
+    return { values: new Map() };
+  }
+  let document;
+  try {
+    document = parseToml(readFileSync(path, "utf8"));
+  } catch (error) {
+    if (error instanceof TomlError) throw new InvalidArgumentError(`Config file "${path}": ${error.message}`);
+    throw new InvalidArgumentError(`Cannot read config file "${path}": ${(error as Error).message}`);
+  }
+  const values = new Map<string, string>();
+  let brokers: string | undefined;
+  for (const [table, entries] of document) {
+    for (const [key, value] of entries) {
+      if (table === "" && key === "brokers") brokers = String(value);
+      else if (table === "client") values.set(...parseSetting(`${key}=${String(value)}`, `Config file "${path}": setting`));
+      else throw new InvalidArgumentError(`Config file "${path}": unknown ${table === "" ? "key" : `table "[${table}]" key`} "${key}": use brokers = "…" and a [client] table`);
+    }
+  }
+  return { brokers, values };
+}
+
+export function resolveClientSettings(flags: ClientFlags): ClientSettings {
+  const file = readConfigFile(flags.config);
+  const values = new Map(file.values);
+  for (const entry of flags.set) values.set(...parseSetting(entry, "Setting"));
+  const brokers =
+    flags.brokers ?? values.get("bootstrap.servers") ?? values.get("metadata.broker.list") ?? process.env.CHRONIK_BROKERS ?? file.brokers ?? defaultBrokerList;
+  return new ClientSettings(brokers, values, flags.logLevel);
+}
+
+export function openCluster(settings: ClientSettings): Cluster {
+  return new Cluster({
+    brokers: settings.brokers,
+    clientId: settings.get("client.id") ?? "chronik-cli",
+    requestTimeoutMs: settings.integer("request.timeout.ms"),
+    connectTimeoutMs: settings.integer("socket.connection.setup.timeout.ms"),
+    logger: createLogger("chronik", settings.logLevel),
+  });
 }
 
 /** Errors that describe the situation (broker down, bad input, Kafka error): their message is enough. */
@@ -32,8 +159,15 @@ function isExpected(error: unknown): error is Error {
     error instanceof ProtocolDecodeError ||
     error instanceof CorruptRecordError ||
     error instanceof CompressionError ||
-    error instanceof UnsupportedMagicError
+    error instanceof UnsupportedMagicError ||
+    error instanceof InvalidArgumentError ||
+    (error instanceof Error && ["InputFormatError", "JsonRecordError", "FormatError", "OffsetSpecError", "TomlError", "CommandError"].includes(error.name))
   );
+}
+
+/** A failure the user can act on, reported as its message alone. */
+export class CommandError extends Error {
+  override name = "CommandError";
 }
 
 /** Runs a command body; a failure becomes `chronik <command>: <message>` on stderr and exit code 1. */

@@ -1,70 +1,124 @@
-// `chronik consume`: read a topic's records to stdout, like `kcat -C`. Records are rendered
-// with a kcat-style format (record-format.ts) into a buffer that is written out once per
-// fetch, with stdout's backpressure respected. -e stops at the end offsets of when the
-// command started; -c stops after a number of records; otherwise it follows the topic until
-// interrupted. Only record output goes to stdout; diagnostics go to stderr.
+// `chronik consume`: read topics' records to stdout, like `rpk topic consume` and `kcat -C`.
+// Records are rendered with a format (-f, record-format.ts) or as JSON lines (-f json) into a
+// buffer written out once per fetch, with stdout's backpressure respected. -o takes rpk's and
+// kcat's offset grammar (offset-spec.ts); -e stops at the end offsets of when the command
+// started; -n stops after a number of records. Only records go to stdout; diagnostics go to
+// stderr (none with -q).
 
 import type { FileSink } from "bun";
 import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
-import { Consumer, type StartPosition } from "../client/index.ts";
-import { brokersHelp, defaultBrokers, logLevels, openCluster, runClientCommand } from "./client-command.ts";
-import { choice, parseNonNegativeInteger, parsePositiveInteger } from "./options.ts";
-import { compileFormat, type FormatPart, FormatError, OutputBuffer, renderRecord } from "./record-format.ts";
+import { Admin, type Cluster, Consumer, type ConsumerOptions, type RecordChunk } from "../client/index.ts";
+import {
+  brokersHelp,
+  type ClientSettings,
+  collect,
+  CommandError,
+  configHelp,
+  logLevels,
+  openCluster,
+  resolveClientSettings,
+  runClientCommand,
+  setHelp,
+} from "./client-command.ts";
+import { parseOffsetSpec, type OffsetRange, OffsetSpecError } from "./offset-spec.ts";
+import { choice, parsePositiveInteger } from "./options.ts";
+import { compileFormat, FormatError, type FormatPart, formatNeedsBatch } from "./record-format.ts";
+import { recordToJson } from "./record-json.ts";
+import { OutputBuffer, renderRecord } from "./record-render.ts";
 
 /** Flush the output buffer to stdout once it holds this much, even within one fetch. */
 const outputFlushBytes = 1024 * 1024;
 
-const defaultFormat = String.raw`%s\n`;
+const defaultFormat = String.raw`%v\n`;
 
-/** `beginning`, `end`, an offset, or `-N` for N records before the end (kcat's -o). */
-export function parseStartPosition(value: string): StartPosition {
-  if (value === "beginning") return "beginning";
-  if (value === "end") return "end";
-  if (/^-\d+$/.test(value)) return { fromEnd: Number(value.slice(1)) };
-  if (/^\d+$/.test(value)) return { offset: Number(value) };
-  throw new InvalidArgumentError(`"${value}" is not an offset: use beginning, end, <offset> or -<count>`);
+export type OutputFormat = { kind: "json" } | { kind: "format"; parts: FormatPart[] };
+
+export function parseOffset(value: string): OffsetRange {
+  try {
+    return parseOffsetSpec(value);
+  } catch (error) {
+    if (error instanceof OffsetSpecError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
 }
 
-function parseFormat(value: string): FormatPart[] {
+export function parseOutputFormat(value: string): OutputFormat {
+  if (value === "json") return { kind: "json" };
   try {
-    return compileFormat(value);
+    return { kind: "format", parts: compileFormat(value) };
   } catch (error) {
     if (error instanceof FormatError) throw new InvalidArgumentError(error.message);
     throw error;
   }
 }
 
+/** "0,2,5" → [0, 2, 5]. */
+export function parsePartitionList(value: string, previous: number[] = []): number[] {
+  const partitions = value.split(",").map((entry) => entry.trim());
+  if (partitions.some((entry) => !/^\d+$/.test(entry))) throw new InvalidArgumentError(`"${value}" is not a list of partitions (e.g. 0,2)`);
+  return [...previous, ...partitions.map(Number)];
+}
+
+const formatHelp =
+  "per record: %t topic, %p partition, %o offset, %e leader epoch, %d timestamp ({ms} {unix} {rfc3339}), %k key, %K key length " +
+  "(-1 null), %v value, %V value length, %H header count, %h headers (k=v,… or %h{%k=%v;}), %a{compression|timestamp-type|" +
+  "transactional-bit|control-bit}, %% percent; {hex} or {base64} after %k/%v encodes them; kcat's %s %S %T mean %v %V %d; " +
+  "escapes \\n \\t \\r \\0 \\\\ \\xNN. `json` writes one JSON object per line (default: '%v\\n')";
+
+const offsetHelp =
+  "start|end|N|+N|-N|:end|N:M|@time|@t1:t2 (rpk), beginning|s@time|e@time (kcat); time is ms, s, 2024-05-01, RFC 3339 or -1h";
+
 export function consumeCommand() {
   return new Command("consume")
-    .description("Write a topic's records to stdout (raw bytes, kcat-style format)")
-    .option("-b, --brokers <list>", brokersHelp, defaultBrokers())
-    .requiredOption("-t, --topic <topic>", "topic to read")
-    .option("-p, --partition <n>", "read only this partition (default: all partitions)", parseNonNegativeInteger)
-    .option("-o, --offset <offset>", "where to start: beginning, end, <offset>, or -<count> records before the end", parseStartPosition, "beginning" as StartPosition)
-    .option("-e, --exit-at-end", "exit once every partition reaches the end offset it had at start")
-    .option("-c, --count <n>", "exit after this many records", parsePositiveInteger)
-    .option(
-      "-f, --format <format>",
-      "output per record: %s value, %k key, %t topic, %p partition, %o offset, %T timestamp (ms), %h headers, " +
-        "%S value length, %K key length (-1 if null), %% percent; escapes \\n \\t \\r \\0 \\\\ (default: '%s\\n')",
-      parseFormat,
-    )
+    .description("Write topics' records to stdout (rpk/kcat-style formats, JSON, offsets by time)")
+    .argument("[topics...]", "topics to read (or use -t)")
+    .option("-t, --topic <topic>", "topic to read, repeatable", collect, [] as string[])
+    .option("-r, --regex", "topics are regular expressions matched against every topic name")
+    .option("-p, --partitions <list>", "read only these partitions, e.g. 0,2 (default: all)", parsePartitionList)
+    .option("-o, --offset <offset>", offsetHelp, parseOffset)
+    .option("-e, --exit-at-end", "exit once every partition reaches the end offset it had at start (same as -o :end)")
+    .option("-n, --num <n>", "exit after this many records", parsePositiveInteger)
+    .option("-c, --count <n>", "kcat's name for --num", parsePositiveInteger)
+    .option("-f, --format <format>", formatHelp, parseOutputFormat)
+    .option("--json-value", "with -f json: embed values that are JSON as JSON instead of as a string")
+    .option("-q, --quiet", "no diagnostics on stderr, only errors")
+    .option("-b, --brokers <list>", brokersHelp)
+    .option("-X, --set <key=value>", setHelp, collect, [] as string[])
+    .option("--config <file>", configHelp)
     .option("--log-level <level>", "debug, info, warn or error", choice(logLevels), "warn" as const)
-    .addHelpText("after", "\nExamples:\n  chronik consume -t events -e\n  chronik consume -t events -p 0 -o -10 -f '%o %k=%s\\n'\n")
-    .action(async (options) => {
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  chronik consume events -e                          all records, then exit",
+        "  chronik consume -t events -p 0 -o -10 -f '%o %k=%v\\n'",
+        "  chronik consume events -o @-1h -f json | jq .value  the last hour as JSON",
+        "  chronik consume events -o @2024-05-01:2024-05-02 -n 100",
+        "  chronik consume 'logs-.*' -r -f '%t/%p@%o %d{rfc3339} %v\\n'",
+        "",
+      ].join("\n"),
+    )
+    .action(async (positional, options) => {
       await runClientCommand("consume", async () => {
-        const cluster = openCluster(options.brokers, options.logLevel);
-        const consumer = new Consumer(cluster, {
-          topic: options.topic,
-          partitions: options.partition === undefined ? undefined : [options.partition],
-          start: options.offset,
-          stopAtEnd: options.exitAtEnd === true,
-        });
+        const settings = resolveClientSettings({ ...options, logLevel: options.quiet ? "error" : options.logLevel });
+        const cluster = openCluster(settings);
         const stop = () => cluster.close();
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
         try {
-          await consumeRecords(consumer, options.format ?? compileFormat(defaultFormat), options.count ?? Infinity);
+          const topics = await resolveTopics(cluster, [...positional, ...options.topic], options.regex === true);
+          const range = options.offset ?? { start: "beginning" as const, stopAt: null };
+          const stopAt = range.stopAt ?? (options.exitAtEnd ? "end" : undefined);
+          const consumers = topics.map(
+            (topic) => new Consumer(cluster, { ...fetchSettings(settings), topic, partitions: options.partitions, start: range.start, stopAt, stopAtEnd: false }),
+          );
+          const format = options.format ?? { kind: "format", parts: compileFormat(defaultFormat) };
+          const countMax = options.num ?? options.count ?? Infinity;
+          const total = await consumeAll(consumers, format, { countMax, jsonValue: options.jsonValue === true });
+          if (!options.quiet && stopAt !== undefined && total.count < countMax) {
+            process.stderr.write(`% Reached the end of ${topics.length === 1 ? `topic "${topics[0]}"` : `${topics.length} topics`}: ${total.count} records\n`);
+          }
         } catch (error) {
           // Interrupted (the cluster was closed by the signal handler) or the reader went away (`| head`): not failures.
           const brokenPipe = (error as NodeJS.ErrnoException).code === "EPIPE";
@@ -78,29 +132,92 @@ export function consumeCommand() {
     });
 }
 
-async function consumeRecords(consumer: Consumer, format: FormatPart[], countMax: number): Promise<void> {
-  const output = new OutputBuffer();
+/** Fetch limits set with -X or the config file; the consumer's defaults for the rest. */
+function fetchSettings(settings: ClientSettings): Partial<ConsumerOptions> {
+  const values = {
+    maxWaitMs: settings.integer("fetch.max.wait.ms"),
+    minBytes: settings.integer("fetch.min.bytes"),
+    fetchBytesMax: settings.integer("fetch.max.bytes"),
+    partitionFetchBytesMax: settings.integer("max.partition.fetch.bytes"),
+  };
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+}
+
+/** Topic names as given, or with -r every topic whose whole name matches one of the expressions. */
+async function resolveTopics(cluster: Cluster, names: string[], regex: boolean): Promise<string[]> {
+  if (names.length === 0) throw new CommandError("No topic given: name one or more topics, or use -t <topic>");
+  if (!regex) return [...new Set(names)];
+  const patterns = names.map((name) => {
+    try {
+      return new RegExp(`^(?:${name})$`);
+    } catch (error) {
+      throw new CommandError(`"${name}" is not a regular expression: ${(error as Error).message}`);
+    }
+  });
+  const all = await new Admin(cluster).listTopics();
+  const matched = all.map((topic) => topic.name).filter((name) => patterns.some((pattern) => pattern.test(name)));
+  if (matched.length === 0) throw new CommandError(`No topic matches ${names.map((name) => `"${name}"`).join(", ")}`);
+  return matched;
+}
+
+interface ConsumeLimits {
+  countMax: number;
+  jsonValue: boolean;
+}
+
+/** Runs every consumer into one stdout; resolves with the number of records written. */
+async function consumeAll(consumers: Consumer[], format: OutputFormat, limits: ConsumeLimits): Promise<{ count: number }> {
   // Bun's FileSink writes to fd 1 itself: flush() settles once the bytes are out, and exiting
   // after end() cannot drop a tail still queued for a slow reader (process.stdout on a pipe can).
   const stdout = Bun.stdout.writer({ highWaterMark: outputFlushBytes });
-  let count = 0;
+  const output = new OutputBuffer();
+  const total = { count: 0 };
   try {
-    while (count < countMax) {
-      const chunks = await consumer.poll();
-      if (chunks === null) break;
-      for (const chunk of chunks) {
-        for (const record of chunk.records) {
-          if (count >= countMax) break;
-          renderRecord(output, format, chunk.topic, chunk.partition, record);
-          count++;
-          if (output.length >= outputFlushBytes) await writeOut(stdout, output);
-        }
-      }
-      await writeOut(stdout, output);
-    }
+    await Promise.all(consumers.map((consumer) => drainConsumer(consumer, format, limits, output, stdout, total)));
   } finally {
+    await writeOut(stdout, output);
     await stdout.end();
   }
+  return total;
+}
+
+async function drainConsumer(
+  consumer: Consumer,
+  format: OutputFormat,
+  limits: ConsumeLimits,
+  output: OutputBuffer,
+  stdout: FileSink,
+  total: { count: number },
+): Promise<void> {
+  while (total.count < limits.countMax) {
+    const chunks = await consumer.poll();
+    if (chunks === null) break;
+    for (const chunk of chunks) {
+      total.count += renderChunk(chunk, format, limits, output, limits.countMax - total.count);
+      if (output.length >= outputFlushBytes) await writeOut(stdout, output);
+    }
+    await writeOut(stdout, output);
+  }
+}
+
+/** Renders up to `room` records of a chunk; returns how many. */
+function renderChunk(chunk: RecordChunk, format: OutputFormat, limits: ConsumeLimits, output: OutputBuffer, room: number): number {
+  const records = chunk.records.length <= room ? chunk.records : chunk.records.slice(0, room);
+  if (format.kind === "json") {
+    for (const record of records) output.text(recordToJson(chunk.topic, chunk.partition, record, { jsonValue: limits.jsonValue }));
+    return records.length;
+  }
+  const needsBatch = formatNeedsBatch(format.parts);
+  const source = { topic: chunk.topic, partition: chunk.partition, batch: null as RecordChunk["batches"][number] | null };
+  let batchIndex = 0;
+  for (const record of records) {
+    if (needsBatch) {
+      while (batchIndex < chunk.batches.length - 1 && chunk.batches[batchIndex].lastOffset < record.offset) batchIndex++;
+      source.batch = chunk.batches[batchIndex] ?? null;
+    }
+    renderRecord(output, format.parts, source, record);
+  }
+  return records.length;
 }
 
 async function writeOut(stdout: FileSink, output: OutputBuffer): Promise<void> {

@@ -1,101 +1,143 @@
-// `chronik produce`: one record per stdin line, like `kcat -P`. Lines are split on the \n byte
-// and kept byte for byte (no decoding, \r included); a final newline does not make an extra
-// empty record. With -K, a line splits into key and value at the first delimiter; a line
-// without it is a value with a null key. Any record that cannot be delivered makes the command
-// print the reason on stderr and exit non-zero.
+// `chronik produce`: records from stdin to a topic, like `rpk topic produce` and `kcat -P`.
+// By default one record per line, split on the \n byte and kept byte for byte; -K splits a
+// line into key and value at a delimiter; -f reads the record format language of consume -f
+// (so `consume -f X | produce -f X` round-trips); -f json reads what `consume -f json` writes;
+// --file sends a whole file as one record. Every record that cannot be delivered is reported
+// on stderr with its number, and the command exits non-zero.
 
-import { Command, Option } from "@commander-js/extra-typings";
-import { type Acks, Producer, defaultProducerOptions } from "../client/index.ts";
+import { readFileSync } from "node:fs";
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { type Acks, type Cluster, defaultProducerOptions, partitionerStrategies, type PartitionerStrategy, Producer, type ProducerRecord, type RecordMetadata } from "../client/index.ts";
 import { CompressionCodec, compressionCodecByName, type CompressionCodecName } from "../records/compression/index.ts";
-import { brokersHelp, defaultBrokers, logLevels, openCluster, runClientCommand, unescapeArgument } from "./client-command.ts";
+import type { RecordHeader } from "../records/record.ts";
+import {
+  brokersHelp,
+  type ClientSettings,
+  collect,
+  CommandError,
+  configHelp,
+  logLevels,
+  openCluster,
+  resolveClientSettings,
+  runClientCommand,
+  setHelp,
+  unescapeArgument,
+} from "./client-command.ts";
+import { LineSplitter, splitKey } from "./line-splitter.ts";
 import { choice, parseByteSize, parseNonNegativeInteger } from "./options.ts";
+import { compileFormat, FormatError, type FormatPart } from "./record-format.ts";
+import { recordFromJson } from "./record-json.ts";
+import { checkInputFormat, RecordParser } from "./record-parse.ts";
+import { OutputBuffer, renderRecord } from "./record-render.ts";
+
+export { LineSplitter, splitKey } from "./line-splitter.ts";
 
 const codecNames = ["none", "gzip", "snappy", "lz4", "zstd"] as const satisfies readonly CompressionCodecName[];
 const acksChoices = ["0", "1", "-1", "all"] as const;
-const newline = 0x0a;
+/** Per-record failures printed before the rest are only counted. */
+const failureLinesMax = 20;
 
-/** Splits a byte stream into lines without copying each line: a line is a view of the chunk it ends in. */
-export class LineSplitter {
-  #carry: Uint8Array = new Uint8Array(0);
+export type InputFormat = { kind: "lines" } | { kind: "json" } | { kind: "format"; parts: FormatPart[] };
 
-  /** The lines `chunk` completes. The chunk must not be modified afterwards (lines are views of it). */
-  push(chunk: Uint8Array): Uint8Array[] {
-    const lines: Uint8Array[] = [];
-    // Buffer's indexOf is a native byte search; Uint8Array's is several times slower.
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let start = 0;
-    let end = bytes.indexOf(newline);
-    if (end !== -1 && this.#carry.length > 0) {
-      lines.push(concat(this.#carry, chunk.subarray(0, end)));
-      this.#carry = new Uint8Array(0);
-      start = end + 1;
-      end = bytes.indexOf(newline, start);
-    }
-    while (end !== -1) {
-      lines.push(chunk.subarray(start, end));
-      start = end + 1;
-      end = bytes.indexOf(newline, start);
-    }
-    if (start < chunk.length) this.#carry = concat(this.#carry, chunk.subarray(start));
-    return lines;
-  }
-
-  /** The last line when the input did not end with a newline. */
-  end(): Uint8Array | null {
-    const rest = this.#carry;
-    this.#carry = new Uint8Array(0);
-    return rest.length > 0 ? rest : null;
+export function parseInputFormat(value: string): InputFormat {
+  if (value === "json") return { kind: "json" };
+  try {
+    const parts = compileFormat(value);
+    checkInputFormat(parts, value);
+    return { kind: "format", parts };
+  } catch (error) {
+    if (error instanceof FormatError) throw new InvalidArgumentError(error.message);
+    throw error;
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b.slice();
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a);
-  joined.set(b, a.length);
-  return joined;
+function parseHeader(value: string, previous: RecordHeader[]): RecordHeader[] {
+  const equals = value.indexOf("=");
+  if (equals <= 0) throw new InvalidArgumentError(`Header "${value}" is not key=value`);
+  return [...previous, { key: value.slice(0, equals), value: Buffer.from(unescapeArgument(value.slice(equals + 1))) }];
 }
 
-/** Splits a line at the first `delimiter` into key and value; without one, the key is null. */
-export function splitKey(line: Uint8Array, delimiter: Uint8Array): { key: Uint8Array | null; value: Uint8Array } {
-  const at = Buffer.from(line.buffer, line.byteOffset, line.byteLength).indexOf(delimiter);
-  if (at === -1) return { key: null, value: line };
-  return { key: line.subarray(0, at), value: line.subarray(at + delimiter.length) };
+function parseAcks(value: string): Acks {
+  if (value === "all" || value === "-1") return -1;
+  if (value === "0" || value === "1") return Number(value) as Acks;
+  throw new InvalidArgumentError(`acks "${value}" is not 0, 1, -1 or all`);
 }
 
-function parseAcks(value: (typeof acksChoices)[number]): Acks {
-  return value === "all" ? -1 : (Number(value) as Acks);
-}
+const outputFormatHelp =
+  "print a line per delivered record to stdout with consume's tokens, e.g. '%t/%p@%o\\n' (default: print nothing)";
 
 export function produceCommand() {
   const defaults = defaultProducerOptions;
   return new Command("produce")
-    .description("Produce stdin lines as records to a topic (one record per line, bytes kept exactly)")
-    .option("-b, --brokers <list>", brokersHelp, defaultBrokers())
-    .requiredOption("-t, --topic <topic>", "topic to produce to (created if the broker auto-creates topics)")
+    .description("Produce records from stdin to a topic (lines, a format like consume's, JSON lines, or a whole file)")
+    .argument("[topic]", "topic to produce to (or use -t)")
+    .option("-t, --topic <topic>", "topic to produce to (created if the broker auto-creates topics)")
+    .option("-f, --format <format>", "input format: consume's tokens (%k %v %K %V %h %H %p %t %d…, {hex}/{base64}), or json (default: one value per line)", parseInputFormat)
+    .option("-K, --key-delimiter <delimiter>", "split each line into key and value at the first delimiter (any length; \\t \\n \\0 \\\\ understood)")
+    .option("-k, --key <key>", "key of every record")
+    .option("-H, --header <key=value>", "header on every record, repeatable", parseHeader, [] as RecordHeader[])
+    .option("-Z, --tombstone", "send an empty value as null (a tombstone, for compacted topics)")
+    .option("--file <path>", "send the whole file as one record instead of reading stdin")
     .option("-p, --partition <n>", "partition for every record (default: by key hash, or sticky round robin without key)", parseNonNegativeInteger)
-    .option("-K, --key-delimiter <delimiter>", "split each line into key and value at the first delimiter (\\t, \\n, \\\\ understood)")
-    .addOption(new Option("-z, --compression <codec>", "compression codec for batches").choices(codecNames).default("none" as const))
-    .option("--acks <acks>", "0: do not wait; 1: leader wrote it; -1 or all: all in-sync replicas have it", choice(acksChoices), "-1" as const)
-    .option("--linger-ms <ms>", "how long a batch waits for more records before it is sent", parseNonNegativeInteger, defaults.lingerMs)
-    .option("--batch-bytes <size>", "close a batch at this many bytes of records (before compression)", parseByteSize, defaults.batchBytes)
+    .addOption(new Option("--partitioner <name>", "murmur2 (Java, kafka-python), crc32 (librdkafka, kcat), random").choices(partitionerStrategies))
+    .addOption(new Option("-z, --compression <codec>", "compression codec for batches").choices(codecNames))
+    .option("--acks <acks>", "0: do not wait; 1: leader wrote it; -1 or all: all in-sync replicas have it (default: all)", choice(acksChoices))
+    .option("--linger-ms <ms>", `how long a batch waits for more records (default: ${defaults.lingerMs})`, parseNonNegativeInteger)
+    .option("--batch-bytes <size>", `close a batch at this many bytes of records, before compression (default: ${defaults.batchBytes})`, parseByteSize)
+    .option("--output-format <format>", outputFormatHelp, (value) => compileOrThrow(value))
+    .option("-b, --brokers <list>", brokersHelp)
+    .option("-X, --set <key=value>", setHelp, collect, [] as string[])
+    .option("--config <file>", configHelp)
     .option("--log-level <level>", "debug, info, warn or error", choice(logLevels), "warn" as const)
-    .addHelpText("after", "\nExamples:\n  printf 'a\\nb\\n' | chronik produce -t events\n  chronik produce -t users -K : -z zstd < users.txt\n")
-    .action(async (options) => {
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  printf 'a\\nb\\n' | chronik produce events",
+        "  chronik produce users -K : -z zstd < users.txt",
+        "  chronik consume src -e -f json | chronik produce dst -f json        copy a topic",
+        "  chronik consume src -e -f '%K %k%V %v' | chronik produce dst -f '%K %k%V %v'   binary-safe",
+        "  chronik produce images -k logo --file logo.png --output-format '%p@%o\\n'",
+        "",
+      ].join("\n"),
+    )
+    .action(async (positional, options) => {
       await runClientCommand("produce", async () => {
-        const cluster = openCluster(options.brokers, options.logLevel);
-        const producer = new Producer(cluster, {
-          acks: parseAcks(options.acks),
-          compression: compressionCodecByName(options.compression) ?? CompressionCodec.none,
-          lingerMs: options.lingerMs,
-          batchBytes: Math.max(1, options.batchBytes),
-        });
+        const topic = options.topic ?? positional;
+        const format = options.format ?? { kind: "lines" as const };
+        if (topic === undefined && !(format.kind === "format" && format.parts.some((part) => part.kind === "topic"))) {
+          throw new CommandError("No topic given: name the topic, use -t <topic>, or read it per record with %t in -f");
+        }
+        if (options.keyDelimiter !== undefined && format.kind !== "lines") throw new CommandError("-K splits lines: it cannot be combined with -f");
+        const settings = resolveClientSettings(options);
+        const cluster = openCluster(settings);
+        const producer = new Producer(cluster, producerOptions(settings, options));
         try {
-          await produceLines(producer, {
-            topic: options.topic,
+          if (topic !== undefined) await checkTarget(cluster, topic, options.partition);
+          const input = {
+            topic,
             partition: options.partition,
-            keyDelimiter: options.keyDelimiter === undefined ? null : Buffer.from(unescapeArgument(options.keyDelimiter)),
+            fixedKey: options.key === undefined ? undefined : Buffer.from(unescapeArgument(options.key)),
+            headers: options.header,
+            tombstones: options.tombstone === true,
+            outputFormat: options.outputFormat,
+          };
+          const sender = new RecordSender(producer, input);
+          let inputError: unknown = null;
+          try {
+            if (options.file !== undefined) sender.send({ value: readInputFile(options.file) });
+            else if (format.kind === "format") await readFormatted(sender, format.parts, input.tombstones);
+            else if (format.kind === "json") await readJsonLines(sender);
+            else await readLines(sender, options.keyDelimiter === undefined ? null : Buffer.from(unescapeArgument(options.keyDelimiter)));
+          } catch (error) {
+            inputError = error;
+          }
+          // Records read before bad input are still delivered; the input error is what gets reported.
+          await sender.finish().catch((error: unknown) => {
+            inputError ??= error;
           });
+          if (inputError !== null) throw inputError;
         } finally {
           cluster.close();
         }
@@ -103,31 +145,167 @@ export function produceCommand() {
     });
 }
 
-interface LineOptions {
-  topic: string;
-  partition: number | undefined;
-  keyDelimiter: Uint8Array | null;
+function compileOrThrow(value: string): FormatPart[] {
+  try {
+    return compileFormat(value);
+  } catch (error) {
+    if (error instanceof FormatError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
 }
 
-/** Sends every stdin line; throws the first delivery failure once everything sent has settled. */
-async function produceLines(producer: Producer, options: LineOptions): Promise<void> {
-  let failure: Error | null = null;
-  const onDelivery = (error: Error | null) => {
-    if (error !== null) failure ??= error;
+interface ProducerFlags {
+  acks?: string;
+  compression?: CompressionCodecName;
+  lingerMs?: number;
+  batchBytes?: number;
+  partitioner?: PartitionerStrategy;
+}
+
+/** Flags first, then -X / config file settings, then the producer's defaults. */
+export function producerOptions(settings: ClientSettings, flags: ProducerFlags) {
+  const codecName = flags.compression ?? settings.get("compression.type", "compression.codec") ?? "none";
+  const compression = compressionCodecByName(codecName);
+  if (compression === undefined) throw new CommandError(`Compression "${codecName}" is not one of ${codecNames.join(", ")}`);
+  const partitioner = flags.partitioner ?? settings.get("partitioner") ?? "murmur2";
+  if (!(partitionerStrategies as readonly string[]).includes(partitioner)) {
+    throw new CommandError(`Partitioner "${partitioner}" is not one of ${partitionerStrategies.join(", ")}`);
+  }
+  return {
+    acks: parseAcks(flags.acks ?? settings.get("acks", "request.required.acks") ?? "all"),
+    compression: compression ?? CompressionCodec.none,
+    lingerMs: flags.lingerMs ?? settings.integer("linger.ms", "queue.buffering.max.ms") ?? defaultProducerOptions.lingerMs,
+    batchBytes: Math.max(1, flags.batchBytes ?? settings.integer("batch.size") ?? defaultProducerOptions.batchBytes),
+    bufferBytesMax: settings.integer("buffer.memory") ?? defaultProducerOptions.bufferBytesMax,
+    partitioner: partitioner as PartitionerStrategy,
   };
-  const sendLine = (line: Uint8Array) => {
-    const { key, value } = options.keyDelimiter === null ? { key: null, value: line } : splitKey(line, options.keyDelimiter);
-    producer.produce({ topic: options.topic, partition: options.partition, key, value }, onDelivery);
-  };
+}
+
+/** Fails before reading any input when the topic or the forced partition cannot take records. */
+async function checkTarget(cluster: Cluster, topic: string, partition: number | undefined): Promise<void> {
+  const info = await cluster.topic(topic, { allowAutoTopicCreation: true });
+  if (partition !== undefined && partition >= info.partitions.length) {
+    throw new CommandError(`Partition ${partition} of topic "${topic}" does not exist: the topic has ${info.partitions.length} partitions`);
+  }
+}
+
+function readInputFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new CommandError(`Cannot read "${path}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+interface SenderInput {
+  topic: string | undefined;
+  partition: number | undefined;
+  fixedKey: Uint8Array | undefined;
+  headers: RecordHeader[];
+  tombstones: boolean;
+  outputFormat: FormatPart[] | undefined;
+}
+
+type InputRecord = Partial<Omit<ProducerRecord, "value">> & { value: Uint8Array | null };
+
+/** Hands records to the producer, numbering them so that each failure can say which record failed. */
+class RecordSender {
+  readonly #producer: Producer;
+  readonly #input: SenderInput;
+  readonly #output = new OutputBuffer(64 * 1024);
+  #sent = 0;
+  #failed = 0;
+
+  constructor(producer: Producer, input: SenderInput) {
+    this.#producer = producer;
+    this.#input = input;
+  }
+
+  get pausing(): boolean {
+    return this.#producer.bufferFull;
+  }
+
+  send(record: InputRecord): void {
+    const number = ++this.#sent;
+    const input = this.#input;
+    const value = input.tombstones && record.value !== null && record.value.length === 0 ? null : record.value;
+    const full: ProducerRecord = {
+      topic: record.topic ?? (input.topic as string),
+      partition: input.partition ?? record.partition,
+      key: input.fixedKey ?? record.key ?? null,
+      value,
+      headers: [...input.headers, ...(record.headers ?? [])],
+      timestamp: record.timestamp,
+    };
+    this.#producer.produce(full, (error, metadata) => this.#delivered(number, full, error, metadata));
+  }
+
+  async waitForCapacity(): Promise<void> {
+    if (this.#producer.bufferFull) await this.#producer.waitForCapacity();
+    if (this.#output.length > 0) process.stdout.write(this.#output.take());
+  }
+
+  #delivered(number: number, record: ProducerRecord, error: Error | null, metadata: RecordMetadata | null): void {
+    if (error !== null) {
+      this.#failed++;
+      if (this.#failed <= failureLinesMax) {
+        const where = record.partition === undefined ? `topic "${record.topic}"` : `topic "${record.topic}" partition ${record.partition}`;
+        process.stderr.write(`chronik produce: record ${number} (${where}): ${error.message}\n`);
+      }
+      return;
+    }
+    const format = this.#input.outputFormat;
+    if (format === undefined || metadata === null) return;
+    renderRecord(
+      this.#output,
+      format,
+      { topic: metadata.topic, partition: metadata.partition, batch: null },
+      { offset: metadata.offset, timestamp: record.timestamp ?? Date.now(), key: record.key ?? null, value: record.value, headers: record.headers ?? [] },
+    );
+  }
+
+  /** Waits for every record; throws when any failed. */
+  async finish(): Promise<void> {
+    await this.#producer.flush();
+    if (this.#output.length > 0) process.stdout.write(this.#output.take());
+    if (this.#failed > 0) throw new CommandError(`${this.#failed} of ${this.#sent} records were not delivered`);
+  }
+}
+
+async function readLines(sender: RecordSender, keyDelimiter: Uint8Array | null): Promise<void> {
+  const sendLine = (line: Uint8Array) => sender.send(keyDelimiter === null ? { value: line } : splitKey(line, keyDelimiter));
   const splitter = new LineSplitter();
   for await (const chunk of process.stdin) {
     // Lines are views of the chunk until their batch is encoded: keep a private copy of it.
     for (const line of splitter.push(Uint8Array.prototype.slice.call(chunk as Buffer))) sendLine(line);
-    if (producer.bufferFull) await producer.waitForCapacity();
-    if (failure !== null) break;
+    await sender.waitForCapacity();
   }
   const last = splitter.end();
-  if (last !== null && failure === null) sendLine(last);
-  await producer.flush();
-  if (failure !== null) throw failure;
+  if (last !== null) sendLine(last);
+}
+
+async function readJsonLines(sender: RecordSender): Promise<void> {
+  const splitter = new LineSplitter();
+  let lineNumber = 0;
+  const sendLine = (line: Uint8Array) => {
+    lineNumber++;
+    const text = Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString("utf8");
+    if (text.trim() === "") return;
+    sender.send(recordFromJson(text, lineNumber));
+  };
+  for await (const chunk of process.stdin) {
+    for (const line of splitter.push(Uint8Array.prototype.slice.call(chunk as Buffer))) sendLine(line);
+    await sender.waitForCapacity();
+  }
+  const last = splitter.end();
+  if (last !== null) sendLine(last);
+}
+
+async function readFormatted(sender: RecordSender, parts: FormatPart[], tombstones: boolean): Promise<void> {
+  const parser = new RecordParser(parts, { emptyValueIsNull: tombstones });
+  for await (const chunk of process.stdin) {
+    for (const record of parser.push(chunk as Buffer)) sender.send(record);
+    await sender.waitForCapacity();
+  }
+  for (const record of parser.end()) sender.send(record);
 }

@@ -1,149 +1,166 @@
-// kcat-style output formats for `chronik consume -f`: the format is compiled once into a list
-// of literal bytes and fields, then each record is rendered straight into an output buffer
-// (raw key and value bytes, no decoding), so binary data passes through unchanged.
+// The record format language shared by `consume -f` (render) and `produce -f` (parse), after
+// rpk's: a format is compiled once into literal bytes and fields, so consume and produce agree
+// on every token and `consume -f X | produce -f X` round-trips.
 //
-// Tokens: %s value, %k key, %t topic, %p partition, %o offset, %T timestamp (ms),
-// %h headers (key=value,...), %S value length, %K key length (-1 for null), %% a percent sign.
-// Escapes: \n \r \t \0 \\.
+// Tokens: %t topic, %p partition, %o offset, %e leader epoch, %d timestamp, %k key, %K key
+// length (-1 for null), %v value, %V value length, %H header count, %h headers, %a{…} batch
+// attribute, %% a percent sign. kcat's %s (value), %S (value length) and %T (timestamp) are
+// aliases. Modifiers in braces: %k{hex} %v{base64} (also {raw}); %d{unix} seconds, %d{rfc3339};
+// %h{%k=%v;} renders each header with the inner format (plain %h is kcat's k=v,k=v);
+// %a{compression|timestamp-type|transactional-bit|control-bit}.
+// Escapes: \n \r \t \0 \\ and \xNN (one byte).
 
-import type { DecodedRecord } from "../records/decode-batches.ts";
-import { unescapeArgument } from "./client-command.ts";
+export type BytesEncoding = "raw" | "hex" | "base64";
+export type TimestampStyle = "ms" | "unix" | "rfc3339";
+export const attributeNames = ["compression", "timestamp-type", "transactional-bit", "control-bit"] as const;
+export type AttributeName = (typeof attributeNames)[number];
 
-const fields = {
-  s: "value",
-  k: "key",
-  t: "topic",
-  p: "partition",
-  o: "offset",
-  T: "timestamp",
-  h: "headers",
-  S: "valueLength",
-  K: "keyLength",
-} as const;
-
-type Field = (typeof fields)[keyof typeof fields];
-
-export type FormatPart = { literal: Uint8Array } | { field: Field };
+export type FormatPart =
+  | { kind: "literal"; bytes: Uint8Array }
+  | { kind: "topic" | "partition" | "offset" | "leaderEpoch" | "keyLength" | "valueLength" | "headerCount" }
+  | { kind: "timestamp"; style: TimestampStyle }
+  | { kind: "key" | "value"; encoding: BytesEncoding }
+  | { kind: "headers"; inner: FormatPart[] | null }
+  | { kind: "attribute"; name: AttributeName };
 
 export class FormatError extends Error {
   override name = "FormatError";
 }
 
-/** Compiles a format string; unknown %-tokens are an error rather than silently printed. */
+const simpleTokens = {
+  t: "topic",
+  p: "partition",
+  o: "offset",
+  e: "leaderEpoch",
+  K: "keyLength",
+  V: "valueLength",
+  S: "valueLength",
+  H: "headerCount",
+} as const;
+
+const tokenList = "%t %p %o %e %d %T %k %K %v %s %V %S %H %h %a{…} %%";
+
+/** Compiles a format string; unknown tokens and modifiers are errors rather than printed as typed. */
 export function compileFormat(format: string): FormatPart[] {
-  const parts: FormatPart[] = [];
-  let literal = "";
-  const text = unescapeArgument(format);
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (char !== "%") {
-      literal += char;
-      continue;
-    }
-    const token = text[++i];
-    if (token === "%") {
-      literal += "%";
-      continue;
-    }
-    const field = token === undefined ? undefined : fields[token as keyof typeof fields];
-    if (field === undefined) {
-      throw new FormatError(`Format "${format}" has an unknown token "%${token ?? ""}": use one of ${Object.keys(fields).map((key) => `%${key}`).join(" ")} or %%`);
-    }
-    if (literal !== "") parts.push({ literal: Buffer.from(literal) });
-    literal = "";
-    parts.push({ field });
-  }
-  if (literal !== "") parts.push({ literal: Buffer.from(literal) });
+  const compiler = new Compiler(format);
+  const parts = compiler.parts(false);
   return parts;
 }
 
-/** A growable byte buffer that the renderer appends to and the caller drains to stdout. */
-export class OutputBuffer {
-  #bytes: Uint8Array;
-  length = 0;
-
-  constructor(initialBytes = 1024 * 1024) {
-    this.#bytes = new Uint8Array(initialBytes);
-  }
-
-  /** The bytes written since the last `take()`, as a fresh buffer the caller may keep. */
-  take(): Uint8Array {
-    const taken = this.#bytes.slice(0, this.length);
-    this.length = 0;
-    return taken;
-  }
-
-  #reserve(count: number): number {
-    const at = this.length;
-    if (at + count > this.#bytes.length) {
-      const grown = new Uint8Array(Math.max(this.#bytes.length * 2, at + count));
-      grown.set(this.#bytes.subarray(0, at));
-      this.#bytes = grown;
-    }
-    this.length = at + count;
-    return at;
-  }
-
-  bytes(value: Uint8Array): void {
-    const at = this.#reserve(value.length);
-    this.#bytes.set(value, at);
-  }
-
-  /** ASCII text (numbers, names): written char by char, which beats a TextEncoder call for short strings. */
-  ascii(text: string): void {
-    const at = this.#reserve(text.length);
-    for (let i = 0; i < text.length; i++) this.#bytes[at + i] = text.charCodeAt(i);
-  }
-
-  text(text: string): void {
-    this.bytes(Buffer.from(text));
-  }
+/** True when rendering the format needs batch-level data (%a, %e). */
+export function formatNeedsBatch(parts: FormatPart[]): boolean {
+  return parts.some((part) => part.kind === "attribute" || part.kind === "leaderEpoch");
 }
 
-/** Appends one record rendered with `format` to `output`. */
-export function renderRecord(output: OutputBuffer, format: FormatPart[], topic: string, partition: number, record: DecodedRecord): void {
-  for (const part of format) {
-    if ("literal" in part) {
-      output.bytes(part.literal);
-      continue;
-    }
-    switch (part.field) {
-      case "value":
-        if (record.value !== null) output.bytes(record.value);
-        break;
-      case "key":
-        if (record.key !== null) output.bytes(record.key);
-        break;
-      case "topic":
-        output.text(topic);
-        break;
-      case "partition":
-        output.ascii(String(partition));
-        break;
-      case "offset":
-        output.ascii(String(record.offset));
-        break;
-      case "timestamp":
-        output.ascii(String(record.timestamp));
-        break;
-      case "headers":
-        renderHeaders(output, record);
-        break;
-      case "valueLength":
-        output.ascii(String(record.value === null ? -1 : record.value.length));
-        break;
-      case "keyLength":
-        output.ascii(String(record.key === null ? -1 : record.key.length));
-        break;
-    }
-  }
-}
+class Compiler {
+  readonly #format: string;
+  #at = 0;
 
-function renderHeaders(output: OutputBuffer, record: DecodedRecord): void {
-  record.headers.forEach((header, index) => {
-    if (index > 0) output.ascii(",");
-    output.text(header.key);
-    output.ascii("=");
-    if (header.value !== null) output.bytes(header.value);
-  });
+  constructor(format: string) {
+    this.#format = format;
+  }
+
+  /** Parts up to the end of the format, or up to the closing brace of a %h{…}. */
+  parts(inHeader: boolean): FormatPart[] {
+    const parts: FormatPart[] = [];
+    const literal: number[] = [];
+    const flush = () => {
+      if (literal.length > 0) parts.push({ kind: "literal", bytes: Uint8Array.from(literal.splice(0)) });
+    };
+    const text = this.#format;
+    while (this.#at < text.length) {
+      const char = text[this.#at];
+      if (inHeader && char === "}") {
+        this.#at++;
+        flush();
+        return parts;
+      }
+      if (char === "\\") {
+        literal.push(...this.#escape());
+        continue;
+      }
+      if (char !== "%") {
+        const codePoint = text.codePointAt(this.#at) as number;
+        const piece = String.fromCodePoint(codePoint);
+        literal.push(...Buffer.from(piece));
+        this.#at += piece.length;
+        continue;
+      }
+      this.#at++;
+      const token = text[this.#at++];
+      if (token === "%" || token === "{" || token === "}") {
+        literal.push(token.charCodeAt(0));
+        continue;
+      }
+      flush();
+      parts.push(this.#field(token, inHeader));
+    }
+    if (inHeader) throw new FormatError(`Format "${text}" has a "%h{" without its closing "}"`);
+    flush();
+    return parts;
+  }
+
+  #escape(): number[] {
+    const text = this.#format;
+    const letter = text[this.#at + 1];
+    if (letter === "x" && /^[0-9a-fA-F]{2}$/.test(text.slice(this.#at + 2, this.#at + 4))) {
+      const byte = Number.parseInt(text.slice(this.#at + 2, this.#at + 4), 16);
+      this.#at += 4;
+      return [byte];
+    }
+    const escaped = { n: 0x0a, r: 0x0d, t: 0x09, "0": 0x00, "\\": 0x5c }[letter ?? ""];
+    if (escaped === undefined) {
+      this.#at++;
+      return [0x5c];
+    }
+    this.#at += 2;
+    return [escaped];
+  }
+
+  #modifier(): string | null {
+    if (this.#format[this.#at] !== "{") return null;
+    const close = this.#format.indexOf("}", this.#at);
+    if (close === -1) throw new FormatError(`Format "${this.#format}" has a "{" without its closing "}"`);
+    const modifier = this.#format.slice(this.#at + 1, close);
+    this.#at = close + 1;
+    return modifier;
+  }
+
+  #field(token: string | undefined, inHeader: boolean): FormatPart {
+    const format = this.#format;
+    const unknown = () => new FormatError(`Format "${format}" has an unknown token "%${token ?? ""}": use one of ${tokenList}`);
+    if (token === undefined) throw unknown();
+    if (inHeader && !"kvKV".includes(token)) {
+      throw new FormatError(`Format "${format}" uses "%${token}" inside %h{…}: only %k %v %K %V are allowed there`);
+    }
+    if (token === "k" || token === "v" || token === "s") {
+      const encoding = this.#modifier() ?? "raw";
+      if (encoding !== "raw" && encoding !== "hex" && encoding !== "base64") {
+        throw new FormatError(`Format "${format}" has an unknown modifier "{${encoding}}" for "%${token}": use {raw}, {hex} or {base64}`);
+      }
+      return { kind: token === "k" ? "key" : "value", encoding };
+    }
+    if (token === "d" || token === "T") {
+      const style = this.#modifier() ?? "ms";
+      if (style !== "ms" && style !== "unix" && style !== "rfc3339") {
+        throw new FormatError(`Format "${format}" has an unknown modifier "{${style}}" for "%${token}": use {ms}, {unix} or {rfc3339}`);
+      }
+      return { kind: "timestamp", style };
+    }
+    if (token === "h") {
+      if (this.#format[this.#at] !== "{") return { kind: "headers", inner: null };
+      this.#at++;
+      return { kind: "headers", inner: this.parts(true) };
+    }
+    if (token === "a") {
+      const name = this.#modifier();
+      if (name === null || !(attributeNames as readonly string[]).includes(name)) {
+        throw new FormatError(`Format "${format}" needs "%a{name}" with a name of ${attributeNames.join(", ")}`);
+      }
+      return { kind: "attribute", name: name as AttributeName };
+    }
+    const kind = simpleTokens[token as keyof typeof simpleTokens];
+    if (kind === undefined) throw unknown();
+    return { kind };
+  }
 }

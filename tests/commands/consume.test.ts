@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { parseStartPosition } from "../../src/commands/consume.ts";
+import { parseOffset, parseOutputFormat, parsePartitionList } from "../../src/commands/consume.ts";
 import { type Broker, chronikCommand, run, runOk, startBroker } from "../e2e/harness.ts";
 
 const commandTimeoutMs = 60_000;
 
-describe("parseStartPosition", () => {
-  test("understands beginning, end, offsets and -N", () => {
-    expect(parseStartPosition("beginning")).toBe("beginning");
-    expect(parseStartPosition("end")).toBe("end");
-    expect(parseStartPosition("17")).toEqual({ offset: 17 });
-    expect(parseStartPosition("-5")).toEqual({ fromEnd: 5 });
-    expect(() => parseStartPosition("soon")).toThrow('"soon" is not an offset');
+describe("consume flag parsers", () => {
+  test("offsets, partition lists and output formats", () => {
+    expect(parseOffset("-5")).toEqual({ start: { fromEnd: 5 }, stopAt: null });
+    expect(() => parseOffset("soon")).toThrow('"soon" is not an offset');
+    expect(parsePartitionList("0, 2")).toEqual([0, 2]);
+    expect(() => parsePartitionList("0,x")).toThrow("not a list of partitions");
+    expect(parseOutputFormat("json")).toEqual({ kind: "json" });
+    expect(() => parseOutputFormat("%q")).toThrow('unknown token "%q"');
   });
 });
 
@@ -30,7 +31,7 @@ describe("chronik consume", () => {
   const consume = (args: string[]) => run([...chronikCommand(), "consume", "-b", broker.bootstrap, "-t", "lines", ...args], { timeoutMs: commandTimeoutMs });
 
   test("-e reads all partitions to their end; the default format is the value and a newline", async () => {
-    const result = await consume(["-e"]);
+    const result = await consume(["-e", "-q"]);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe("");
     expect(result.stdout.toString().split("\n").slice(0, -1).sort()).toEqual([...lines].sort());

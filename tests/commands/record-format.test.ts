@@ -1,48 +1,48 @@
 import { describe, expect, test } from "bun:test";
-import { compileFormat, FormatError, OutputBuffer, renderRecord } from "../../src/commands/record-format.ts";
-import type { DecodedRecord } from "../../src/records/decode-batches.ts";
+import { compileFormat, FormatError, formatNeedsBatch } from "../../src/commands/record-format.ts";
 
-const record: DecodedRecord = {
-  offset: 42,
-  timestamp: 1700000000123,
-  key: Buffer.from("k\x00y"),
-  value: Buffer.from([0xff, 0x00, 0x0a, 0x80]),
-  headers: [
-    { key: "a", value: Buffer.from("1") },
-    { key: "b", value: null },
-  ],
-};
-
-function render(format: string, value: DecodedRecord = record): Buffer {
-  const output = new OutputBuffer(4);
-  renderRecord(output, compileFormat(format), "topic-x", 3, value);
-  return Buffer.from(output.take());
-}
-
-describe("record formats", () => {
-  test("renders every token with raw key and value bytes", () => {
-    expect(render(String.raw`%t|%p|%o|%T|%k|%K|%S|%h|%%\n`)).toEqual(
-      Buffer.concat([Buffer.from("topic-x|3|42|1700000000123|k\x00y|3|4|a=1,b=|%\n")]),
-    );
-    expect(render("%s")).toEqual(Buffer.from([0xff, 0x00, 0x0a, 0x80]));
+describe("compileFormat", () => {
+  test("splits literals and fields, with escapes as bytes", () => {
+    expect(compileFormat(String.raw`%o:%k\t%v\x00\xff\n`)).toEqual([
+      { kind: "offset" },
+      { kind: "literal", bytes: Uint8Array.from([0x3a]) },
+      { kind: "key", encoding: "raw" },
+      { kind: "literal", bytes: Uint8Array.from([0x09]) },
+      { kind: "value", encoding: "raw" },
+      { kind: "literal", bytes: Uint8Array.from([0x00, 0xff, 0x0a]) },
+    ]);
   });
 
-  test("expands \\n \\t \\r \\0 \\\\ and prints null keys as nothing with length -1", () => {
-    const nulls = { ...record, key: null, value: null, headers: [] };
-    expect(render(String.raw`[%k]%K\t%S\r\0\\\n`, nulls).toString("latin1")).toBe("[]-1\t-1\r\0\\\n");
+  test("kcat's %s %S %T are %v %V %d", () => {
+    expect(compileFormat("%s%S%T")).toEqual(compileFormat("%v%V%d"));
   });
 
-  test("grows the buffer across many records", () => {
-    const output = new OutputBuffer(1);
-    const format = compileFormat(String.raw`%o:%s\n`);
-    for (let i = 0; i < 1000; i++) renderRecord(output, format, "t", 0, { ...record, offset: i, value: Buffer.from("v".repeat(i % 7)) });
-    const lines = Buffer.from(output.take()).toString().split("\n");
-    expect(lines[999]).toBe(`999:${"v".repeat(999 % 7)}`);
-    expect(output.length).toBe(0);
+  test("modifiers, header sub-formats and attributes", () => {
+    expect(compileFormat("%k{hex}%v{base64}%d{rfc3339}%d{unix}")).toEqual([
+      { kind: "key", encoding: "hex" },
+      { kind: "value", encoding: "base64" },
+      { kind: "timestamp", style: "rfc3339" },
+      { kind: "timestamp", style: "unix" },
+    ]);
+    expect(compileFormat("%h{%k=%v;}")).toEqual([
+      { kind: "headers", inner: [{ kind: "key", encoding: "raw" }, { kind: "literal", bytes: Buffer.from("=") }, { kind: "value", encoding: "raw" }, { kind: "literal", bytes: Buffer.from(";") }] },
+    ]);
+    expect(formatNeedsBatch(compileFormat("%a{compression}"))).toBe(true);
+    expect(formatNeedsBatch(compileFormat("%e"))).toBe(true);
+    expect(formatNeedsBatch(compileFormat("%v"))).toBe(false);
   });
 
-  test("rejects unknown tokens", () => {
+  test("%% %{ %} are literal characters, UTF-8 text stays UTF-8", () => {
+    expect(compileFormat("%%%{%}é")).toEqual([{ kind: "literal", bytes: Uint8Array.from([...Buffer.from("%{}é")]) }]);
+  });
+
+  test("rejects unknown tokens, modifiers and unclosed braces", () => {
     expect(() => compileFormat("%x")).toThrow(FormatError);
     expect(() => compileFormat("abc%")).toThrow('unknown token "%"');
+    expect(() => compileFormat("%v{rot13}")).toThrow('unknown modifier "{rot13}"');
+    expect(() => compileFormat("%d{go}")).toThrow("unknown modifier");
+    expect(() => compileFormat("%a{colour}")).toThrow("%a{name}");
+    expect(() => compileFormat("%h{%k=%v")).toThrow("without its closing");
+    expect(() => compileFormat("%h{%o}")).toThrow("inside %h{…}");
   });
 });
