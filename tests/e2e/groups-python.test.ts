@@ -75,11 +75,15 @@ class PythonMember {
 
   constructor(args: string[]) {
     const script = join(repoRoot, "tests/e2e/python/confluent_kafka_group.py");
-    this.#child = Bun.spawn([pythonPath, script, "--bootstrap", broker.bootstrap, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const child = Bun.spawn([pythonPath, script, "--bootstrap", broker.bootstrap, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    this.#child = child;
     void this.#readEvents();
-    void (async () => {
-      for await (const chunk of this.#child.stderr) this.#stderr += new TextDecoder().decode(chunk);
-    })();
+    void this.#readStderr(child.stderr);
+  }
+
+  async #readStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) this.#stderr += decoder.decode(chunk, { stream: true });
   }
 
   async #readEvents(): Promise<void> {
