@@ -1,0 +1,130 @@
+// Aggregations over every matching document (not only the returned page): terms,
+// date_histogram, min, max, avg and sum, accumulated segment by segment and then rendered in
+// Elasticsearch's response shape.
+
+import { MetaField } from "./document.ts";
+import type { Matches } from "./evaluate.ts";
+import type { AggregationSpec } from "./search-request.ts";
+import type { SegmentIndex } from "./segment-index.ts";
+
+/** Buckets a date_histogram may produce (empty ones included); a finer interval is an error. */
+export const histogramBucketsMax = 10_000;
+
+type Key = string | number;
+
+interface Accumulator {
+  spec: AggregationSpec;
+  counts: Map<Key, number>;
+  min: number;
+  max: number;
+  sum: number;
+  count: number;
+}
+
+export class Aggregator {
+  #accumulators: Accumulator[];
+
+  constructor(specs: AggregationSpec[]) {
+    this.#accumulators = specs.map((spec) => ({ spec, counts: new Map(), min: Infinity, max: -Infinity, sum: 0, count: 0 }));
+  }
+
+  /** Adds the matching documents of one segment. */
+  add(index: SegmentIndex, matches: Matches): void {
+    for (const accumulator of this.#accumulators) {
+      const { spec } = accumulator;
+      if (spec.kind === "terms") {
+        for (const [key, count] of countValues(index, spec.field, matches)) accumulator.counts.set(key, (accumulator.counts.get(key) ?? 0) + count);
+        continue;
+      }
+      forEachNumber(index, spec.field, matches, (value) => {
+        if (spec.kind === "date_histogram") {
+          const bucket = Math.floor(value / spec.intervalMs) * spec.intervalMs;
+          accumulator.counts.set(bucket, (accumulator.counts.get(bucket) ?? 0) + 1);
+        }
+        accumulator.min = Math.min(accumulator.min, value);
+        accumulator.max = Math.max(accumulator.max, value);
+        accumulator.sum += value;
+        accumulator.count++;
+      });
+    }
+  }
+
+  /** The `aggregations` object of the response. */
+  result(): Record<string, unknown> {
+    const result: Record<string, unknown> = {};
+    for (const accumulator of this.#accumulators) result[accumulator.spec.name] = render(accumulator);
+    return result;
+  }
+}
+
+function render(accumulator: Accumulator): unknown {
+  const { spec, count } = accumulator;
+  switch (spec.kind) {
+    case "terms": {
+      const buckets = [...accumulator.counts]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+        .map(([key, docCount]) => ({ key, doc_count: docCount }));
+      const shown = buckets.slice(0, spec.size);
+      const other = buckets.slice(spec.size).reduce((sum, bucket) => sum + bucket.doc_count, 0);
+      return { doc_count_error_upper_bound: 0, sum_other_doc_count: other, buckets: shown };
+    }
+    case "date_histogram": {
+      if (count === 0) return { buckets: [] };
+      const first = Math.floor(accumulator.min / spec.intervalMs) * spec.intervalMs;
+      const last = Math.floor(accumulator.max / spec.intervalMs) * spec.intervalMs;
+      if ((last - first) / spec.intervalMs >= histogramBucketsMax) {
+        return { error: `Interval ${spec.intervalMs} ms gives more than ${histogramBucketsMax} buckets` };
+      }
+      const buckets = [];
+      for (let key = first; key <= last; key += spec.intervalMs) {
+        buckets.push({ key_as_string: new Date(key).toISOString(), key, doc_count: accumulator.counts.get(key) ?? 0 });
+      }
+      return { buckets };
+    }
+    case "min":
+      return { value: count === 0 ? null : accumulator.min };
+    case "max":
+      return { value: count === 0 ? null : accumulator.max };
+    case "sum":
+      return { value: accumulator.sum };
+    case "avg":
+      return { value: count === 0 ? null : accumulator.sum / count };
+  }
+}
+
+/** How many matching documents hold each value of `field` (keywords, numbers, booleans, metadata). */
+function countValues(index: SegmentIndex, field: string, matches: Matches): Map<Key, number> {
+  const counts = new Map<Key, number>();
+  const bump = (key: Key, by = 1) => counts.set(key, (counts.get(key) ?? 0) + by);
+  if (field === MetaField.topic) {
+    if (matches.size > 0) bump(index.topic, matches.size);
+    return counts;
+  }
+  if (field === MetaField.partition) {
+    if (matches.size > 0) bump(index.partition, matches.size);
+    return counts;
+  }
+  for (const [value, docs] of index.keywords.get(field) ?? []) {
+    let inMatches = 0;
+    for (const doc of docs) if (matches.has(doc)) inMatches++;
+    if (inMatches > 0) bump(value, inMatches);
+  }
+  forEachNumber(index, field, matches, (value) => bump(value));
+  return counts;
+}
+
+/** Calls `visit` with each number of `field` in the matching documents. */
+function forEachNumber(index: SegmentIndex, field: string, matches: Matches, visit: (value: number) => void): void {
+  const column = field === MetaField.timestamp ? index.timestamps : field === MetaField.offset ? index.offsets : null;
+  if (column) {
+    for (const doc of matches.keys()) visit(column[doc]);
+    return;
+  }
+  if (field === MetaField.partition) {
+    for (let i = 0; i < matches.size; i++) visit(index.partition);
+    return;
+  }
+  const numberField = index.numbers.get(field);
+  if (!numberField) return;
+  for (let i = 0; i < numberField.docs.length; i++) if (matches.has(numberField.docs[i])) visit(numberField.values[i]);
+}

@@ -1,0 +1,125 @@
+// The document model: what one record becomes in the search index.
+//
+// Metadata fields (prefixed with "_" so they never collide with a JSON value's own fields):
+//   _topic, _partition, _offset, _timestamp (ms since the epoch), _key, _headers.<name>
+// The value as text is the default search field ("_value"). A JSON object value is also
+// flattened into typed fields by dotted path: {"http":{"status":500}} gives "http.status" = 500.
+// Strings are indexed as text and as exact keywords, numbers and booleans as such, arrays of
+// scalars as several values of one field.
+
+import type { DecodedRecord } from "../records/decode-batches.ts";
+
+export type FieldValue = string | number | boolean;
+
+export interface SearchDocument {
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  headers: Record<string, string>;
+  /** The value decoded as UTF-8, or null when the record has no value or it is not valid UTF-8. */
+  value: string | null;
+  /** Whether the value was present but not UTF-8 (it is then not indexed as text). */
+  valueIsBinary: boolean;
+  /** Flattened JSON fields by dotted path; empty when the value is not a JSON object. */
+  fields: Map<string, FieldValue[]>;
+}
+
+/** Field names of the record metadata. */
+export const MetaField = {
+  topic: "_topic",
+  partition: "_partition",
+  offset: "_offset",
+  timestamp: "_timestamp",
+  key: "_key",
+  value: "_value",
+  headersPrefix: "_headers.",
+} as const;
+
+/** Nesting deeper than this in a JSON value is not flattened (the text still is searchable). */
+export const flattenDepthMax = 16;
+/** Flattened fields kept per document. */
+export const flattenFieldsMax = 1000;
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+function decodeUtf8(bytes: Uint8Array | null): string | null {
+  if (bytes === null) return null;
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** Counts what could not be indexed as text, for /metrics and logs. */
+export interface DocumentCounters {
+  binaryValues: number;
+}
+
+/** Turns a decoded record into a search document; a non-UTF-8 value or key is counted, never thrown. */
+export function recordToDocument(record: DecodedRecord, counters: DocumentCounters): SearchDocument {
+  const value = decodeUtf8(record.value);
+  const valueIsBinary = record.value !== null && value === null;
+  if (valueIsBinary) counters.binaryValues++;
+  const headers: Record<string, string> = {};
+  for (const header of record.headers) {
+    const text = decodeUtf8(header.value);
+    if (text !== null) headers[header.key] = text;
+  }
+  return {
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: decodeUtf8(record.key),
+    headers,
+    value,
+    valueIsBinary,
+    fields: value === null ? new Map() : flattenJsonText(value),
+  };
+}
+
+/** The flattened fields of `text` when it is a JSON object, else an empty map. */
+export function flattenJsonText(text: string): Map<string, FieldValue[]> {
+  const fields = new Map<string, FieldValue[]>();
+  const trimmed = text.trimStart();
+  if (!trimmed.startsWith("{")) return fields;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return fields;
+  }
+  flattenInto(fields, parsed, "", 0);
+  return fields;
+}
+
+function flattenInto(fields: Map<string, FieldValue[]>, value: unknown, path: string, depth: number): void {
+  if (value === null || value === undefined || depth > flattenDepthMax) return;
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+    if (path === "" || (typeof value === "number" && !Number.isFinite(value))) return;
+    const existing = fields.get(path);
+    if (existing) existing.push(value);
+    else if (fields.size < flattenFieldsMax) fields.set(path, [value]);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const element of value) flattenInto(fields, element, path, depth + 1);
+    return;
+  }
+  if (typeof value === "object") {
+    for (const [name, child] of Object.entries(value)) flattenInto(fields, child, path === "" ? name : `${path}.${name}`, depth + 1);
+  }
+}
+
+/**
+ * The text searched when a query names no field: a JSON object's values (not its field names,
+ * which would make every document match "level" or "message"), else the whole value.
+ */
+export function defaultFieldText(document: SearchDocument): string | null {
+  if (document.value === null) return null;
+  if (document.fields.size === 0) return document.value;
+  const parts: string[] = [];
+  for (const values of document.fields.values()) {
+    for (const value of values) parts.push(String(value));
+  }
+  return parts.join("\n");
+}

@@ -1,0 +1,126 @@
+// Search for a running broker: one PartitionIndexer per partition of every searchable topic,
+// a shared memory budget for loaded indexes, and the entry point queries go through.
+// Topics come and go (create, auto-create, delete, search.enabled changes); the service looks
+// at the topic list every topicSyncMs and starts or stops indexers to match.
+
+import type { Logger } from "../logger.ts";
+import type { DocumentCounters } from "./document.ts";
+import { IndexCache } from "./index-cache.ts";
+import { PartitionIndexer, type SearchablePartition } from "./partition-indexer.ts";
+import { QueryError } from "./query.ts";
+import { runSearch, type SearchResponse } from "./searcher.ts";
+import type { SearchRequest } from "./search-request.ts";
+
+export interface SearchTopic {
+  name: string;
+  /** search.enabled=true, or every topic when the server says so. */
+  searchEnabled: boolean;
+  partitions: readonly SearchablePartition[];
+}
+
+/** What the service needs from the broker: the topics as they are now. */
+export interface SearchSource {
+  topics(): SearchTopic[];
+}
+
+export interface SearchServiceOptions {
+  /** Budget for loaded segment indexes (sealed and active), in bytes. */
+  memoryBytes: number;
+  logger: Logger;
+}
+
+/** How often the topic list is compared with the running indexers. */
+export const topicSyncMs = 200;
+
+export interface SearchStats {
+  partitions: number;
+  binaryValues: number;
+  residentBytes: number;
+  activeBytes: number;
+  budgetBytes: number;
+  evictions: number;
+}
+
+export class SearchService {
+  #source: SearchSource;
+  #logger: Logger;
+  #cache: IndexCache;
+  #indexers = new Map<string, PartitionIndexer>();
+  #counters: DocumentCounters = { binaryValues: 0 };
+  #timer: ReturnType<typeof setInterval>;
+  #stopped = false;
+
+  constructor(source: SearchSource, options: SearchServiceOptions) {
+    this.#source = source;
+    this.#logger = options.logger;
+    this.#cache = new IndexCache(options.memoryBytes, () => this.#activeBytes());
+    this.sync();
+    this.#timer = setInterval(() => this.sync(), topicSyncMs);
+  }
+
+  /** Starts indexers for new searchable partitions and stops those of topics gone or no longer searchable. */
+  sync(): void {
+    if (this.#stopped) return;
+    const wanted = new Map<string, SearchablePartition>();
+    for (const topic of this.#source.topics()) {
+      if (!topic.searchEnabled) continue;
+      for (const partition of topic.partitions) wanted.set(`${partition.topic}/${partition.index}`, partition);
+    }
+    for (const [key, indexer] of this.#indexers) {
+      // The same log means the same topic; a topic deleted and created again has a new one.
+      if (wanted.get(key)?.log === indexer.partition.log) continue;
+      this.#indexers.delete(key);
+      void indexer.stop();
+    }
+    for (const [key, partition] of wanted) {
+      if (this.#indexers.has(key)) continue;
+      this.#indexers.set(key, PartitionIndexer.start(partition, { cache: this.#cache, logger: this.#logger, counters: this.#counters }));
+    }
+  }
+
+  /** Searches the given topics (all searchable topics when empty); QueryError for an unknown or unsearchable topic. */
+  async search(topics: string[], request: SearchRequest): Promise<SearchResponse> {
+    const indexers = [...this.#indexers.values()];
+    for (const topic of topics) {
+      if (!indexers.some((indexer) => indexer.partition.topic === topic)) {
+        throw new QueryError("index_not_found_exception", `No such searchable topic "${topic}": it does not exist or search.enabled is not true`);
+      }
+    }
+    const selected = topics.length === 0 ? indexers : indexers.filter((indexer) => topics.includes(indexer.partition.topic));
+    selected.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return await runSearch(
+      selected.flatMap((indexer) => indexer.handles()),
+      request,
+    );
+  }
+
+  /** The offset up to which a partition is searchable, or null when it is not indexed. */
+  indexedOffset(topic: string, partition: number): number | null {
+    return this.#indexers.get(`${topic}/${partition}`)?.indexedOffset ?? null;
+  }
+
+  stats(): SearchStats {
+    return {
+      partitions: this.#indexers.size,
+      binaryValues: this.#counters.binaryValues,
+      residentBytes: this.#cache.residentBytes,
+      activeBytes: this.#activeBytes(),
+      budgetBytes: this.#cache.budgetBytes,
+      evictions: this.#cache.evictions,
+    };
+  }
+
+  #activeBytes(): number {
+    let bytes = 0;
+    for (const indexer of this.#indexers.values()) bytes += indexer.activeBytes;
+    return bytes;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await Promise.all([...this.#indexers.values()].map((indexer) => indexer.stop()));
+    this.#indexers.clear();
+    this.#logger.info("Search stopped");
+  }
+}
