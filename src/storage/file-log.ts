@@ -2,16 +2,23 @@
 // Appends assign offsets by patching baseOffset in place, write with one writeSync, and
 // resolve when the fsync policy says the data is durable. Reads return whole stored batches.
 
+import fs from "node:fs";
 import path from "node:path";
 import { assignOffsets } from "./assign-offsets.ts";
-import { syncDirectory, writeCheckpoint } from "./checkpoint.ts";
+import { readCheckpoint, syncDirectory, writeCheckpoint } from "./checkpoint.ts";
+import { FileBudget } from "./file-budget.ts";
 import { FlushScheduler } from "./group-commit.ts";
+import { cleanSegments, planCleaning } from "./log-cleaner.ts";
+import type { CleanerStats } from "./log-cleaner.ts";
+import { compacts, defaultLogSettings, deletesSegments, validateLogSettings } from "./log-settings.ts";
+import type { LogSettings } from "./log-settings.ts";
 import { defaultStorageLogger } from "./logger.ts";
 import type { StorageLogger } from "./logger.ts";
-import { LogFailedError, OffsetOutOfRangeError } from "./partition-log.ts";
+import { LogFailedError, OffsetOutOfRangeError, StorageWriteError } from "./partition-log.ts";
 import type { AppendOptions, AppendResult, PartitionLog, ReadResult, TimestampAndOffset } from "./partition-log.ts";
-import { logStartOffsetFileName, recoverLog, recoveryPointFileName } from "./recovery.ts";
+import { cleanerOffsetFileName, logStartOffsetFileName, recoverLog, recoveryPointFileName } from "./recovery.ts";
 import { Segment } from "./segment.ts";
+import type { SegmentOptions } from "./segment.ts";
 
 export const FsyncPolicy = {
   /** Acknowledge an append only once its bytes are fsynced (group commit). */
@@ -23,11 +30,7 @@ export const FsyncPolicy = {
 } as const;
 export type FsyncPolicy = (typeof FsyncPolicy)[keyof typeof FsyncPolicy];
 
-export interface FileLogOptions {
-  /** Roll the active segment before it would pass this size. Default 1 GiB, at most 2 GiB - 1. */
-  segmentBytes?: number;
-  /** Roll the active segment once its first batch is this old. Default 7 days. */
-  segmentMs?: number;
+export interface FileLogOptions extends Partial<LogSettings> {
   /** Bytes of log between sparse index entries. Default 4096. */
   indexIntervalBytes?: number;
   fsync?: FsyncPolicy;
@@ -35,28 +38,32 @@ export interface FileLogOptions {
   fsyncIntervalMs?: number;
   /** The broker's shared scheduler, so fsyncs group across partitions. Default: one for this log. */
   flushScheduler?: FlushScheduler;
+  /** The broker's shared bound on open segment files. Default: 5 segments for this log. */
+  fileBudget?: FileBudget;
   logger?: StorageLogger;
-  /** Sealed segments kept open (fd and indexes) for reads. Default 4. */
-  openSegmentsMax?: number;
-  /** Clock for segment age. Default Date.now. */
+  /** Clock for segment age, retention and compaction. Default Date.now. */
   now?: () => number;
 }
 
-/** Positions in a segment are int32 in the offset index. */
-export const segmentBytesMax = 2 ** 31 - 1;
+export { segmentBytesMax } from "./log-settings.ts";
 /** Offsets relative to a segment's base are int32 in both indexes. */
 const relativeOffsetMax = 2 ** 31 - 1;
 
 const defaults = {
-  segmentBytes: 1024 * 1024 * 1024,
-  segmentMs: 7 * 24 * 60 * 60 * 1000,
   indexIntervalBytes: 4096,
   fsync: FsyncPolicy.always,
   fsyncIntervalMs: 1000,
-  openSegmentsMax: 4,
 } as const;
 
-type ResolvedOptions = Required<Omit<FileLogOptions, "flushScheduler">> & { flushScheduler: FlushScheduler };
+interface ResolvedOptions {
+  indexIntervalBytes: number;
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
+  flushScheduler: FlushScheduler;
+  fileBudget: FileBudget;
+  logger: StorageLogger;
+  now: () => number;
+}
 
 /** The durable end under fsync "always": an offset and where it lies on disk. */
 interface DurablePoint {
@@ -69,6 +76,10 @@ interface DurablePoint {
 export class FileLog implements PartitionLog {
   readonly dir: string;
   #options: ResolvedOptions;
+  #settings: LogSettings;
+  #segmentOptions: SegmentOptions;
+  /** Offset below which the log was compacted (the cleaner checkpoint); shared with the segments. */
+  #compacted: { offset: number };
   #segments: Segment[];
   #logStartOffset: number;
   #durable: DurablePoint;
@@ -76,19 +87,28 @@ export class FileLog implements PartitionLog {
   #truncations = 0;
   /** Sealing of the segment rolled last; appends into its successor wait for it under "always". */
   #rolling: Promise<void> = Promise.resolve();
+  /** Retention, compaction, DeleteRecords and truncation run one at a time, in this chain. */
+  #maintenance: Promise<unknown> = Promise.resolve();
   #intervalTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Sealed segments with open files, least recently used first. */
-  #openSealed: Segment[] = [];
   #failure: Error | null = null;
   #closed = false;
 
-  private constructor(dir: string, options: ResolvedOptions, segments: Segment[], logStartOffset: number) {
+  private constructor(
+    dir: string,
+    options: ResolvedOptions,
+    settings: LogSettings,
+    recovered: { segments: Segment[]; logStartOffset: number; segmentOptions: SegmentOptions; compacted: { offset: number } },
+  ) {
     this.dir = dir;
     this.#options = options;
-    this.#segments = segments;
-    this.#logStartOffset = logStartOffset;
+    this.#settings = settings;
+    this.#segments = recovered.segments;
+    this.#logStartOffset = recovered.logStartOffset;
+    this.#segmentOptions = recovered.segmentOptions;
+    this.#compacted = recovered.compacted;
     const active = this.#active;
     this.#durable = { offset: active.endOffset, segment: active, position: active.size, truncations: 0 };
+    for (const segment of this.#segments) if (segment.isOpen) options.fileBudget.touch(segment);
   }
 
   /** Opens (creating if needed) the partition directory `dir`, recovering it after a crash. */
@@ -97,17 +117,25 @@ export class FileLog implements PartitionLog {
       ...defaults,
       logger: defaultStorageLogger,
       now: Date.now,
-      ...options,
+      ...withoutUndefined(options),
       flushScheduler: options.flushScheduler ?? new FlushScheduler(),
+      fileBudget: options.fileBudget ?? new FileBudget({ filesOpenMax: 15 }),
     };
     validateOptions(resolved);
-    const recovered = await recoverLog(dir, {
+    const settings = settingsFrom(defaultLogSettings, options);
+    fs.mkdirSync(dir, { recursive: true });
+    const compacted = { offset: readCheckpoint(path.join(dir, cleanerOffsetFileName), resolved.logger) ?? 0 };
+    const segmentOptions: SegmentOptions = {
       indexIntervalBytes: resolved.indexIntervalBytes,
       logger: resolved.logger,
+      compactedBelow: () => compacted.offset,
+    };
+    const recovered = await recoverLog(dir, {
+      ...segmentOptions,
       fsync: resolved.flushScheduler.sync,
       nowMs: resolved.now(),
     });
-    return new FileLog(dir, resolved, recovered.segments, recovered.logStartOffset);
+    return new FileLog(dir, resolved, settings, { ...recovered, segmentOptions, compacted });
   }
 
   get logStartOffset(): number {
@@ -127,6 +155,31 @@ export class FileLog implements PartitionLog {
     return this.#segments.length;
   }
 
+  /** Bytes of every segment's .log file. */
+  get sizeBytes(): number {
+    return this.#segments.reduce((sum, segment) => sum + segment.size, 0);
+  }
+
+  /** The settings in force (segment rolling, retention, compaction). */
+  get settings(): Readonly<LogSettings> {
+    return this.#settings;
+  }
+
+  /** Offset below which the log has been compacted (0 when never). */
+  get compactedOffset(): number {
+    return this.#compacted.offset;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Replaces some settings (after AlterConfigs); they apply from the next append and maintenance pass. */
+  configure(settings: Partial<LogSettings>): void {
+    const next = settingsFrom(this.#settings, settings);
+    this.#settings = next;
+  }
+
   get #active(): Segment {
     return this.#segments.at(-1)!;
   }
@@ -138,7 +191,14 @@ export class FileLog implements PartitionLog {
     const lastOffset = infos.at(-1)!.lastOffset;
     if (this.#shouldRoll(batches.length, lastOffset)) this.#roll();
     const segment = this.#active;
-    segment.append(batches, infos, this.#options.now());
+    this.#options.fileBudget.touch(segment);
+    try {
+      segment.append(batches, infos, this.#options.now());
+    } catch (error) {
+      // A failed write that was cut back leaves the log whole: later appends may succeed.
+      if (error instanceof StorageWriteError) throw error;
+      throw this.#fail(error, `write to segment at offset ${segment.baseOffset}`);
+    }
     const result = { baseOffset, lastOffset, logAppendTime: options.logAppendTime ?? -1, logStartOffset: this.#logStartOffset };
     if (this.#options.fsync === FsyncPolicy.always) {
       await this.#makeDurable(segment);
@@ -190,37 +250,95 @@ export class FileLog implements PartitionLog {
     return best.maxTimestamp();
   }
 
-  async truncateTo(offset: number): Promise<void> {
-    await this.#rolling.catch(() => {});
-    this.#checkWritable();
-    if (offset >= this.logEndOffset) return;
-    this.#checkInRange(offset);
-    const keep = this.#segmentIndexFor(offset);
-    // Lower the recovery point first: a crash mid-truncation then rescans what was touched.
-    const recoveryPoint = Math.min(this.#segments[keep].baseOffset, this.#durable.offset);
-    await writeCheckpoint(path.join(this.dir, recoveryPointFileName), recoveryPoint);
-    this.#truncations++;
-    const removed = this.#segments.splice(keep + 1);
-    this.#openSealed = this.#openSealed.filter((open) => !removed.includes(open) && open !== this.#active);
-    for (const segment of removed.toReversed()) await segment.delete();
-    this.#active.truncateTo(offset);
-    if (this.#durable.offset > this.logEndOffset || removed.includes(this.#durable.segment)) {
-      const active = this.#active;
-      this.#durable = { offset: active.endOffset, segment: active, position: active.size, truncations: this.#truncations };
-    }
+  truncateTo(offset: number): Promise<void> {
+    return this.#exclusive(async () => {
+      await this.#rolling.catch(() => {});
+      this.#checkWritable();
+      if (offset >= this.logEndOffset) return;
+      this.#checkInRange(offset);
+      const keep = this.#segmentIndexFor(offset);
+      // Lower the recovery point first: a crash mid-truncation then rescans what was touched.
+      const recoveryPoint = Math.min(this.#segments[keep].baseOffset, this.#durable.offset);
+      await writeCheckpoint(path.join(this.dir, recoveryPointFileName), recoveryPoint);
+      this.#truncations++;
+      const removed = this.#segments.splice(keep + 1);
+      for (const segment of removed.toReversed()) await this.#deleteSegment(segment);
+      this.#active.truncateTo(offset);
+      if (this.#durable.offset > this.logEndOffset || removed.includes(this.#durable.segment)) {
+        const active = this.#active;
+        this.#durable = { offset: active.endOffset, segment: active, position: active.size, truncations: this.#truncations };
+      }
+    });
   }
 
-  async advanceLogStartOffset(offset: number): Promise<void> {
-    this.#checkWritable();
-    if (offset <= this.#logStartOffset) return;
-    if (offset > this.highWatermark) throw new OffsetOutOfRangeError(offset, this.#logStartOffset, this.highWatermark);
-    this.#logStartOffset = offset;
-    await writeCheckpoint(path.join(this.dir, logStartOffsetFileName), offset);
-    while (this.#segments.length > 1 && this.#segments[0].endOffset <= offset) {
-      const [segment] = this.#segments.splice(0, 1);
-      this.#openSealed = this.#openSealed.filter((open) => open !== segment);
-      await segment.delete();
-    }
+  /** DeleteRecords: moves the log start to `offset` (at most the high watermark) and drops segments wholly below it. */
+  advanceLogStartOffset(offset: number): Promise<void> {
+    return this.#exclusive(async () => {
+      this.#checkWritable();
+      if (offset <= this.#logStartOffset) return;
+      if (offset > this.highWatermark) throw new OffsetOutOfRangeError(offset, this.#logStartOffset, this.highWatermark);
+      await this.#moveLogStart(offset);
+    });
+  }
+
+  /**
+   * Retention (cleanup.policy with delete): deletes the oldest whole segments whose newest
+   * record is older than retention.ms, or while the log is over retention.bytes. Only data
+   * below the high watermark goes; the active segment goes too when everything expired (a new
+   * empty one is rolled first, as Kafka does). Resolves to the number of segments deleted.
+   */
+  enforceRetention(): Promise<number> {
+    return this.#exclusive(async () => {
+      if (this.#closed || this.#failure !== null || !deletesSegments(this.#settings.cleanupPolicy)) return 0;
+      await this.#rolling.catch(() => {});
+      const count = this.#expiredSegmentCount();
+      if (count === 0) return 0;
+      const newStart = this.#segments[count - 1].endOffset;
+      if (count === this.#segments.length) {
+        this.#roll();
+        await this.#rolling;
+      }
+      const before = this.#segments.length;
+      await this.#moveLogStart(Math.max(newStart, this.#logStartOffset));
+      const deleted = before - this.#segments.length;
+      this.#options.logger.info(`Retention deleted ${deleted} segments of "${this.dir}"; log start offset is now ${this.#logStartOffset}`);
+      return deleted;
+    });
+  }
+
+  /**
+   * One compaction pass (cleanup.policy with compact) when the dirty part is at least
+   * min.cleanable.dirty.ratio of the cleanable log; null when there was nothing to do.
+   * Sealed segments are rewritten in the background, in chunks, and swapped in atomically.
+   */
+  compact(): Promise<CleanerStats | null> {
+    return this.#exclusive(async () => {
+      if (this.#closed || this.#failure !== null || !compacts(this.#settings.cleanupPolicy)) return null;
+      await this.#rolling.catch(() => {});
+      const plan = planCleaning(this.#segments, {
+        compactedOffset: this.#compacted.offset,
+        highWatermark: this.highWatermark,
+        nowMs: this.#options.now(),
+        settings: this.#settings,
+      });
+      if (plan === null) return null;
+      const result = await cleanSegments(plan, {
+        dir: this.dir,
+        nowMs: this.#options.now(),
+        settings: this.#settings,
+        segmentOptions: this.#segmentOptions,
+        // Before any segment changes: from then on segments below it may skip offsets, and recovery must accept that.
+        commitCompactedOffset: async (offset) => {
+          if (offset <= this.#compacted.offset) return;
+          await writeCheckpoint(path.join(this.dir, cleanerOffsetFileName), offset);
+          this.#compacted.offset = offset;
+        },
+        swap: (old, fresh) => this.#swapSegment(old, fresh),
+        isClosed: () => this.#closed,
+      });
+      await syncDirectory(this.dir);
+      return result;
+    });
   }
 
   /** Flushes the active segment and its indexes, checkpoints the log end, and closes every file. */
@@ -229,19 +347,22 @@ export class FileLog implements PartitionLog {
     this.#closed = true;
     if (this.#intervalTimer) clearTimeout(this.#intervalTimer);
     await this.#rolling.catch(() => {});
+    // A compaction pass notices the close between chunks and stops.
+    await this.#maintenance.catch(() => {});
     if (this.#failure === null) {
       await this.#active.flushAll(this.#options.flushScheduler.sync);
-      await writeCheckpoint(path.join(this.dir, recoveryPointFileName), this.logEndOffset);
+      await this.#checkpointRecoveryPoint(this.logEndOffset);
     }
     await Promise.all(this.#segments.map((segment) => segment.close()));
+    for (const segment of this.#segments) this.#options.fileBudget.forget(segment);
   }
 
   #shouldRoll(appendBytes: number, lastOffset: number): boolean {
     const active = this.#active;
     if (active.size === 0) return false;
     return (
-      active.size + appendBytes > this.#options.segmentBytes ||
-      this.#options.now() - active.createdMs > this.#options.segmentMs ||
+      active.size + appendBytes > this.#settings.segmentBytes ||
+      this.#options.now() - active.createdMs > this.#settings.segmentMs ||
       lastOffset - active.baseOffset > relativeOffsetMax ||
       active.indexIsFull
     );
@@ -254,14 +375,17 @@ export class FileLog implements PartitionLog {
    */
   #roll(): void {
     const sealed = this.#active;
-    const next = Segment.create(this.dir, sealed.endOffset, this.#options.now(), this.#options);
+    const next = Segment.create(this.dir, sealed.endOffset, this.#options.now(), this.#segmentOptions);
     this.#segments.push(next);
+    this.#options.fileBudget.touch(next);
     const previous = this.#rolling;
     this.#rolling = (async () => {
       await previous;
       await sealed.seal(this.#options.flushScheduler.sync);
+      // Sealing reopens files the budget may have closed meanwhile: count them again.
+      if (!this.#closed) this.#touch(sealed);
       await syncDirectory(this.dir);
-      await writeCheckpoint(path.join(this.dir, recoveryPointFileName), next.baseOffset);
+      await this.#checkpointRecoveryPoint(next.baseOffset);
     })();
     this.#rolling.catch((error: unknown) => this.#fail(error, `sealing segment at offset ${sealed.baseOffset}`));
     this.#touch(sealed);
@@ -305,16 +429,70 @@ export class FileLog implements PartitionLog {
     return low;
   }
 
-  /** Keeps at most openSegmentsMax sealed segments' files open, closing the least recently used. */
   #touch(segment: Segment): void {
-    if (segment === this.#active) return;
-    this.#openSealed = this.#openSealed.filter((open) => open !== segment);
-    this.#openSealed.push(segment);
-    while (this.#openSealed.length > this.#options.openSegmentsMax) {
-      const oldest = this.#openSealed.findIndex((open) => open.release());
-      if (oldest < 0) break;
-      this.#openSealed.splice(oldest, 1);
+    this.#options.fileBudget.touch(segment);
+  }
+
+  /**
+   * The recovery point only saves work at the next open, so failing to move it (a full disk)
+   * is logged, not fatal: the next open scans a little more.
+   */
+  async #checkpointRecoveryPoint(offset: number): Promise<void> {
+    try {
+      await writeCheckpoint(path.join(this.dir, recoveryPointFileName), offset);
+    } catch (error) {
+      this.#options.logger.warn(`Cannot checkpoint recovery point ${offset} of "${this.dir}": ${(error as Error).message}`);
     }
+  }
+
+  /** How many leading segments retention may delete now. */
+  #expiredSegmentCount(): number {
+    const { retentionMs, retentionBytes } = this.#settings;
+    const nowMs = this.#options.now();
+    let bytesOver = retentionBytes < 0 ? 0 : this.sizeBytes - retentionBytes;
+    let count = 0;
+    for (const segment of this.#segments) {
+      if (segment.size === 0 || segment.endOffset > this.highWatermark) break;
+      const newestMs = segment.maxTimestampOfBatches?.timestamp ?? segment.createdMs;
+      const expired = retentionMs >= 0 && nowMs - newestMs > retentionMs;
+      const oversize = bytesOver > 0 && bytesOver >= segment.size;
+      if (!expired && !oversize) break;
+      bytesOver -= segment.size;
+      count++;
+    }
+    return count;
+  }
+
+  /** Checkpoints a new log start, then deletes the segments wholly below it (never the active one). */
+  async #moveLogStart(offset: number): Promise<void> {
+    await writeCheckpoint(path.join(this.dir, logStartOffsetFileName), offset);
+    this.#logStartOffset = offset;
+    while (this.#segments.length > 1 && this.#segments[0].endOffset <= offset) {
+      const [segment] = this.#segments.splice(0, 1);
+      await this.#deleteSegment(segment);
+    }
+  }
+
+  async #deleteSegment(segment: Segment): Promise<void> {
+    this.#options.fileBudget.forget(segment);
+    await segment.delete();
+  }
+
+  /** Puts a cleaned segment in place of `old` (same base offset), synchronously so no read sees half of it. */
+  #swapSegment(old: Segment, fresh: Segment): boolean {
+    const at = this.#segments.indexOf(old);
+    if (at < 0 || at === this.#segments.length - 1) return false;
+    this.#segments[at] = fresh;
+    this.#options.fileBudget.forget(old);
+    void old.close();
+    return true;
+  }
+
+  /** Runs `work` after every earlier maintenance operation of this log has finished. */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#maintenance.catch(() => {}).then(work);
+    this.#maintenance = result.catch(() => {});
+    return result;
   }
 
   #fail(error: unknown, during: string): Error {
@@ -346,10 +524,21 @@ function validateOptions(options: ResolvedOptions): void {
       throw new Error(`Invalid log option ${name} "${value}": expected an integer from 1 to ${max}`);
     }
   };
-  check("segmentBytes", options.segmentBytes, segmentBytesMax);
-  check("segmentMs", options.segmentMs);
-  check("indexIntervalBytes", options.indexIntervalBytes, segmentBytesMax);
+  check("indexIntervalBytes", options.indexIntervalBytes, 2 ** 31 - 1);
   check("fsyncIntervalMs", options.fsyncIntervalMs);
-  check("openSegmentsMax", options.openSegmentsMax);
   if (!Object.values(FsyncPolicy).includes(options.fsync)) throw new Error(`Invalid log option fsync "${options.fsync}"`);
+}
+
+/** `base` with the LogSettings keys that `changes` defines, validated. */
+function settingsFrom(base: LogSettings, changes: Partial<LogSettings>): LogSettings {
+  const next = { ...base };
+  for (const key of Object.keys(defaultLogSettings) as Array<keyof LogSettings>) {
+    if (changes[key] !== undefined) (next as Record<string, unknown>)[key] = changes[key];
+  }
+  validateLogSettings(next);
+  return next;
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 }

@@ -27,6 +27,10 @@ export class IndexFile {
   #view: DataView;
   #count: number;
   #fd: number | null = null;
+  /** Entries or truncations since the last fsync (the fd may have been closed meanwhile). */
+  #unsynced = false;
+  /** A write-through failed (for example a full disk): the next sync rewrites the file from memory. */
+  #fileBehind = false;
 
   private constructor(path: string, entryBytes: number, bytes: Uint8Array, count: number) {
     this.path = path;
@@ -40,6 +44,7 @@ export class IndexFile {
   static create(path: string, entryBytes: number): IndexFile {
     const index = new IndexFile(path, entryBytes, new Uint8Array(initialEntries * entryBytes), 0);
     index.#fd = fs.openSync(path, "w+");
+    index.#unsynced = true;
     return index;
   }
 
@@ -85,20 +90,47 @@ export class IndexFile {
     const at = this.#count * this.entryBytes;
     if (at + this.entryBytes > this.#bytes.length) this.#grow();
     fill(this.#view, at);
-    fs.writeSync(this.#openFd(), this.#bytes, at, this.entryBytes, at);
     this.#count++;
+    this.#unsynced = true;
+    if (this.#fileBehind) return;
+    try {
+      fs.writeSync(this.#openFd(), this.#bytes, at, this.entryBytes, at);
+    } catch {
+      // The log batch this entry indexes is already written; the entry stays in memory and
+      // the file catches up at the next sync (or is rebuilt from the log after a crash).
+      this.#fileBehind = true;
+    }
   }
 
   /** Keeps the first `count` entries, in memory and on disk. */
   truncate(count: number): void {
     if (count >= this.#count) return;
     this.#count = count;
+    this.#unsynced = true;
     fs.ftruncateSync(this.#openFd(), count * this.entryBytes);
   }
 
-  /** Makes the file durable (at seal and close; recovery rebuilds unsealed indexes anyway). */
+  /**
+   * Makes the file durable (at seal and close; recovery rebuilds unsealed indexes anyway),
+   * reopening it if its fd was closed to save descriptors.
+   */
   async sync(): Promise<void> {
-    if (this.#fd !== null) await fsyncAsync(this.#fd);
+    if (!this.#unsynced) return;
+    this.#unsynced = false;
+    try {
+      const fd = this.#openFd();
+      if (this.#fileBehind) {
+        const bytes = this.#count * this.entryBytes;
+        let written = 0;
+        while (written < bytes) written += fs.writeSync(fd, this.#bytes, written, bytes - written, written);
+        fs.ftruncateSync(fd, bytes);
+        this.#fileBehind = false;
+      }
+      await fsyncAsync(fd);
+    } catch (error) {
+      this.#unsynced = true;
+      throw error;
+    }
   }
 
   close(): void {

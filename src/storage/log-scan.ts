@@ -33,14 +33,20 @@ export interface ScanResult {
   problem: string | null;
 }
 
-/** Header checks that need no more than the 61 header bytes; null when sane. */
-export function batchHeaderProblem(bytes: Uint8Array, at: number, expectedOffset: number): string | null {
+/**
+ * Header checks that need no more than the 61 header bytes; null when sane. The base offset
+ * must be `expectedOffset`, or may be later when `expectedOffset` is below `gapsBelow` (a
+ * compacted part of the log, where removed records left gaps).
+ */
+export function batchHeaderProblem(bytes: Uint8Array, at: number, expectedOffset: number, gapsBelow = 0): string | null {
   const header = readBatchHeader(bytes, at);
   if (header.magic !== 2) return `magic "${header.magic}" is not 2`;
   const size = header.batchLength + batchLogOverhead;
   if (size < batchHeaderSize || size > batchBytesMax) return `batch length "${header.batchLength}" is out of bounds`;
   if (header.lastOffsetDelta < 0 || header.recordCount < 0) return `lastOffsetDelta "${header.lastOffsetDelta}" is negative`;
-  if (header.baseOffset !== expectedOffset) return `base offset "${header.baseOffset}" does not continue from ${expectedOffset}`;
+  if (header.baseOffset !== expectedOffset && !(header.baseOffset > expectedOffset && expectedOffset < gapsBelow)) {
+    return `base offset "${header.baseOffset}" does not continue from ${expectedOffset}`;
+  }
   return null;
 }
 
@@ -52,7 +58,7 @@ export function batchHeaderProblem(bytes: Uint8Array, at: number, expectedOffset
  */
 export function scanLog(
   fd: number,
-  range: { position: number; size: number; expectedOffset: number },
+  range: { position: number; size: number; expectedOffset: number; gapsBelow?: number },
   visit: (batch: BatchInfo, bytes: Uint8Array) => void,
 ): ScanResult {
   const reader = new ChunkReader(fd, range.size);
@@ -62,7 +68,7 @@ export function scanLog(
   while (position < range.size) {
     if (range.size - position < batchHeaderSize) return stop(`torn batch header (${range.size - position} bytes)`);
     const head = reader.view(position, batchHeaderSize);
-    const problem = batchHeaderProblem(head.bytes, head.at, nextOffset);
+    const problem = batchHeaderProblem(head.bytes, head.at, nextOffset, range.gapsBelow);
     if (problem) return stop(problem);
     const header = readBatchHeader(head.bytes, head.at);
     const size = header.batchLength + batchLogOverhead;

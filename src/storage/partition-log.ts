@@ -77,3 +77,13 @@ export class LogFailedError extends Error {
   readonly errorCode = 56;
   readonly retriable = true;
 }
+
+/**
+ * A write failed but the log is intact (for example the disk is full: the partial write was
+ * cut off). Kafka's KAFKA_STORAGE_ERROR; later appends may succeed once space returns.
+ */
+export class StorageWriteError extends Error {
+  override name = "StorageWriteError";
+  readonly errorCode = 56;
+  readonly retriable = true;
+}

@@ -16,6 +16,10 @@ import type { SegmentOptions } from "./segment.ts";
 
 export const recoveryPointFileName = "recovery-point";
 export const logStartOffsetFileName = "log-start-offset";
+/** Checkpoint of the compacted end: segments below it were cleaned and may skip offsets. */
+export const cleanerOffsetFileName = "cleaner-offset";
+/** Suffix of segment files the cleaner is writing; leftovers from a crash are deleted at open. */
+export const cleanedSuffix = ".cleaned";
 
 export interface RecoveredLog {
   /** Ascending by base offset; never empty; the last one takes appends. */
@@ -50,6 +54,10 @@ export async function recoverLog(dir: string, options: RecoveryOptions): Promise
     const { segment, problem, cutBytes } = Segment.recover(dir, baseOffset, options);
     segments.push(segment);
     scanned.push(segment);
+    // A compacted segment may have lost its last records; its offsets still reach the next base.
+    if (problem === null && nextBase !== undefined && segment.endOffset < nextBase && nextBase <= options.compactedBelow()) {
+      segment.coverGapTo(nextBase);
+    }
     const endsShort = nextBase !== undefined && segment.endOffset !== nextBase;
     if (problem === null && !endsShort) continue;
     const reason = problem ?? `it ends at offset ${segment.endOffset}, short of the next segment at ${nextBase}`;
@@ -92,12 +100,12 @@ async function deleteSegmentFiles(dir: string, baseOffsets: number[]): Promise<v
   for (const baseOffset of baseOffsets.toReversed()) await removeSegmentFiles(dir, baseOffset);
 }
 
-/** Temp files of interrupted atomic writes, and index files whose log is gone. */
+/** Temp files of interrupted atomic writes and cleanings, and index files whose log is gone. */
 function removeLeftovers(dir: string): void {
   const names = new Set(fs.readdirSync(dir));
   for (const name of names) {
     const orphanIndex = /^(\d{20})\.(index|timeindex)$/.exec(name);
-    if (name.endsWith(tempSuffix) || (orphanIndex && !names.has(`${orphanIndex[1]}.log`))) {
+    if (name.endsWith(tempSuffix) || name.endsWith(cleanedSuffix) || (orphanIndex && !names.has(`${orphanIndex[1]}.log`))) {
       fs.rmSync(path.join(dir, name), { force: true });
     }
   }

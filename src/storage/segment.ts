@@ -12,6 +12,7 @@ import { batchBytesMax, batchHeaderProblem, readFully, scanLog } from "./log-sca
 import type { BatchInfo } from "./log-scan.ts";
 import type { StorageLogger } from "./logger.ts";
 import { OffsetIndex } from "./offset-index.ts";
+import { StorageWriteError } from "./partition-log.ts";
 import type { OffsetPosition } from "./offset-index.ts";
 import type { TimestampAndOffset } from "./partition-log.ts";
 import { firstRecordAtOrAfter } from "./record-timestamps.ts";
@@ -22,6 +23,11 @@ const unlinkAsync = promisify(fs.unlink);
 export interface SegmentOptions {
   indexIntervalBytes: number;
   logger: StorageLogger;
+  /**
+   * Offset below which the log was compacted: batches there may skip offsets (removed records),
+   * so a scan accepts any base offset that moves forward. 0 for a log never compacted.
+   */
+  compactedBelow: () => number;
 }
 
 /** `00000000000000000042.log`: the zero-padded base offset names all three files. */
@@ -166,7 +172,8 @@ export class Segment {
     const state = { size: 0, endOffset: baseOffset, max: null, createdMs: createdMsOf(stat), sealed: false };
     const segment = new Segment(dir, baseOffset, state, indexes, options);
     segment.#logFd = fd;
-    const scan = scanLog(fd, { position: 0, size: stat.size, expectedOffset: baseOffset }, (batch) => segment.#track(batch));
+    const range = { position: 0, size: stat.size, expectedOffset: baseOffset, gapsBelow: options.compactedBelow() };
+    const scan = scanLog(fd, range, (batch) => segment.#track(batch));
     if (scan.end < stat.size) fs.ftruncateSync(fd, scan.end);
     return { segment, problem: scan.problem, cutBytes: stat.size - scan.end };
   }
@@ -183,6 +190,14 @@ export class Segment {
   /** Offset after the last batch (the next segment's base offset once sealed). */
   get endOffset(): number {
     return this.#endOffset;
+  }
+
+  /**
+   * In a compacted part of the log the last records of a segment may be gone; its offsets
+   * still run up to the next segment's base, which becomes its end.
+   */
+  coverGapTo(offset: number): void {
+    if (offset > this.#endOffset) this.#endOffset = offset;
   }
 
   get sealed(): boolean {
@@ -218,7 +233,13 @@ export class Segment {
     const start = this.#size;
     if (start === 0) this.#createdMs = nowMs;
     let written = 0;
-    while (written < bytes.length) written += fs.writeSync(this.#fd(), bytes, written, bytes.length - written, start + written);
+    try {
+      while (written < bytes.length) written += fs.writeSync(this.#fd(), bytes, written, bytes.length - written, start + written);
+    } catch (error) {
+      // A partial write (a full disk) is cut off, so the segment ends at its last whole batch.
+      if (written > 0) fs.ftruncateSync(this.#fd(), start);
+      throw new StorageWriteError(`Cannot write ${bytes.length} bytes to ${this.#describe()}: ${(error as Error).message}`);
+    }
     for (const batch of batches) this.#track({ ...batch, position: start + batch.position });
   }
 
@@ -293,7 +314,11 @@ export class Segment {
   async flushAll(fsync: (fd: number) => Promise<void>): Promise<void> {
     const indexes = this.#loadIndexes();
     if (this.#max) indexes.time.maybeAppend(this.#max);
-    await Promise.all([this.syncLog(fsync), indexes.offset.sync(), indexes.time.sync()]);
+    // Tracked like syncLog, so release() cannot close an index fd under its fsync.
+    const indexSyncs = Promise.all([indexes.offset.sync(), indexes.time.sync()]).then(() => {});
+    const pending = indexSyncs.finally(() => this.#pendingSyncs.delete(pending));
+    this.#pendingSyncs.add(pending);
+    await Promise.all([this.syncLog(fsync), pending]);
   }
 
   /** Stops appends and flushes everything (see flushAll). */
@@ -302,9 +327,12 @@ export class Segment {
     await this.flushAll(fsync);
   }
 
-  /** Drops the open fd and loaded indexes of a sealed, idle segment; false when it is busy. */
+  /**
+   * Closes the files of an idle segment (they reopen on the next use); a sealed segment also
+   * drops its indexes from memory. False when an fsync is in flight.
+   */
   release(): boolean {
-    if (!this.#sealed || this.#pendingSyncs.size > 0) return false;
+    if (this.#pendingSyncs.size > 0) return false;
     this.#closeFiles();
     return true;
   }
@@ -380,12 +408,14 @@ export class Segment {
     this.#max = null;
     this.#bytesSinceIndexEntry = 0;
     const size = this.#size;
-    const scan = scanLog(this.#fd(), { position: 0, size, expectedOffset: this.baseOffset }, (batch) => this.#track(batch));
+    const endOffset = this.#endOffset;
+    const range = { position: 0, size, expectedOffset: this.baseOffset, gapsBelow: this.#options.compactedBelow() };
+    const scan = scanLog(this.#fd(), range, (batch) => this.#track(batch));
     if (scan.problem) {
       this.#options.logger.warn(`Segment "${files.log}" is damaged at position ${scan.end}: ${scan.problem}; indexed up to there`);
     }
     this.#size = size;
-    this.#endOffset = Math.max(this.#endOffset, scan.nextOffset);
+    this.#endOffset = Math.max(endOffset, scan.nextOffset);
     if (this.#max) indexes.time.maybeAppend(this.#max);
     return indexes;
   }

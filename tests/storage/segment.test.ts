@@ -10,7 +10,7 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 /** A segment at base 10 holding batches of 2 records with timestamps rising by 100 per batch. */
 function segmentWith(batchCount: number): { segment: Segment; sizes: number[] } {
   dir = tempDir("segment");
-  const segment = Segment.create(dir, 10, 0, { indexIntervalBytes: 150, logger: recordingLogger() });
+  const segment = Segment.create(dir, 10, 0, { indexIntervalBytes: 150, logger: recordingLogger(), compactedBelow: () => 0 });
   const sizes: number[] = [];
   for (let n = 0; n < batchCount; n++) {
     const bytes = batchOf([`a${n}`, `b${n}`], { timestamps: [n * 100, n * 100 + 50] });
@@ -53,7 +53,7 @@ describe("Segment", () => {
     await segment.close();
     const file = `${dir}/${segmentFileName(10, ".log")}`;
     fs.appendFileSync(file, concat(batchOf(["partial"])).subarray(0, 30));
-    const recovered = Segment.recover(dir, 10, { indexIntervalBytes: 150, logger: recordingLogger() });
+    const recovered = Segment.recover(dir, 10, { indexIntervalBytes: 150, logger: recordingLogger(), compactedBelow: () => 0 });
     expect(recovered.problem).toContain("torn batch header");
     expect([recovered.cutBytes, recovered.segment.size, recovered.segment.endOffset]).toEqual([30, sizes[0] + sizes[1] + sizes[2], 16]);
     await recovered.segment.close();
