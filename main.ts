@@ -6,6 +6,7 @@ import { Command } from "@commander-js/extra-typings";
 import { serveCommand } from "./src/commands/serve.ts";
 import { produceCommand } from "./src/commands/produce.ts";
 import { consumeCommand } from "./src/commands/consume.ts";
+import { searchCommand } from "./src/commands/search.ts";
 import packageJson from "./package.json" with { type: "json" };
 
 const program = new Command("chronik")
@@ -14,6 +15,7 @@ const program = new Command("chronik")
   .showHelpAfterError("(run with --help for usage)")
   .addCommand(serveCommand())
   .addCommand(produceCommand())
-  .addCommand(consumeCommand());
+  .addCommand(consumeCommand())
+  .addCommand(searchCommand());
 
 await program.parseAsync(process.argv);

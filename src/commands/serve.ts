@@ -6,6 +6,9 @@ import { createLogger, type LogLevel } from "../logger.ts";
 import { Broker } from "../engine/broker.ts";
 import { defaultBrokerConfig, type BrokerConfig, type FsyncPolicy } from "../engine/broker-config.ts";
 import { startHttpServer } from "../http/http-server.ts";
+import { FileLog } from "../storage/file-log.ts";
+import type { SearchablePartition } from "../search/partition-indexer.ts";
+import { SearchService, type SearchTopic } from "../search/search-service.ts";
 import { choice, parseBoolean, parseNonNegativeInteger, parseByteSize, parseDurationMs, parsePort, parsePositiveInteger } from "./options.ts";
 
 const fsyncPolicies = ["always", "interval", "never"] as const satisfies readonly FsyncPolicy[];
@@ -30,6 +33,8 @@ export function serveCommand() {
     .option("--segment-ms <duration>", "roll a segment when it is this old", parseDurationMs, d.segmentMs)
     .option("--request-max-bytes <size>", "largest request frame accepted", parseByteSize, d.requestBytesMax)
     .option("--message-max-bytes <size>", "largest record batch accepted", parseByteSize, d.batchBytesMax)
+    .option("--search-all-topics", "index every topic for search, not only those with search.enabled=true (internal __ topics excepted)")
+    .option("--search-memory-mb <mb>", "memory budget for loaded search indexes, in MiB (least recently used are unloaded)", parsePositiveInteger, 256)
     .option("--log-level <level>", "debug, info, warn or error", choice(logLevels), "info" as LogLevel)
     .addHelpText("after", "\nExample:\n  chronik serve --data /var/lib/chronik --port 9092 --http-port 6092\n")
     .action(async (options) => {
@@ -55,16 +60,38 @@ export function serveCommand() {
       };
       const broker = await Broker.start(config, logger);
       if (options.advertisedPort === undefined && config.port === 0) config.advertisedPort = broker.port;
-      const http = startHttpServer(broker, { host: config.host, port: config.httpPort, logger: logger.child("http") });
+      const search = new SearchService(
+        { topics: () => searchTopics(broker, options.searchAllTopics === true) },
+        { memoryBytes: options.searchMemoryMb * 1024 * 1024, logger: logger.child("search") },
+      );
+      const http = startHttpServer(broker, { host: config.host, port: config.httpPort, logger: logger.child("http"), search });
       logger.info("HTTP API started", { host: config.host, port: http.port });
 
       const shutdown = async (signal: string) => {
         logger.info("Shutting down", { signal });
         await http.close();
+        await search.stop();
         await broker.stop();
         process.exit(0);
       };
       process.once("SIGINT", () => void shutdown("SIGINT"));
       process.once("SIGTERM", () => void shutdown("SIGTERM"));
     });
+}
+
+/** The broker's topics as search sees them; a partition's folder comes from its FileLog. */
+function searchTopics(broker: Broker, searchAllTopics: boolean): SearchTopic[] {
+  return broker.topics.list().map((topic) => ({
+    name: topic.meta.name,
+    searchEnabled: topic.meta.configs["search.enabled"] === "true" || (searchAllTopics && !topic.meta.name.startsWith("__")),
+    partitions: topic.partitions.map(
+      (partition): SearchablePartition => ({
+        topic: partition.topic,
+        index: partition.index,
+        log: partition.log,
+        dir: partition.log instanceof FileLog ? partition.log.dir : null,
+        onNextData: (wake) => partition.onNextData(wake),
+      }),
+    ),
+  }));
 }

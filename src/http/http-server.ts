@@ -1,6 +1,7 @@
-// The HTTP API on --http-port. For now: /health and /ready; search and admin arrive with their issues.
+// The HTTP API on --http-port: /health and /ready, and the search endpoints (search-routes.ts).
 
 import type { Logger } from "../logger.ts";
+import { handleSearch, isSearchPath, type SearchApi } from "./search-routes.ts";
 
 export interface HttpStatusSource {
   /** A small JSON-able summary for /health. */
@@ -16,12 +17,22 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 }
 
-export function startHttpServer(source: HttpStatusSource, options: { host: string; port: number; logger: Logger }): HttpServer {
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  /** Serves /_search and /<topic>/_search when set. */
+  search?: SearchApi;
+}
+
+export function startHttpServer(source: HttpStatusSource, options: HttpServerOptions): HttpServer {
+  const { search } = options;
   const server = Bun.serve({
     hostname: options.host,
     port: options.port,
     fetch(request) {
       const { pathname } = new URL(request.url);
+      if (search && isSearchPath(pathname)) return handleSearch(request, search);
       if (request.method !== "GET" && request.method !== "HEAD") {
         return json({ error: `Method "${request.method}" is not allowed on "${pathname}"` }, 405);
       }

@@ -1,0 +1,85 @@
+// The Elasticsearch-shaped search endpoints:
+//   POST|GET /_search            every searchable topic
+//   POST|GET /<topic>[,<topic>…]/_search
+// The body is the Elasticsearch query DSL; `?q=` takes a Lucene query string instead (with
+// `size`, `from`, `sort=field:asc|desc` and `default_operator`). A bad query is a 400 whose
+// body names the problem as Elasticsearch does; an unknown topic is a 404.
+
+import { parseSearchBody } from "../search/es-dsl.ts";
+import { parseLuceneQuery } from "../search/lucene-parser.ts";
+import { QueryError } from "../search/query.ts";
+import type { SearchResponse } from "../search/searcher.ts";
+import { resultWindowMax, searchRequest, type SearchRequest, type SortSpec } from "../search/search-request.ts";
+
+export interface SearchApi {
+  search(topics: string[], request: SearchRequest): Promise<SearchResponse>;
+}
+
+/** Largest request body accepted, in bytes. */
+export const searchBodyBytesMax = 1024 * 1024;
+
+const searchPath = /^\/(?:([^/]+)\/)?_search$/;
+
+export function isSearchPath(pathname: string): boolean {
+  return searchPath.test(pathname);
+}
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+/** An Elasticsearch error body. */
+export function errorResponse(type: string, reason: string, status: number): Response {
+  return json({ error: { root_cause: [{ type, reason }], type, reason }, status }, status);
+}
+
+export async function handleSearch(request: Request, api: SearchApi): Promise<Response> {
+  const url = new URL(request.url);
+  const match = searchPath.exec(url.pathname);
+  if (!match || (request.method !== "GET" && request.method !== "POST")) {
+    return errorResponse("illegal_argument_exception", `Method "${request.method}" is not allowed on "${url.pathname}"`, 405);
+  }
+  const topics = match[1] === undefined || match[1] === "_all" || match[1] === "*" ? [] : decodeURIComponent(match[1]).split(",");
+  try {
+    const parsed = url.searchParams.has("q") ? fromQueryString(url.searchParams) : parseSearchBody(await readBody(request));
+    return json(await api.search(topics, parsed));
+  } catch (error) {
+    if (!(error instanceof QueryError)) throw error;
+    return errorResponse(error.type, error.message, error.type === "index_not_found_exception" ? 404 : 400);
+  }
+}
+
+async function readBody(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (text.length > searchBodyBytesMax) throw new QueryError("illegal_argument_exception", `Request body is larger than ${searchBodyBytesMax} bytes`);
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new QueryError("parsing_exception", `Request body is not JSON: ${(error as Error).message}`);
+  }
+}
+
+function fromQueryString(params: URLSearchParams): SearchRequest {
+  const operator = params.get("default_operator")?.toLowerCase() ?? "or";
+  if (operator !== "or" && operator !== "and") throw new QueryError("illegal_argument_exception", `default_operator must be "or" or "and", not "${operator}"`);
+  const number = (name: string, fallback: number) => {
+    const text = params.get(name);
+    if (text === null) return fallback;
+    if (!/^\d+$/.test(text) || Number(text) > resultWindowMax) throw new QueryError("illegal_argument_exception", `${name} must be a whole number up to ${resultWindowMax}, not "${text}"`);
+    return Number(text);
+  };
+  const sort = params.get("sort");
+  const sortSpecs: SortSpec[] | undefined = sort === null ? undefined : sort.split(",").map(parseSortParam);
+  return searchRequest(parseLuceneQuery(params.get("q") ?? "", { defaultOperator: operator }), {
+    from: number("from", 0),
+    size: number("size", 10),
+    ...(sortSpecs ? { sort: sortSpecs } : {}),
+  });
+}
+
+function parseSortParam(text: string): SortSpec {
+  const [field, order = field === "_score" ? "desc" : "asc"] = text.split(":");
+  if (order !== "asc" && order !== "desc") throw new QueryError("illegal_argument_exception", `Sort order must be "asc" or "desc", not "${order}"`);
+  return { field, order };
+}
