@@ -1,6 +1,7 @@
 // The Elasticsearch-shaped search endpoints:
 //   POST|GET /_search            every searchable topic
 //   POST|GET /<topic>[,<topic>…]/_search
+//   GET /_stats/search           indexer and memory figures
 // The body is the Elasticsearch query DSL; `?q=` takes a Lucene query string instead (with
 // `size`, `from`, `sort=field:asc|desc` and `default_operator`). A bad query is a 400 whose
 // body names the problem as Elasticsearch does; an unknown topic is a 404.
@@ -13,15 +14,18 @@ import { resultWindowMax, searchRequest, type SearchRequest, type SortSpec } fro
 
 export interface SearchApi {
   search(topics: string[], request: SearchRequest): Promise<SearchResponse>;
+  /** Indexer and memory figures for GET /_stats/search. */
+  stats(): Record<string, number>;
 }
 
 /** Largest request body accepted, in bytes. */
 export const searchBodyBytesMax = 1024 * 1024;
 
 const searchPath = /^\/(?:([^/]+)\/)?_search$/;
+const statsPath = "/_stats/search";
 
 export function isSearchPath(pathname: string): boolean {
-  return searchPath.test(pathname);
+  return pathname === statsPath || searchPath.test(pathname);
 }
 
 function json(body: unknown, status = 200): Response {
@@ -35,6 +39,7 @@ export function errorResponse(type: string, reason: string, status: number): Res
 
 export async function handleSearch(request: Request, api: SearchApi): Promise<Response> {
   const url = new URL(request.url);
+  if (url.pathname === statsPath && request.method === "GET") return json(api.stats());
   const match = searchPath.exec(url.pathname);
   if (!match || (request.method !== "GET" && request.method !== "POST")) {
     return errorResponse("illegal_argument_exception", `Method "${request.method}" is not allowed on "${url.pathname}"`, 405);

@@ -32,13 +32,17 @@ export interface SearchServiceOptions {
 /** How often the topic list is compared with the running indexers. */
 export const topicSyncMs = 200;
 
-export interface SearchStats {
+export interface SearchStats extends Record<string, number> {
   partitions: number;
   binaryValues: number;
   residentBytes: number;
   activeBytes: number;
   budgetBytes: number;
   evictions: number;
+  /** Loaded sealed indexes. */
+  residentIndexes: number;
+  /** The whole process, for comparing with the budget. */
+  rssBytes: number;
 }
 
 export class SearchService {
@@ -107,6 +111,8 @@ export class SearchService {
       activeBytes: this.#activeBytes(),
       budgetBytes: this.#cache.budgetBytes,
       evictions: this.#cache.evictions,
+      residentIndexes: this.#cache.size,
+      rssBytes: process.memoryUsage.rss(),
     };
   }
 
