@@ -12,6 +12,13 @@ import { SearchService, type SearchTopic } from "../search/search-service.ts";
 import { choice, parseBoolean, parseNonNegativeInteger, parseByteSize, parseDurationMs, parsePort, parsePositiveInteger } from "./options.ts";
 
 const fsyncPolicies = ["always", "interval", "never"] as const satisfies readonly FsyncPolicy[];
+const cleanupPolicies = ["delete", "compact", "compact,delete"] as const;
+const timestampTypes = ["CreateTime", "LogAppendTime"] as const;
+
+/** Accepts "-1" (Kafka's "no limit") besides what `parse` accepts. */
+function orUnlimited(parse: (value: string) => number): (value: string) => number {
+  return (value) => (value.trim() === "-1" ? -1 : parse(value));
+}
 const logLevels = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
 
 export function serveCommand() {
@@ -31,6 +38,13 @@ export function serveCommand() {
     .option("--fsync-interval <duration>", "how often --fsync interval flushes", parseDurationMs, d.fsyncIntervalMs)
     .option("--segment-bytes <size>", "roll a segment when it reaches this size", parseByteSize, d.segmentBytes)
     .option("--segment-ms <duration>", "roll a segment when it is this old", parseDurationMs, d.segmentMs)
+    .option("--retention-ms <duration>", "default retention.ms: delete segments whose newest record is older than this; -1 keeps data forever", orUnlimited(parseDurationMs), d.retentionMs)
+    .option("--retention-bytes <size>", "default retention.bytes: delete the oldest segments while a partition is bigger than this; -1 for no limit", orUnlimited(parseByteSize), d.retentionBytes)
+    .option("--cleanup-policy <policy>", "default cleanup.policy: delete (retention), compact (latest record per key) or compact,delete", choice(cleanupPolicies), d.cleanupPolicy as (typeof cleanupPolicies)[number])
+    .option("--retention-check-interval <duration>", "how often retention and compaction run over every partition", parseDurationMs, d.retentionCheckIntervalMs)
+    .option("--message-timestamp-type <type>", "default message.timestamp.type: CreateTime keeps the producer's time, LogAppendTime stamps the broker's", choice(timestampTypes), d.messageTimestampType)
+    .option("--message-timestamp-difference-max <duration>", "default message.timestamp.difference.max.ms: reject CreateTime records further than this from the broker's clock", parseDurationMs, d.messageTimestampDifferenceMaxMs)
+    .option("--open-files-max <n>", "files all partitions may keep open together; idle segments close least recently used first", parsePositiveInteger, d.openFilesMax)
     .option("--request-max-bytes <size>", "largest request frame accepted", parseByteSize, d.requestBytesMax)
     .option("--message-max-bytes <size>", "largest record batch accepted", parseByteSize, d.batchBytesMax)
     .option("--search-all-topics", "index every topic for search, not only those with search.enabled=true (internal __ topics excepted)")
@@ -55,6 +69,13 @@ export function serveCommand() {
         fsyncIntervalMs: options.fsyncInterval,
         segmentBytes: options.segmentBytes,
         segmentMs: options.segmentMs,
+        retentionMs: options.retentionMs,
+        retentionBytes: options.retentionBytes,
+        cleanupPolicy: options.cleanupPolicy,
+        retentionCheckIntervalMs: options.retentionCheckInterval,
+        messageTimestampType: options.messageTimestampType,
+        messageTimestampDifferenceMaxMs: options.messageTimestampDifferenceMax,
+        openFilesMax: options.openFilesMax,
         requestBytesMax: options.requestMaxBytes,
         batchBytesMax: options.messageMaxBytes,
       };

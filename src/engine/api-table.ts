@@ -5,6 +5,7 @@ import type { Reader } from "../protocol/reader.ts";
 import type { Writer } from "../protocol/writer.ts";
 import { ApiVersions } from "../protocol/messages/api-versions.ts";
 import { CreateTopics } from "../protocol/messages/create-topics.ts";
+import { DeleteRecords } from "../protocol/messages/delete-records.ts";
 import { DeleteTopics } from "../protocol/messages/delete-topics.ts";
 import { Fetch } from "../protocol/messages/fetch.ts";
 import { ListOffsets } from "../protocol/messages/list-offsets.ts";
@@ -39,6 +40,7 @@ import { handleOffsetFetch } from "./handlers/offset-fetch.ts";
 import { handleSyncGroup } from "./handlers/sync-group.ts";
 import { handleApiVersions } from "./handlers/api-versions.ts";
 import { handleCreateTopics } from "./handlers/create-topics.ts";
+import { handleDeleteRecords } from "./handlers/delete-records.ts";
 import { handleDeleteTopics } from "./handlers/delete-topics.ts";
 import { handleFetch } from "./handlers/fetch.ts";
 import { handleListOffsets } from "./handlers/list-offsets.ts";
@@ -93,6 +95,7 @@ export const routes: readonly Route[] = [
   route(ApiVersions, { min: 0, max: 3 }, handleApiVersions),
   route(CreateTopics, { min: 0, max: 7 }, handleCreateTopics),
   route(DeleteTopics, { min: 0, max: 6 }, handleDeleteTopics),
+  route(DeleteRecords, { min: 0, max: 2 }, handleDeleteRecords),
   // Groups (docs/groups.md). librdkafka enables its consumer group only when FindCoordinator,
   // JoinGroup, SyncGroup, Heartbeat and LeaveGroup include v0 and OffsetCommit overlaps 1-2.
   route(FindCoordinator, { min: 0, max: 4 }, handleFindCoordinator),

@@ -22,6 +22,17 @@ export interface BrokerConfig {
   fsyncIntervalMs: number;
   segmentBytes: number;
   segmentMs: number;
+  /** Server-wide defaults of the topic configs retention.ms (-1: forever), retention.bytes (-1: no limit) and cleanup.policy. */
+  retentionMs: number;
+  retentionBytes: number;
+  cleanupPolicy: string;
+  /** Server-wide defaults of message.timestamp.type and message.timestamp.difference.max.ms. */
+  messageTimestampType: "CreateTime" | "LogAppendTime";
+  messageTimestampDifferenceMaxMs: number;
+  /** How often retention and compaction look at every log (log.retention.check.interval.ms). */
+  retentionCheckIntervalMs: number;
+  /** Files all partition logs may hold open together; idle segments close least recently used first. */
+  openFilesMax: number;
   /** Requests a connection may have in flight before the broker stops reading from it. */
   connectionRequestsInFlightMax: number;
   /** Shortest and longest session timeout a classic group member may ask for (group.min/max.session.timeout.ms). */
@@ -54,6 +65,13 @@ export const defaultBrokerConfig: BrokerConfig = {
   fsyncIntervalMs: 1000,
   segmentBytes: 1024 * 1024 * 1024,
   segmentMs: 7 * 24 * 60 * 60 * 1000,
+  retentionMs: 7 * 24 * 60 * 60 * 1000,
+  retentionBytes: -1,
+  cleanupPolicy: "delete",
+  messageTimestampType: "CreateTime",
+  messageTimestampDifferenceMaxMs: Number.MAX_SAFE_INTEGER,
+  retentionCheckIntervalMs: 5 * 60 * 1000,
+  openFilesMax: 4096,
   connectionRequestsInFlightMax: 100,
   groupSessionTimeoutMinMs: 6_000,
   groupSessionTimeoutMaxMs: 30 * 60 * 1000,

@@ -1,37 +1,51 @@
 // Connects the topic registry to storage: topic folders and meta.json through TopicStore,
-// partition logs as FileLogs sharing one FlushScheduler (so fsyncs group across partitions).
+// partition logs as FileLogs sharing one FlushScheduler (so fsyncs group across partitions),
+// one open-file budget, and one background task for retention and compaction. Each log
+// opens with its topic's settings (see topic-log-settings.ts).
 
 import type { Logger } from "../logger.ts";
+import { FileBudget } from "../storage/file-budget.ts";
 import { FileLog } from "../storage/file-log.ts";
 import { FlushScheduler } from "../storage/group-commit.ts";
+import { LogMaintenance } from "../storage/log-maintenance.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 import { TopicStore } from "../storage/topic-store.ts";
 import type { BrokerConfig } from "./broker-config.ts";
+import { logSettingsOf } from "./topic-log-settings.ts";
 import type { TopicBackend, TopicMeta } from "./topic-registry.ts";
 
 export interface StorageBackend extends TopicBackend {
   readonly clusterId: string;
+  /** Retention and compaction; tests and admin tools may run a round at once. */
+  readonly maintenance: LogMaintenance;
   close(): Promise<void>;
 }
 
 export async function openStorageBackend(config: BrokerConfig, logger: Logger): Promise<StorageBackend> {
   const store = await TopicStore.open(config.dataDir, { logger });
-  const flushScheduler = new FlushScheduler();
   const logOptions = {
-    segmentBytes: config.segmentBytes,
-    segmentMs: config.segmentMs,
     fsync: config.fsync,
     fsyncIntervalMs: config.fsyncIntervalMs,
-    flushScheduler,
+    flushScheduler: new FlushScheduler(),
+    fileBudget: new FileBudget({ filesOpenMax: config.openFilesMax }),
     logger,
   };
+  const maintenance = new LogMaintenance({ checkIntervalMs: config.retentionCheckIntervalMs, logger });
+  maintenance.start();
   return {
     clusterId: store.cluster.clusterId,
+    maintenance,
     listTopicMetas: async () => store.listTopics().map((stored) => stored.meta),
     createTopic: (meta: TopicMeta) => store.createTopic(meta.name, meta.partitionCount, meta),
     deleteTopic: (name: string) => store.deleteTopic(name),
-    openPartitionLog: (topic: string, partition: number): Promise<PartitionLog> =>
-      FileLog.open(store.partitionDir(topic, partition), logOptions),
-    close: async () => {},
+    openPartitionLog: async (topic: string, partition: number): Promise<PartitionLog> => {
+      // meta.json is written before any partition opens, so the topic's configs are there.
+      const meta = store.readMeta(topic) as TopicMeta;
+      const settings = logSettingsOf(meta.configs ?? {}, config);
+      const log = await FileLog.open(store.partitionDir(topic, partition), { ...logOptions, ...settings });
+      maintenance.add(log);
+      return log;
+    },
+    close: () => maintenance.stop(),
   };
 }

@@ -3,8 +3,14 @@
 
 type Validator = (value: string) => string | null;
 
-const isLong: Validator = (value) => (/^-?\d+$/.test(value) ? null : `"${value}" is not a whole number`);
 const isPositiveLong: Validator = (value) => (/^\d+$/.test(value) && Number(value) > 0 ? null : `"${value}" is not a positive whole number`);
+/** A whole number from `min` to `max` (storage rejects settings outside what it can honour). */
+const isLongIn = (min: number, max = Number.MAX_SAFE_INTEGER): Validator => (value) => {
+  if (/^-?\d+$/.test(value) && Number(value) >= min && Number(value) <= max) return null;
+  // Kafka's "no limit" is Long.MAX_VALUE, beyond a JS number's exact range.
+  if (value === "9223372036854775807" && max === Number.MAX_SAFE_INTEGER) return null;
+  return `"${value}" is not a whole number from ${min} to ${max}`;
+};
 const isBoolean: Validator = (value) => (value === "true" || value === "false" ? null : `"${value}" is not true or false`);
 const oneOf = (...allowed: string[]): Validator => (value) =>
   allowed.includes(value) ? null : `"${value}" is not one of ${allowed.join(", ")}`;
@@ -23,16 +29,17 @@ interface ConfigDefinition {
 export const topicConfigDefinitions: Record<string, ConfigDefinition> = {
   "cleanup.policy": { defaultValue: "delete", validate: listOf("delete", "compact") },
   "compression.type": { defaultValue: "producer", validate: oneOf("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd") },
-  "delete.retention.ms": { defaultValue: "86400000", validate: isLong },
+  "delete.retention.ms": { defaultValue: "86400000", validate: isLongIn(0) },
   "max.message.bytes": { defaultValue: "1048588", validate: isPositiveLong },
   "message.timestamp.type": { defaultValue: "CreateTime", validate: oneOf("CreateTime", "LogAppendTime") },
-  "message.timestamp.difference.max.ms": { defaultValue: "9223372036854775807", validate: isLong },
+  "message.timestamp.difference.max.ms": { defaultValue: "9223372036854775807", validate: isLongIn(0) },
   "min.cleanable.dirty.ratio": { defaultValue: "0.5", validate: isRatio },
-  "min.compaction.lag.ms": { defaultValue: "0", validate: isLong },
+  "min.compaction.lag.ms": { defaultValue: "0", validate: isLongIn(0) },
   "min.insync.replicas": { defaultValue: "1", validate: isPositiveLong },
-  "retention.bytes": { defaultValue: "-1", validate: isLong },
-  "retention.ms": { defaultValue: "604800000", validate: isLong },
-  "segment.bytes": { defaultValue: "1073741824", validate: isPositiveLong },
+  "retention.bytes": { defaultValue: "-1", validate: isLongIn(-1) },
+  "retention.ms": { defaultValue: "604800000", validate: isLongIn(-1) },
+  // Positions in a segment are int32 in its offset index.
+  "segment.bytes": { defaultValue: "1073741824", validate: isLongIn(1, 2 ** 31 - 1) },
   "segment.ms": { defaultValue: "604800000", validate: isPositiveLong },
   "search.enabled": { defaultValue: "false", validate: isBoolean },
 };

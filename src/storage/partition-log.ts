@@ -2,6 +2,8 @@
 // batches, addressed by offset. FileLog (segments on disk) and MemoryLog (tests)
 // implement it; the engine sees only this interface.
 
+import type { LogSettings } from "./log-settings.ts";
+
 /** What an append assigned, returned once the data is durable per the log's fsync policy. */
 export interface AppendResult {
   /** Offset given to the first record of the first batch. */
@@ -52,6 +54,8 @@ export interface PartitionLog {
   advanceLogStartOffset(offset: number): Promise<void>;
   /** Flushes and releases everything; the log is unusable afterwards. */
   close(): Promise<void>;
+  /** Replaces rolling, retention and compaction settings while the log runs (logs without them ignore it). */
+  configure?(settings: Partial<LogSettings>): void;
 }
 
 /** Kafka's OFFSET_OUT_OF_RANGE error code (Errors.java). */

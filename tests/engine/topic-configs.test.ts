@@ -39,9 +39,12 @@ describe("topicConfigProblem", () => {
 
   test("names the key and the bad value", () => {
     const cases: Array<[string, string, string]> = [
-      ["retention.ms", "1h", '"1h" is not a whole number'],
-      ["retention.ms", "", '"" is not a whole number'],
-      ["segment.bytes", "0", '"0" is not a positive whole number'],
+      ["retention.ms", "1h", '"1h" is not a whole number from -1 to 9007199254740991'],
+      ["retention.ms", "", '"" is not a whole number from -1 to 9007199254740991'],
+      ["retention.bytes", "-2", '"-2" is not a whole number from -1 to 9007199254740991'],
+      ["segment.bytes", "0", '"0" is not a whole number from 1 to 2147483647'],
+      ["segment.bytes", "4294967296", '"4294967296" is not a whole number from 1 to 2147483647'],
+      ["delete.retention.ms", "-1", '"-1" is not a whole number from 0 to 9007199254740991'],
       ["min.insync.replicas", "-1", '"-1" is not a positive whole number'],
       ["search.enabled", "yes", '"yes" is not true or false'],
       ["compression.type", "brotli", '"brotli" is not one of producer, uncompressed, gzip, snappy, lz4, zstd'],

@@ -15,7 +15,10 @@ import type {
   ProduceResponse,
   ProduceResponsePartitionProduceResponse,
 } from "../../protocol/messages/produce.ts";
-import { validateBatchesForAppend } from "../../records/record-batch.ts";
+import { decodeRecordBatches, validateBatchesForAppend } from "../../records/record-batch.ts";
+import { compacts } from "../../storage/log-settings.ts";
+import { appendLimitsOf, logSettingsOf } from "../topic-log-settings.ts";
+import type { AppendLimits } from "../topic-log-settings.ts";
 import type { Handler, HandlerContext } from "../handler-context.ts";
 import { lookupTopic, partitionOf } from "../topic-lookup.ts";
 import type { Topic } from "../topic-registry.ts";
@@ -24,6 +27,31 @@ type PartitionResponse = ProduceResponsePartitionProduceResponse;
 
 function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
+}
+
+/**
+ * Record-level rules that need the records decoded, checked only for topics that set them:
+ * CreateTime within message.timestamp.difference.max.ms of the broker's clock
+ * (INVALID_TIMESTAMP), and a key on every record of a compacted topic (INVALID_RECORD).
+ */
+function recordProblem(
+  records: Uint8Array,
+  options: { limits: AppendLimits; now: number; compacted: boolean },
+): { errorCode: number; message: string } | null {
+  const checkTimestamps = !options.limits.logAppendTime && options.limits.timestampDifferenceMaxMs < Number.MAX_SAFE_INTEGER;
+  if (!checkTimestamps && !options.compacted) return null;
+  for (const batch of decodeRecordBatches(records)) {
+    for (const record of batch.records) {
+      if (checkTimestamps && Math.abs(record.timestamp - options.now) > options.limits.timestampDifferenceMaxMs) {
+        const message = `Timestamp ${record.timestamp} of offset delta ${record.offset - batch.header.baseOffset} is more than ${options.limits.timestampDifferenceMaxMs} ms from the broker's time ${options.now}`;
+        return { errorCode: ErrorCode.INVALID_TIMESTAMP, message };
+      }
+      if (options.compacted && record.key === null) {
+        return { errorCode: ErrorCode.INVALID_RECORD, message: "A compacted topic cannot accept a record without a key" };
+      }
+    }
+  }
+  return null;
 }
 
 /**
@@ -37,14 +65,17 @@ function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequest
     return Promise.resolve(failed(data.index, ErrorCode.CORRUPT_MESSAGE, "Produce request has no record batches"));
   }
   const configs = topic.meta.configs;
-  const batchBytesMax = configs["max.message.bytes"] ? Number(configs["max.message.bytes"]) : ctx.config.batchBytesMax;
-  const validation = validateBatchesForAppend(data.records, { batchBytesMax });
+  const limits = appendLimitsOf(configs, ctx.config);
+  const validation = validateBatchesForAppend(data.records, { batchBytesMax: limits.batchBytesMax });
   if (!validation.ok) return Promise.resolve(failed(data.index, validation.errorCode, validation.message));
   // Kafka's rule since Produce v3: one batch per partition, so a batch is the unit of atomicity.
   if (validation.batches.length !== 1) {
     return Promise.resolve(failed(data.index, ErrorCode.INVALID_RECORD, `Produce v3+ carries exactly one record batch per partition, got ${validation.batches.length}`));
   }
-  const logAppendTime = configs["message.timestamp.type"] === "LogAppendTime" ? Date.now() : undefined;
+  const now = Date.now();
+  const problem = recordProblem(data.records, { limits, now, compacted: compacts(logSettingsOf(configs, ctx.config).cleanupPolicy) });
+  if (problem) return Promise.resolve(failed(data.index, problem.errorCode, problem.message));
+  const logAppendTime = limits.logAppendTime ? now : undefined;
 
   return partition.append(data.records, { logAppendTime }).then(
     (appended): PartitionResponse => ({

@@ -282,3 +282,29 @@ describe("handleProduce", () => {
     expect(decoded.map((b) => [b.header.baseOffset, b.header.crc])).toEqual([[2, crcBefore]]);
   });
 });
+
+describe("handleProduce per-topic record rules", () => {
+  test("message.timestamp.difference.max.ms rejects a far CreateTime with INVALID_TIMESTAMP", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("strict-time", 1, { "message.timestamp.difference.max.ms": "60000" });
+    const stale = await produce(fixture, produceRequest("strict-time", [[0, batchOf(["old"], { timestamps: [Date.now() - 3_600_000] })]]));
+    expect(partitionResult(stale).errorCode).toBe(ErrorCode.INVALID_TIMESTAMP);
+    const fresh = await produce(fixture, produceRequest("strict-time", [[0, batchOf(["new"], { timestamps: [Date.now()] })]]));
+    expect(partitionResult(fresh).errorCode).toBe(ErrorCode.NONE);
+    expect((await storedRecords(fixture, "strict-time")).map(([, value]) => value)).toEqual(["new"]);
+  });
+
+  test("a compacted topic refuses records without a key with INVALID_RECORD", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("table", 1, { "cleanup.policy": "compact" });
+    const keyless = await produce(fixture, produceRequest("table", [[0, batchOf(["no key"])]]));
+    expect(partitionResult(keyless).errorCode).toBe(ErrorCode.INVALID_RECORD);
+  });
+
+  test("the broker-wide default timestamp type applies to topics without their own", async () => {
+    const fixture = await engineFixture({ config: { messageTimestampType: "LogAppendTime" } });
+    await fixture.topics.create("stamped", 1);
+    const response = await produce(fixture, produceRequest("stamped", [[0, batchOf(["x"], { timestamps: [5] })]]));
+    expect(partitionResult(response).logAppendTimeMs).toBeGreaterThan(5);
+  });
+});

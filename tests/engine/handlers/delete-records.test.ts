@@ -1,0 +1,44 @@
+import { expect, test } from "bun:test";
+import { handleDeleteRecords } from "../../../src/engine/handlers/delete-records.ts";
+import { ErrorCode } from "../../../src/protocol/errors.ts";
+import type { DeleteRecordsResponse } from "../../../src/protocol/messages/delete-records.ts";
+import { type EngineFixture, batchOf, engineFixture } from "../fixtures.ts";
+
+async function deleteRecords(fixture: EngineFixture, topic: string, partitions: Array<[number, number]>): Promise<DeleteRecordsResponse> {
+  const request = { topics: [{ name: topic, partitions: partitions.map(([partitionIndex, offset]) => ({ partitionIndex, offset })) }], timeoutMs: 1000 };
+  const response = await handleDeleteRecords(request, fixture.ctx(2));
+  if (response === null) throw new Error("Expected a DeleteRecords response");
+  return response;
+}
+
+async function fixtureWithRecords(): Promise<EngineFixture> {
+  const fixture = await engineFixture();
+  const topic = await fixture.topics.create("events", 2);
+  await topic.partitions[0].log.append(batchOf(["a", "b", "c", "d", "e"]));
+  return fixture;
+}
+
+test("moves the log start offset and answers the new low watermark", async () => {
+  const fixture = await fixtureWithRecords();
+  const response = await deleteRecords(fixture, "events", [[0, 3]]);
+  expect(response.topics[0].partitions).toEqual([{ partitionIndex: 0, lowWatermark: 3, errorCode: ErrorCode.NONE }]);
+  expect(fixture.topics.get("events")!.partitions[0].log.logStartOffset).toBe(3);
+  // An offset below the start changes nothing.
+  expect((await deleteRecords(fixture, "events", [[0, 1]])).topics[0].partitions[0].lowWatermark).toBe(3);
+});
+
+test("offset -1 deletes up to the high watermark", async () => {
+  const fixture = await fixtureWithRecords();
+  const response = await deleteRecords(fixture, "events", [[0, -1]]);
+  expect(response.topics[0].partitions[0]).toEqual({ partitionIndex: 0, lowWatermark: 5, errorCode: ErrorCode.NONE });
+});
+
+test("an offset past the high watermark is OFFSET_OUT_OF_RANGE, an unknown partition UNKNOWN_TOPIC_OR_PARTITION", async () => {
+  const fixture = await fixtureWithRecords();
+  const response = await deleteRecords(fixture, "events", [[0, 6], [7, 1]]);
+  expect(response.topics[0].partitions).toEqual([
+    { partitionIndex: 0, lowWatermark: -1, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE },
+    { partitionIndex: 7, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION },
+  ]);
+  expect((await deleteRecords(fixture, "nothing", [[0, 1]])).topics[0].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+});
