@@ -12,7 +12,7 @@ import type { Logger } from "../../logger.ts";
 import type { TopicRegistry } from "../topic-registry.ts";
 import { type AssignorTopic, defaultServerAssignor, serverAssignors, type TargetAssignment } from "./assignors.ts";
 import type { MemberIdentity } from "./classic-group.ts";
-import type { StoredGroup } from "./group-records.ts";
+import type { StoredConsumerMember, StoredGroup, StoredPartitions } from "./group-records.ts";
 import type { Scheduler } from "./scheduler.ts";
 
 export const ConsumerGroupState = {
@@ -94,6 +94,14 @@ function toList(partitions: Partitions): { topicId: string; partitions: number[]
     .sort((a, b) => (a.topicId < b.topicId ? -1 : 1));
 }
 
+function toStoredPartitions(partitions: Partitions | ReadonlyMap<string, readonly number[]>): StoredPartitions {
+  return [...partitions].filter(([, set]) => [...set].length > 0).map(([topicId, set]) => [topicId, [...set].sort((a, b) => a - b)]);
+}
+
+function fromStoredPartitions(stored: StoredPartitions): Partitions {
+  return new Map(stored.map(([topicId, partitions]) => [topicId, new Set(partitions)]));
+}
+
 function has(partitions: Partitions, topicId: string, partition: number): boolean {
   return partitions.get(topicId)?.has(partition) ?? false;
 }
@@ -113,6 +121,8 @@ export class ConsumerGroup {
   #dead = false;
   #target: TargetAssignment = new Map();
   #topicsSignature = "";
+  /** The JSON of the last state handed to the group log, so unchanged heartbeats write nothing. */
+  #storedSignature = "";
   readonly #hooks: ConsumerGroupHooks;
 
   constructor(groupId: string, hooks: ConsumerGroupHooks) {
@@ -145,7 +155,17 @@ export class ConsumerGroup {
     return [...(this.#target.get(memberId) ?? [])].map(([topicId, partitions]) => ({ topicId, partitions }));
   }
 
-  heartbeat(request: ConsumerHeartbeat): ConsumerHeartbeatResult {
+  /**
+   * Joins, heartbeats or leaves; answers once any change to the group's membership, epochs or
+   * assignments is durable in the group log (as Kafka writes its records before answering).
+   */
+  async heartbeat(request: ConsumerHeartbeat): Promise<ConsumerHeartbeatResult> {
+    const result = this.#heartbeat(request);
+    await this.#persist();
+    return result;
+  }
+
+  #heartbeat(request: ConsumerHeartbeat): ConsumerHeartbeatResult {
     if (this.#dead) return this.#error(ErrorCode.COORDINATOR_NOT_AVAILABLE, "The group is being deleted", request);
     if (request.serverAssignor !== null && !serverAssignors.has(request.serverAssignor)) {
       return this.#error(ErrorCode.UNSUPPORTED_ASSIGNOR, `Assignor "${request.serverAssignor}" is not supported: use "uniform" or "range"`, request);
@@ -257,11 +277,19 @@ export class ConsumerGroup {
     this.#target.delete(member.memberId);
     this.groupEpoch++;
     this.#hooks.logger.info("Member removed from consumer group", { group: this.groupId, member: member.memberId, reason, groupEpoch: this.groupEpoch });
-    if (this.members.size === 0) {
-      this.emptySinceMs = this.#hooks.scheduler.now();
-      this.#hooks.store(this).catch((error) => this.#hooks.logger.error("Cannot store group", { group: this.groupId, error }));
-      this.#hooks.onEmpty(this);
-    }
+    if (this.members.size === 0) this.emptySinceMs = this.#hooks.scheduler.now();
+    // Timers remove members outside any request: nobody waits for this write, so it only logs a failure.
+    this.#persist().catch((error) => this.#hooks.logger.error("Cannot store group", { group: this.groupId, error }));
+    if (this.members.size === 0) this.#hooks.onEmpty(this);
+  }
+
+  /** Writes the group to the group log when its stored form changed since the last write. */
+  async #persist(): Promise<void> {
+    if (this.#dead) return;
+    const signature = JSON.stringify(this.toStored());
+    if (signature === this.#storedSignature) return;
+    this.#storedSignature = signature;
+    await this.#hooks.store(this);
   }
 
   #scheduleSession(member: ConsumerMember): void {
@@ -384,13 +412,66 @@ export class ConsumerGroup {
       leader: null,
       emptySinceMs: this.members.size === 0 ? this.emptySinceMs : -1,
       members: [],
+      consumer: { assignmentEpoch: this.assignmentEpoch, members: [...this.members.values()].map((member) => this.#storeMember(member)) },
     };
   }
 
-  /** Membership is not restored: members rejoin with epoch 0 after a restart. */
+  #storeMember(member: ConsumerMember): StoredConsumerMember {
+    return {
+      memberId: member.memberId,
+      instanceId: member.instanceId,
+      rackId: member.rackId,
+      clientId: member.clientId,
+      clientHost: member.clientHost,
+      rebalanceTimeoutMs: member.rebalanceTimeoutMs,
+      subscribedTopicNames: member.subscribedTopicNames,
+      serverAssignor: member.serverAssignor,
+      memberEpoch: member.memberEpoch,
+      previousMemberEpoch: member.previousMemberEpoch,
+      assigned: toStoredPartitions(member.assigned),
+      revoking: toStoredPartitions(member.revoking),
+      target: toStoredPartitions(this.#target.get(member.memberId) ?? new Map()),
+    };
+  }
+
+  /**
+   * Restores the group after a restart, members included (as Kafka replays its consumer group
+   * records): members carry on with their epochs and assignments, their sessions start again
+   * from now, and those that do not heartbeat expire as usual.
+   */
   restore(stored: StoredGroup): void {
     this.groupEpoch = stored.generation;
-    this.assignmentEpoch = stored.generation;
+    this.assignmentEpoch = stored.consumer?.assignmentEpoch ?? stored.generation;
     this.emptySinceMs = stored.emptySinceMs >= 0 ? stored.emptySinceMs : this.#hooks.scheduler.now();
+    for (const entry of stored.consumer?.members ?? []) {
+      const member: ConsumerMember = {
+        memberId: entry.memberId,
+        instanceId: entry.instanceId,
+        rackId: entry.rackId,
+        clientId: entry.clientId,
+        clientHost: entry.clientHost,
+        rebalanceTimeoutMs: entry.rebalanceTimeoutMs,
+        subscribedTopicNames: entry.subscribedTopicNames,
+        subscribedTopicRegex: null,
+        serverAssignor: entry.serverAssignor,
+        memberEpoch: entry.memberEpoch,
+        previousMemberEpoch: entry.previousMemberEpoch,
+        assigned: fromStoredPartitions(entry.assigned),
+        revoking: fromStoredPartitions(entry.revoking),
+        lastSentAssignment: null,
+        cancelSession: null,
+        cancelRevocation: null,
+      };
+      member.lastSentAssignment = JSON.stringify(toList(member.assigned));
+      this.members.set(member.memberId, member);
+      this.#target.set(member.memberId, new Map(entry.target));
+      this.#scheduleSession(member);
+      if (member.revoking.size > 0) this.#scheduleRevocationTimeout(member);
+    }
+    if (this.members.size > 0) {
+      this.emptySinceMs = -1;
+      this.#topicsSignature = JSON.stringify(this.#subscribedTopics());
+    }
+    this.#storedSignature = JSON.stringify(this.toStored());
   }
 }

@@ -28,6 +28,27 @@ export interface StoredMember {
   assignment: string;
 }
 
+/** Partitions by topic id: [topicId, partitions] pairs. */
+export type StoredPartitions = [string, number[]][];
+
+/** A KIP-848 member as Kafka persists it: metadata, epochs and current assignment. */
+export interface StoredConsumerMember {
+  memberId: string;
+  instanceId: string | null;
+  rackId: string | null;
+  clientId: string;
+  clientHost: string;
+  rebalanceTimeoutMs: number;
+  subscribedTopicNames: string[];
+  serverAssignor: string | null;
+  memberEpoch: number;
+  previousMemberEpoch: number;
+  assigned: StoredPartitions;
+  revoking: StoredPartitions;
+  /** The member's target assignment for the group's assignment epoch. */
+  target: StoredPartitions;
+}
+
 /** What survives a restart of a group besides its offsets. */
 export interface StoredGroup {
   kind: "classic" | "consumer";
@@ -39,6 +60,8 @@ export interface StoredGroup {
   /** When the group last became empty, or -1 when it has members. */
   emptySinceMs: number;
   members: StoredMember[];
+  /** KIP-848 groups: the assignment epoch and the members (absent in records written before membership was stored). */
+  consumer?: { assignmentEpoch: number; members: StoredConsumerMember[] };
 }
 
 export type GroupRecordKey =

@@ -9,7 +9,7 @@
 
 import { ErrorCode } from "../../protocol/errors.ts";
 import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from "../../protocol/messages/consumer-group-heartbeat.ts";
-import { ConsumerGroup } from "../groups/consumer-group.ts";
+import { ConsumerGroup, type ConsumerHeartbeatResult } from "../groups/consumer-group.ts";
 import { clientHostOf, coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
 import type { Handler } from "../handler-context.ts";
 
@@ -34,20 +34,27 @@ export const handleConsumerGroupHeartbeat: Handler<ConsumerGroupHeartbeatRequest
   if (!(group instanceof ConsumerGroup)) {
     return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group "${request.groupId}" is a classic group with members`);
   }
-  const result = group.heartbeat({
-    memberId: request.memberId,
-    memberEpoch: request.memberEpoch,
-    instanceId: request.instanceId ?? null,
-    rackId: request.rackId ?? null,
-    rebalanceTimeoutMs: request.rebalanceTimeoutMs ?? -1,
-    subscribedTopicNames: request.subscribedTopicNames ?? null,
-    subscribedTopicRegex: request.subscribedTopicRegex ?? null,
-    serverAssignor: request.serverAssignor ?? null,
-    ownedPartitions: request.topicPartitions ?? null,
-    clientId: ctx.clientId ?? "",
-    clientHost: clientHostOf(ctx),
-    clientChoosesMemberId: ctx.apiVersion >= clientMemberIdVersionMin,
-  });
+  let result: ConsumerHeartbeatResult;
+  try {
+    result = await group.heartbeat({
+      memberId: request.memberId,
+      memberEpoch: request.memberEpoch,
+      instanceId: request.instanceId ?? null,
+      rackId: request.rackId ?? null,
+      rebalanceTimeoutMs: request.rebalanceTimeoutMs ?? -1,
+      subscribedTopicNames: request.subscribedTopicNames ?? null,
+      subscribedTopicRegex: request.subscribedTopicRegex ?? null,
+      serverAssignor: request.serverAssignor ?? null,
+      ownedPartitions: request.topicPartitions ?? null,
+      clientId: ctx.clientId ?? "",
+      clientHost: clientHostOf(ctx),
+      clientChoosesMemberId: ctx.apiVersion >= clientMemberIdVersionMin,
+    });
+  } catch (error) {
+    // The change could not be made durable: the client retries against a coordinator that can write.
+    ctx.logger.error("Cannot store consumer group", { group: request.groupId, error });
+    return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, "The group coordinator cannot write the group log");
+  }
   return {
     throttleTimeMs: 0,
     errorCode: result.errorCode,
