@@ -1,5 +1,6 @@
 // Bad group requests against the real server, sent by chronik's own client over one connection
 // per member: each gets Kafka's error code, and the group they aimed at carries on unharmed.
+// Clients cannot write to or delete the coordinator's log, __consumer_offsets.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Kafka, logLevel } from "kafkajs";
@@ -11,7 +12,10 @@ import { DescribeGroups } from "../../src/protocol/messages/describe-groups.ts";
 import { Heartbeat } from "../../src/protocol/messages/heartbeat.ts";
 import { JoinGroup, type JoinGroupRequest } from "../../src/protocol/messages/join-group.ts";
 import { OffsetCommit } from "../../src/protocol/messages/offset-commit.ts";
+import { DeleteTopics } from "../../src/protocol/messages/delete-topics.ts";
 import { OffsetFetch } from "../../src/protocol/messages/offset-fetch.ts";
+import { Produce } from "../../src/protocol/messages/produce.ts";
+import { buildRecordBatch } from "../../src/records/build-batch.ts";
 import { SyncGroup } from "../../src/protocol/messages/sync-group.ts";
 import { type Broker, startBroker } from "./harness.ts";
 
@@ -113,4 +117,22 @@ test("bad JoinGroup, SyncGroup and OffsetCommit requests get Kafka's error codes
   expect(fetched.groups![0].topics.map((entry) => [entry.name, entry.partitions.map((partition) => [partition.partitionIndex, partition.committedOffset, partition.metadata])])).toEqual([
     [topic, [[0, 3, "ok"]]],
   ]);
+}, 60_000);
+
+test("clients can neither produce to nor delete __consumer_offsets (INVALID_TOPIC_EXCEPTION); committed offsets survive the attempts", async () => {
+  const client = await connect("vandal");
+  const commit = await client.request(OffsetCommit, {
+    groupId: "keeper", generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null,
+    topics: [{ name: topic, partitions: [{ partitionIndex: 1, committedOffset: 11, committedLeaderEpoch: -1, committedMetadata: null }] }],
+  });
+  expect(commit.topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
+  const batch = buildRecordBatch({ timestamp: Date.now(), records: [{ key: new TextEncoder().encode('{"type":"group","group":"keeper"}'), value: null }] });
+  const produced = await client.request(Produce, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: "__consumer_offsets", partitionData: [{ index: 0, records: batch }] }] });
+  expect(produced!.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+  const deleted = await client.request(DeleteTopics, { topics: [{ name: "__consumer_offsets", topicId: "0".repeat(32) }], topicNames: ["__consumer_offsets"], timeoutMs: 5000 });
+  expect(deleted.responses[0].errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+  await broker.restart();
+  const after = await connect("vandal-after-restart");
+  const fetched = await after.request(OffsetFetch, { groups: [{ groupId: "keeper", memberId: null, memberEpoch: -1, topics: null }], requireStable: false });
+  expect(fetched.groups![0].topics.flatMap((entry) => entry.partitions.map((partition) => partition.committedOffset))).toEqual([11]);
 }, 60_000);

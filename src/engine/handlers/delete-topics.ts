@@ -7,6 +7,7 @@
 
 import { ErrorCode } from "../../protocol/errors.ts";
 import type { DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicsResponseDeletableTopicResult } from "../../protocol/messages/delete-topics.ts";
+import { isInternalTopic } from "../groups/group-log.ts";
 import type { Handler, HandlerContext } from "../handler-context.ts";
 import { zeroTopicId } from "../topic-lookup.ts";
 
@@ -15,6 +16,12 @@ async function deleteOne(ctx: HandlerContext, name: string | null, topicId: stri
   if (!topic) {
     const errorCode = name !== null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
     return { name, topicId, errorCode, errorMessage: name !== null ? `Topic "${name}" does not exist` : `Topic id "${topicId}" does not exist` };
+  }
+  if (isInternalTopic(topic.meta.name)) {
+    // Deleting it would pull the group coordinator's log from under it. Kafka refuses this in its
+    // tools; chronik refuses it at the broker, so no client can do it either.
+    const errorMessage = `Topic "${topic.meta.name}" is internal and cannot be deleted`;
+    return { name: topic.meta.name, topicId: topic.meta.topicId, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage };
   }
   try {
     await ctx.topics.delete(topic.meta.name);

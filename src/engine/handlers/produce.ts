@@ -17,6 +17,7 @@ import type {
 } from "../../protocol/messages/produce.ts";
 import { decodeRecordBatches, validateBatchesForAppend } from "../../records/record-batch.ts";
 import { compacts } from "../../storage/log-settings.ts";
+import { isInternalTopic } from "../groups/group-log.ts";
 import { appendLimitsOf, logSettingsOf } from "../topic-log-settings.ts";
 import type { AppendLimits } from "../topic-log-settings.ts";
 import type { Handler, HandlerContext } from "../handler-context.ts";
@@ -112,6 +113,10 @@ export const handleProduce: Handler<ProduceRequest, ProduceResponse> = async (re
         return Promise.resolve(failed(partitionData.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "Transactions are not supported"));
       }
       if (!lookup?.topic) return Promise.resolve(failed(partitionData.index, lookup?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR));
+      // Kafka's rule: only the broker writes its internal topics (the group coordinator's log).
+      if (isInternalTopic(data.name)) {
+        return Promise.resolve(failed(partitionData.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic "${data.name}"`));
+      }
       return appendPartition(ctx, lookup.topic, partitionData);
     });
     return { name: data.name, partitionResponses };
