@@ -47,11 +47,23 @@ export function serveCommand() {
     .option("--open-files-max <n>", "files all partitions may keep open together; idle segments close least recently used first", parsePositiveInteger, d.openFilesMax)
     .option("--request-max-bytes <size>", "largest request frame accepted", parseByteSize, d.requestBytesMax)
     .option("--message-max-bytes <size>", "largest record batch accepted", parseByteSize, d.batchBytesMax)
+    .option("--offsets-retention-minutes <n>", "offsets.retention.minutes: committed offsets of a group that stayed empty this long are deleted", parsePositiveInteger, d.offsetsRetentionMs / 60_000)
+    .option("--group-initial-rebalance-delay-ms <duration>", "group.initial.rebalance.delay.ms: how long the first rebalance of an empty classic group waits for more members; 0 for none", parseDurationMs, d.groupInitialRebalanceDelayMs)
+    .option("--group-min-session-timeout-ms <duration>", "group.min.session.timeout.ms: shortest session timeout a classic group member may ask for", parseDurationMs, d.groupSessionTimeoutMinMs)
+    .option("--group-max-session-timeout-ms <duration>", "group.max.session.timeout.ms: longest session timeout a classic group member may ask for", parseDurationMs, d.groupSessionTimeoutMaxMs)
+    .option("--group-consumer-session-timeout-ms <duration>", "group.consumer.session.timeout.ms: KIP-848 members that do not heartbeat this long are removed", parseDurationMs, d.consumerGroupSessionTimeoutMs)
+    .option("--group-consumer-heartbeat-interval-ms <duration>", "group.consumer.heartbeat.interval.ms: how often KIP-848 members are told to heartbeat; below the session timeout", parseDurationMs, d.consumerGroupHeartbeatIntervalMs)
     .option("--search-all-topics", "index every topic for search, not only those with search.enabled=true (internal __ topics excepted)")
     .option("--search-memory-mb <mb>", "memory budget for loaded search indexes, in MiB (least recently used are unloaded)", parsePositiveInteger, 256)
     .option("--log-level <level>", "debug, info, warn or error", choice(logLevels), "info" as LogLevel)
     .addHelpText("after", "\nExample:\n  chronik serve --data /var/lib/chronik --port 9092 --http-port 6092\n")
-    .action(async (options) => {
+    .action(async (options, command) => {
+      if (options.groupConsumerHeartbeatIntervalMs >= options.groupConsumerSessionTimeoutMs) {
+        command.error(`--group-consumer-heartbeat-interval-ms (${options.groupConsumerHeartbeatIntervalMs}) must be below --group-consumer-session-timeout-ms (${options.groupConsumerSessionTimeoutMs})`);
+      }
+      if (options.groupMinSessionTimeoutMs > options.groupMaxSessionTimeoutMs) {
+        command.error(`--group-min-session-timeout-ms (${options.groupMinSessionTimeoutMs}) must not exceed --group-max-session-timeout-ms (${options.groupMaxSessionTimeoutMs})`);
+      }
       const logger = createLogger("chronik", options.logLevel);
       const listensEverywhere = options.host === "0.0.0.0" || options.host === "::";
       const config: BrokerConfig = {
@@ -78,6 +90,12 @@ export function serveCommand() {
         openFilesMax: options.openFilesMax,
         requestBytesMax: options.requestMaxBytes,
         batchBytesMax: options.messageMaxBytes,
+        offsetsRetentionMs: options.offsetsRetentionMinutes * 60_000,
+        groupInitialRebalanceDelayMs: options.groupInitialRebalanceDelayMs,
+        groupSessionTimeoutMinMs: options.groupMinSessionTimeoutMs,
+        groupSessionTimeoutMaxMs: options.groupMaxSessionTimeoutMs,
+        consumerGroupSessionTimeoutMs: options.groupConsumerSessionTimeoutMs,
+        consumerGroupHeartbeatIntervalMs: options.groupConsumerHeartbeatIntervalMs,
       };
       const broker = await Broker.start(config, logger);
       if (options.advertisedPort === undefined && config.port === 0) config.advertisedPort = broker.port;
