@@ -90,6 +90,11 @@ export class FileLog implements PartitionLog {
   /** Retention, compaction, DeleteRecords and truncation run one at a time, in this chain. */
   #maintenance: Promise<unknown> = Promise.resolve();
   #intervalTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Base of the first segment whose indexes could not be written when it was sealed (a full
+   * disk): the recovery point stays at or below it, so the next open rebuilds them.
+   */
+  #recoveryPointCeiling = Number.MAX_SAFE_INTEGER;
   #failure: Error | null = null;
   #closed = false;
 
@@ -350,7 +355,7 @@ export class FileLog implements PartitionLog {
     // A compaction pass notices the close between chunks and stops.
     await this.#maintenance.catch(() => {});
     if (this.#failure === null) {
-      await this.#active.flushAll(this.#options.flushScheduler.sync);
+      await this.#sealOrLowerCeiling(this.#active, { keepOpen: true });
       await this.#checkpointRecoveryPoint(this.logEndOffset);
     }
     await Promise.all(this.#segments.map((segment) => segment.close()));
@@ -381,7 +386,7 @@ export class FileLog implements PartitionLog {
     const previous = this.#rolling;
     this.#rolling = (async () => {
       await previous;
-      await sealed.seal(this.#options.flushScheduler.sync);
+      await this.#sealOrLowerCeiling(sealed);
       // Sealing reopens files the budget may have closed meanwhile: count them again.
       if (!this.#closed) this.#touch(sealed);
       await syncDirectory(this.dir);
@@ -434,10 +439,27 @@ export class FileLog implements PartitionLog {
   }
 
   /**
+   * Seals `segment` (or only flushes it, for the active one at close). An index that cannot be
+   * written (a full disk) is not fatal, since recovery rebuilds indexes from the log: the
+   * recovery point just stays below the segment. A failed fsync is fatal (see #fail).
+   */
+  async #sealOrLowerCeiling(segment: Segment, options: { keepOpen?: boolean } = {}): Promise<void> {
+    const fsync = this.#options.flushScheduler.sync;
+    try {
+      await (options.keepOpen ? segment.flushAll(fsync) : segment.seal(fsync));
+    } catch (error) {
+      if (!(error instanceof StorageWriteError)) throw error;
+      this.#recoveryPointCeiling = Math.min(this.#recoveryPointCeiling, segment.baseOffset);
+      this.#options.logger.warn(`${error.message}; the next open of "${this.dir}" rebuilds it`);
+    }
+  }
+
+  /**
    * The recovery point only saves work at the next open, so failing to move it (a full disk)
    * is logged, not fatal: the next open scans a little more.
    */
-  async #checkpointRecoveryPoint(offset: number): Promise<void> {
+  async #checkpointRecoveryPoint(wanted: number): Promise<void> {
+    const offset = Math.min(wanted, this.#recoveryPointCeiling);
     try {
       await writeCheckpoint(path.join(this.dir, recoveryPointFileName), offset);
     } catch (error) {

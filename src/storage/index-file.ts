@@ -4,6 +4,7 @@
 
 import fs from "node:fs";
 import { promisify } from "node:util";
+import { StorageWriteError } from "./partition-log.ts";
 
 const fsyncAsync = promisify(fs.fsync);
 
@@ -119,18 +120,25 @@ export class IndexFile {
     this.#unsynced = false;
     try {
       const fd = this.#openFd();
-      if (this.#fileBehind) {
-        const bytes = this.#count * this.entryBytes;
-        let written = 0;
-        while (written < bytes) written += fs.writeSync(fd, this.#bytes, written, bytes - written, written);
-        fs.ftruncateSync(fd, bytes);
-        this.#fileBehind = false;
-      }
+      if (this.#fileBehind) this.#rewrite(fd);
       await fsyncAsync(fd);
     } catch (error) {
       this.#unsynced = true;
       throw error;
     }
+  }
+
+  /** Writes the whole file from memory after a failed write-through; a failure here is recoverable. */
+  #rewrite(fd: number): void {
+    const bytes = this.#count * this.entryBytes;
+    try {
+      let written = 0;
+      while (written < bytes) written += fs.writeSync(fd, this.#bytes, written, bytes - written, written);
+      fs.ftruncateSync(fd, bytes);
+    } catch (error) {
+      throw new StorageWriteError(`Cannot write index "${this.path}": ${(error as Error).message}`);
+    }
+    this.#fileBehind = false;
   }
 
   close(): void {
