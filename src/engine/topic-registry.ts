@@ -41,6 +41,8 @@ export class TopicError extends Error {
 }
 
 export const topicNameLengthMax = 249;
+/** Partitions of one topic opened (recovered) at the same time. */
+const partitionsOpeningMax = 16;
 export const partitionCountMax = 10_000;
 const legalTopicName = /^[a-zA-Z0-9._-]+$/;
 
@@ -145,11 +147,17 @@ export class TopicRegistry {
     return topic;
   }
 
+  /** Opens partitions a few at a time: recovery mostly waits on fsyncs, which overlap well. */
   async #openPartitions(meta: TopicMeta): Promise<Partition[]> {
-    const partitions: Partition[] = [];
-    for (let index = 0; index < meta.partitionCount; index++) {
-      partitions.push(new Partition(meta.name, index, await this.#backend.openPartitionLog(meta.name, index)));
-    }
+    const partitions = new Array<Partition>(meta.partitionCount);
+    let next = 0;
+    const openInTurn = async () => {
+      while (next < meta.partitionCount) {
+        const index = next++;
+        partitions[index] = new Partition(meta.name, index, await this.#backend.openPartitionLog(meta.name, index));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(partitionsOpeningMax, meta.partitionCount) }, openInTurn));
     return partitions;
   }
 
