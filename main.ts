@@ -7,6 +7,7 @@ import { serveCommand } from "./src/commands/serve.ts";
 import { produceCommand } from "./src/commands/produce.ts";
 import { consumeCommand } from "./src/commands/consume.ts";
 import { searchCommand } from "./src/commands/search.ts";
+import { groupCommand } from "./src/commands/group.ts";
 import packageJson from "./package.json" with { type: "json" };
 
 const program = new Command("chronik")
@@ -16,6 +17,7 @@ const program = new Command("chronik")
   .addCommand(serveCommand())
   .addCommand(produceCommand())
   .addCommand(consumeCommand())
-  .addCommand(searchCommand());
+  .addCommand(searchCommand())
+  .addCommand(groupCommand());
 
 await program.parseAsync(process.argv);
