@@ -33,9 +33,9 @@ import { TimeIndex } from "./time-index.ts";
 /** Keys one pass remembers; past it the pass cleans only the dirty segments whose keys fit (as Kafka's dedupe buffer). */
 export const offsetMapKeysMax = 2_000_000;
 /** Bytes processed between yields to the event loop. */
-const cleanerChunkBytes = 4 * 1024 * 1024;
+const cleanerChunkBytes = 256 * 1024;
 /** Bytes read from a segment file at a time. */
-const readChunkBytes = 1024 * 1024;
+const readChunkBytes = 256 * 1024;
 
 const fsyncAsync = promisify(fs.fsync);
 
@@ -233,7 +233,7 @@ async function forEachBatch(
       sinceYield += at;
       if (sinceYield >= cleanerChunkBytes) {
         sinceYield = 0;
-        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setTimeout(resolve, 1));
       }
     }
   } finally {
