@@ -474,11 +474,13 @@ export class FileLog implements PartitionLog {
     let bytesOver = retentionBytes < 0 ? 0 : this.sizeBytes - retentionBytes;
     let count = 0;
     for (const segment of this.#segments) {
-      if (segment.size === 0 || segment.endOffset > this.highWatermark) break;
+      if ((segment === this.#active && segment.size === 0) || segment.endOffset > this.highWatermark) break;
       const newestMs = segment.maxTimestampOfBatches?.timestamp ?? segment.createdMs;
       const expired = retentionMs >= 0 && nowMs - newestMs > retentionMs;
       const oversize = bytesOver > 0 && bytesOver >= segment.size;
-      if (!expired && !oversize) break;
+      // A sealed segment that compaction emptied holds nothing to keep.
+      const empty = segment.size === 0;
+      if (!expired && !oversize && !empty) break;
       bytesOver -= segment.size;
       count++;
     }
@@ -505,6 +507,7 @@ export class FileLog implements PartitionLog {
     const at = this.#segments.indexOf(old);
     if (at < 0 || at === this.#segments.length - 1) return false;
     this.#segments[at] = fresh;
+    if (this.#durable.segment === old) this.#durable = { ...this.#durable, segment: fresh, position: fresh.size };
     this.#options.fileBudget.forget(old);
     void old.close();
     return true;

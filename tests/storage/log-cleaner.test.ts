@@ -136,3 +136,18 @@ describe("compaction", () => {
     expect(await log.compact()).not.toBeNull();
   });
 });
+
+describe("compaction with deletion (compact,delete)", () => {
+  test("segments that compaction emptied do not hold back retention", async () => {
+    const log = await openLog({ cleanupPolicy: "compact,delete", retentionMs: 3_600_000 });
+    for (let n = 0; n < 30; n++) await log.append(keyedBatch([["only", `v${n}`.padEnd(150, "x")]], { timestamp: Date.now() }));
+    await log.compact();
+    const before = log.segmentCount;
+    const deleted = await log.enforceRetention();
+    // Every sealed segment but the one holding the latest cleaned value is empty now.
+    expect(deleted).toBeGreaterThan(0);
+    expect(log.segmentCount).toBe(before - deleted);
+    const stored = await contents(log);
+    expect(stored.filter(([, key]) => key === "only").at(-1)?.[2]).toBe("v29".padEnd(150, "x"));
+  });
+});
