@@ -8,7 +8,8 @@ import { defaultBrokerConfig, type BrokerConfig, type FsyncPolicy } from "../eng
 import { startHttpServer } from "../http/http-server.ts";
 import { FileLog } from "../storage/file-log.ts";
 import type { SearchablePartition } from "../search/partition-indexer.ts";
-import { SearchService, type SearchTopic } from "../search/search-service.ts";
+import type { SearchTopic } from "../search/search-service.ts";
+import { SearchWorkerClient } from "../search/search-worker-client.ts";
 import { choice, parseBoolean, parseNonNegativeInteger, parseByteSize, parseDurationMs, parsePort, parsePositiveInteger } from "./options.ts";
 
 const fsyncPolicies = ["always", "interval", "never"] as const satisfies readonly FsyncPolicy[];
@@ -99,9 +100,9 @@ export function serveCommand() {
       };
       const broker = await Broker.start(config, logger);
       if (options.advertisedPort === undefined && config.port === 0) config.advertisedPort = broker.port;
-      const search = new SearchService(
+      const search = new SearchWorkerClient(
         { topics: () => searchTopics(broker, options.searchAllTopics === true) },
-        { memoryBytes: options.searchMemoryMb * 1024 * 1024, logger: logger.child("search") },
+        { memoryBytes: options.searchMemoryMb * 1024 * 1024, logLevel: options.logLevel, logger: logger.child("search") },
       );
       const http = startHttpServer(broker, { host: config.host, port: config.httpPort, logger: logger.child("http"), search });
       logger.info("HTTP API started", { host: config.host, port: http.port });

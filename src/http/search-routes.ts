@@ -15,7 +15,7 @@ import { resultWindowMax, searchRequest, type SearchRequest, type SortSpec } fro
 export interface SearchApi {
   search(topics: string[], request: SearchRequest): Promise<SearchResponse>;
   /** Indexer and memory figures for GET /_stats/search. */
-  stats(): Record<string, number>;
+  stats(): Promise<Record<string, number>>;
 }
 
 /** Largest request body accepted, in bytes. */
@@ -39,7 +39,7 @@ export function errorResponse(type: string, reason: string, status: number): Res
 
 export async function handleSearch(request: Request, api: SearchApi): Promise<Response> {
   const url = new URL(request.url);
-  if (url.pathname === statsPath && request.method === "GET") return json(api.stats());
+  if (url.pathname === statsPath && request.method === "GET") return json(await api.stats());
   const match = searchPath.exec(url.pathname);
   if (!match || (request.method !== "GET" && request.method !== "POST")) {
     return errorResponse("illegal_argument_exception", `Method "${request.method}" is not allowed on "${url.pathname}"`, 405);

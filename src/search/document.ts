@@ -2,7 +2,8 @@
 //
 // Metadata fields (prefixed with "_" so they never collide with a JSON value's own fields):
 //   _topic, _partition, _offset, _timestamp (ms since the epoch), _key, _headers.<name>
-// The value as text is the default search field ("_value"). A JSON object value is also
+// The value as text is the default search field ("_value"); for a JSON object that is the text
+// of its values, not of its field names. A JSON object value is also
 // flattened into typed fields by dotted path: {"http":{"status":500}} gives "http.status" = 500.
 // Strings are indexed as text and as exact keywords, numbers and booleans as such, arrays of
 // scalars as several values of one field.
@@ -108,18 +109,4 @@ function flattenInto(fields: Map<string, FieldValue[]>, value: unknown, path: st
   if (typeof value === "object") {
     for (const [name, child] of Object.entries(value)) flattenInto(fields, child, path === "" ? name : `${path}.${name}`, depth + 1);
   }
-}
-
-/**
- * The text searched when a query names no field: a JSON object's values (not its field names,
- * which would make every document match "level" or "message"), else the whole value.
- */
-export function defaultFieldText(document: SearchDocument): string | null {
-  if (document.value === null) return null;
-  if (document.fields.size === 0) return document.value;
-  const parts: string[] = [];
-  for (const values of document.fields.values()) {
-    for (const value of values) parts.push(String(value));
-  }
-  return parts.join("\n");
 }

@@ -6,7 +6,7 @@
 import { MetaField } from "./document.ts";
 import { parseTimeMs, type Query, QueryError, type RangeBound, resolveMinimumShouldMatch } from "./query.ts";
 import type { GlobalStats } from "./scoring.ts";
-import type { Postings, SegmentIndex } from "./segment-index.ts";
+import { entryPositions, type Postings, type SegmentIndex } from "./segment-index.ts";
 import { terms } from "./tokenizer.ts";
 
 /** Document id → score. */
@@ -115,7 +115,7 @@ function matchPhrase(field: string, phrase: string[], slop: number, index: Segme
     for (const termPostings of postings) {
       const at = findDoc(termPostings.docs, doc);
       if (at < 0) break;
-      positions.push(termPostings.positions[at]);
+      positions.push(entryPositions(termPostings, at));
     }
     if (positions.length !== phrase.length) continue;
     const frequency = phraseFrequency(positions, slop);

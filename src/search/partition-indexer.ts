@@ -1,46 +1,56 @@
-// Follows one searchable partition: reads what the log has appended since the indexer's
-// checkpoint, turns records into documents and adds them to the index of the segment they
-// belong to. When the log rolls, the finished segment's index is saved beside it (.search),
-// then the checkpoint moves to the new segment's base. After a crash, indexing resumes at the
-// checkpoint: the active segment is indexed again from its start, so every record is indexed
-// exactly once. A missing or corrupt .search is rebuilt from the log when it is needed.
+// Follows one searchable partition: reads what the log has made readable since the indexer's
+// resume point, turns records into documents and adds them to the active index chunk. A chunk
+// is sealed when the log rolls a segment (so retention can drop whole chunks with their
+// segments) or when it reaches indexChunkBytesMax (so a 1 GiB segment does not need one huge
+// index in memory). A sealed chunk is saved beside the segments (.search) and listed in the
+// manifest (index-manifest.ts) with the new resume point. After a crash, indexing resumes
+// there: the active chunk is indexed again from its base, so every record is indexed exactly
+// once. A missing or corrupt .search is rebuilt from the log.
 //
-// It runs as an async task that yields to the event loop after every read, so produce and
-// fetch requests are served in between; it never runs on the produce path.
+// It runs as an async task that yields to the event loop every indexSliceMs; the broker runs
+// it in the search worker (search-worker.ts), off the produce path.
 
 import path from "node:path";
 import type { Logger } from "../logger.ts";
 import { decodeRecordBatches } from "../records/decode-batches.ts";
-import { readCheckpoint, writeCheckpoint } from "../storage/checkpoint.ts";
-import { OffsetOutOfRangeError, type PartitionLog } from "../storage/partition-log.ts";
+import { OffsetOutOfRangeError } from "../storage/partition-log.ts";
 import { listSegmentBaseOffsets } from "../storage/segment.ts";
 import { type DocumentCounters, recordToDocument } from "./document.ts";
 import type { IndexCache } from "./index-cache.ts";
 import { CorruptIndexFileError, deleteSegmentIndex, listSearchFiles, loadSegmentIndex, saveSegmentIndex } from "./index-file.ts";
+import { type ChunkRange, readManifest, writeManifest } from "./index-manifest.ts";
 import type { IndexHandle } from "./searcher.ts";
+import type { IndexedLog } from "./segment-file-reader.ts";
 import { SegmentIndex } from "./segment-index.ts";
 
 /** What the indexer needs of a partition; the engine's Partition provides it. */
 export interface SearchablePartition {
   readonly topic: string;
   readonly index: number;
-  readonly log: PartitionLog;
+  readonly log: IndexedLog;
   /** Folder of the partition's segments, where .search files go; null for a log kept in memory. */
   readonly dir: string | null;
   /** Calls `wake` once when new data becomes readable; returns a function that cancels the wait. */
   onNextData(wake: () => void): () => void;
 }
 
-/** Bytes read from the log per step, between yields to the event loop. */
-export const indexReadBytesMax = 1024 * 1024;
+/** Bytes read from the log per step. */
+export const indexReadBytesMax = 256 * 1024;
+/** Longest stretch of indexing between yields to the event loop, so requests wait at most about this long. */
+export const indexSliceMs = 4;
 /** Longest wait for a wake-up before looking at the log anyway (a missed wake costs at most this). */
 export const indexPollMs = 1000;
-export const checkpointFileName = "search.checkpoint";
+/** An active chunk whose estimated size reaches this is sealed even though its segment is not. */
+export const indexChunkBytesMax = 32 * 1024 * 1024;
 
-interface SealedSegment {
-  baseOffset: number;
-  /** The offset after the segment: the next segment's base. */
-  endOffset: number;
+interface IndexerOptions {
+  cache: IndexCache;
+  logger: Logger;
+  counters: DocumentCounters;
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 export class PartitionIndexer {
@@ -48,8 +58,10 @@ export class PartitionIndexer {
   #cache: IndexCache;
   #logger: Logger;
   #counters: DocumentCounters;
-  #sealed: SealedSegment[] = [];
+  #sealed: ChunkRange[];
   #active: SegmentIndex;
+  /** The log segment the active chunk's records come from. */
+  #activeSegmentBase: number;
   /** Next offset to index. */
   #position: number;
   #stopped = false;
@@ -59,23 +71,23 @@ export class PartitionIndexer {
   /** Rebuilds in progress, so concurrent searches share one. */
   #rebuilding = new Map<number, Promise<SegmentIndex>>();
 
-  private constructor(partition: SearchablePartition, cache: IndexCache, logger: Logger, counters: DocumentCounters, start: number) {
+  private constructor(partition: SearchablePartition, options: IndexerOptions, resumeOffset: number, sealed: ChunkRange[]) {
     this.partition = partition;
-    this.#cache = cache;
-    this.#logger = logger;
-    this.#counters = counters;
-    // The checkpoint is a segment base; the active segment is indexed again from its start.
-    this.#active = new SegmentIndex(partition.topic, partition.index, this.#segmentBaseFor(start));
-    this.#position = this.#active.baseOffset;
+    this.#cache = options.cache;
+    this.#logger = options.logger;
+    this.#counters = options.counters;
+    this.#sealed = sealed;
+    this.#active = new SegmentIndex(partition.topic, partition.index, resumeOffset);
+    this.#activeSegmentBase = this.#segmentBaseFor(resumeOffset);
+    this.#position = resumeOffset;
   }
 
-  /** Opens the indexer at its checkpoint and starts following the log. */
-  static start(partition: SearchablePartition, options: { cache: IndexCache; logger: Logger; counters: DocumentCounters }): PartitionIndexer {
-    const { log, dir } = partition;
-    const checkpoint = dir === null ? null : readCheckpoint(path.join(dir, checkpointFileName), options.logger);
-    const start = Math.max(checkpoint ?? log.logStartOffset, log.logStartOffset);
-    const indexer = new PartitionIndexer(partition, options.cache, options.logger, options.counters, start);
-    indexer.#refreshSealed();
+  /** Opens the indexer at its manifest's resume point and starts following the log. */
+  static start(partition: SearchablePartition, options: IndexerOptions): PartitionIndexer {
+    const manifest = partition.dir === null ? null : readManifest(partition.dir, options.logger);
+    const resumeOffset = manifest?.resumeOffset ?? 0;
+    const indexer = new PartitionIndexer(partition, options, resumeOffset, manifest?.chunks ?? []);
+    indexer.#dropExpiredChunks();
     indexer.#running = indexer.#run();
     return indexer;
   }
@@ -156,33 +168,43 @@ export class PartitionIndexer {
       const batches = decodeRecordBatches(bytes);
       if (batches.length === 0) return;
       // One read never crosses a segment, and the segment's file exists before its data is readable.
-      const base = this.#segmentBaseFor(batches[0].header.baseOffset);
-      if (base > this.#active.baseOffset) await this.#seal(base);
+      const segmentBase = this.#segmentBaseFor(batches[0].header.baseOffset);
+      if (segmentBase > this.#activeSegmentBase) {
+        await this.#seal(this.#position);
+        this.#activeSegmentBase = segmentBase;
+      }
+      let sliceStarted = performance.now();
       for (const batch of batches) {
         const batchEnd = batch.header.baseOffset + batch.header.lastOffsetDelta + 1;
         if (batchEnd <= this.#position) continue;
+        if (this.#active.estimatedBytes >= indexChunkBytesMax) await this.#seal(this.#position);
         if (!batch.isControl) {
           for (const record of batch.records) if (record.offset >= this.#position) this.#active.add(recordToDocument(record, this.#counters));
         }
         this.#position = batchEnd;
         this.#active.advanceEndOffset(batchEnd);
+        if (performance.now() - sliceStarted >= indexSliceMs) {
+          await yieldToEventLoop();
+          sliceStarted = performance.now();
+        }
       }
       this.#cache.trim();
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
     }
   }
 
-  /** The active segment is complete: save its index, move the checkpoint, start the next. */
+  /** The active chunk is complete: save it, list it in the manifest, start the next at `nextBase`. */
   async #seal(nextBase: number): Promise<void> {
     const finished = this.#active;
-    const dir = this.partition.dir;
+    if (finished.docCount === 0 && nextBase === finished.baseOffset) return;
     this.#active = new SegmentIndex(this.partition.topic, this.partition.index, nextBase);
     this.#sealed.push({ baseOffset: finished.baseOffset, endOffset: nextBase });
     this.#cache.put(this.#cacheKey(finished.baseOffset), finished);
+    const dir = this.partition.dir;
     if (dir === null) return;
     await saveSegmentIndex(dir, finished);
-    await writeCheckpoint(path.join(dir, checkpointFileName), nextBase);
-    this.#refreshSealed();
+    this.#dropExpiredChunks();
+    await writeManifest(dir, { resumeOffset: nextBase, chunks: this.#sealed });
   }
 
   /** The base of the segment holding `offset`: the last .log file at or below it. */
@@ -196,18 +218,19 @@ export class PartitionIndexer {
   }
 
   /**
-   * Sealed segments are the log's segments below the active one; those deleted by retention
-   * take their .search file with them.
+   * Chunks wholly below the log start (their segments deleted by retention) go, with their
+   * .search files; so do .search files no chunk lists (left by a crash before the manifest).
    */
-  #refreshSealed(): void {
+  #dropExpiredChunks(): void {
+    const logStart = this.partition.log.logStartOffset;
+    const expired = this.#sealed.filter((chunk) => chunk.endOffset <= logStart);
+    this.#sealed = this.#sealed.filter((chunk) => chunk.endOffset > logStart);
+    for (const chunk of expired) this.#cache.delete(this.#cacheKey(chunk.baseOffset));
     const dir = this.partition.dir;
     if (dir === null) return;
-    const bases = listSegmentBaseOffsets(dir).filter((base) => base < this.#active.baseOffset);
-    this.#sealed = bases.map((baseOffset, i) => ({ baseOffset, endOffset: bases[i + 1] ?? this.#active.baseOffset }));
-    const live = new Set(bases);
+    const listed = new Set(this.#sealed.map((chunk) => chunk.baseOffset));
     for (const base of listSearchFiles(dir)) {
-      if (live.has(base) || base === this.#active.baseOffset) continue;
-      this.#cache.delete(this.#cacheKey(base));
+      if (listed.has(base)) continue;
       void deleteSegmentIndex(dir, base).catch((error: unknown) => this.#logger.warn("Cannot delete search index", { partition: this.key, base, error: error as Error }));
     }
   }
@@ -216,7 +239,7 @@ export class PartitionIndexer {
     return `${this.key}/${baseOffset}`;
   }
 
-  async #loadSealed(segment: SealedSegment): Promise<SegmentIndex> {
+  async #loadSealed(segment: ChunkRange): Promise<SegmentIndex> {
     const key = this.#cacheKey(segment.baseOffset);
     const cached = this.#cache.get(key);
     if (cached) return cached;
@@ -236,7 +259,7 @@ export class PartitionIndexer {
   }
 
   /** Indexes a sealed segment again from the log and saves it. */
-  #rebuild(segment: SealedSegment): Promise<SegmentIndex> {
+  #rebuild(segment: ChunkRange): Promise<SegmentIndex> {
     const existing = this.#rebuilding.get(segment.baseOffset);
     if (existing) return existing;
     const rebuild = (async () => {
@@ -254,7 +277,7 @@ export class PartitionIndexer {
           position = batchEnd;
           index.advanceEndOffset(batchEnd);
         }
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
       }
       if (dir !== null) await saveSegmentIndex(dir, index);
       this.#logger.info("Rebuilt search index from the log", { partition: this.key, base: segment.baseOffset, documents: index.docCount });

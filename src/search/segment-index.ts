@@ -9,14 +9,24 @@
 // statistics BM25 needs (document frequency, term frequency, field length) so that scores can
 // be computed over all segments at once.
 
-import { defaultFieldText, type FieldValue, MetaField, type SearchDocument } from "./document.ts";
-import { tokenize } from "./tokenizer.ts";
+import { type FieldValue, MetaField, type SearchDocument } from "./document.ts";
+import { fieldTokensMax, type Token, tokenize } from "./tokenizer.ts";
 
-/** One term's postings in one field: parallel arrays, doc ids ascending. */
+/**
+ * One term's postings in one field: parallel arrays, doc ids ascending. The positions of entry
+ * i are positions[starts[i]] … positions[starts[i] + freqs[i] - 1]: one flat array instead of
+ * one small array per entry, which kept the garbage collector busy while indexing.
+ */
 export interface Postings {
   docs: number[];
   freqs: number[];
-  positions: number[][];
+  starts: number[];
+  positions: number[];
+}
+
+/** The positions of entry `at` of `postings`. */
+export function entryPositions(postings: Postings, at: number): number[] {
+  return postings.positions.slice(postings.starts[at], postings.starts[at] + postings.freqs[at]);
 }
 
 export interface TextField {
@@ -30,6 +40,9 @@ export interface NumberField {
   docs: number[];
   values: number[];
 }
+
+/** Longer strings are not indexed as exact keywords (Elasticsearch's ignore_above: 256). */
+export const keywordCharsMax = 256;
 
 /** Rough heap cost of index structures, for the memory budget: bytes per element kind. */
 const bytesPerDocument = 160;
@@ -81,10 +94,23 @@ export class SegmentIndex {
     this.endOffset = document.offset + 1;
     this.estimatedBytes += bytesPerDocument + 2 * ((document.value?.length ?? 0) + (document.key?.length ?? 0));
 
-    this.#addText(MetaField.value, doc, defaultFieldText(document));
     if (document.key !== null) this.#addExact(MetaField.key, doc, document.key);
     for (const [name, value] of Object.entries(document.headers)) this.#addExact(MetaField.headersPrefix + name, doc, value);
-    for (const [path, fieldValues] of document.fields) this.#addField(path, doc, fieldValues);
+    if (document.value === null) return;
+    if (document.fields.size === 0) {
+      this.#addTokens(MetaField.value, doc, tokenize(document.value));
+      return;
+    }
+    // A JSON object's default text is its values (not its field names, which would make every
+    // document match "level" or "message"), each field tokenized once and reused here.
+    const valueTokens: Token[] = [];
+    for (const [path, fieldValues] of document.fields) {
+      for (const token of this.#addField(path, doc, fieldValues)) {
+        if (valueTokens.length >= fieldTokensMax) break;
+        valueTokens.push({ ...token, position: valueTokens.length });
+      }
+    }
+    this.#addTokens(MetaField.value, doc, valueTokens);
   }
 
   /** Moves the end past offsets that held no indexable record (control batches, compacted gaps). */
@@ -92,26 +118,33 @@ export class SegmentIndex {
     if (offset > this.endOffset) this.endOffset = offset;
   }
 
-  #addField(path: string, doc: number, fieldValues: FieldValue[]): void {
+  /** Indexes one flattened field; returns the tokens of all its values, for the default field. */
+  #addField(path: string, doc: number, fieldValues: FieldValue[]): Token[] {
     const strings: string[] = [];
+    const scalarTokens: Token[] = [];
     for (const value of fieldValues) {
+      if (typeof value === "string") {
+        strings.push(value);
+        this.#addKeyword(path, doc, value);
+        continue;
+      }
       if (typeof value === "number") this.#addNumber(path, doc, value);
-      else if (typeof value === "boolean") this.#addKeyword(path, doc, String(value));
-      else strings.push(value);
+      else this.#addKeyword(path, doc, String(value));
+      scalarTokens.push(...tokenize(String(value)));
     }
-    for (const value of strings) this.#addKeyword(path, doc, value);
-    if (strings.length > 0) this.#addText(path, doc, strings.join("\n"));
+    if (strings.length === 0) return scalarTokens;
+    const tokens = tokenize(strings.join("\n"));
+    this.#addTokens(path, doc, tokens);
+    return scalarTokens.length === 0 ? tokens : [...tokens, ...scalarTokens];
   }
 
   /** A string that is both searched as text and matched exactly (key, headers). */
   #addExact(field: string, doc: number, value: string): void {
     this.#addKeyword(field, doc, value);
-    this.#addText(field, doc, value);
+    this.#addTokens(field, doc, tokenize(value));
   }
 
-  #addText(field: string, doc: number, text: string | null): void {
-    if (text === null) return;
-    const tokens = tokenize(text);
+  #addTokens(field: string, doc: number, tokens: Token[]): void {
     if (tokens.length === 0) return;
     let textField = this.text.get(field);
     if (!textField) {
@@ -123,23 +156,26 @@ export class SegmentIndex {
     for (const token of tokens) {
       let postings = textField.terms.get(token.term);
       if (!postings) {
-        postings = { docs: [], freqs: [], positions: [] };
+        postings = { docs: [], freqs: [], starts: [], positions: [] };
         textField.terms.set(token.term, postings);
       }
       const last = postings.docs.length - 1;
       if (last >= 0 && postings.docs[last] === doc) {
         postings.freqs[last]++;
-        postings.positions[last].push(token.position);
       } else {
         postings.docs.push(doc);
         postings.freqs.push(1);
-        postings.positions.push([token.position]);
+        postings.starts.push(postings.positions.length);
       }
+      // A document's tokens arrive in order, so its positions for one term stay contiguous.
+      postings.positions.push(token.position);
     }
     this.estimatedBytes += tokens.length * bytesPerPosting;
   }
 
   #addKeyword(field: string, doc: number, value: string): void {
+    // Long texts (descriptions, messages) are searched as text; exact matching them is not worth the memory.
+    if (value.length > keywordCharsMax) return;
     let byValue = this.keywords.get(field);
     if (!byValue) {
       byValue = new Map();
@@ -203,7 +239,15 @@ export class SegmentIndex {
         lengthSum += lengths[i + 1];
       }
       const termMap = new Map<string, Postings>();
-      for (const [term, docs, freqs, positions] of terms) termMap.set(term, { docs, freqs, positions });
+      for (const [term, docs, freqs, positions] of terms) {
+        const starts: number[] = [];
+        let start = 0;
+        for (const frequency of freqs) {
+          starts.push(start);
+          start += frequency;
+        }
+        termMap.set(term, { docs, freqs, starts, positions });
+      }
       index.text.set(field, { lengths: lengthMap, lengthSum, terms: termMap });
     }
     for (const [field, entries] of snapshot.keywords) index.keywords.set(field, new Map(entries));
@@ -225,7 +269,8 @@ export interface SegmentIndexSnapshot {
   headers: Record<string, string>[];
   binaryDocs: number[];
   /** lengths: [doc, length, doc, length, …]. */
-  text: { field: string; lengths: number[]; terms: (readonly [string, number[], number[], number[][]])[] }[];
+  /** terms: [term, docs, freqs, positions] (starts are rebuilt from freqs). */
+  text: { field: string; lengths: number[]; terms: (readonly [string, number[], number[], number[]])[] }[];
   keywords: (readonly [string, [string, number[]][]])[];
   numbers: (readonly [string, number[], number[]])[];
   estimatedBytes: number;

@@ -15,21 +15,58 @@ export const tokenCharsMax = 64;
 /** Tokens indexed per field of one document; the rest of a huge text is not indexed. */
 export const fieldTokensMax = 10_000;
 
-const wordPattern = /[\p{L}\p{N}_]+/gu;
+/** ASCII letters, digits and "_" by char code; everything else below 128 separates words. */
+const asciiWordChar = new Uint8Array(128).map((_, code) => (/[A-Za-z0-9_]/.test(String.fromCharCode(code)) ? 1 : 0));
+const nonAsciiWordChar = /^[\p{L}\p{N}\p{M}]$/u;
+const asciiOnly = /^[\x00-\x7f]*$/;
 
 function fold(word: string): string {
   // NFD splits "é" into "e" + a combining mark; the marks are then dropped.
   return word.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "");
 }
 
-/** The tokens of `text` with positions and spans, at most fieldTokensMax. */
+function isWordAt(text: string, at: number): { word: boolean; width: number } {
+  const code = text.charCodeAt(at);
+  if (code < 128) return { word: asciiWordChar[code] === 1, width: 1 };
+  const point = text.codePointAt(at)!;
+  const char = String.fromCodePoint(point);
+  return { word: nonAsciiWordChar.test(char), width: char.length };
+}
+
+/**
+ * The tokens of `text` with positions and spans, at most fieldTokensMax. A hand-written scan
+ * rather than a regular expression: indexing spends most of its time here, and ASCII text
+ * (the common case) needs only a lowercase, not Unicode normalisation.
+ */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  for (const match of text.matchAll(wordPattern)) {
-    if (tokens.length >= fieldTokensMax) break;
-    const term = fold(match[0]).slice(0, tokenCharsMax);
-    if (term === "") continue;
-    tokens.push({ term, position: tokens.length, start: match.index, end: match.index + match[0].length });
+  const length = text.length;
+  // Lowercasing ASCII keeps every character where it was, so spans still point into `text`.
+  const lower = asciiOnly.test(text) ? text.toLowerCase() : null;
+  let at = 0;
+  while (at < length && tokens.length < fieldTokensMax) {
+    const code = text.charCodeAt(at);
+    if (code < 128 ? asciiWordChar[code] === 0 : !isWordAt(text, at).word) {
+      at += code < 128 ? 1 : isWordAt(text, at).width;
+      continue;
+    }
+    const start = at;
+    let ascii = true;
+    while (at < length) {
+      const next = text.charCodeAt(at);
+      if (next < 128) {
+        if (asciiWordChar[next] === 0) break;
+        at++;
+        continue;
+      }
+      const { word, width } = isWordAt(text, at);
+      if (!word) break;
+      ascii = false;
+      at += width;
+    }
+    const end = Math.min(at, start + tokenCharsMax);
+    const term = lower !== null ? lower.slice(start, end) : ascii ? text.slice(start, end).toLowerCase() : fold(text.slice(start, at)).slice(0, tokenCharsMax);
+    if (term !== "") tokens.push({ term, position: tokens.length, start, end: at });
   }
   return tokens;
 }

@@ -1,0 +1,137 @@
+// The broker's side of search: starts the search worker, tells it which partitions are
+// searchable and, each time a partition's log moves, "partition P has data up to offset O".
+// Searches are sent to the worker and answered from there. The only work left on the broker's
+// thread is one small message per append completion.
+
+import type { Logger, LogLevel } from "../logger.ts";
+import type { SearchablePartition } from "./partition-indexer.ts";
+import { QueryError } from "./query.ts";
+import type { SearchResponse } from "./searcher.ts";
+import { type SearchSource, type SearchStats, topicSyncMs } from "./search-service.ts";
+import type { SearchRequest } from "./search-request.ts";
+import type { FromWorker, ToWorker, WorkerPartition } from "./worker-protocol.ts";
+
+/** Longest a search or stats request waits for the worker. */
+export const workerAnswerTimeoutMs = 60_000;
+
+interface Subscription {
+  partition: SearchablePartition;
+  cancel: () => void;
+}
+
+type Pending = { resolve: (message: FromWorker) => void; reject: (error: Error) => void };
+
+export class SearchWorkerClient {
+  #source: SearchSource;
+  #logger: Logger;
+  #worker: Worker;
+  #subscriptions = new Map<string, Subscription>();
+  #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #lastPartitions = "";
+  #timer: ReturnType<typeof setInterval>;
+  #stopping: Promise<void> | null = null;
+
+  constructor(source: SearchSource, options: { memoryBytes: number; logLevel: LogLevel; logger: Logger }) {
+    this.#source = source;
+    this.#logger = options.logger;
+    this.#worker = new Worker(new URL("./search-worker.ts", import.meta.url).href);
+    this.#worker.onmessage = (event: MessageEvent<FromWorker>) => this.#settle(event.data);
+    this.#worker.onerror = (event) => this.#logger.error("Search worker failed", { error: event.message });
+    this.#post({ type: "start", memoryBytes: options.memoryBytes, logLevel: options.logLevel });
+    this.sync();
+    this.#timer = setInterval(() => this.sync(), topicSyncMs);
+  }
+
+  /** Sends the searchable partitions when they changed, and follows each one's log. */
+  sync(): void {
+    const wanted = new Map<string, SearchablePartition>();
+    for (const topic of this.#source.topics()) {
+      if (!topic.searchEnabled) continue;
+      // Only logs on disk can be read by the worker.
+      for (const partition of topic.partitions) if (partition.dir !== null) wanted.set(`${partition.topic}/${partition.index}`, partition);
+    }
+    for (const [key, subscription] of this.#subscriptions) {
+      if (wanted.get(key)?.log === subscription.partition.log) continue;
+      subscription.cancel();
+      this.#subscriptions.delete(key);
+    }
+    const partitions: WorkerPartition[] = [...wanted.values()].map((partition) => ({ topic: partition.topic, index: partition.index, dir: partition.dir! }));
+    const described = JSON.stringify(partitions);
+    if (described !== this.#lastPartitions) {
+      this.#lastPartitions = described;
+      this.#post({ type: "partitions", partitions });
+    }
+    for (const [key, partition] of wanted) if (!this.#subscriptions.has(key)) this.#follow(key, partition);
+  }
+
+  /** Reports the partition's readable end now and after every move, until cancelled. */
+  #follow(key: string, partition: SearchablePartition): void {
+    const subscription: Subscription = { partition, cancel: () => {} };
+    const report = () => {
+      if (this.#subscriptions.get(key) !== subscription) return;
+      // Re-armed before reading the offsets, so a move in between is reported too.
+      subscription.cancel = partition.onNextData(report);
+      const { log } = partition;
+      this.#post({ type: "offsets", topic: partition.topic, index: partition.index, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset });
+    };
+    this.#subscriptions.set(key, subscription);
+    report();
+  }
+
+  async search(topics: string[], request: SearchRequest): Promise<SearchResponse> {
+    const answer = await this.#ask((id) => ({ type: "search", id, topics, request }));
+    if (answer.type !== "result") throw new Error(`Search worker answered "${answer.type}" to a search`);
+    return answer.response;
+  }
+
+  async stats(): Promise<SearchStats> {
+    const answer = await this.#ask((id) => ({ type: "stats", id }));
+    if (answer.type !== "stats") throw new Error(`Search worker answered "${answer.type}" to stats`);
+    return answer.stats;
+  }
+
+  /** Stops following logs, lets the worker finish its current step, and ends it. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      clearInterval(this.#timer);
+      for (const subscription of this.#subscriptions.values()) subscription.cancel();
+      this.#subscriptions.clear();
+      try {
+        await this.#ask((id) => ({ type: "stop", id }));
+      } finally {
+        this.#worker.terminate();
+      }
+    })();
+    return this.#stopping;
+  }
+
+  #post(message: ToWorker): void {
+    this.#worker.postMessage(message);
+  }
+
+  #ask(message: (id: number) => ToWorker): Promise<FromWorker> {
+    const id = this.#nextId++;
+    return new Promise<FromWorker>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`Search worker did not answer within ${workerAnswerTimeoutMs} ms`));
+      }, workerAnswerTimeoutMs);
+      const done = <T>(settle: (value: T) => void) => (value: T) => {
+        clearTimeout(timer);
+        settle(value);
+      };
+      this.#pending.set(id, { resolve: done(resolve), reject: done(reject) });
+      this.#post(message(id));
+    });
+  }
+
+  #settle(message: FromWorker): void {
+    const pending = this.#pending.get(message.id);
+    if (!pending) return;
+    this.#pending.delete(message.id);
+    if (message.type !== "error") pending.resolve(message);
+    else if (message.queryErrorType !== null) pending.reject(new QueryError(message.queryErrorType, message.message));
+    else pending.reject(new Error(`Search failed in the worker: ${message.message}`));
+  }
+}
