@@ -33,6 +33,8 @@ const command = [
   "--no-compile-autoload-bunfig",
   ...(values.target === undefined ? [] : [`--target=${values.target}`]),
   resolve(repoRoot, "main.ts"),
+  // Workers are separate entry points inside the executable (see src/search/search-worker-client.ts).
+  resolve(repoRoot, "src/search/search-worker.ts"),
   "--outfile",
   outfile,
 ];

@@ -14,6 +14,14 @@ import type { FromWorker, ToWorker, WorkerPartition } from "./worker-protocol.ts
 /** Longest a search or stats request waits for the worker. */
 export const workerAnswerTimeoutMs = 60_000;
 
+/**
+ * The worker's module: beside this file when run from source; inside a compiled executable, at
+ * its path from the repository root (scripts/compile.ts bundles it as a second entry point).
+ */
+function workerModule(): string {
+  return import.meta.url.includes("/$bunfs/") ? "./src/search/search-worker.ts" : new URL("./search-worker.ts", import.meta.url).href;
+}
+
 interface Subscription {
   partition: SearchablePartition;
   cancel: () => void;
@@ -35,7 +43,7 @@ export class SearchWorkerClient {
   constructor(source: SearchSource, options: { memoryBytes: number; logLevel: LogLevel; logger: Logger }) {
     this.#source = source;
     this.#logger = options.logger;
-    this.#worker = new Worker(new URL("./search-worker.ts", import.meta.url).href);
+    this.#worker = new Worker(workerModule());
     this.#worker.onmessage = (event: MessageEvent<FromWorker>) => this.#settle(event.data);
     this.#worker.onerror = (event) => this.#logger.error("Search worker failed", { error: event.message });
     this.#post({ type: "start", memoryBytes: options.memoryBytes, logLevel: options.logLevel });
