@@ -9,7 +9,7 @@ import { Admin, Consumer, MessagesStreamFallbackModes, MessagesStreamModes, Prod
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { Kafka, logLevel } from "kafkajs";
-import { type Broker, repoRoot, startBroker } from "./harness.ts";
+import { type Broker, chronikCommand, repoRoot, runOk, startBroker } from "./harness.ts";
 
 let broker: Broker;
 
@@ -165,6 +165,12 @@ test("@platformatic/kafka consumer protocol: a member keeps consuming across a b
     await waitFor(() => committed === 60, 20_000, "all 60 offsets committed", member, async () => (committed = await committedSum(topic, "plt-restart")));
     // The member carried on under the same member id: its membership came back from __consumer_offsets.
     expect([...member.memberIds].length).toBe(1);
+    // `chronik group describe` shows the KIP-848 member owning every partition, with no lag.
+    const described = await runOk([...chronikCommand(), "group", "describe", "plt-restart", "-f", "json", "-b", broker.bootstrap], { timeoutMs: 20_000 });
+    const description = JSON.parse(described.stdout.toString()) as { protocolType: string; members: { memberId: string; assignment: { topic: string; partitions: number[] }[] }[]; partitions: { lag: number | null }[] };
+    expect(description.protocolType).toBe("consumer");
+    expect(description.members.map((entry) => [entry.memberId, entry.assignment])).toEqual([[[...member.memberIds][0], [{ topic, partitions: [0, 1, 2] }]]]);
+    expect(description.partitions.map((row) => row.lag)).toEqual([0, 0, 0]);
     expect(new Set(member.values.filter((value) => value.startsWith("after-"))).size).toBe(30);
     expect(member.stderr).not.toContain("unexpected error");
   } finally {
