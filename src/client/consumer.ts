@@ -200,8 +200,16 @@ async function partitionBounds(
   };
   const bounds = new Map<number, { start: number; stop: number }>();
   for (const partition of partitions) {
-    const startOffset = await offsetOf(start, partition, lookup);
-    const stopOffset = stopAt === null ? Infinity : await offsetOf(stopAt, partition, lookup);
+    let startOffset = await offsetOf(start, partition, lookup);
+    let stopOffset = stopAt === null ? Infinity : await offsetOf(stopAt, partition, lookup);
+    if (typeof start === "object" && "offset" in start) {
+      // One offset for all partitions: a shorter partition starts at its end, not with OFFSET_OUT_OF_RANGE.
+      startOffset = Math.min(Math.max(startOffset, await offsetOf("beginning", partition, lookup)), await offsetOf("end", partition, lookup));
+    }
+    if (stopAt !== null && typeof stopAt === "object" && "offset" in stopAt) {
+      // A stop offset past the current end would wait for records that may never come (rpk does): stop at the end instead.
+      stopOffset = Math.min(stopOffset, await offsetOf("end", partition, lookup));
+    }
     bounds.set(partition, { start: startOffset, stop: stopOffset });
   }
   return bounds;

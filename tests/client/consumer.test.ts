@@ -103,10 +103,16 @@ describe("Consumer", () => {
     expect(seen).toEqual(["fresh"]);
   });
 
-  test("reports an offset beyond the log", async () => {
-    await expect(consume({ partitions: [0], start: { offset: 100_000 }, stopAtEnd: false })).rejects.toThrow(
-      'Offset 100000 is out of range for topic "numbers" partition 0',
-    );
+  test("an exact offset past a partition's end starts at that end (one offset serves every partition)", async () => {
+    const consumer = new Consumer(cluster, { topic: "numbers", partitions: [0], start: { offset: 100_000 }, stopAtEnd: true });
+    expect(await consumer.poll()).toBeNull();
+    // 500 records, plus the one an earlier test appended.
+    expect(consumer.positions.get(0)).toBe(501);
+  });
+
+  test("a stop offset past the end stops at the end instead of waiting", async () => {
+    const values = await consume({ partitions: [0], start: { offset: 495 }, stopAtEnd: false, stopAt: { offset: 100_000 } });
+    expect(values).toEqual([...range(0, 495, 500), "late"]);
   });
 
   test("reports unknown topics and partitions", async () => {

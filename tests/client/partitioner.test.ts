@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { murmur2, partitionForKey, Partitioner, toPositive } from "../../src/client/partitioner.ts";
+import { crc32PartitionForKey, murmur2, partitionForKey, Partitioner, toPositive } from "../../src/client/partitioner.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -50,5 +50,23 @@ describe("Partitioner", () => {
     const first = partitioner.partition("t", null, 60, 5);
     expect(partitioner.partition("t", null, 60, 5)).toBe(first);
     expect(partitioner.partition("t", null, 60, 5)).toBe((first + 1) % 5);
+  });
+});
+
+describe("partitioner strategies", () => {
+  test("crc32 is librdkafka's consistent partitioner: IEEE CRC-32 of the key", () => {
+    // CRC-32 of "123456789" is the standard check value 0xcbf43926.
+    expect(crc32PartitionForKey(bytes("123456789"), 1000)).toBe(0xcbf43926 % 1000);
+    const partitioner = new Partitioner({ stickyBytes: 100, strategy: "crc32" });
+    expect(partitioner.partition("t", bytes("123456789"), 10, 7)).toBe(0xcbf43926 % 7);
+    // Empty keys are unkeyed for librdkafka: they stick like null keys.
+    const first = partitioner.partition("t", new Uint8Array(0), 10, 7);
+    expect(partitioner.partition("t", null, 10, 7)).toBe(first);
+  });
+
+  test("random ignores keys and reaches every partition", () => {
+    const partitioner = new Partitioner({ stickyBytes: 100, strategy: "random" });
+    const seen = new Set(Array.from({ length: 500 }, () => partitioner.partition("t", bytes("same"), 10, 4)));
+    expect(seen).toEqual(new Set([0, 1, 2, 3]));
   });
 });
