@@ -1,7 +1,8 @@
 // Connects the topic registry to storage: topic folders and meta.json through TopicStore,
 // partition logs as FileLogs sharing one FlushScheduler (so fsyncs group across partitions),
-// one open-file budget, and one background task for retention and compaction. Each log
-// opens with its topic's settings (see topic-log-settings.ts).
+// one open-file budget, and one background task for retention and compaction (whose heavy
+// work runs on a worker thread). Each log opens with its topic's settings (see
+// topic-log-settings.ts).
 
 import type { Logger } from "../logger.ts";
 import { FileBudget } from "../storage/file-budget.ts";
@@ -10,6 +11,7 @@ import { FlushScheduler } from "../storage/group-commit.ts";
 import { LogMaintenance } from "../storage/log-maintenance.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 import { TopicStore } from "../storage/topic-store.ts";
+import { WorkerCleaner } from "../storage/worker-cleaner.ts";
 import type { BrokerConfig } from "./broker-config.ts";
 import { logSettingsOf } from "./topic-log-settings.ts";
 import type { TopicBackend, TopicMeta } from "./topic-registry.ts";
@@ -23,11 +25,13 @@ export interface StorageBackend extends TopicBackend {
 
 export async function openStorageBackend(config: BrokerConfig, logger: Logger): Promise<StorageBackend> {
   const store = await TopicStore.open(config.dataDir, { logger });
+  const cleaner = new WorkerCleaner({ logger });
   const logOptions = {
     fsync: config.fsync,
     fsyncIntervalMs: config.fsyncIntervalMs,
     flushScheduler: new FlushScheduler(),
     fileBudget: new FileBudget({ filesOpenMax: config.openFilesMax }),
+    cleaner,
     logger,
   };
   const maintenance = new LogMaintenance({ checkIntervalMs: config.retentionCheckIntervalMs, logger });
@@ -38,6 +42,8 @@ export async function openStorageBackend(config: BrokerConfig, logger: Logger): 
     listTopicMetas: async () => store.listTopics().map((stored) => stored.meta),
     createTopic: (meta: TopicMeta) => store.createTopic(meta.name, meta.partitionCount, meta),
     deleteTopic: (name: string) => store.deleteTopic(name),
+    writeTopicMeta: (meta: TopicMeta) => store.writeMeta(meta.name, meta),
+    addPartitions: (name: string, partitionCount: number) => store.addPartitions(name, partitionCount),
     openPartitionLog: async (topic: string, partition: number): Promise<PartitionLog> => {
       // meta.json is written before any partition opens, so the topic's configs are there.
       const meta = store.readMeta(topic) as TopicMeta;
@@ -46,6 +52,9 @@ export async function openStorageBackend(config: BrokerConfig, logger: Logger): 
       maintenance.add(log);
       return log;
     },
-    close: () => maintenance.stop(),
+    close: async () => {
+      await maintenance.stop();
+      await cleaner.close();
+    },
   };
 }

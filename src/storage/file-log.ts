@@ -8,8 +8,9 @@ import { assignOffsets } from "./assign-offsets.ts";
 import { readCheckpoint, syncDirectory, writeCheckpoint } from "./checkpoint.ts";
 import { FileBudget } from "./file-budget.ts";
 import { FlushScheduler } from "./group-commit.ts";
-import { cleanSegments, planCleaning } from "./log-cleaner.ts";
-import type { CleanerStats } from "./log-cleaner.ts";
+import { removeCleanedFiles } from "./clean-job.ts";
+import { cleaningJob, inProcessCleaner, installCleaned, planCleaning } from "./log-cleaner.ts";
+import type { Cleaner, CleanerStats } from "./log-cleaner.ts";
 import { compacts, defaultLogSettings, deletesSegments, validateLogSettings } from "./log-settings.ts";
 import type { LogSettings } from "./log-settings.ts";
 import { defaultStorageLogger } from "./logger.ts";
@@ -40,6 +41,8 @@ export interface FileLogOptions extends Partial<LogSettings> {
   flushScheduler?: FlushScheduler;
   /** The broker's shared bound on open segment files. Default: 5 segments for this log. */
   fileBudget?: FileBudget;
+  /** Runs compaction jobs (the broker's worker thread). Default: on the calling thread, in chunks. */
+  cleaner?: Cleaner;
   logger?: StorageLogger;
   /** Clock for segment age, retention and compaction. Default Date.now. */
   now?: () => number;
@@ -61,6 +64,7 @@ interface ResolvedOptions {
   fsyncIntervalMs: number;
   flushScheduler: FlushScheduler;
   fileBudget: FileBudget;
+  cleaner: Cleaner;
   logger: StorageLogger;
   now: () => number;
 }
@@ -125,6 +129,7 @@ export class FileLog implements PartitionLog {
       ...withoutUndefined(options),
       flushScheduler: options.flushScheduler ?? new FlushScheduler(),
       fileBudget: options.fileBudget ?? new FileBudget({ filesOpenMax: 15 }),
+      cleaner: options.cleaner ?? inProcessCleaner,
     };
     validateOptions(resolved);
     const settings = settingsFrom(defaultLogSettings, options);
@@ -313,36 +318,35 @@ export class FileLog implements PartitionLog {
 
   /**
    * One compaction pass (cleanup.policy with compact) when the dirty part is at least
-   * min.cleanable.dirty.ratio of the cleanable log; null when there was nothing to do.
-   * Sealed segments are rewritten in the background, in chunks, and swapped in atomically.
+   * min.cleanable.dirty.ratio of the cleanable log; null when there was nothing to do. The
+   * cleaner rewrites sealed segments into `.cleaned` files off to the side; they are swapped in
+   * here, each atomically (see log-cleaner.ts).
    */
   compact(): Promise<CleanerStats | null> {
     return this.#exclusive(async () => {
       if (this.#closed || this.#failure !== null || !compacts(this.#settings.cleanupPolicy)) return null;
       await this.#rolling.catch(() => {});
-      const plan = planCleaning(this.#segments, {
-        compactedOffset: this.#compacted.offset,
-        highWatermark: this.highWatermark,
-        nowMs: this.#options.now(),
-        settings: this.#settings,
-      });
+      const nowMs = this.#options.now();
+      const state = { compactedOffset: this.#compacted.offset, highWatermark: this.highWatermark, nowMs, settings: this.#settings };
+      const plan = planCleaning(this.#segments, state);
       if (plan === null) return null;
-      const result = await cleanSegments(plan, {
-        dir: this.dir,
-        nowMs: this.#options.now(),
-        settings: this.#settings,
-        segmentOptions: this.#segmentOptions,
-        // Before any segment changes: from then on segments below it may skip offsets, and recovery must accept that.
-        commitCompactedOffset: async (offset) => {
-          if (offset <= this.#compacted.offset) return;
-          await writeCheckpoint(path.join(this.dir, cleanerOffsetFileName), offset);
-          this.#compacted.offset = offset;
-        },
-        swap: (old, fresh) => this.#swapSegment(old, fresh),
-        isClosed: () => this.#closed,
-      });
+      const job = cleaningJob(plan, { dir: this.dir, nowMs, settings: this.#settings, indexIntervalBytes: this.#options.indexIntervalBytes });
+      const outcome = await this.#options.cleaner.clean(job);
+      if (this.#closed) {
+        removeCleanedFiles(this.dir, outcome.cleaned);
+        return null;
+      }
+      // Checkpoint first: from then on segments below it may skip offsets, and recovery must accept that.
+      if (outcome.dirtyEnd > this.#compacted.offset) {
+        await writeCheckpoint(path.join(this.dir, cleanerOffsetFileName), outcome.dirtyEnd);
+        this.#compacted.offset = outcome.dirtyEnd;
+      }
+      for (const baseOffset of outcome.cleaned) {
+        const old = plan.segments.find((segment) => segment.baseOffset === baseOffset)!;
+        this.#swapSegment(old, installCleaned(old, this.#segmentOptions));
+      }
       await syncDirectory(this.dir);
-      return result;
+      return outcome.stats;
     });
   }
 
@@ -503,14 +507,14 @@ export class FileLog implements PartitionLog {
   }
 
   /** Puts a cleaned segment in place of `old` (same base offset), synchronously so no read sees half of it. */
-  #swapSegment(old: Segment, fresh: Segment): boolean {
+  #swapSegment(old: Segment, fresh: Segment): void {
     const at = this.#segments.indexOf(old);
-    if (at < 0 || at === this.#segments.length - 1) return false;
+    // Compaction excludes retention and truncation, and never touches the active segment.
+    if (at < 0 || at === this.#segments.length - 1) throw new Error(`Cannot swap in cleaned segment ${old.baseOffset} of "${this.dir}": it is not a sealed segment of the log`);
     this.#segments[at] = fresh;
     if (this.#durable.segment === old) this.#durable = { ...this.#durable, segment: fresh, position: fresh.size };
     this.#options.fileBudget.forget(old);
     void old.close();
-    return true;
   }
 
   /** Runs `work` after every earlier maintenance operation of this log has finished. */
