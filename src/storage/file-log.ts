@@ -93,6 +93,8 @@ export class FileLog implements PartitionLog {
   #rolling: Promise<void> = Promise.resolve();
   /** Retention, compaction, DeleteRecords and truncation run one at a time, in this chain. */
   #maintenance: Promise<unknown> = Promise.resolve();
+  /** True while a cleaning job runs: close() does not wait for it (its result is discarded). */
+  #cleaning = false;
   #intervalTimer: ReturnType<typeof setTimeout> | null = null;
   /**
    * Base of the first segment whose indexes could not be written when it was sealed (a full
@@ -331,7 +333,8 @@ export class FileLog implements PartitionLog {
       const plan = planCleaning(this.#segments, state);
       if (plan === null) return null;
       const job = cleaningJob(plan, { dir: this.dir, nowMs, settings: this.#settings, indexIntervalBytes: this.#options.indexIntervalBytes });
-      const outcome = await this.#options.cleaner.clean(job);
+      this.#cleaning = true;
+      const outcome = await this.#options.cleaner.clean(job).finally(() => (this.#cleaning = false));
       if (this.#closed) {
         removeCleanedFiles(this.dir, outcome.cleaned);
         return null;
@@ -356,8 +359,8 @@ export class FileLog implements PartitionLog {
     this.#closed = true;
     if (this.#intervalTimer) clearTimeout(this.#intervalTimer);
     await this.#rolling.catch(() => {});
-    // A compaction pass notices the close between chunks and stops.
-    await this.#maintenance.catch(() => {});
+    // A cleaning job may run for a long time; it only reads segments, and its result is discarded.
+    if (!this.#cleaning) await this.#maintenance.catch(() => {});
     if (this.#failure === null) {
       await this.#sealOrLowerCeiling(this.#active, { keepOpen: true });
       await this.#checkpointRecoveryPoint(this.logEndOffset);
