@@ -13,6 +13,8 @@ import type { PartitionLog } from "../storage/partition-log.ts";
 import { TopicStore } from "../storage/topic-store.ts";
 import { WorkerCleaner } from "../storage/worker-cleaner.ts";
 import type { BrokerConfig } from "./broker-config.ts";
+import { validateLogSettings } from "../storage/log-settings.ts";
+import type { LogSettings } from "../storage/log-settings.ts";
 import { logSettingsOf } from "./topic-log-settings.ts";
 import type { TopicBackend, TopicMeta } from "./topic-registry.ts";
 
@@ -47,7 +49,7 @@ export async function openStorageBackend(config: BrokerConfig, logger: Logger): 
     openPartitionLog: async (topic: string, partition: number): Promise<PartitionLog> => {
       // meta.json is written before any partition opens, so the topic's configs are there.
       const meta = store.readMeta(topic) as TopicMeta;
-      const settings = logSettingsOf(meta.configs ?? {}, config);
+      const settings = usableLogSettings(meta, config, logger);
       const log = await FileLog.open(store.partitionDir(topic, partition), { ...logOptions, ...settings });
       maintenance.add(log);
       return log;
@@ -57,4 +59,19 @@ export async function openStorageBackend(config: BrokerConfig, logger: Logger): 
       await cleaner.close();
     },
   };
+}
+
+/**
+ * The topic's log settings; when its stored configs are not usable (written by an older
+ * version with looser checks), the broker's defaults, so the topic still opens.
+ */
+function usableLogSettings(meta: TopicMeta, config: BrokerConfig, logger: Logger): LogSettings {
+  try {
+    const settings = logSettingsOf(meta.configs ?? {}, config);
+    validateLogSettings(settings);
+    return settings;
+  } catch (error) {
+    logger.warn("Ignoring unusable topic configs, using the broker's defaults", { topic: meta.name, error: (error as Error).message });
+    return logSettingsOf({}, config);
+  }
 }
