@@ -8,6 +8,7 @@ import { produceCommand } from "./src/commands/produce.ts";
 import { consumeCommand } from "./src/commands/consume.ts";
 import { searchCommand } from "./src/commands/search.ts";
 import { groupCommand } from "./src/commands/group.ts";
+import { topicCommand } from "./src/commands/topic.ts";
 import packageJson from "./package.json" with { type: "json" };
 
 const program = new Command("chronik")
@@ -17,6 +18,7 @@ const program = new Command("chronik")
   .addCommand(serveCommand())
   .addCommand(produceCommand())
   .addCommand(consumeCommand())
+  .addCommand(topicCommand())
   .addCommand(searchCommand())
   .addCommand(groupCommand());
 

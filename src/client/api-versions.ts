@@ -3,6 +3,10 @@
 // the client's assumptions start to hold (RecordBatch v2 needs Produce 3 and Fetch 4; a null
 // Metadata topic list means "all topics" from version 1 on).
 
+import { CreatePartitions } from "../protocol/messages/create-partitions.ts";
+import { DescribeCluster } from "../protocol/messages/describe-cluster.ts";
+import { DescribeConfigs } from "../protocol/messages/describe-configs.ts";
+import { IncrementalAlterConfigs } from "../protocol/messages/incremental-alter-configs.ts";
 import type { Reader } from "../protocol/reader.ts";
 import type { Writer } from "../protocol/writer.ts";
 import { ApiVersions, type ApiVersionsResponseApiVersion } from "../protocol/messages/api-versions.ts";
@@ -63,6 +67,11 @@ export const clientApiVersions: ReadonlyMap<number, VersionRange> = new Map([
   clientRange(DescribeGroups, 3),
   clientRange(ListGroups, 3),
   clientRange(DeleteGroups, 1),
+  // Topic configs and partitions (chronik topic). DescribeConfigs 1+ says where a value comes from.
+  clientRange(DescribeConfigs, 1),
+  clientRange(IncrementalAlterConfigs, 0),
+  clientRange(CreatePartitions, 0),
+  clientRange(DescribeCluster, 0),
 ]);
 
 /** API key → the version to use with a broker that advertised `brokerApis`; APIs without overlap are left out. */

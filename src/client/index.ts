@@ -1,6 +1,15 @@
 // The Kafka client in one import: a cluster (connections and metadata), producer, consumer and
 // admin calls. Commands (produce, consume, topic, bench, replicate) build on these.
 
+export {
+  type ClusterDescription,
+  ConfigAdmin,
+  type ConfigChanges,
+  type ConfigEntry,
+  ConfigResourceType,
+  configSourceNames,
+  type ResourceResult,
+} from "./admin-configs.ts";
 export { Admin, type AdminOptions, type NewTopic, type TopicResult } from "./admin.ts";
 export { type ApiCodec, clientApiVersions, negotiateVersions, type VersionRange } from "./api-versions.ts";
 export { Cluster, type BrokerInfo, type ClusterOptions, defaultKafkaPort, type PartitionInfo, parseBrokerList, type TopicInfo } from "./cluster.ts";

@@ -46,6 +46,16 @@ import { handleFetch } from "./handlers/fetch.ts";
 import { handleListOffsets } from "./handlers/list-offsets.ts";
 import { handleMetadata } from "./handlers/metadata.ts";
 import { handleProduce } from "./handlers/produce.ts";
+import { AlterConfigs } from "../protocol/messages/alter-configs.ts";
+import { CreatePartitions } from "../protocol/messages/create-partitions.ts";
+import { DescribeCluster } from "../protocol/messages/describe-cluster.ts";
+import { DescribeConfigs } from "../protocol/messages/describe-configs.ts";
+import { IncrementalAlterConfigs } from "../protocol/messages/incremental-alter-configs.ts";
+import { handleAlterConfigs } from "./handlers/alter-configs.ts";
+import { handleCreatePartitions } from "./handlers/create-partitions.ts";
+import { handleDescribeCluster } from "./handlers/describe-cluster.ts";
+import { handleDescribeConfigs } from "./handlers/describe-configs.ts";
+import { handleIncrementalAlterConfigs } from "./handlers/incremental-alter-configs.ts";
 
 interface RequestCodec<Request, Response> {
   apiKey: number;
@@ -96,6 +106,12 @@ export const routes: readonly Route[] = [
   route(CreateTopics, { min: 0, max: 7 }, handleCreateTopics),
   route(DeleteTopics, { min: 0, max: 6 }, handleDeleteTopics),
   route(DeleteRecords, { min: 0, max: 2 }, handleDeleteRecords),
+  // Topic configs and partitions (docs/protocol.md).
+  route(DescribeConfigs, { min: 0, max: 4 }, handleDescribeConfigs),
+  route(AlterConfigs, { min: 0, max: 2 }, handleAlterConfigs),
+  route(IncrementalAlterConfigs, { min: 0, max: 1 }, handleIncrementalAlterConfigs),
+  route(CreatePartitions, { min: 0, max: 3 }, handleCreatePartitions),
+  route(DescribeCluster, { min: 0, max: 1 }, handleDescribeCluster),
   // Groups (docs/groups.md). librdkafka enables its consumer group only when FindCoordinator,
   // JoinGroup, SyncGroup, Heartbeat and LeaveGroup include v0 and OffsetCommit overlaps 1-2.
   route(FindCoordinator, { min: 0, max: 4 }, handleFindCoordinator),

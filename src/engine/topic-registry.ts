@@ -28,6 +28,10 @@ export interface TopicBackend {
   createTopic(meta: TopicMeta): Promise<void>;
   deleteTopic(name: string): Promise<void>;
   openPartitionLog(topic: string, partition: number): Promise<PartitionLog>;
+  /** Replaces the stored meta of an existing topic (configs, partition count). */
+  writeTopicMeta(meta: TopicMeta): Promise<void>;
+  /** Makes room for partitions up to `partitionCount` (before the meta says they exist). */
+  addPartitions(name: string, partitionCount: number): Promise<void>;
 }
 
 /** A failure that maps to one Kafka error code. */
@@ -126,6 +130,40 @@ export class TopicRegistry {
     await Promise.all(topic.partitions.map((partition) => partition.log.close()));
     await this.#backend.deleteTopic(name);
     this.#logger.info("Deleted topic", { topic: name });
+  }
+
+  /** Replaces a topic's configs (already validated) and stores them; the caller re-applies them to its logs. */
+  async setConfigs(name: string, configs: Record<string, string>): Promise<Topic> {
+    const topic = this.#byName.get(name);
+    if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
+    await this.#backend.writeTopicMeta({ ...topic.meta, configs });
+    topic.meta.configs = configs;
+    this.#logger.info("Changed topic configs", { topic: name, configs });
+    return topic;
+  }
+
+  /**
+   * Grows a topic to `partitionCount` partitions (CreatePartitions). Partition folders come
+   * first and the meta last, so a crash in between leaves the old count and unused folders.
+   */
+  async addPartitions(name: string, partitionCount: number): Promise<Topic> {
+    const topic = this.#byName.get(name);
+    if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
+    const current = topic.meta.partitionCount;
+    if (!Number.isInteger(partitionCount) || partitionCount <= current) {
+      throw new TopicError(ErrorCode.INVALID_PARTITIONS, `Topic "${name}" has ${current} partitions: the new count must be larger, not ${partitionCount}`);
+    }
+    if (partitionCount > partitionCountMax) {
+      throw new TopicError(ErrorCode.INVALID_PARTITIONS, `Partition count ${partitionCount} is more than ${partitionCountMax}`);
+    }
+    await this.#backend.addPartitions(name, partitionCount);
+    await this.#backend.writeTopicMeta({ ...topic.meta, partitionCount });
+    topic.meta.partitionCount = partitionCount;
+    for (let index = current; index < partitionCount; index++) {
+      topic.partitions.push(new Partition(name, index, await this.#backend.openPartitionLog(name, index)));
+    }
+    this.#logger.info("Added partitions", { topic: name, from: current, to: partitionCount });
+    return topic;
   }
 
   async close(): Promise<void> {

@@ -34,6 +34,15 @@ export class MemoryBackend implements TopicBackend {
     for (const key of [...this.logs.keys()]) if (key.startsWith(`${name}/`)) this.logs.delete(key);
   }
 
+  async writeTopicMeta(meta: TopicMeta): Promise<void> {
+    if (!this.metas.has(meta.name)) throw new Error(`Topic "${meta.name}" is not stored`);
+    this.metas.set(meta.name, structuredClone(meta));
+  }
+
+  async addPartitions(name: string): Promise<void> {
+    if (!this.metas.has(name)) throw new Error(`Topic "${name}" is not stored`);
+  }
+
   async openPartitionLog(topic: string, partition: number): Promise<MemoryLog> {
     const key = `${topic}/${partition}`;
     const log = this.logs.get(key) ?? new MemoryLog();
