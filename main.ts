@@ -9,6 +9,7 @@ import { consumeCommand } from "./src/commands/consume.ts";
 import { searchCommand } from "./src/commands/search.ts";
 import { groupCommand } from "./src/commands/group.ts";
 import { topicCommand } from "./src/commands/topic.ts";
+import { inspectCommand } from "./src/commands/inspect.ts";
 import packageJson from "./package.json" with { type: "json" };
 
 const program = new Command("chronik")
@@ -19,6 +20,7 @@ const program = new Command("chronik")
   .addCommand(produceCommand())
   .addCommand(consumeCommand())
   .addCommand(topicCommand())
+  .addCommand(inspectCommand())
   .addCommand(searchCommand())
   .addCommand(groupCommand());
 
