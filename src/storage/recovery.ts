@@ -73,9 +73,13 @@ export async function recoverLog(dir: string, options: RecoveryOptions): Promise
   const fresh = segments.length === 0;
   if (fresh) segments.push(Segment.create(dir, checkpointedStart ?? 0, options.nowMs, options));
   await flushScanned(dir, segments, scanned, options);
-  if (fresh || scanned.length > 0) await syncDirectory(dir);
   const logEndOffset = segments.at(-1)!.endOffset;
-  if (recoveryPoint !== logEndOffset) await writeCheckpoint(path.join(dir, recoveryPointFileName), logEndOffset);
+  if (recoveryPoint !== logEndOffset) {
+    // The checkpoint's own directory fsync also makes files created by the scan durable.
+    await writeCheckpoint(path.join(dir, recoveryPointFileName), logEndOffset);
+  } else if (fresh || scanned.length > 0) {
+    await syncDirectory(dir);
+  }
   return { segments, logStartOffset: startOffset(dir, segments, checkpointedStart, options) };
 }
 
