@@ -10,6 +10,7 @@ import { searchCommand } from "./src/commands/search.ts";
 import { groupCommand } from "./src/commands/group.ts";
 import { topicCommand } from "./src/commands/topic.ts";
 import { inspectCommand } from "./src/commands/inspect.ts";
+import { benchCommand } from "./src/commands/bench.ts";
 import packageJson from "./package.json" with { type: "json" };
 
 const program = new Command("chronik")
@@ -21,6 +22,7 @@ const program = new Command("chronik")
   .addCommand(consumeCommand())
   .addCommand(topicCommand())
   .addCommand(inspectCommand())
+  .addCommand(benchCommand())
   .addCommand(searchCommand())
   .addCommand(groupCommand());
 

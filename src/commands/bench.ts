@@ -1,0 +1,238 @@
+// `chronik bench produce|consume`: load tests like kafka-producer-perf-test and
+// kafka-consumer-perf-test. produce sends N records of B bytes from K producers (each with its
+// own connections) and measures each record's latency from send to acknowledgement; consume
+// reads N records (or to the end) and measures each poll. Once a second a progress line goes to
+// stderr; the summary (records/s, MB/s, latency avg/max/p50/p99/p999) goes to stdout.
+
+import { Command, Option } from "@commander-js/extra-typings";
+import { type Cluster, Consumer, Producer } from "../client/index.ts";
+import { brokersHelp, collect, CommandError, configHelp, logLevels, openCluster, resolveClientSettings, runClientCommand, setHelp } from "./client-command.ts";
+import { choice, parseByteSize, parsePositiveInteger } from "./options.ts";
+import { producerOptions } from "./produce.ts";
+
+/** Latency samples kept at most; beyond that every k-th record is sampled. */
+const latencySamplesMax = 1_000_000;
+const progressIntervalMs = 1000;
+const mebibyte = 1024 * 1024;
+
+/** Collects latencies (ms) of a sample of events and answers percentiles. */
+export class LatencyRecorder {
+  readonly #samples: Float64Array;
+  readonly #every: number;
+  #seen = 0;
+  #kept = 0;
+  #sum = 0;
+  #max = 0;
+
+  constructor(expectedEvents: number) {
+    this.#every = Math.max(1, Math.ceil(expectedEvents / latencySamplesMax));
+    this.#samples = new Float64Array(Math.min(latencySamplesMax, Math.max(1, expectedEvents)));
+  }
+
+  record(latencyMs: number): void {
+    this.#sum += latencyMs;
+    if (latencyMs > this.#max) this.#max = latencyMs;
+    if (this.#seen++ % this.#every === 0 && this.#kept < this.#samples.length) this.#samples[this.#kept++] = latencyMs;
+  }
+
+  get count(): number {
+    return this.#seen;
+  }
+
+  get averageMs(): number {
+    return this.#seen === 0 ? 0 : this.#sum / this.#seen;
+  }
+
+  get maxMs(): number {
+    return this.#max;
+  }
+
+  /** The latency below which `fraction` of the samples fall (nearest rank). */
+  percentiles(fractions: number[]): number[] {
+    const sorted = this.#samples.slice(0, this.#kept).sort();
+    return fractions.map((fraction) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]));
+  }
+}
+
+export interface BenchSummary {
+  records: number;
+  bytes: number;
+  elapsedMs: number;
+  recordsPerSecond: number;
+  megabytesPerSecond: number;
+  latencyAvgMs: number;
+  latencyMaxMs: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyP999Ms: number;
+}
+
+function summarize(records: number, bytes: number, elapsedMs: number, latency: LatencyRecorder): BenchSummary {
+  const seconds = Math.max(elapsedMs, 1) / 1000;
+  const [p50, p99, p999] = latency.percentiles([0.5, 0.99, 0.999]);
+  return {
+    records,
+    bytes,
+    elapsedMs: Math.round(elapsedMs),
+    recordsPerSecond: Math.round((records / seconds) * 10) / 10,
+    megabytesPerSecond: Math.round((bytes / mebibyte / seconds) * 100) / 100,
+    latencyAvgMs: round2(latency.averageMs),
+    latencyMaxMs: round2(latency.maxMs),
+    latencyP50Ms: round2(p50),
+    latencyP99Ms: round2(p99),
+    latencyP999Ms: round2(p999),
+  };
+}
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
+
+function summaryLine(verb: string, summary: BenchSummary): string {
+  return (
+    `${summary.records} records ${verb}, ${summary.recordsPerSecond.toFixed(1)} records/sec (${summary.megabytesPerSecond.toFixed(2)} MB/sec), ` +
+    `${summary.latencyAvgMs.toFixed(2)} ms avg latency, ${summary.latencyMaxMs.toFixed(2)} ms max latency, ` +
+    `${summary.latencyP50Ms.toFixed(2)} ms 50th, ${summary.latencyP99Ms.toFixed(2)} ms 99th, ${summary.latencyP999Ms.toFixed(2)} ms 99.9th.\n`
+  );
+}
+
+/** Prints a progress line on stderr every second until stopped. */
+function progress(verb: string, counters: { records: number; bytes: number }, latency: LatencyRecorder, quiet: boolean): () => void {
+  if (quiet) return () => {};
+  let last = { at: performance.now(), records: 0, bytes: 0 };
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const seconds = (now - last.at) / 1000;
+    const records = counters.records - last.records;
+    const bytes = counters.bytes - last.bytes;
+    process.stderr.write(
+      `${records} records ${verb}, ${(records / seconds).toFixed(1)} records/sec (${(bytes / mebibyte / seconds).toFixed(2)} MB/sec), ` +
+        `${latency.averageMs.toFixed(2)} ms avg latency, ${latency.maxMs.toFixed(2)} ms max latency.\n`,
+    );
+    last = { at: now, records: counters.records, bytes: counters.bytes };
+  }, progressIntervalMs);
+  return () => clearInterval(timer);
+}
+
+function produceBenchCommand() {
+  return new Command("produce")
+    .description("Send records as fast as the broker takes them and report throughput and latency")
+    .requiredOption("-t, --topic <topic>", "topic to write to (created if the broker auto-creates topics)")
+    .option("--records <n>", "records to send in all", parsePositiveInteger, 1_000_000)
+    .option("--record-size <size>", "bytes per record value", parseByteSize, 100)
+    .option("--producers <n>", "producers sending in parallel, each with its own connections", parsePositiveInteger, 1)
+    .option("--acks <acks>", "0, 1, -1 or all (default: all)")
+    .addOption(new Option("-z, --compression <codec>", "compression codec").choices(["none", "gzip", "snappy", "lz4", "zstd"] as const))
+    .option("--linger-ms <ms>", "how long a batch waits for more records", parsePositiveInteger)
+    .option("--batch-bytes <size>", "close a batch at this many bytes", parseByteSize)
+    .option("--format <format>", "summary as text (kafka-producer-perf-test style) or json", choice(["text", "json"] as const), "text" as "text" | "json")
+    .option("-q, --quiet", "no progress lines on stderr")
+    .option("-b, --brokers <list>", brokersHelp)
+    .option("-X, --set <key=value>", setHelp, collect, [] as string[])
+    .option("--config <file>", configHelp)
+    .option("--log-level <level>", "debug, info, warn or error", choice(logLevels), "warn" as const)
+    .addHelpText("after", "\nExamples:\n  chronik bench produce -t bench --records 1000000 --record-size 100\n  chronik bench produce -t bench --producers 4 -z lz4 --acks 1\n")
+    .action(async (options) => {
+      await runClientCommand("bench produce", async () => {
+        const settings = resolveClientSettings(options);
+        const value = new Uint8Array(options.recordSize);
+        for (let i = 0; i < value.length; i++) value[i] = 0x61 + ((i * 7) % 26);
+        const latency = new LatencyRecorder(options.records);
+        const counters = { records: 0, bytes: 0 };
+        let failure: Error | null = null;
+        const clusters: Cluster[] = [];
+        let stopProgress = () => {};
+        let started = performance.now();
+        try {
+          // Connections and metadata first, so that neither the clock nor the progress lines count them.
+          const producers = await Promise.all(
+            Array.from({ length: options.producers }, async () => {
+              const cluster = openCluster(settings);
+              clusters.push(cluster);
+              await cluster.topic(options.topic, { allowAutoTopicCreation: true });
+              return new Producer(cluster, producerOptions(settings, options));
+            }),
+          );
+          stopProgress = progress("sent", counters, latency, options.quiet === true);
+          started = performance.now();
+          const share = (index: number) => Math.floor(options.records / options.producers) + (index < options.records % options.producers ? 1 : 0);
+          await Promise.all(
+            producers.map(async (producer, index) => {
+              for (let n = share(index); n > 0 && failure === null; n--) {
+                const sentAt = performance.now();
+                producer.produce({ topic: options.topic, value }, (error) => {
+                  if (error !== null) {
+                    failure ??= error;
+                    return;
+                  }
+                  latency.record(performance.now() - sentAt);
+                  counters.records++;
+                  counters.bytes += value.length;
+                });
+                if (producer.bufferFull) await producer.waitForCapacity();
+              }
+              await producer.flush();
+            }),
+          );
+        } finally {
+          stopProgress();
+          for (const cluster of clusters) cluster.close();
+        }
+        if (failure !== null) throw new CommandError(`Stopped after ${counters.records} records: ${(failure as Error).message}`);
+        const summary = summarize(counters.records, counters.bytes, performance.now() - started, latency);
+        process.stdout.write(options.format === "json" ? `${JSON.stringify(summary)}\n` : summaryLine("sent", summary));
+      });
+    });
+}
+
+function consumeBenchCommand() {
+  return new Command("consume")
+    .description("Read records as fast as the broker serves them and report throughput and poll latency")
+    .requiredOption("-t, --topic <topic>", "topic to read from the beginning")
+    .option("--records <n>", "stop after this many records (default: the end offsets at start)", parsePositiveInteger)
+    .option("--format <format>", "summary as text or json", choice(["text", "json"] as const), "text" as "text" | "json")
+    .option("-q, --quiet", "no progress lines on stderr")
+    .option("-b, --brokers <list>", brokersHelp)
+    .option("-X, --set <key=value>", setHelp, collect, [] as string[])
+    .option("--config <file>", configHelp)
+    .option("--log-level <level>", "debug, info, warn or error", choice(logLevels), "warn" as const)
+    .addHelpText("after", "\nExample:\n  chronik bench consume -t bench\n")
+    .action(async (options) => {
+      await runClientCommand("bench consume", async () => {
+        const cluster = openCluster(resolveClientSettings(options));
+        const latency = new LatencyRecorder(options.records ?? latencySamplesMax);
+        const counters = { records: 0, bytes: 0 };
+        let stopProgress = () => {};
+        let started = performance.now();
+        try {
+          const consumer = new Consumer(cluster, { topic: options.topic, start: "beginning", stopAtEnd: options.records === undefined });
+          await consumer.start();
+          stopProgress = progress("read", counters, latency, options.quiet === true);
+          started = performance.now();
+          const wanted = options.records ?? Infinity;
+          while (counters.records < wanted) {
+            const asked = performance.now();
+            const chunks = await consumer.poll();
+            if (chunks === null) break;
+            latency.record(performance.now() - asked);
+            for (const chunk of chunks) {
+              for (const record of chunk.records) {
+                counters.records++;
+                counters.bytes += (record.value?.length ?? 0) + (record.key?.length ?? 0);
+              }
+            }
+          }
+        } finally {
+          stopProgress();
+          cluster.close();
+        }
+        const summary = summarize(counters.records, counters.bytes, performance.now() - started, latency);
+        process.stdout.write(options.format === "json" ? `${JSON.stringify(summary)}\n` : summaryLine("read", summary));
+      });
+    });
+}
+
+export function benchCommand() {
+  return new Command("bench")
+    .description("Measure produce or consume throughput and latency against a cluster")
+    .addCommand(produceBenchCommand())
+    .addCommand(consumeBenchCommand());
+}
