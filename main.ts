@@ -11,6 +11,7 @@ import { groupCommand } from "./src/commands/group.ts";
 import { topicCommand } from "./src/commands/topic.ts";
 import { inspectCommand } from "./src/commands/inspect.ts";
 import { benchCommand } from "./src/commands/bench.ts";
+import { completionCommand } from "./src/commands/completion.ts";
 import packageJson from "./package.json" with { type: "json" };
 
 const program = new Command("chronik")
@@ -25,5 +26,8 @@ const program = new Command("chronik")
   .addCommand(benchCommand())
   .addCommand(searchCommand())
   .addCommand(groupCommand());
+
+// Completion scripts are generated from the finished command tree, so this one comes last.
+program.addCommand(completionCommand(() => program));
 
 await program.parseAsync(process.argv);
