@@ -17,6 +17,9 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 }
 
+/** Seconds a request may go without progress before it is dropped (Bun's default, 10, is too short for a search over cold indexes). */
+export const requestIdleSecondsMax = 120;
+
 export interface HttpServerOptions {
   host: string;
   port: number;
@@ -30,6 +33,7 @@ export function startHttpServer(source: HttpStatusSource, options: HttpServerOpt
   const server = Bun.serve({
     hostname: options.host,
     port: options.port,
+    idleTimeout: requestIdleSecondsMax,
     fetch(request) {
       const { pathname } = new URL(request.url);
       if (search && isSearchPath(pathname)) return handleSearch(request, search);

@@ -41,7 +41,7 @@ export const indexSliceMs = 4;
 /** Longest wait for a wake-up before looking at the log anyway (a missed wake costs at most this). */
 export const indexPollMs = 1000;
 /** An active chunk whose estimated size reaches this is sealed even though its segment is not. */
-export const indexChunkBytesMax = 32 * 1024 * 1024;
+export const indexChunkBytesMax = 8 * 1024 * 1024;
 
 interface IndexerOptions {
   cache: IndexCache;

@@ -45,7 +45,8 @@ export async function runSearch(handles: IndexHandle[], request: SearchRequest, 
   let best: Candidate[] = [];
   let total = 0;
   let maxScore: number | null = null;
-  for (const handle of handles) {
+  // Backwards: the indexes the statistics pass loaded last are the ones still in memory.
+  for (const handle of handles.toReversed()) {
     const index = await handle.load();
     const matches = evaluate(request.query, index, context);
     total += matches.size;
