@@ -6,68 +6,25 @@ import fs from "node:fs";
 import path from "node:path";
 import { assignOffsets } from "./assign-offsets.ts";
 import { readCheckpoint, syncDirectory, writeCheckpoint } from "./checkpoint.ts";
-import { FileBudget } from "./file-budget.ts";
-import { FlushScheduler } from "./group-commit.ts";
+import { FsyncPolicy, resolveFileLogOptions } from "./file-log-options.ts";
+import type { FileLogOptions, ResolvedFileLogOptions } from "./file-log-options.ts";
 import { removeCleanedFiles } from "./clean-job.ts";
-import { cleaningJob, inProcessCleaner, installCleaned, planCleaning } from "./log-cleaner.ts";
-import type { Cleaner, CleanerStats } from "./log-cleaner.ts";
-import { compacts, defaultLogSettings, deletesSegments, validateLogSettings } from "./log-settings.ts";
+import { cleaningJob, installCleaned, planCleaning } from "./log-cleaner.ts";
+import type { CleanerStats } from "./log-cleaner.ts";
+import { compacts, defaultLogSettings, deletesSegments, mergeLogSettings } from "./log-settings.ts";
 import type { LogSettings } from "./log-settings.ts";
-import { defaultStorageLogger } from "./logger.ts";
-import type { StorageLogger } from "./logger.ts";
 import { LogFailedError, OffsetOutOfRangeError, StorageWriteError } from "./partition-log.ts";
 import type { AppendOptions, AppendResult, PartitionLog, ReadResult, TimestampAndOffset } from "./partition-log.ts";
 import { cleanerOffsetFileName, logStartOffsetFileName, recoverLog, recoveryPointFileName } from "./recovery.ts";
+import { expiredSegmentCount } from "./retention.ts";
 import { Segment } from "./segment.ts";
 import type { SegmentOptions } from "./segment.ts";
 
-export const FsyncPolicy = {
-  /** Acknowledge an append only once its bytes are fsynced (group commit). */
-  always: "always",
-  /** Acknowledge after the write; fsync the active segment every fsyncIntervalMs. */
-  interval: "interval",
-  /** Acknowledge after the write; the OS writes back (segments are still fsynced at roll and close). */
-  never: "never",
-} as const;
-export type FsyncPolicy = (typeof FsyncPolicy)[keyof typeof FsyncPolicy];
+export { FsyncPolicy } from "./file-log-options.ts";
+export type { FileLogOptions } from "./file-log-options.ts";
 
-export interface FileLogOptions extends Partial<LogSettings> {
-  /** Bytes of log between sparse index entries. Default 4096. */
-  indexIntervalBytes?: number;
-  fsync?: FsyncPolicy;
-  /** Period of the background fsync under fsync "interval". Default 1000. */
-  fsyncIntervalMs?: number;
-  /** The broker's shared scheduler, so fsyncs group across partitions. Default: one for this log. */
-  flushScheduler?: FlushScheduler;
-  /** The broker's shared bound on open segment files. Default: 5 segments for this log. */
-  fileBudget?: FileBudget;
-  /** Runs compaction jobs (the broker's worker thread). Default: on the calling thread, in chunks. */
-  cleaner?: Cleaner;
-  logger?: StorageLogger;
-  /** Clock for segment age, retention and compaction. Default Date.now. */
-  now?: () => number;
-}
-
-export { segmentBytesMax } from "./log-settings.ts";
 /** Offsets relative to a segment's base are int32 in both indexes. */
 const relativeOffsetMax = 2 ** 31 - 1;
-
-const defaults = {
-  indexIntervalBytes: 4096,
-  fsync: FsyncPolicy.always,
-  fsyncIntervalMs: 1000,
-} as const;
-
-interface ResolvedOptions {
-  indexIntervalBytes: number;
-  fsync: FsyncPolicy;
-  fsyncIntervalMs: number;
-  flushScheduler: FlushScheduler;
-  fileBudget: FileBudget;
-  cleaner: Cleaner;
-  logger: StorageLogger;
-  now: () => number;
-}
 
 /** The durable end under fsync "always": an offset and where it lies on disk. */
 interface DurablePoint {
@@ -79,7 +36,7 @@ interface DurablePoint {
 
 export class FileLog implements PartitionLog {
   readonly dir: string;
-  #options: ResolvedOptions;
+  #options: ResolvedFileLogOptions;
   #settings: LogSettings;
   #segmentOptions: SegmentOptions;
   /** Offset below which the log was compacted (the cleaner checkpoint); shared with the segments. */
@@ -106,7 +63,7 @@ export class FileLog implements PartitionLog {
 
   private constructor(
     dir: string,
-    options: ResolvedOptions,
+    options: ResolvedFileLogOptions,
     settings: LogSettings,
     recovered: { segments: Segment[]; logStartOffset: number; segmentOptions: SegmentOptions; compacted: { offset: number } },
   ) {
@@ -124,17 +81,8 @@ export class FileLog implements PartitionLog {
 
   /** Opens (creating if needed) the partition directory `dir`, recovering it after a crash. */
   static async open(dir: string, options: FileLogOptions = {}): Promise<FileLog> {
-    const resolved: ResolvedOptions = {
-      ...defaults,
-      logger: defaultStorageLogger,
-      now: Date.now,
-      ...withoutUndefined(options),
-      flushScheduler: options.flushScheduler ?? new FlushScheduler(),
-      fileBudget: options.fileBudget ?? new FileBudget({ filesOpenMax: 15 }),
-      cleaner: options.cleaner ?? inProcessCleaner,
-    };
-    validateOptions(resolved);
-    const settings = settingsFrom(defaultLogSettings, options);
+    const resolved = resolveFileLogOptions(options);
+    const settings = mergeLogSettings(defaultLogSettings, options);
     fs.mkdirSync(dir, { recursive: true });
     const compacted = { offset: readCheckpoint(path.join(dir, cleanerOffsetFileName), resolved.logger) ?? 0 };
     const segmentOptions: SegmentOptions = {
@@ -188,8 +136,7 @@ export class FileLog implements PartitionLog {
 
   /** Replaces some settings (after AlterConfigs); they apply from the next append and maintenance pass. */
   configure(settings: Partial<LogSettings>): void {
-    const next = settingsFrom(this.#settings, settings);
-    this.#settings = next;
+    this.#settings = mergeLogSettings(this.#settings, settings);
   }
 
   get #active(): Segment {
@@ -303,7 +250,7 @@ export class FileLog implements PartitionLog {
     return this.#exclusive(async () => {
       if (this.#closed || this.#failure !== null || !deletesSegments(this.#settings.cleanupPolicy)) return 0;
       await this.#rolling.catch(() => {});
-      const count = this.#expiredSegmentCount();
+      const count = expiredSegmentCount(this.#segments, { settings: this.#settings, nowMs: this.#options.now(), highWatermark: this.highWatermark });
       if (count === 0) return 0;
       const newStart = this.#segments[count - 1].endOffset;
       if (count === this.#segments.length) {
@@ -474,26 +421,6 @@ export class FileLog implements PartitionLog {
     }
   }
 
-  /** How many leading segments retention may delete now. */
-  #expiredSegmentCount(): number {
-    const { retentionMs, retentionBytes } = this.#settings;
-    const nowMs = this.#options.now();
-    let bytesOver = retentionBytes < 0 ? 0 : this.sizeBytes - retentionBytes;
-    let count = 0;
-    for (const segment of this.#segments) {
-      if ((segment === this.#active && segment.size === 0) || segment.endOffset > this.highWatermark) break;
-      const newestMs = segment.maxTimestampOfBatches?.timestamp ?? segment.createdMs;
-      const expired = retentionMs >= 0 && nowMs - newestMs > retentionMs;
-      const oversize = bytesOver > 0 && bytesOver >= segment.size;
-      // A sealed segment that compaction emptied holds nothing to keep.
-      const empty = segment.size === 0;
-      if (!expired && !oversize && !empty) break;
-      bytesOver -= segment.size;
-      count++;
-    }
-    return count;
-  }
-
   /** Checkpoints a new log start, then deletes the segments wholly below it (never the active one). */
   async #moveLogStart(offset: number): Promise<void> {
     await writeCheckpoint(path.join(this.dir, logStartOffsetFileName), offset);
@@ -548,29 +475,4 @@ export class FileLog implements PartitionLog {
       throw new OffsetOutOfRangeError(offset, this.#logStartOffset, this.logEndOffset);
     }
   }
-}
-
-function validateOptions(options: ResolvedOptions): void {
-  const check = (name: string, value: number, max = Number.MAX_SAFE_INTEGER) => {
-    if (!Number.isSafeInteger(value) || value < 1 || value > max) {
-      throw new Error(`Invalid log option ${name} "${value}": expected an integer from 1 to ${max}`);
-    }
-  };
-  check("indexIntervalBytes", options.indexIntervalBytes, 2 ** 31 - 1);
-  check("fsyncIntervalMs", options.fsyncIntervalMs);
-  if (!Object.values(FsyncPolicy).includes(options.fsync)) throw new Error(`Invalid log option fsync "${options.fsync}"`);
-}
-
-/** `base` with the LogSettings keys that `changes` defines, validated. */
-function settingsFrom(base: LogSettings, changes: Partial<LogSettings>): LogSettings {
-  const next = { ...base };
-  for (const key of Object.keys(defaultLogSettings) as Array<keyof LogSettings>) {
-    if (changes[key] !== undefined) (next as Record<string, unknown>)[key] = changes[key];
-  }
-  validateLogSettings(next);
-  return next;
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 }

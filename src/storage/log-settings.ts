@@ -80,3 +80,13 @@ export function validateLogSettings(settings: LogSettings): void {
     throw new Error(`Invalid log setting cleanupPolicy "${settings.cleanupPolicy}"`);
   }
 }
+
+/** `base` with the settings that `changes` defines (undefined keeps the base's), validated. */
+export function mergeLogSettings(base: LogSettings, changes: Partial<LogSettings>): LogSettings {
+  const next = { ...base };
+  for (const key of Object.keys(defaultLogSettings) as Array<keyof LogSettings>) {
+    if (changes[key] !== undefined) (next as Record<string, unknown>)[key] = changes[key];
+  }
+  validateLogSettings(next);
+  return next;
+}
