@@ -1,6 +1,8 @@
 // A partition log on disk: a directory of segments (see segment.ts), the last one active.
 // Appends assign offsets by patching baseOffset in place, write with one writeSync, and
 // resolve when the fsync policy says the data is durable. Reads return whole stored batches.
+// Retention (retention.ts), compaction (log-cleaner.ts), DeleteRecords and truncation change
+// the set of segments, one at a time, through the log's maintenance chain.
 
 import fs from "node:fs";
 import path from "node:path";
