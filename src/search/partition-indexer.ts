@@ -87,6 +87,7 @@ export class PartitionIndexer {
     const manifest = partition.dir === null ? null : readManifest(partition.dir, options.logger);
     const resumeOffset = manifest?.resumeOffset ?? 0;
     const indexer = new PartitionIndexer(partition, options, resumeOffset, manifest?.chunks ?? []);
+    indexer.#deleteUnlistedFiles();
     indexer.#dropExpiredChunks();
     indexer.#running = indexer.#run();
     return indexer;
@@ -107,6 +108,7 @@ export class PartitionIndexer {
 
   /** Handles on every segment index of the partition, sealed ones loaded on demand. */
   handles(): IndexHandle[] {
+    this.#dropExpiredChunks();
     const { topic, index: partition } = this.partition;
     const sealed = this.#sealed.map((segment): IndexHandle => ({ topic, partition, baseOffset: segment.baseOffset, load: () => this.#loadSealed(segment) }));
     const active = this.#active;
@@ -217,22 +219,28 @@ export class PartitionIndexer {
     return base;
   }
 
-  /**
-   * Chunks wholly below the log start (their segments deleted by retention) go, with their
-   * .search files; so do .search files no chunk lists (left by a crash before the manifest).
-   */
+  /** Chunks wholly below the log start (their segments deleted by retention) go, with their .search files. */
   #dropExpiredChunks(): void {
     const logStart = this.partition.log.logStartOffset;
+    if (this.#sealed.length === 0 || this.#sealed[0].endOffset > logStart) return;
     const expired = this.#sealed.filter((chunk) => chunk.endOffset <= logStart);
     this.#sealed = this.#sealed.filter((chunk) => chunk.endOffset > logStart);
-    for (const chunk of expired) this.#cache.delete(this.#cacheKey(chunk.baseOffset));
+    for (const chunk of expired) {
+      this.#cache.delete(this.#cacheKey(chunk.baseOffset));
+      if (this.partition.dir !== null) this.#deleteFile(this.partition.dir, chunk.baseOffset);
+    }
+  }
+
+  /** Deletes .search files no chunk lists (a crash came between writing one and the manifest). */
+  #deleteUnlistedFiles(): void {
     const dir = this.partition.dir;
     if (dir === null) return;
     const listed = new Set(this.#sealed.map((chunk) => chunk.baseOffset));
-    for (const base of listSearchFiles(dir)) {
-      if (listed.has(base)) continue;
-      void deleteSegmentIndex(dir, base).catch((error: unknown) => this.#logger.warn("Cannot delete search index", { partition: this.key, base, error: error as Error }));
-    }
+    for (const base of listSearchFiles(dir)) if (!listed.has(base)) this.#deleteFile(dir, base);
+  }
+
+  #deleteFile(dir: string, base: number): void {
+    void deleteSegmentIndex(dir, base).catch((error: unknown) => this.#logger.warn("Cannot delete search index", { partition: this.key, base, error: error as Error }));
   }
 
   #cacheKey(baseOffset: number): string {

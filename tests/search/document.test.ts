@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { defaultFieldText, flattenJsonText, recordToDocument } from "../../src/search/document.ts";
+import { flattenJsonText, recordToDocument } from "../../src/search/document.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -20,14 +20,13 @@ describe("recordToDocument", () => {
     expect(flattenJsonText("{not json").size).toBe(0);
   });
 
-  test("keeps coordinates, key and headers; the default text of JSON is its values", () => {
+  test("keeps coordinates, key and headers", () => {
     const counters = { binaryValues: 0 };
     const document = recordToDocument(
       { offset: 5, timestamp: 1000, key: bytes("k1"), value: bytes('{"message":"disk full","code":28}'), headers: [{ key: "trace", value: bytes("abc") }] },
       counters,
     );
     expect(document).toMatchObject({ offset: 5, timestamp: 1000, key: "k1", headers: { trace: "abc" }, valueIsBinary: false });
-    expect(defaultFieldText(document)).toBe("disk full\n28");
   });
 
   test("a non-UTF-8 value is counted and kept out of the text, without throwing", () => {
