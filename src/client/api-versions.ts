@@ -3,6 +3,7 @@
 // the client's assumptions start to hold (RecordBatch v2 needs Produce 3 and Fetch 4; a null
 // Metadata topic list means "all topics" from version 1 on).
 
+import { ConsumerGroupHeartbeat } from "../protocol/messages/consumer-group-heartbeat.ts";
 import { CreatePartitions } from "../protocol/messages/create-partitions.ts";
 import { DescribeCluster } from "../protocol/messages/describe-cluster.ts";
 import { DescribeConfigs } from "../protocol/messages/describe-configs.ts";
@@ -72,6 +73,8 @@ export const clientApiVersions: ReadonlyMap<number, VersionRange> = new Map([
   clientRange(IncrementalAlterConfigs, 0),
   clientRange(CreatePartitions, 0),
   clientRange(DescribeCluster, 0),
+  // KIP-848 group membership (consume -G).
+  clientRange(ConsumerGroupHeartbeat, 0),
 ]);
 
 /** API key → the version to use with a broker that advertised `brokerApis`; APIs without overlap are left out. */

@@ -10,6 +10,7 @@ export {
   configSourceNames,
   type ResourceResult,
 } from "./admin-configs.ts";
+export { type GroupAssignment, GroupMember, type GroupMemberOptions } from "./group-member.ts";
 export { Admin, type AdminOptions, type NewTopic, type TopicResult } from "./admin.ts";
 export { type ApiCodec, clientApiVersions, negotiateVersions, type VersionRange } from "./api-versions.ts";
 export { Cluster, type BrokerInfo, type ClusterOptions, defaultKafkaPort, type PartitionInfo, parseBrokerList, type TopicInfo } from "./cluster.ts";

@@ -5,9 +5,8 @@
 // started; -n stops after a number of records. Only records go to stdout; diagnostics go to
 // stderr (none with -q).
 
-import type { FileSink } from "bun";
 import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
-import { Admin, type Cluster, Consumer, type ConsumerOptions, type RecordChunk } from "../client/index.ts";
+import { Admin, type Cluster, Consumer, type ConsumerOptions } from "../client/index.ts";
 import {
   brokersHelp,
   type ClientSettings,
@@ -20,18 +19,14 @@ import {
   runClientCommand,
   setHelp,
 } from "./client-command.ts";
+import { consumeInGroup } from "./consume-group.ts";
 import { parseOffsetSpec, type OffsetRange, OffsetSpecError } from "./offset-spec.ts";
 import { choice, parsePositiveInteger } from "./options.ts";
-import { compileFormat, FormatError, type FormatPart, formatNeedsBatch } from "./record-format.ts";
-import { recordToJson } from "./record-json.ts";
-import { OutputBuffer, renderRecord } from "./record-render.ts";
-
-/** Flush the output buffer to stdout once it holds this much, even within one fetch. */
-const outputFlushBytes = 1024 * 1024;
+import { compileFormat, FormatError } from "./record-format.ts";
+import { type ConsumeLimits, type OutputFormat, RecordSink } from "./record-sink.ts";
 
 const defaultFormat = String.raw`%v\n`;
 
-export type OutputFormat = { kind: "json" } | { kind: "format"; parts: FormatPart[] };
 
 export function parseOffset(value: string): OffsetRange {
   try {
@@ -81,6 +76,7 @@ export function consumeCommand() {
     .option("-c, --count <n>", "kcat's name for --num", parsePositiveInteger)
     .option("-f, --format <format>", formatHelp, parseOutputFormat)
     .option("--json-value", "with -f json: embed values that are JSON as JSON instead of as a string")
+    .option("-G, --group <group>", "consume as a member of this consumer group (KIP-848), committing what was written")
     .option("-q, --quiet", "no diagnostics on stderr, only errors")
     .option("-b, --brokers <list>", brokersHelp)
     .option("-X, --set <key=value>", setHelp, collect, [] as string[])
@@ -96,6 +92,7 @@ export function consumeCommand() {
         "  chronik consume events -o @-1h -f json | jq .value  the last hour as JSON",
         "  chronik consume events -o @2024-05-01:2024-05-02 -n 100",
         "  chronik consume 'logs-.*' -r -f '%t/%p@%o %d{rfc3339} %v\\n'",
+        "  chronik consume events -G billing -e                 as group \"billing\", from its committed offsets",
         "",
       ].join("\n"),
     )
@@ -110,12 +107,18 @@ export function consumeCommand() {
           const topics = await resolveTopics(cluster, [...positional, ...options.topic], options.regex === true);
           const range = options.offset ?? { start: "beginning" as const, stopAt: null };
           const stopAt = range.stopAt ?? (options.exitAtEnd ? "end" : undefined);
-          const consumers = topics.map(
-            (topic) => new Consumer(cluster, { ...fetchSettings(settings), topic, partitions: options.partitions, start: range.start, stopAt, stopAtEnd: false }),
-          );
           const format = options.format ?? { kind: "format", parts: compileFormat(defaultFormat) };
-          const countMax = options.num ?? options.count ?? Infinity;
-          const total = await consumeAll(consumers, format, { countMax, jsonValue: options.jsonValue === true });
+          const limits = { countMax: options.num ?? options.count ?? Infinity, jsonValue: options.jsonValue === true };
+          const countMax = limits.countMax;
+          if (options.group !== undefined && options.partitions !== undefined) throw new CommandError("-p cannot be used with -G: the group assigns the partitions");
+          const total =
+            options.group === undefined
+              ? await consumeAll(
+                  topics.map((topic) => new Consumer(cluster, { ...fetchSettings(settings), topic, partitions: options.partitions, start: range.start, stopAt, stopAtEnd: false })),
+                  format,
+                  limits,
+                )
+              : await consumeInGroup(cluster, { groupId: options.group, topics, range, stopAt, fetch: fetchSettings(settings) }, format, limits);
           if (!options.quiet && stopAt !== undefined && total.count < countMax) {
             process.stderr.write(`% Reached the end of ${topics.length === 1 ? `topic "${topics[0]}"` : `${topics.length} topics`}: ${total.count} records\n`);
           }
@@ -160,68 +163,14 @@ async function resolveTopics(cluster: Cluster, names: string[], regex: boolean):
   return matched;
 }
 
-interface ConsumeLimits {
-  countMax: number;
-  jsonValue: boolean;
-}
-
 /** Runs every consumer into one stdout; resolves with the number of records written. */
 async function consumeAll(consumers: Consumer[], format: OutputFormat, limits: ConsumeLimits): Promise<{ count: number }> {
-  // Bun's FileSink writes to fd 1 itself: flush() settles once the bytes are out, and exiting
-  // after end() cannot drop a tail still queued for a slow reader (process.stdout on a pipe can).
-  const stdout = Bun.stdout.writer({ highWaterMark: outputFlushBytes });
-  const output = new OutputBuffer();
-  const total = { count: 0 };
+  const sink = new RecordSink(format, limits);
   try {
-    await Promise.all(consumers.map((consumer) => drainConsumer(consumer, format, limits, output, stdout, total)));
+    await Promise.all(consumers.map((consumer) => sink.drain(consumer)));
   } finally {
-    await writeOut(stdout, output);
-    await stdout.end();
+    await sink.end();
   }
-  return total;
+  return { count: sink.count };
 }
 
-async function drainConsumer(
-  consumer: Consumer,
-  format: OutputFormat,
-  limits: ConsumeLimits,
-  output: OutputBuffer,
-  stdout: FileSink,
-  total: { count: number },
-): Promise<void> {
-  while (total.count < limits.countMax) {
-    const chunks = await consumer.poll();
-    if (chunks === null) break;
-    for (const chunk of chunks) {
-      total.count += renderChunk(chunk, format, limits, output, limits.countMax - total.count);
-      if (output.length >= outputFlushBytes) await writeOut(stdout, output);
-    }
-    await writeOut(stdout, output);
-  }
-}
-
-/** Renders up to `room` records of a chunk; returns how many. */
-function renderChunk(chunk: RecordChunk, format: OutputFormat, limits: ConsumeLimits, output: OutputBuffer, room: number): number {
-  const records = chunk.records.length <= room ? chunk.records : chunk.records.slice(0, room);
-  if (format.kind === "json") {
-    for (const record of records) output.text(recordToJson(chunk.topic, chunk.partition, record, { jsonValue: limits.jsonValue }));
-    return records.length;
-  }
-  const needsBatch = formatNeedsBatch(format.parts);
-  const source = { topic: chunk.topic, partition: chunk.partition, batch: null as RecordChunk["batches"][number] | null };
-  let batchIndex = 0;
-  for (const record of records) {
-    if (needsBatch) {
-      while (batchIndex < chunk.batches.length - 1 && chunk.batches[batchIndex].lastOffset < record.offset) batchIndex++;
-      source.batch = chunk.batches[batchIndex] ?? null;
-    }
-    renderRecord(output, format.parts, source, record);
-  }
-  return records.length;
-}
-
-async function writeOut(stdout: FileSink, output: OutputBuffer): Promise<void> {
-  if (output.length === 0) return;
-  stdout.write(output.take());
-  await stdout.flush();
-}

@@ -151,6 +151,52 @@ describe("consume flags", () => {
     }
   }, commandTimeoutMs);
 
+  test("-G resumes from the group's committed offsets and leaves the group", async () => {
+    await runOk([...chronikCommand(), "produce", "grouped", "-b", broker.bootstrap], { stdin: Array.from({ length: 30 }, (_, i) => `g${i}`).join("\n"), timeoutMs: commandTimeoutMs });
+    const first = await consumeText(["grouped", "-G", "readers", "-e", "-q"]);
+    expect(first.trim().split("\n").sort()).toEqual(Array.from({ length: 30 }, (_, i) => `g${i}`).sort());
+    await runOk([...chronikCommand(), "produce", "grouped", "-b", broker.bootstrap], { stdin: "late-1\nlate-2\n", timeoutMs: commandTimeoutMs });
+    expect((await consumeText(["grouped", "-G", "readers", "-e", "-q"])).trim().split("\n").sort()).toEqual(["late-1", "late-2"]);
+    expect(await consumeText(["grouped", "-G", "readers", "-e", "-q"])).toBe("");
+    // Another group starts from -o.
+    expect((await consumeText(["grouped", "-G", "others", "-e", "-q", "-o", "end"]))).toBe("");
+    const described = await runOk([...chronikCommand(), "group", "describe", "readers", "-b", broker.bootstrap, "--format", "json"], { timeoutMs: commandTimeoutMs });
+    expect(described.stdout.toString()).toContain('"state":"Empty"');
+  }, commandTimeoutMs);
+
+  test("-G with two members: every record once, split between them", async () => {
+    await runOk([...chronikCommand(), "produce", "shared", "-b", broker.bootstrap, "-f", String.raw`%p %v\n`], {
+      stdin: Array.from({ length: 90 }, (_, i) => `${i % 3} s${i}`).join("\n"),
+      timeoutMs: commandTimeoutMs,
+    });
+    const [a, b] = await Promise.all([consumeText(["shared", "-G", "pair", "-e", "-q"]), consumeText(["shared", "-G", "pair", "-e", "-q"])]);
+    const all = [...a.trim().split("\n"), ...b.trim().split("\n")].filter((line) => line !== "");
+    expect(all.sort()).toEqual(Array.from({ length: 90 }, (_, i) => `s${i}`).sort());
+  }, commandTimeoutMs);
+
+  test("-e exits in group mode on a topic that a producer keeps writing to", async () => {
+    const producer = Bun.spawn([...chronikCommand(), "produce", "busy-group", "-b", broker.bootstrap, "--linger-ms", "0"], { stdin: "pipe", stdout: "ignore", stderr: "pipe" });
+    let writing = true;
+    const feeder = (async () => {
+      for (let written = 0; writing; written++) {
+        producer.stdin.write(`record ${written}\n`);
+        await producer.stdin.flush();
+        await Bun.sleep(5);
+      }
+      await producer.stdin.end();
+    })();
+    try {
+      await Bun.sleep(1500);
+      const result = await chronik(["consume", "busy-group", "-G", "busy-readers", "-e", "-q"]);
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout.toString().trim().split("\n").length).toBeGreaterThan(10);
+    } finally {
+      writing = false;
+      await feeder;
+      await producer.exited;
+    }
+  }, commandTimeoutMs);
+
   test("bad flags and missing topics: one line on stderr, non-zero exit, nothing on stdout", async () => {
     for (const [args, message] of [
       [["consume", "timed", "-o", "yesterday"], '"yesterday" is not an offset'],
@@ -162,6 +208,7 @@ describe("consume flags", () => {
       [["consume", "timed", "-p", "7", "-e"], "Partition 7 of topic"],
       [["consume", "-e"], "No topic given"],
       [["consume", "(", "-r"], "is not a regular expression"],
+      [["consume", "timed", "-G", "g", "-p", "0"], "-p cannot be used with -G"],
     ] as Array<[string[], string]>) {
       const result = await chronik(args);
       expect(result.exitCode, args.join(" ")).not.toBe(0);
