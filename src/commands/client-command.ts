@@ -22,10 +22,13 @@ export const logLevels = ["debug", "info", "warn", "error"] as const satisfies r
 export const defaultBrokerList = "localhost:9092";
 
 export const brokersHelp = "bootstrap brokers, host:port[,host:port...] (default: $CHRONIK_BROKERS, the config file, or localhost:9092)";
-export const setHelp = "client setting key=value, repeatable (e.g. -X linger.ms=20 -X client.id=etl; see `chronik help settings`)";
+export const setHelp =
+  "client setting key=value, repeatable, e.g. -X linger.ms=20. Keys: bootstrap.servers, client.id, request.timeout.ms, " +
+  "socket.connection.setup.timeout.ms, acks, linger.ms, batch.size, compression.type, partitioner, buffer.memory, " +
+  "fetch.max.wait.ms, fetch.min.bytes, fetch.max.bytes, max.partition.fetch.bytes (and librdkafka aliases)";
 export const configHelp = "config file (default: ~/.config/chronik/config.toml when it exists)";
 
-/** The -X keys chronik understands, with what each does (printed by `chronik help settings`). */
+/** The -X keys chronik understands, with what each does. */
 export const clientSettingKeys: Record<string, string> = {
   "bootstrap.servers": "brokers, like -b (alias: metadata.broker.list)",
   "metadata.broker.list": "brokers, like -b",
@@ -175,6 +178,8 @@ export async function runClientCommand(name: string, body: () => Promise<void>):
   try {
     await body();
   } catch (error) {
+    // The reader went away (`| head`): the output is no longer wanted, which is not a failure.
+    if ((error as NodeJS.ErrnoException).code === "EPIPE") return;
     const detail = isExpected(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
     process.stderr.write(`chronik ${name}: ${detail}\n`);
     process.exitCode = 1;
