@@ -132,6 +132,17 @@ describe("produce flags", () => {
     expect((await read("batched", String.raw`%v\n`)).trimEnd()).toBe(input);
   }, commandTimeoutMs);
 
+  test("--partitioner random spreads one key; -X compression.type and --acks 0 are honoured", async () => {
+    await createTopic("random-spread", 4);
+    const out = await chronikOk(["produce", "random-spread", "-k", "same", "--partitioner", "random", "--output-format", String.raw`%p\n`], "x\n".repeat(400));
+    expect(new Set(out.stdout.toString().trim().split("\n"))).toEqual(new Set(["0", "1", "2", "3"]));
+    await chronikOk(["produce", "x-settings", "-p", "0", "-X", "compression.type=gzip", "-X", "linger.ms=20", "-X", "batch.size=4096"], "a\nb\n");
+    expect(await read("x-settings", String.raw`%a{compression} %v\n`)).toBe("gzip a\ngzip b\n");
+    await chronikOk(["produce", "fire-and-forget", "-p", "0", "--acks", "0", "--output-format", String.raw`%o\n`], "a\n");
+    await Bun.sleep(300);
+    expect(await read("fire-and-forget", String.raw`%v\n`)).toBe("a\n");
+  }, commandTimeoutMs);
+
   test("each failed record is reported with its number, and the exit code is non-zero", async () => {
     const result = await chronik(["produce", "placed", "-f", String.raw`%p %v\n`], { stdin: "0 ok\n9 bad\n1 ok\n8 bad\n" });
     expect(result.exitCode).toBe(1);
