@@ -143,6 +143,16 @@ async function describeGroup(group: string): Promise<{ state: string; members: {
   }
 }
 
+/** The partitions a cooperative member owns: its incremental assigns minus its incremental revokes. */
+function ownedIncrementally(member: PythonMember): number[] {
+  const owned = new Set<number>();
+  for (const event of member.events) {
+    if (event.event === "assign") for (const partition of event.partitions) owned.add(partition);
+    if (event.event === "revoke") for (const partition of event.partitions) owned.delete(partition);
+  }
+  return [...owned].sort();
+}
+
 /** How many rebalances of `group` the broker has logged (its "Preparing to rebalance group ... group=<id>" lines). */
 function rebalancesLogged(group: string): number {
   return broker.log.split("\n").filter((line) => line.includes("Preparing to rebalance group") && line.includes(` group=${group} `)).length;
@@ -217,6 +227,40 @@ test("confluent-kafka: a static member (group.instance.id) that restarts within 
     const restartedAfter = after.members.find((member) => member.groupInstanceId === "static-b")!;
     expect(restartedAfter.memberId).not.toBe(restartedBefore.memberId);
     expect(new Set(after20()).size).toBe(20);
+    expect(members[1].values.length).toBeGreaterThan(0);
+  } finally {
+    for (const member of members) await member.kill9();
+  }
+}, 120_000);
+
+test("confluent-kafka cooperative-sticky: a joining member takes half the partitions incrementally, the first member keeps the rest without a full revoke", async () => {
+  const topic = "ck-coop";
+  await produce(topic, 4, Array.from({ length: 40 }, (_, index) => `coop-${index}`));
+  const args = ["--topic", topic, "--group", "ck-coop", "--strategy", "cooperative-sticky", "--session-timeout-ms", "6000"];
+  const members: PythonMember[] = [];
+  try {
+    members.push(new PythonMember(args));
+    await waitFor(() => ownedIncrementally(members[0]).length === 4, 30_000, "the first member to own all partitions", members);
+    await waitFor(() => members[0].values.length >= 40, 30_000, "the first 40 records", members);
+    members.push(new PythonMember(args));
+    await waitFor(() => members.every((member) => ownedIncrementally(member).length === 2), 30_000, "two members with two partitions each", members);
+
+    // Incremental: the first member gave up exactly the two partitions the newcomer got, in one
+    // revoke of two, and was never assigned the whole set again.
+    const [first, second] = members.map(ownedIncrementally);
+    expect([...first, ...second].sort()).toEqual([0, 1, 2, 3]);
+    const firstRevokes = members[0].events.filter((event) => event.event === "revoke") as { partitions: number[] }[];
+    expect(firstRevokes.map((event) => event.partitions.length)).toEqual([2]);
+    expect(firstRevokes[0].partitions).toEqual(second);
+    const laterAssigns = members[0].events.filter((event) => event.event === "assign").slice(1) as { partitions: number[] }[];
+    expect(laterAssigns.every((event) => event.partitions.length === 0)).toBe(true);
+
+    await produceMore(topic, Array.from({ length: 40 }, (_, index) => `coop-after-${index}`));
+    const all = () => [...members[0].values, ...members[1].values];
+    await waitFor(() => all().length >= 80, 30_000, "all 80 records", members);
+    await Bun.sleep(500);
+    expect(all().length).toBe(80);
+    expect(new Set(all()).size).toBe(80);
     expect(members[1].values.length).toBeGreaterThan(0);
   } finally {
     for (const member of members) await member.kill9();

@@ -4,7 +4,9 @@ Subscribes to one topic and runs until killed or --exit-after-s passes. It commi
 synchronously before reporting it, so whatever it reports is committed. Events go to stdout as
 JSON lines: {"event": "assign", "partitions": [...]}, {"event": "revoke", ...},
 {"event": "record", "partition": p, "offset": o, "value": v}. With --instance-id it is a static
-member (group.instance.id), which sends no LeaveGroup when it stops.
+member (group.instance.id), which sends no LeaveGroup when it stops. With --strategy
+cooperative-sticky the assign and revoke events carry only the partitions added or taken away
+(incremental rebalancing).
 """
 
 import argparse
@@ -21,6 +23,7 @@ parser.add_argument("--group", required=True)
 parser.add_argument("--instance-id")
 parser.add_argument("--session-timeout-ms", type=int, default=6000)
 parser.add_argument("--exit-after-s", type=float, default=90.0)
+parser.add_argument("--strategy", default="range,roundrobin", help="partition.assignment.strategy, e.g. cooperative-sticky")
 args = parser.parse_args()
 
 
@@ -49,6 +52,7 @@ settings = {
     "session.timeout.ms": args.session_timeout_ms,
     "heartbeat.interval.ms": 500,
     "error_cb": on_error,
+    "partition.assignment.strategy": args.strategy,
 }
 if args.instance_id:
     settings["group.instance.id"] = args.instance_id
