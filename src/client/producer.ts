@@ -71,14 +71,18 @@ export const defaultProducerOptions: ProducerOptions = {
 /** Bytes a record adds to a batch besides key, value and headers (varint lengths, deltas), rounded up. */
 const recordOverheadBytes = 24;
 
-/** Called once per record: with an error, or with where the record was written. */
-export type DeliveryCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
+/**
+ * Called once per record: with an error, or with where the record was written, and the tag
+ * given to produce() (one shared callback can then tell records apart without a closure each).
+ */
+export type DeliveryCallback = (error: Error | null, metadata: RecordMetadata | null, tag: number) => void;
 
 interface OpenBatch {
   topic: string;
   partition: number;
   records: RecordInput[];
   callbacks: Array<DeliveryCallback | undefined>;
+  tags: number[];
   bytes: number;
   lingerTimer: ReturnType<typeof setTimeout>;
 }
@@ -86,6 +90,7 @@ interface OpenBatch {
 interface WaitingRecord {
   record: ProducerRecord;
   callback: DeliveryCallback | undefined;
+  tag: number;
   bytes: number;
 }
 
@@ -135,24 +140,24 @@ export class Producer {
    * Queues a record and calls `callback` once it is delivered or has failed. Cheaper than send()
    * when records are many: no promise per record.
    */
-  produce(record: ProducerRecord, callback?: DeliveryCallback): void {
+  produce(record: ProducerRecord, callback?: DeliveryCallback, tag = 0): void {
     if (this.#closed) {
-      queueMicrotask(() => callback?.(new ClientError("Cannot send: the producer is closed"), null));
+      queueMicrotask(() => callback?.(new ClientError("Cannot send: the producer is closed"), null, tag));
       return;
     }
     const bytes = recordBytes(record);
     this.#bufferedBytes += bytes;
     const partitionCount = this.#partitionCounts.get(record.topic);
     if (partitionCount !== undefined) {
-      this.#append(record, callback, bytes, partitionCount);
+      this.#append(record, callback, tag, bytes, partitionCount);
       return;
     }
     const waiting = this.#awaitingMetadata.get(record.topic);
     if (waiting !== undefined) {
-      waiting.push({ record, callback, bytes });
+      waiting.push({ record, callback, tag, bytes });
       return;
     }
-    this.#awaitingMetadata.set(record.topic, [{ record, callback, bytes }]);
+    this.#awaitingMetadata.set(record.topic, [{ record, callback, tag, bytes }]);
     void this.#loadTopic(record.topic);
   }
 
@@ -182,25 +187,25 @@ export class Producer {
     }
     const waiting = this.#awaitingMetadata.get(topic) ?? [];
     this.#awaitingMetadata.delete(topic);
-    for (const { record, callback, bytes } of waiting) {
+    for (const { record, callback, tag, bytes } of waiting) {
       if (failure === null) {
-        this.#append(record, callback, bytes, this.#partitionCounts.get(topic) ?? 0);
+        this.#append(record, callback, tag, bytes, this.#partitionCounts.get(topic) ?? 0);
       } else {
         this.#bufferedBytes -= bytes;
-        callback?.(failure, null);
+        callback?.(failure, null, tag);
       }
     }
     this.#wake();
   }
 
-  #append(record: ProducerRecord, callback: DeliveryCallback | undefined, bytes: number, partitionCount: number): void {
+  #append(record: ProducerRecord, callback: DeliveryCallback | undefined, tag: number, bytes: number, partitionCount: number): void {
     const { topic } = record;
     const key = record.key ?? null;
     const partition = record.partition ?? this.#partitioner.partition(topic, key, bytes, partitionCount);
     if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
       this.#bufferedBytes -= bytes;
       const error = new ClientError(`Partition ${partition} of topic "${topic}" does not exist: the topic has ${partitionCount} partitions`);
-      queueMicrotask(() => callback?.(error, null));
+      queueMicrotask(() => callback?.(error, null, tag));
       return;
     }
     let batches = this.#open.get(topic);
@@ -216,12 +221,13 @@ export class Producer {
     batch ??= this.#openBatch(topic, partition, batches);
     batch.records.push({ key, value: record.value, headers: record.headers, timestamp: record.timestamp });
     batch.callbacks.push(callback);
+    batch.tags.push(tag);
     batch.bytes += bytes;
     if (batch.bytes >= this.options.batchBytes) this.#close(batch);
   }
 
   #openBatch(topic: string, partition: number, batches: Array<OpenBatch | undefined>): OpenBatch {
-    const batch: OpenBatch = { topic, partition, records: [], callbacks: [], bytes: 0, lingerTimer: undefined as never };
+    const batch: OpenBatch = { topic, partition, records: [], callbacks: [], tags: [], bytes: 0, lingerTimer: undefined as never };
     batch.lingerTimer = setTimeout(() => this.#close(batch), this.options.lingerMs);
     batches[partition] = batch;
     this.#openBatches++;
@@ -236,13 +242,13 @@ export class Producer {
     this.#openBatches--;
     clearTimeout(batch.lingerTimer);
     this.#batchesInFlight++;
-    const { topic, partition, callbacks } = batch;
+    const { topic, partition, callbacks, tags } = batch;
     const settle = (error: Error | null, baseOffset: number) => {
       this.#batchesInFlight--;
       this.#bufferedBytes -= batch.bytes;
       for (let index = 0; index < callbacks.length; index++) {
         const offset = baseOffset < 0 ? -1 : baseOffset + index;
-        callbacks[index]?.(error, error === null ? { topic, partition, offset } : null);
+        callbacks[index]?.(error, error === null ? { topic, partition, offset } : null, tags[index]);
       }
       this.#wake();
     };

@@ -215,6 +215,8 @@ class RecordSender {
   readonly #output = new OutputBuffer(64 * 1024);
   #sent = 0;
   #failed = 0;
+  /** Records kept for --output-format until their delivery, by number. */
+  readonly #pending = new Map<number, ProducerRecord>();
 
   constructor(producer: Producer, input: SenderInput) {
     this.#producer = producer;
@@ -226,7 +228,6 @@ class RecordSender {
   }
 
   send(record: InputRecord): void {
-    const number = ++this.#sent;
     const input = this.#input;
     const value = input.tombstones && record.value !== null && record.value.length === 0 ? null : record.value;
     const full: ProducerRecord = {
@@ -234,10 +235,13 @@ class RecordSender {
       partition: input.partition ?? record.partition,
       key: input.fixedKey ?? record.key ?? null,
       value,
-      headers: [...input.headers, ...(record.headers ?? [])],
+      headers: input.headers.length === 0 ? record.headers : [...input.headers, ...(record.headers ?? [])],
       timestamp: record.timestamp,
     };
-    this.#producer.produce(full, (error, metadata) => this.#delivered(number, full, error, metadata));
+    // One shared callback; the record's number comes back as the tag (a closure per record costs a
+    // fifth of the throughput).
+    this.#producer.produce(full, this.#onDelivery, ++this.#sent);
+    if (input.outputFormat !== undefined) this.#pending.set(this.#sent, full);
   }
 
   async waitForCapacity(): Promise<void> {
@@ -245,24 +249,24 @@ class RecordSender {
     if (this.#output.length > 0) process.stdout.write(this.#output.take());
   }
 
-  #delivered(number: number, record: ProducerRecord, error: Error | null, metadata: RecordMetadata | null): void {
+  readonly #onDelivery = (error: Error | null, metadata: RecordMetadata | null, number: number): void => {
+    const record = this.#pending.get(number);
+    if (record !== undefined) this.#pending.delete(number);
     if (error !== null) {
       this.#failed++;
-      if (this.#failed <= failureLinesMax) {
-        const where = record.partition === undefined ? `topic "${record.topic}"` : `topic "${record.topic}" partition ${record.partition}`;
-        process.stderr.write(`chronik produce: record ${number} (${where}): ${error.message}\n`);
-      }
+      // The producer's messages name the topic and partition.
+      if (this.#failed <= failureLinesMax) process.stderr.write(`chronik produce: record ${number}: ${error.message}\n`);
       return;
     }
     const format = this.#input.outputFormat;
-    if (format === undefined || metadata === null) return;
+    if (format === undefined || metadata === null || record === undefined) return;
     renderRecord(
       this.#output,
       format,
       { topic: metadata.topic, partition: metadata.partition, batch: null },
       { offset: metadata.offset, timestamp: record.timestamp ?? Date.now(), key: record.key ?? null, value: record.value, headers: record.headers ?? [] },
     );
-  }
+  };
 
   /** Waits for every record; throws when any failed. */
   async finish(): Promise<void> {

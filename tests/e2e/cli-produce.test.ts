@@ -147,8 +147,8 @@ describe("produce flags", () => {
     const result = await chronik(["produce", "placed", "-f", String.raw`%p %v\n`], { stdin: "0 ok\n9 bad\n1 ok\n8 bad\n" });
     expect(result.exitCode).toBe(1);
     expect(result.stderr.trim().split("\n")).toEqual([
-      'chronik produce: record 2 (topic "placed" partition 9): Partition 9 of topic "placed" does not exist: the topic has 4 partitions',
-      'chronik produce: record 4 (topic "placed" partition 8): Partition 8 of topic "placed" does not exist: the topic has 4 partitions',
+      'chronik produce: record 2: Partition 9 of topic "placed" does not exist: the topic has 4 partitions',
+      'chronik produce: record 4: Partition 8 of topic "placed" does not exist: the topic has 4 partitions',
       "chronik produce: 2 of 4 records were not delivered",
     ]);
   }, commandTimeoutMs);
@@ -236,8 +236,10 @@ describe("kcat", () => {
       const used = await chronikOk(["consume", `from-kcat-${codec}`, "-e", "-q", "-f", String.raw`%a{compression}\n`]);
       // librdkafka 2.0.2 uses gzip, snappy and lz4 only with brokers that advertise Produce v2
       // ("MsgVer1"); chronik starts at v3, as Kafka 4 does, so kcat sends those batches uncompressed.
-      const expected = codec === "none" || codec === "zstd" ? codec : "none";
-      expect(new Set(used.stdout.toString().trim().split("\n"))).toEqual(new Set([expected]));
+      // librdkafka also sends a batch uncompressed when compressing does not make it smaller.
+      const seen = new Set(used.stdout.toString().trim().split("\n"));
+      if (codec === "zstd") expect(seen.has("zstd")).toBe(true);
+      expect([...seen].every((name) => name === "none" || (codec === "zstd" && name === "zstd"))).toBe(true);
     }, commandTimeoutMs);
   }
 });
