@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { resolveClientSettings } from "../../src/commands/client-command.ts";
+
+const savedEnv = { CHRONIK_BROKERS: process.env.CHRONIK_BROKERS, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME };
+
+afterEach(() => {
+  for (const [key, value] of Object.entries(savedEnv)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
+async function configFile(text: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "chronik-settings-"));
+  const file = join(dir, "config.toml");
+  await writeFile(file, text);
+  return file;
+}
+
+describe("resolveClientSettings", () => {
+  test("flags beat -X, -X beats the environment, the environment beats the file", async () => {
+    const config = await configFile('brokers = "file:1"\n[client]\n"linger.ms" = 7\nclient.id = "from-file"\n');
+    process.env.CHRONIK_BROKERS = "env:1";
+    const base = { set: [] as string[], config, logLevel: "warn" as const };
+    expect(resolveClientSettings(base).brokers).toBe("env:1");
+    expect(resolveClientSettings({ ...base, set: ["bootstrap.servers=x:1"] }).brokers).toBe("x:1");
+    expect(resolveClientSettings({ ...base, brokers: "flag:1", set: ["bootstrap.servers=x:1"] }).brokers).toBe("flag:1");
+    delete process.env.CHRONIK_BROKERS;
+    const fromFile = resolveClientSettings(base);
+    expect(fromFile.brokers).toBe("file:1");
+    expect(fromFile.integer("linger.ms")).toBe(7);
+    expect(resolveClientSettings({ ...base, set: ["linger.ms=9"] }).integer("linger.ms")).toBe(9);
+    expect(fromFile.get("client.id")).toBe("from-file");
+  });
+
+  test("without a file or environment the default is localhost:9092", () => {
+    delete process.env.CHRONIK_BROKERS;
+    process.env.XDG_CONFIG_HOME = join(tmpdir(), "chronik-no-such-config");
+    expect(resolveClientSettings({ set: [], logLevel: "warn" }).brokers).toBe("localhost:9092");
+  });
+
+  test("unknown keys, malformed entries and bad files are clear errors", async () => {
+    expect(() => resolveClientSettings({ set: ["colour=blue"], logLevel: "warn" })).toThrow('Setting "colour" is not a known client setting');
+    expect(() => resolveClientSettings({ set: ["linger.ms"], logLevel: "warn" })).toThrow('Setting "linger.ms" is not key=value');
+    expect(() => resolveClientSettings({ set: ["linger.ms=soon"], logLevel: "warn" }).integer("linger.ms")).toThrow('"soon", not a whole number');
+    const unknownTable = await configFile("[server]\nport = 1\n");
+    expect(() => resolveClientSettings({ set: [], config: unknownTable, logLevel: "warn" })).toThrow('unknown table "[server]" key "port"');
+    expect(() => resolveClientSettings({ set: [], config: "/nonexistent/chronik.toml", logLevel: "warn" })).toThrow("does not exist");
+  });
+});
