@@ -94,7 +94,7 @@ function summaryLine(verb: string, summary: BenchSummary): string {
   );
 }
 
-/** Prints a progress line on stderr every second until stopped. */
+/** Prints a progress line on stderr every second (that second's rates, latency so far) until stopped. */
 function progress(verb: string, counters: { records: number; bytes: number }, latency: LatencyRecorder, quiet: boolean): () => void {
   if (quiet) return () => {};
   let last = { at: performance.now(), records: 0, bytes: 0 };
@@ -105,7 +105,7 @@ function progress(verb: string, counters: { records: number; bytes: number }, la
     const bytes = counters.bytes - last.bytes;
     process.stderr.write(
       `${records} records ${verb}, ${(records / seconds).toFixed(1)} records/sec (${(bytes / mebibyte / seconds).toFixed(2)} MB/sec), ` +
-        `${latency.averageMs.toFixed(2)} ms avg latency, ${latency.maxMs.toFixed(2)} ms max latency.\n`,
+        `${latency.averageMs.toFixed(2)} ms avg latency, ${latency.maxMs.toFixed(2)} ms max latency so far.\n`,
     );
     last = { at: now, records: counters.records, bytes: counters.bytes };
   }, progressIntervalMs);

@@ -32,7 +32,14 @@ export function segmentFilesOf(targets: string[]): string[] {
       throw new CommandError(`Cannot inspect "${target}": no such file or folder`);
     }
     if (stat.isDirectory()) {
-      const logs = fs.readdirSync(target).filter((name) => /^\d{20}\.log$/.test(name)).sort();
+      const entries = fs.readdirSync(target);
+      const logs = entries.filter((name) => /^\d{20}\.log$/.test(name)).sort();
+      // A topic folder: its partition folders (0, 1, …) in order.
+      const partitions = entries.filter((name) => /^\d+$/.test(name) && fs.statSync(path.join(target, name)).isDirectory()).sort((a, b) => Number(a) - Number(b));
+      if (logs.length === 0 && partitions.length > 0) {
+        files.push(...segmentFilesOf(partitions.map((name) => path.join(target, name))));
+        continue;
+      }
       if (logs.length === 0) throw new CommandError(`Folder "${target}" holds no segment (.log) files`);
       files.push(...logs.map((name) => path.join(target, name)));
     } else if (/\.(index|timeindex)$/.test(target)) {
@@ -127,7 +134,7 @@ function inspectSegment(file: string, options: InspectOptions, write: (text: str
 export function inspectCommand() {
   return new Command("inspect")
     .description("Print the record batches of segment files or partition folders (kafka-dump-log field names); read-only")
-    .argument("<paths...>", "segment .log files (or their .index/.timeindex) and partition folders, e.g. data/topics/events/0")
+    .argument("<paths...>", "segment .log files (or their .index/.timeindex), partition folders (data/topics/events/0) or topic folders (data/topics/events)")
     .option("--records", "a '|' line per record (offset, timestamp, sizes, header keys)")
     .option("--payload", "with the record lines, the key and value as text (implies --records)")
     .option("--verify", "check CRCs, offset continuity, index entries and trailing bytes; exit 1 if anything is wrong")

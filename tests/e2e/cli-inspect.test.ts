@@ -122,6 +122,12 @@ describe("chronik inspect", () => {
     expect(result.stderr).toMatch(/index entry 1 \(offset \d+\) points to position \d+, where no batch starts/);
   }, commandTimeoutMs);
 
+  test("a topic folder means all its partitions", async () => {
+    const result = await inspect([join(broker.dataDir, "topics", "dump")]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.toString()).toContain(`Dumping ${join(liveFolder, "00000000000000000000.log")}`);
+  }, commandTimeoutMs);
+
   test("bad paths are one line and a non-zero exit", async () => {
     const missing = await inspect([join(scratch, "nothing.log")]);
     expect(missing.exitCode).toBe(1);
