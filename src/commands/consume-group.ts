@@ -17,6 +17,8 @@ export interface GroupConsumeOptions {
   range: OffsetRange;
   stopAt: StopPosition | undefined;
   fetch: Partial<ConsumerOptions>;
+  /** Aborted on Ctrl-C: finish the current poll, commit, leave. */
+  signal: AbortSignal;
 }
 
 /** Consumes as a group member until done (or interrupted); returns the number of records written. */
@@ -35,17 +37,21 @@ export async function consumeInGroup(cluster: Cluster, options: GroupConsumeOpti
       member.acknowledge(assignment);
       const consumers = await consumersFor(cluster, member, assignment, options);
       const control = { stopped: false };
-      const changed = new Promise<"changed">((resolve) => {
+      const changed = new Promise<"changed" | "stopped">((resolve) => {
         reassigned = () => resolve("changed");
         if (next !== null) resolve("changed");
+        if (options.signal.aborted) resolve("stopped");
+        options.signal.addEventListener("abort", () => resolve("stopped"), { once: true });
       });
       const drained = Promise.all(consumers.map((consumer) => sink.drain(consumer, control))).then(() => "done" as const);
-      const outcome = consumers.length === 0 && options.stopAt !== undefined ? "done" : await Promise.race([drained, changed]);
+      // With nothing assigned, -e has nothing to read; without it, the member waits for partitions.
+      const idle = consumers.length === 0;
+      const outcome = idle && options.stopAt !== undefined ? "done" : await (idle ? changed : Promise.race([drained, changed]));
       control.stopped = true;
       await drained;
       await member.commit(sink.positions);
       if (member.failure !== null) throw member.failure;
-      if (outcome === "done" || sink.full || next === null) break;
+      if (outcome !== "changed" || sink.full || next === null) break;
       assignment = next;
       next = null;
     }

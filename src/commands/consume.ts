@@ -100,7 +100,14 @@ export function consumeCommand() {
       await runClientCommand("consume", async () => {
         const settings = resolveClientSettings({ ...options, logLevel: options.quiet ? "error" : options.logLevel });
         const cluster = openCluster(settings);
-        const stop = () => cluster.close();
+        // A group member first finishes its poll, commits and leaves; a second signal (or plain mode) closes at once.
+        const interrupted = new AbortController();
+        const stop = () => {
+          if (options.group === undefined || interrupted.signal.aborted) cluster.close();
+          interrupted.abort();
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        };
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
         try {
@@ -118,7 +125,7 @@ export function consumeCommand() {
                   format,
                   limits,
                 )
-              : await consumeInGroup(cluster, { groupId: options.group, topics, range, stopAt, fetch: fetchSettings(settings) }, format, limits);
+              : await consumeInGroup(cluster, { groupId: options.group, topics, range, stopAt, fetch: fetchSettings(settings), signal: interrupted.signal }, format, limits);
           if (!options.quiet && stopAt !== undefined && total.count < countMax) {
             process.stderr.write(`% Reached the end of ${topics.length === 1 ? `topic "${topics[0]}"` : `${topics.length} topics`}: ${total.count} records\n`);
           }

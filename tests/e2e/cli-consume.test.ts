@@ -164,6 +164,19 @@ describe("consume flags", () => {
     expect(described.stdout.toString()).toContain('"state":"Empty"');
   }, commandTimeoutMs);
 
+  test("-G on Ctrl-C commits what it wrote and leaves; the next member goes on from there", async () => {
+    await runOk([...chronikCommand(), "produce", "interrupted", "-b", broker.bootstrap], { stdin: "i1\ni2\ni3\n", timeoutMs: commandTimeoutMs });
+    const member = Bun.spawn([...chronikCommand(), "consume", "interrupted", "-G", "stoppers", "-q", "-b", broker.bootstrap], { stdout: "pipe", stderr: "pipe" });
+    const reader = member.stdout.getReader();
+    let seen = "";
+    while (seen.split("\n").length < 4) seen += new TextDecoder().decode((await reader.read()).value);
+    member.kill("SIGINT");
+    expect(await member.exited).toBe(0);
+    expect(seen.trim().split("\n").sort()).toEqual(["i1", "i2", "i3"]);
+    await runOk([...chronikCommand(), "produce", "interrupted", "-b", broker.bootstrap], { stdin: "i4\n", timeoutMs: commandTimeoutMs });
+    expect(await consumeText(["interrupted", "-G", "stoppers", "-e", "-q"])).toBe("i4\n");
+  }, commandTimeoutMs);
+
   test("-G with two members: every record once, split between them", async () => {
     await runOk([...chronikCommand(), "produce", "shared", "-b", broker.bootstrap, "-f", String.raw`%p %v\n`], {
       stdin: Array.from({ length: 90 }, (_, i) => `${i % 3} s${i}`).join("\n"),
