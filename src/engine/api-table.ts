@@ -98,7 +98,9 @@ function route<Request, Response>(
 }
 
 export const routes: readonly Route[] = [
-  route(Produce, { min: 3, max: 9 }, handleProduce),
+  // From v0, although v0–v2 only get UNSUPPORTED_FOR_MESSAGE_FORMAT: librdkafka up to 2.11
+  // compresses with gzip, snappy or lz4 only when a broker's Produce range includes v0.
+  route(Produce, { min: 0, max: 9 }, handleProduce),
   route(Fetch, { min: 4, max: 13 }, handleFetch),
   route(ListOffsets, { min: 1, max: 7 }, handleListOffsets),
   route(Metadata, { min: 0, max: 12 }, handleMetadata),

@@ -116,7 +116,7 @@ describe("garbage on the Kafka port", () => {
     const { errorCode, ranges } = await apiVersions();
     expect(errorCode).toBe(0);
     const promised: [name: string, key: number, min: number, max: number][] = [
-      ["Produce", 0, 3, 9],
+      ["Produce", 0, 0, 9],
       ["Fetch", 1, 4, 13],
       ["ListOffsets", 2, 1, 7],
       ["Metadata", 3, 0, 12],

@@ -4,7 +4,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Kafka, logLevel } from "kafkajs";
-import { assertSameBytes, type Broker, kcat, runOk, startBroker, variedValue } from "./harness.ts";
+import { join } from "node:path";
+import { assertSameBytes, type Broker, chronikCommand, kcat, runOk, startBroker, variedValue } from "./harness.ts";
 
 const recordCount = 10_000;
 const codecs = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
@@ -52,6 +53,13 @@ describe("kcat", () => {
         expected += `0:${index}:${keyFor(index) ?? ""}\t${variedValue(index)}\n`;
       }
       assertSameBytes(consumed.stdout, Buffer.from(expected), `kcat consume of "${topic}"`);
+      // The batches were stored as librdkafka compressed them (it silently sends uncompressed
+      // batches to a broker whose Produce range starts above v0).
+      const inspected = await runOk([...chronikCommand(), "inspect", "--format", "json", join(broker.dataDir, "topics", topic, "0")], {
+        timeoutMs: commandTimeoutMs,
+      });
+      const storedCodecs = new Set(inspected.stdout.toString().trim().split("\n").map((line) => JSON.parse(line).compresscodec));
+      expect([...storedCodecs]).toEqual([codec]);
     }, 120_000);
   }
 

@@ -69,6 +69,11 @@ function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequest
   const limits = appendLimitsOf(configs, ctx.config);
   const validation = validateBatchesForAppend(data.records, { batchBytesMax: limits.batchBytesMax });
   if (!validation.ok) return Promise.resolve(failed(data.index, validation.errorCode, validation.message));
+  // Produce v0–v2 carry legacy message sets (magic 0/1), which validation already refused; a
+  // magic-2 batch in them breaks the version's contract, as Kafka's ProduceRequest says too.
+  if (ctx.apiVersion < 3) {
+    return Promise.resolve(failed(data.index, ErrorCode.INVALID_RECORD, `Produce v${ctx.apiVersion} may only carry message sets of magic 0 or 1; use Produce v3+ for record batches`));
+  }
   // Kafka's rule since Produce v3: one batch per partition, so a batch is the unit of atomicity.
   if (validation.batches.length !== 1) {
     return Promise.resolve(failed(data.index, ErrorCode.INVALID_RECORD, `Produce v3+ carries exactly one record batch per partition, got ${validation.batches.length}`));

@@ -308,3 +308,36 @@ describe("handleProduce per-topic record rules", () => {
     expect(partitionResult(response).logAppendTimeMs).toBeGreaterThan(5);
   });
 });
+
+/** A legacy (magic 1) message set of one message, as Produce v2 clients send it. */
+function legacyMessageSet(value: string): Uint8Array {
+  const valueBytes = Buffer.from(value);
+  const messageSize = 4 + 1 + 1 + 8 + 4 + 4 + valueBytes.length;
+  const bytes = Buffer.alloc(12 + messageSize);
+  bytes.writeBigInt64BE(0n, 0);
+  bytes.writeInt32BE(messageSize, 8);
+  bytes.writeInt8(1, 16); // magic, after the crc at 12
+  bytes.writeBigInt64BE(BigInt(Date.now()), 18);
+  bytes.writeInt32BE(-1, 26); // null key
+  bytes.writeInt32BE(valueBytes.length, 30);
+  valueBytes.copy(bytes, 34);
+  return bytes;
+}
+
+describe("handleProduce v0–v2 (advertised so that librdkafka enables gzip, snappy and lz4)", () => {
+  test("a legacy message set gets UNSUPPORTED_FOR_MESSAGE_FORMAT and nothing is stored", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("legacy", 1);
+    const response = await produce(fixture, produceRequest("legacy", [[0, legacyMessageSet("x".repeat(100))]]), 2);
+    expect(partitionResult(response).errorCode).toBe(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
+    expect(await storedRecords(fixture, "legacy")).toEqual([]);
+  });
+
+  test("a v2 record batch in a Produce v2 request gets INVALID_RECORD and nothing is stored", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("legacy", 1);
+    const response = await produce(fixture, produceRequest("legacy", [[0, batchOf(["a"])]]), 2);
+    expect(partitionResult(response).errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect(await storedRecords(fixture, "legacy")).toEqual([]);
+  });
+});
