@@ -5,48 +5,9 @@
 import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { type Cluster, listOffsets, OffsetSpec } from "../client/index.ts";
 import { type CommittedOffset, type GroupDescription, GroupAdmin } from "../client/group-admin.ts";
-import { brokersHelp, collect, CommandError, configHelp, logLevels, openCluster, resolveClientSettings, runClientCommand, setHelp } from "./client-command.ts";
+import { adminSubcommand, type AdminOptions, renderTable, withCluster } from "./admin-command.ts";
+import { CommandError } from "./client-command.ts";
 import { choice } from "./options.ts";
-
-const formats = ["table", "json"] as const;
-type Format = (typeof formats)[number];
-
-interface CommonOptions {
-  brokers?: string;
-  set: string[];
-  config?: string;
-  logLevel: (typeof logLevels)[number];
-  format: Format;
-}
-
-/** Runs `body` with a cluster from the common flags, closing it afterwards. */
-async function withCluster(name: string, options: CommonOptions, body: (cluster: Cluster) => Promise<void>): Promise<void> {
-  await runClientCommand(`group ${name}`, async () => {
-    const cluster = openCluster(resolveClientSettings(options));
-    try {
-      await body(cluster);
-    } finally {
-      cluster.close();
-    }
-  });
-}
-
-/** A subcommand with the flags every group subcommand takes. */
-function subcommand(name: string) {
-  return new Command(name)
-    .option("-f, --format <format>", "table (for people) or json (one document, for scripts)", choice(formats), "table" as Format)
-    .option("-b, --brokers <list>", brokersHelp)
-    .option("-X, --set <key=value>", setHelp, collect, [] as string[])
-    .option("--config <file>", configHelp)
-    .option("--log-level <level>", "debug, info, warn or error", choice(logLevels), "warn" as (typeof logLevels)[number]);
-}
-
-/** Columns padded to their widest cell, two spaces apart. */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: readonly string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join("  ").trimEnd();
-  return [line(headers), ...rows.map(line)].join("\n") + "\n";
-}
 
 function write(text: string): void {
   process.stdout.write(text);
@@ -187,7 +148,7 @@ export async function planReset(
 
 // ---- the command ----
 
-interface ResetOptions extends CommonOptions {
+interface ResetOptions extends AdminOptions {
   topic: { topic: string; partitions: number[] | null }[];
   allTopics?: true;
   toEarliest?: true;
@@ -202,16 +163,16 @@ function parseOffset(value: string): number {
   return Number(value);
 }
 
-async function runList(options: CommonOptions): Promise<void> {
-  await withCluster("list", options, async (cluster) => {
+async function runList(options: AdminOptions): Promise<void> {
+  await withCluster("group list", options, async (cluster) => {
     const groups = await new GroupAdmin(cluster).listGroups();
     if (options.format === "json") write(JSON.stringify(groups) + "\n");
     else write(renderTable(["GROUP", "STATE", "TYPE", "PROTOCOL-TYPE"], groups.map((entry) => [entry.groupId, entry.state || "-", entry.type || "-", entry.protocolType || "-"])));
   });
 }
 
-async function runDescribe(groupId: string, options: CommonOptions): Promise<void> {
-  await withCluster("describe", options, async (cluster) => {
+async function runDescribe(groupId: string, options: AdminOptions): Promise<void> {
+  await withCluster("group describe", options, async (cluster) => {
     const admin = new GroupAdmin(cluster);
     const description = await admin.describeGroup(groupId);
     const committed = await admin.fetchOffsets(groupId);
@@ -223,7 +184,7 @@ async function runDescribe(groupId: string, options: CommonOptions): Promise<voi
 }
 
 async function runResetOffsets(groupId: string, options: ResetOptions): Promise<void> {
-  await withCluster("reset-offsets", options, async (cluster) => {
+  await withCluster("group reset-offsets", options, async (cluster) => {
     const target = resetTargetOf(options);
     const admin = new GroupAdmin(cluster);
     const committed = await admin.fetchOffsets(groupId);
@@ -246,8 +207,8 @@ async function runResetOffsets(groupId: string, options: ResetOptions): Promise<
   });
 }
 
-async function runDelete(groupIds: string[], options: CommonOptions): Promise<void> {
-  await withCluster("delete", options, async (cluster) => {
+async function runDelete(groupIds: string[], options: AdminOptions): Promise<void> {
+  await withCluster("group delete", options, async (cluster) => {
     const admin = new GroupAdmin(cluster);
     for (const groupId of groupIds) await admin.deleteGroup(groupId);
     if (options.format === "json") write(JSON.stringify({ deleted: groupIds }) + "\n");
@@ -256,12 +217,12 @@ async function runDelete(groupIds: string[], options: CommonOptions): Promise<vo
 }
 
 export function groupCommand() {
-  const list = subcommand("list").description("List every consumer group with its state and type").action(runList);
-  const describe = subcommand("describe")
+  const list = adminSubcommand("list", { shortFormatFlag: true }).description("List every consumer group with its state and type").action(runList);
+  const describe = adminSubcommand("describe", { shortFormatFlag: true })
     .description("Show a group's state, members and, per partition, committed offset, log end offset, lag and owner")
     .argument("<group>", "group id")
     .action(runDescribe);
-  const resetOffsets = subcommand("reset-offsets")
+  const resetOffsets = adminSubcommand("reset-offsets", { shortFormatFlag: true })
     .description("Set a group's committed offsets (the group must have no members); --dry-run only shows the plan")
     .argument("<group>", "group id")
     .option("-t, --topic <topic[:partitions]>", "topic to reset, repeatable; topic:0,2 limits it to those partitions", parseTopicPartitions, [] as ResetOptions["topic"])
@@ -272,7 +233,7 @@ export function groupCommand() {
     .option("--to-datetime <time>", "the first offset at or after this time (the log end if none): ISO 8601, UTC unless a zone is given, or epoch ms", parseDatetime)
     .option("--dry-run", "print the new offsets without committing them")
     .action(runResetOffsets);
-  const remove = subcommand("delete").description("Delete groups that have no members, with their committed offsets").argument("<groups...>", "group ids").action(runDelete);
+  const remove = adminSubcommand("delete", { shortFormatFlag: true }).description("Delete groups that have no members, with their committed offsets").argument("<groups...>", "group ids").action(runDelete);
   return new Command("group")
     .description("Consumer groups: list, describe with lag, reset offsets, delete")
     .addCommand(list)

@@ -5,40 +5,9 @@
 import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { Admin, type Cluster, ConfigAdmin, type ConfigChanges, ConfigResourceType, listOffsets, OffsetSpec, type TopicInfo } from "../client/index.ts";
 import type { KafkaProtocolError } from "../protocol/errors.ts";
-import { brokersHelp, collect, CommandError, configHelp, logLevels, openCluster, resolveClientSettings, runClientCommand, setHelp } from "./client-command.ts";
-import { renderTable } from "./group.ts";
+import { adminSubcommand, type AdminOptions, type OutputFormat, renderTable, withCluster } from "./admin-command.ts";
+import { collect, CommandError } from "./client-command.ts";
 import { choice, parsePositiveInteger } from "./options.ts";
-
-const formats = ["table", "json"] as const;
-type Format = (typeof formats)[number];
-
-interface CommonOptions {
-  brokers?: string;
-  set: string[];
-  config?: string;
-  logLevel: (typeof logLevels)[number];
-  format: Format;
-}
-
-async function withCluster(name: string, options: CommonOptions, body: (cluster: Cluster) => Promise<void>): Promise<void> {
-  await runClientCommand(`topic ${name}`, async () => {
-    const cluster = openCluster(resolveClientSettings(options));
-    try {
-      await body(cluster);
-    } finally {
-      cluster.close();
-    }
-  });
-}
-
-function subcommand(name: string) {
-  return new Command(name)
-    .option("--format <format>", "table (for people) or json (for scripts)", choice(formats), "table" as Format)
-    .option("-b, --brokers <list>", brokersHelp)
-    .option("-X, --set <key=value>", setHelp, collect, [] as string[])
-    .option("--config <file>", configHelp)
-    .option("--log-level <level>", "debug, info, warn or error", choice(logLevels), "warn" as (typeof logLevels)[number]);
-}
 
 function parseConfigEntry(value: string, previous: Record<string, string>): Record<string, string> {
   const equals = value.indexOf("=");
@@ -47,7 +16,7 @@ function parseConfigEntry(value: string, previous: Record<string, string>): Reco
 }
 
 /** One row per topic outcome; throws (exit 1) when any failed, after printing them all. */
-function reportOutcomes(format: Format, outcomes: Array<{ name: string; error: KafkaProtocolError | null }>, extra: Record<string, string> = {}): void {
+function reportOutcomes(format: OutputFormat, outcomes: Array<{ name: string; error: KafkaProtocolError | null }>, extra: Record<string, string> = {}): void {
   if (format === "json") {
     process.stdout.write(`${JSON.stringify(outcomes.map((outcome) => ({ topic: outcome.name, ...extra, error: outcome.error?.message ?? null })))}\n`);
   } else {
@@ -58,7 +27,7 @@ function reportOutcomes(format: Format, outcomes: Array<{ name: string; error: K
 }
 
 function createCommand() {
-  return subcommand("create")
+  return adminSubcommand("create", { shortFormatFlag: false })
     .description("Create topics")
     .argument("<topics...>", "names of the topics to create")
     .option("-p, --partitions <n>", "partitions per topic (default: the broker's)", parsePositiveInteger)
@@ -67,7 +36,7 @@ function createCommand() {
     .option("-d, --dry-run", "ask the broker to validate only; nothing is created")
     .addHelpText("after", "\nExamples:\n  chronik topic create events -p 6\n  chronik topic create users -p 3 -c cleanup.policy=compact --dry-run\n")
     .action(async (topics, options) => {
-      await withCluster("create", options, async (cluster) => {
+      await withCluster("topic create", options, async (cluster) => {
         const results = await new Admin(cluster).createTopics(
           topics.map((name) => ({ name, partitions: options.partitions, replicationFactor: options.replicas, configs: options.topicConfig })),
           { validateOnly: options.dryRun === true },
@@ -78,13 +47,13 @@ function createCommand() {
 }
 
 function listCommand() {
-  return subcommand("list")
+  return adminSubcommand("list", { shortFormatFlag: false })
     .description("List topics with their partition and replica counts")
     .option("-i, --internal", "include internal topics (__consumer_offsets)")
     .option("-r, --regex <pattern>", "only topics whose whole name matches")
     .addHelpText("after", "\nExamples:\n  chronik topic list\n  chronik topic list -r 'logs-.*' --format json | jq -r '.[].name'\n")
     .action(async (options) => {
-      await withCluster("list", options, async (cluster) => {
+      await withCluster("topic list", options, async (cluster) => {
         let pattern: RegExp | null = null;
         try {
           pattern = options.regex === undefined ? null : new RegExp(`^(?:${options.regex})$`);
@@ -106,12 +75,12 @@ function replicasOf(topic: TopicInfo): number {
 }
 
 function describeCommand() {
-  return subcommand("describe")
+  return adminSubcommand("describe", { shortFormatFlag: false })
     .description("Show a topic's summary, configs and partitions (leader, offsets)")
     .argument("<topics...>", "topics to describe")
     .addHelpText("after", "\nExamples:\n  chronik topic describe events\n  chronik topic describe events --format json | jq '.partitions[].highWatermark'\n")
     .action(async (topics, options) => {
-      await withCluster("describe", options, async (cluster) => {
+      await withCluster("topic describe", options, async (cluster) => {
         const described = [];
         for (const name of topics) described.push(await describeTopic(cluster, name));
         if (options.format === "json") {
@@ -181,26 +150,26 @@ function renderDescription(topic: TopicDescription): string {
 }
 
 function deleteCommand() {
-  return subcommand("delete")
+  return adminSubcommand("delete", { shortFormatFlag: false })
     .description("Delete topics and all their records")
     .argument("<topics...>", "topics to delete")
     .addHelpText("after", "\nExample:\n  chronik topic delete scratch-1 scratch-2\n")
     .action(async (topics, options) => {
-      await withCluster("delete", options, async (cluster) => {
+      await withCluster("topic delete", options, async (cluster) => {
         reportOutcomes(options.format, await new Admin(cluster).deleteTopics(topics));
       });
     });
 }
 
 function addPartitionsCommand() {
-  return subcommand("add-partitions")
+  return adminSubcommand("add-partitions", { shortFormatFlag: false })
     .description("Add partitions to topics (keys may map to other partitions afterwards)")
     .argument("<topics...>", "topics to grow")
     .requiredOption("-n, --num <n>", "how many partitions to add to each topic", parsePositiveInteger)
     .option("-d, --dry-run", "ask the broker to validate only")
     .addHelpText("after", "\nExample:\n  chronik topic add-partitions events -n 3\n")
     .action(async (topics, options) => {
-      await withCluster("add-partitions", options, async (cluster) => {
+      await withCluster("topic add-partitions", options, async (cluster) => {
         const counts: Record<string, number> = {};
         for (const name of topics) counts[name] = (await cluster.topic(name)).partitions.length + options.num;
         const results = await new ConfigAdmin(cluster).createPartitions(counts, { validateOnly: options.dryRun === true });
@@ -210,7 +179,7 @@ function addPartitionsCommand() {
 }
 
 function alterConfigCommand() {
-  return subcommand("alter-config")
+  return adminSubcommand("alter-config", { shortFormatFlag: false })
     .description("Set or reset topic configs (others keep their values)")
     .argument("<topics...>", "topics to change")
     .option("-s, --set-config <key=value>", "config to set, repeatable", parseConfigEntry, {} as Record<string, string>)
@@ -218,7 +187,7 @@ function alterConfigCommand() {
     .option("--dry-run", "ask the broker to validate only")
     .addHelpText("after", "\nExamples:\n  chronik topic alter-config events -s retention.ms=86400000\n  chronik topic alter-config events -d retention.ms\n")
     .action(async (topics, options) => {
-      await withCluster("alter-config", options, async (cluster) => {
+      await withCluster("topic alter-config", options, async (cluster) => {
         const changes: ConfigChanges = { ...options.setConfig };
         for (const key of options.delete) changes[key] = null;
         if (Object.keys(changes).length === 0) throw new CommandError("Nothing to change: use -s key=value or -d key");

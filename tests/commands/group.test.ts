@@ -3,7 +3,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Kafka, logLevel } from "kafkajs";
-import { parseDatetime, parseTopicPartitions, renderTable } from "../../src/commands/group.ts";
+import { renderTable } from "../../src/commands/admin-command.ts";
+import { parseDatetime, parseTopicPartitions } from "../../src/commands/group.ts";
 import { type Broker, chronikCommand, run, startBroker } from "../e2e/harness.ts";
 
 let broker: Broker;
