@@ -6,6 +6,7 @@ import { encodeRequestFrame, frameSizePrefixBytes } from "../../src/protocol/fra
 import { decodeResponseHeader } from "../../src/protocol/headers.ts";
 import { ApiVersions, type ApiVersionsResponse } from "../../src/protocol/messages/api-versions.ts";
 import { Fetch } from "../../src/protocol/messages/fetch.ts";
+import { ListOffsets } from "../../src/protocol/messages/list-offsets.ts";
 import { Metadata } from "../../src/protocol/messages/metadata.ts";
 import { Produce } from "../../src/protocol/messages/produce.ts";
 import { Reader } from "../../src/protocol/reader.ts";
@@ -104,11 +105,13 @@ describe("dispatch", () => {
 
   test("an unsupported version of an API without a top-level error code is fatal", async () => {
     const fixture = await engineFixture();
-    const frame = requestFrame(Produce.apiKey, 2, 6, (writer) =>
-      Produce.encodeRequest(writer, 2, { acks: 1, timeoutMs: 1000, topicData: [] }),
+    const version = 8;
+    expect(routes.find((route) => route.apiKey === ListOffsets.apiKey)!.maxVersion).toBeLessThan(version);
+    const frame = requestFrame(ListOffsets.apiKey, version, 6, (writer) =>
+      ListOffsets.encodeRequest(writer, version, { replicaId: -1, isolationLevel: 0, topics: [] }),
     );
     const error = await fatal(dispatch(brokerContext(fixture), frame, session()));
-    expect(error.message).toContain("api key 0 version 2");
+    expect(error.message).toContain(`api key ${ListOffsets.apiKey} version ${version}`);
   });
 
   test("a body that does not decode is fatal", async () => {
