@@ -15,6 +15,7 @@ import type {
   DeleteRecordsResponseDeleteRecordsPartitionResult,
 } from "../../protocol/messages/delete-records.ts";
 import { OffsetOutOfRangeError } from "../../storage/partition-log.ts";
+import { isInternalTopic } from "../groups/group-log.ts";
 import type { Handler, HandlerContext } from "../handler-context.ts";
 import type { Partition } from "../partition.ts";
 import { partitionOf } from "../topic-lookup.ts";
@@ -52,6 +53,8 @@ export const handleDeleteRecords: Handler<DeleteRecordsRequest, DeleteRecordsRes
           partitions.map(({ partitionIndex, offset }) => {
             const partition = topic ? partitionOf(topic, partitionIndex) : null;
             if (!partition) return { partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+            // Kafka's rule: records of an internal topic (committed offsets) are not the client's to delete.
+            if (isInternalTopic(name)) return { partitionIndex, lowWatermark: -1, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION };
             return deleteBelow(ctx, partition, offset);
           }),
         ),

@@ -42,3 +42,12 @@ test("an offset past the high watermark is OFFSET_OUT_OF_RANGE, an unknown parti
   ]);
   expect((await deleteRecords(fixture, "nothing", [[0, 1]])).topics[0].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 });
+
+test("records of the internal __consumer_offsets topic are not deleted: INVALID_TOPIC_EXCEPTION", async () => {
+  const fixture = await engineFixture();
+  const topic = await fixture.topics.create("__consumer_offsets", 1);
+  await topic.partitions[0].log.append(batchOf(["commit"]));
+  const response = await deleteRecords(fixture, "__consumer_offsets", [[0, -1]]);
+  expect(response.topics[0].partitions[0]).toEqual({ partitionIndex: 0, lowWatermark: -1, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION });
+  expect(topic.partitions[0].log.logStartOffset).toBe(0);
+});
