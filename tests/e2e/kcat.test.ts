@@ -54,12 +54,16 @@ describe("kcat", () => {
       }
       assertSameBytes(consumed.stdout, Buffer.from(expected), `kcat consume of "${topic}"`);
       // The batches were stored as librdkafka compressed them (it silently sends uncompressed
-      // batches to a broker whose Produce range starts above v0).
+      // batches to a broker whose Produce range starts above v0). librdkafka also sends a batch
+      // uncompressed when compressing would make it larger, which happens to the odd tiny batch
+      // on a loaded machine, so the codec must carry nearly all records rather than all batches.
       const inspected = await runOk([...chronikCommand(), "inspect", "--format", "json", join(broker.dataDir, "topics", topic, "0")], {
         timeoutMs: commandTimeoutMs,
       });
-      const storedCodecs = new Set(inspected.stdout.toString().trim().split("\n").map((line) => JSON.parse(line).compresscodec));
-      expect([...storedCodecs]).toEqual([codec]);
+      const batches = inspected.stdout.toString().trim().split("\n").map((line) => JSON.parse(line) as { compresscodec: string; count: number });
+      const recordsWithCodec = batches.filter((batch) => batch.compresscodec === codec).reduce((sum, batch) => sum + batch.count, 0);
+      expect(recordsWithCodec).toBeGreaterThanOrEqual(recordCount * 0.95);
+      expect(batches.every((batch) => batch.compresscodec === codec || batch.compresscodec === "none")).toBe(true);
     }, 120_000);
   }
 
