@@ -55,7 +55,7 @@ export function serveCommand() {
     .option("--group-consumer-session-timeout-ms <duration>", "group.consumer.session.timeout.ms: KIP-848 members that do not heartbeat this long are removed", parseDurationMs, d.consumerGroupSessionTimeoutMs)
     .option("--group-consumer-heartbeat-interval-ms <duration>", "group.consumer.heartbeat.interval.ms: how often KIP-848 members are told to heartbeat; below the session timeout", parseDurationMs, d.consumerGroupHeartbeatIntervalMs)
     .option("--search-all-topics", "index every topic for search, not only those with search.enabled=true (internal __ topics excepted)")
-    .option("--search-memory-mb <mb>", "memory budget for loaded search indexes, in MiB (least recently used are unloaded)", parsePositiveInteger, 256)
+    .option("--search-memory-mb <mb>", "memory budget for loaded search indexes, in MiB (least recently used are unloaded)", parsePositiveInteger, 1024)
     .option("--log-level <level>", "debug, info, warn or error", choice(logLevels), "info" as LogLevel)
     .addHelpText("after", "\nExample:\n  chronik serve --data /var/lib/chronik --port 9092 --http-port 6092\n")
     .action(async (options, command) => {

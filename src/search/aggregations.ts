@@ -104,7 +104,7 @@ function countValues(index: SegmentIndex, field: string, matches: Matches): Map<
     if (matches.size > 0) bump(index.partition, matches.size);
     return counts;
   }
-  for (const [value, docs] of index.keywords.get(field) ?? []) {
+  for (const [value, docs] of index.keywordEntries(field)) {
     let inMatches = 0;
     for (const doc of docs) if (matches.has(doc)) inMatches++;
     if (inMatches > 0) bump(value, inMatches);
@@ -124,7 +124,5 @@ function forEachNumber(index: SegmentIndex, field: string, matches: Matches, vis
     for (let i = 0; i < matches.size; i++) visit(index.partition);
     return;
   }
-  const numberField = index.numbers.get(field);
-  if (!numberField) return;
-  for (let i = 0; i < numberField.docs.length; i++) if (matches.has(numberField.docs[i])) visit(numberField.values[i]);
+  for (const [value, docs] of index.numberEntries(field)) for (const doc of docs) if (matches.has(doc)) visit(value);
 }

@@ -6,7 +6,7 @@
 import { MetaField } from "./document.ts";
 import { parseTimeMs, type Query, QueryError, type RangeBound, resolveMinimumShouldMatch } from "./query.ts";
 import type { GlobalStats } from "./scoring.ts";
-import { entryPositions, type Postings, type SegmentIndex } from "./segment-index.ts";
+import type { SegmentIndex } from "./segment-index.ts";
 import { terms } from "./tokenizer.ts";
 
 /** Document id → score. */
@@ -72,17 +72,13 @@ function disMax(parts: Matches[]): Matches {
 
 function matchText(query: Extract<Query, { kind: "match" }>, index: SegmentIndex, context: EvaluateContext): Matches {
   const queryTerms = [...new Set(terms(query.text))];
-  const textField = index.text.get(query.field);
-  if (!textField || queryTerms.length === 0) return new Map();
+  if (queryTerms.length === 0) return new Map();
   const scores: Matches = new Map();
   const counts = new Map<number, number>();
   for (const term of queryTerms) {
-    const postings = textField.terms.get(term);
-    if (!postings) continue;
-    const idf = context.stats.idf(query.field, term);
-    for (let i = 0; i < postings.docs.length; i++) {
-      const doc = postings.docs[i];
-      const score = context.stats.termScore(query.field, idf, postings.freqs[i], textField.lengths.get(doc) ?? 1);
+    const matching = context.stats.matching(query.field, term);
+    for (const doc of index.termDocs(query.field, term)) {
+      const score = context.stats.termScore(query.field, matching, index.termFrequency(query.field, doc, term), index.fieldLength(query.field, doc));
       scores.set(doc, (scores.get(doc) ?? 0) + score);
       counts.set(doc, (counts.get(doc) ?? 0) + 1);
     }
@@ -97,59 +93,47 @@ function matchText(query: Extract<Query, { kind: "match" }>, index: SegmentIndex
   return scores;
 }
 
+/**
+ * Documents with the phrase's terms in order (each within `slop` extra positions of the one
+ * before). Orama keeps no positions, so the documents having every term are checked against
+ * their re-analysed text; a match scores as the sum of its terms.
+ */
 function matchPhrase(field: string, phrase: string[], slop: number, index: SegmentIndex, context: EvaluateContext): Matches {
-  const textField = index.text.get(field);
-  if (!textField || phrase.length === 0) return new Map();
-  const postings: Postings[] = [];
-  for (const term of phrase) {
-    const found = textField.terms.get(term);
-    if (!found) return new Map();
-    postings.push(found);
-  }
-  const idf = phrase.reduce((sum, term) => sum + context.stats.idf(field, term), 0);
-  // Walk the rarest term's documents; look the others up by binary search.
-  const rarest = postings.reduce((best, candidate) => (candidate.docs.length < best.docs.length ? candidate : best));
+  if (phrase.length === 0) return new Map();
+  const termDocs = [...new Set(phrase)].map((term) => new Set(index.termDocs(field, term)));
+  const rarest = termDocs.reduce((best, candidate) => (candidate.size < best.size ? candidate : best));
   const matches: Matches = new Map();
-  for (const doc of rarest.docs) {
-    const positions: number[][] = [];
-    for (const termPostings of postings) {
-      const at = findDoc(termPostings.docs, doc);
-      if (at < 0) break;
-      positions.push(entryPositions(termPostings, at));
+  for (const doc of rarest) {
+    if (!termDocs.every((docs) => docs.has(doc))) continue;
+    if (!containsPhrase(index.indexedTerms(doc, field), phrase, slop)) continue;
+    let score = 0;
+    for (const term of new Set(phrase)) {
+      score += context.stats.termScore(field, context.stats.matching(field, term), index.termFrequency(field, doc, term), index.fieldLength(field, doc));
     }
-    if (positions.length !== phrase.length) continue;
-    const frequency = phraseFrequency(positions, slop);
-    if (frequency > 0) matches.set(doc, context.stats.termScore(field, idf, frequency, textField.lengths.get(doc) ?? 1));
+    matches.set(doc, score);
   }
   return matches;
 }
 
-function findDoc(docs: number[], doc: number): number {
-  let low = 0;
-  let high = docs.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    if (docs[middle] === doc) return middle;
-    if (docs[middle] < doc) low = middle + 1;
-    else high = middle - 1;
-  }
-  return -1;
-}
-
-/** How often the terms occur in order, each within `slop` extra positions of the one before. */
-function phraseFrequency(positions: number[][], slop: number): number {
-  let count = 0;
-  for (const start of positions[0]) {
+function containsPhrase(tokens: string[], phrase: string[], slop: number): boolean {
+  for (let start = 0; start < tokens.length; start++) {
+    if (tokens[start] !== phrase[0]) continue;
     let previous = start;
     let complete = true;
-    for (let i = 1; i < positions.length && complete; i++) {
-      const next = positions[i].find((position) => position > previous && position <= previous + 1 + slop);
-      if (next === undefined) complete = false;
+    for (let i = 1; i < phrase.length && complete; i++) {
+      let next = -1;
+      for (let at = previous + 1; at <= previous + 1 + slop && at < tokens.length; at++) {
+        if (tokens[at] === phrase[i]) {
+          next = at;
+          break;
+        }
+      }
+      if (next < 0) complete = false;
       else previous = next;
     }
-    if (complete) count++;
+    if (complete) return true;
   }
-  return count;
+  return false;
 }
 
 /** Documents whose field equals `value` exactly: a keyword, a number, a boolean, or record metadata. */
@@ -157,7 +141,7 @@ function exactMatches(field: string, value: string | number | boolean, index: Se
   if (field === MetaField.topic) return String(value) === index.topic ? allDocs(index) : new Map();
   const number = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
   if (numericMetaFields.has(field)) return Number.isNaN(number) ? new Map() : constant(numericDocs(field, index, (candidate) => candidate === number));
-  const matches = constant(index.keywords.get(field)?.get(String(value)) ?? []);
+  const matches = constant(index.keywordDocs(field, String(value)));
   if (!Number.isNaN(number)) for (const doc of numericDocs(field, index, (candidate) => candidate === number)) matches.set(doc, 1);
   return matches;
 }
@@ -171,10 +155,14 @@ function numericDocs(field: string, index: SegmentIndex, test: (value: number) =
     for (let doc = 0; doc < column.length; doc++) if (test(column[doc])) found.push(doc);
     return found;
   }
-  const numberField = index.numbers.get(field);
-  if (!numberField) return found;
-  for (let i = 0; i < numberField.docs.length; i++) {
-    if (test(numberField.values[i]) && found.at(-1) !== numberField.docs[i]) found.push(numberField.docs[i]);
+  const seen = new Set<number>();
+  for (const [value, docs] of index.numberEntries(field)) {
+    if (!test(value)) continue;
+    for (const doc of docs) {
+      if (seen.has(doc)) continue;
+      seen.add(doc);
+      found.push(doc);
+    }
   }
   return found;
 }
@@ -207,11 +195,10 @@ function matchRange(query: Extract<Query, { kind: "range" }>, index: SegmentInde
     for (const doc of numericDocs(field, index, test)) matches.set(doc, 1);
   }
   // Keyword fields compare as strings, as Elasticsearch's range on a keyword does.
-  const byValue = index.keywords.get(field);
-  if (byValue) {
+  {
     const text = (bound: RangeBound | undefined) => (bound === undefined ? undefined : String(bound));
     const [gt, gte, lt, lte] = [text(query.gt), text(query.gte), text(query.lt), text(query.lte)];
-    for (const [value, docs] of byValue) {
+    for (const [value, docs] of index.keywordEntries(field)) {
       const inside = (gt === undefined || value > gt) && (gte === undefined || value >= gte) && (lt === undefined || value < lt) && (lte === undefined || value <= lte);
       if (inside) for (const doc of docs) matches.set(doc, 1);
     }
@@ -222,12 +209,8 @@ function matchRange(query: Extract<Query, { kind: "range" }>, index: SegmentInde
 function matchPrefix(field: string, prefix: string, index: SegmentIndex): Matches {
   const matches: Matches = new Map();
   const termPrefix = terms(prefix).join(" ");
-  const textField = index.text.get(field);
-  if (textField && termPrefix !== "") {
-    for (const [term, postings] of textField.terms) if (term.startsWith(termPrefix)) for (const doc of postings.docs) matches.set(doc, 1);
-  }
-  const byValue = index.keywords.get(field);
-  if (byValue) for (const [value, docs] of byValue) if (value.startsWith(prefix)) for (const doc of docs) matches.set(doc, 1);
+  if (termPrefix !== "") for (const docs of index.prefixTerms(field, termPrefix).values()) for (const doc of docs) matches.set(doc, 1);
+  for (const [value, docs] of index.keywordEntries(field)) if (value.startsWith(prefix)) for (const doc of docs) matches.set(doc, 1);
   return matches;
 }
 
@@ -244,9 +227,9 @@ export function fieldDocs(field: string, index: SegmentIndex): Set<number> {
     index.keys.forEach((key, doc) => key !== null && docs.add(doc));
     return docs;
   }
-  for (const doc of index.text.get(field)?.lengths.keys() ?? []) docs.add(doc);
-  for (const list of index.keywords.get(field)?.values() ?? []) for (const doc of list) docs.add(doc);
-  for (const doc of index.numbers.get(field)?.docs ?? []) docs.add(doc);
+  for (const doc of index.textDocs(field)) docs.add(doc);
+  for (const [, list] of index.keywordEntries(field)) for (const doc of list) docs.add(doc);
+  for (const [, list] of index.numberEntries(field)) for (const doc of list) docs.add(doc);
   return docs;
 }
 

@@ -1,48 +1,50 @@
-// BM25 with statistics gathered over every index a query runs on, so a document scores the
-// same whether its partition's log has one segment or a hundred: the ranking equals that of a
-// single index over the same documents.
+// BM25 as Orama computes it, with statistics gathered over every index a query runs on, so a
+// document scores the same whether its partition's log has one segment or a hundred: the ranking
+// equals that of a single Orama index over the same documents (tests/search/scoring.test.ts).
 
+import { oramaBm25 } from "./orama-store.ts";
 import type { Query } from "./query.ts";
 import type { SegmentIndex } from "./segment-index.ts";
 import { terms } from "./tokenizer.ts";
 
-/** Lucene's BM25 defaults. */
-export const bm25 = { k1: 1.2, b: 0.75 } as const;
-
-/** Per field: how many documents have it and their total length; per field and term: document frequency. */
+/**
+ * Orama's BM25 statistics summed over indexes: all documents, per field the documents having it
+ * and their total length, per field and term the documents having the term.
+ */
 export class GlobalStats {
+  documents = 0;
   readonly fieldDocs = new Map<string, number>();
   readonly fieldLengthSum = new Map<string, number>();
   readonly documentFrequency = new Map<string, number>();
 
   /** Adds one index's statistics for the text terms `query` uses. */
   add(index: SegmentIndex, wanted: Map<string, Set<string>>): void {
+    this.documents += index.docCount;
     for (const [field, fieldTerms] of wanted) {
-      const textField = index.text.get(field);
-      if (!textField) continue;
-      this.fieldDocs.set(field, (this.fieldDocs.get(field) ?? 0) + textField.lengths.size);
-      this.fieldLengthSum.set(field, (this.fieldLengthSum.get(field) ?? 0) + textField.lengthSum);
+      const totals = index.textTotals(field);
+      if (totals.docs === 0) continue;
+      this.fieldDocs.set(field, (this.fieldDocs.get(field) ?? 0) + totals.docs);
+      this.fieldLengthSum.set(field, (this.fieldLengthSum.get(field) ?? 0) + totals.sum);
       for (const term of fieldTerms) {
-        const postings = textField.terms.get(term);
-        if (postings) this.documentFrequency.set(key(field, term), (this.documentFrequency.get(key(field, term)) ?? 0) + postings.docs.length);
+        const frequency = index.documentFrequency(field, term);
+        if (frequency > 0) this.documentFrequency.set(key(field, term), (this.documentFrequency.get(key(field, term)) ?? 0) + frequency);
       }
     }
   }
 
-  /** ln(1 + (N - n + 0.5) / (n + 0.5)) over all indexes; 0 for a term no document has. */
-  idf(field: string, term: string): number {
-    const documents = this.fieldDocs.get(field) ?? 0;
-    const frequency = this.documentFrequency.get(key(field, term)) ?? 0;
-    if (frequency === 0) return 0;
-    return Math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5));
+  /** How many documents of all indexes have `term` in `field`. */
+  matching(field: string, term: string): number {
+    return this.documentFrequency.get(key(field, term)) ?? 0;
   }
 
-  /** The BM25 weight of a term occurring `frequency` times in a field of `length` tokens. */
-  termScore(field: string, idf: number, frequency: number, length: number): number {
+  /**
+   * Orama's BM25 of a term that is `tf` of a field of `length` tokens, with `matchingCount`
+   * documents having the term (summed per term of a phrase, as a phrase scores as one term).
+   */
+  termScore(field: string, matchingCount: number, tf: number, length: number): number {
     const documents = this.fieldDocs.get(field) ?? 0;
     const averageLength = documents === 0 ? 1 : (this.fieldLengthSum.get(field) ?? 0) / documents;
-    const norm = bm25.k1 * (1 - bm25.b + (bm25.b * length) / averageLength);
-    return (idf * frequency * (bm25.k1 + 1)) / (frequency + norm);
+    return oramaBm25(tf, matchingCount, this.documents, length, averageLength);
   }
 }
 

@@ -91,9 +91,9 @@ function sortColumn(index: SegmentIndex, field: string): Map<number, number | st
   else if (field === MetaField.partition) fill(index.offsets.map(() => index.partition));
   else if (field === MetaField.topic) index.offsets.forEach((_, doc) => column.set(doc, index.topic));
   else {
-    const numbers = index.numbers.get(field);
-    if (numbers) numbers.docs.forEach((doc, i) => column.has(doc) || column.set(doc, numbers.values[i]));
-    for (const [value, docs] of index.keywords.get(field) ?? []) for (const doc of docs) if (!column.has(doc)) column.set(doc, value);
+    // A document with several values sorts by its smallest number (numbers come in ascending order).
+    for (const [value, docs] of index.numberEntries(field)) for (const doc of docs) if (!column.has(doc)) column.set(doc, value);
+    for (const [value, docs] of index.keywordEntries(field)) for (const doc of docs) if (!column.has(doc)) column.set(doc, value);
   }
   return column;
 }

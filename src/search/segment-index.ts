@@ -1,54 +1,47 @@
-// The search index of one log segment: stored documents in columns, an inverted index with
-// positions per text field, exact keywords and numbers per field. Sealed segments' indexes
-// are saved beside the segment (see index-file.ts) and loaded back with fromSnapshot.
+// The search index of one log segment (or of one chunk of a large segment): an Orama index
+// (orama-store.ts) over the segment's documents, plus the records' own columns (offset,
+// timestamp, key, value, headers) from which hits are built. Sealed segments' indexes are
+// saved beside the segment (see index-file.ts) and loaded back with fromSnapshot.
 //
-// Why not an Orama instance per segment: Orama's schema is fixed when it is created, while the
-// fields of flattened JSON values appear as records arrive; it keeps no token positions (no
-// phrase queries); it counts a term once per document (tf is always 1); and its BM25 uses the
-// instance's own statistics with no way to pass global ones. This index keeps exactly the
-// statistics BM25 needs (document frequency, term frequency, field length) so that scores can
-// be computed over all segments at once.
+// Fields map to Orama properties: a field's text to a string property ("t<n>"), its exact
+// values to an enum[] property ("k<n>"), its numbers to a number[] property ("n<n>"). Orama
+// fixes its schema when it is created, while the fields of flattened JSON values appear as
+// records arrive, so properties are added as fields are first seen (at most typedFieldsMax per
+// segment; later fields are still searchable in the value's text).
 
-import { type FieldValue, MetaField, type SearchDocument } from "./document.ts";
-import { fieldTokensMax, type Token, tokenize } from "./tokenizer.ts";
-
-/**
- * One term's postings in one field: parallel arrays, doc ids ascending. The positions of entry
- * i are positions[starts[i]] … positions[starts[i] + freqs[i] - 1]: one flat array instead of
- * one small array per entry, which kept the garbage collector busy while indexing.
- */
-export interface Postings {
-  docs: number[];
-  freqs: number[];
-  starts: number[];
-  positions: number[];
-}
-
-/** The positions of entry `at` of `postings`. */
-export function entryPositions(postings: Postings, at: number): number[] {
-  return postings.positions.slice(postings.starts[at], postings.starts[at] + postings.freqs[at]);
-}
-
-export interface TextField {
-  /** Tokens per document that has this field. */
-  lengths: Map<number, number>;
-  lengthSum: number;
-  terms: Map<string, Postings>;
-}
-
-export interface NumberField {
-  docs: number[];
-  values: number[];
-}
+import { type FieldValue, flattenJsonText, MetaField, type SearchDocument } from "./document.ts";
+import { OramaStore, type OramaStoreSnapshot } from "./orama-store.ts";
+import { fieldTokensMax, terms } from "./tokenizer.ts";
 
 /** Longer strings are not indexed as exact keywords (Elasticsearch's ignore_above: 256). */
 export const keywordCharsMax = 256;
+/** Distinct fields with their own Orama properties per segment index. */
+export const typedFieldsMax = 1000;
 
 /** Rough heap cost of index structures, for the memory budget: bytes per element kind. */
-const bytesPerDocument = 160;
-const bytesPerPosting = 48;
-const bytesPerKeyword = 40;
-const bytesPerNumber = 24;
+const bytesPerDocument = 600;
+const bytesPerToken = 200;
+const bytesPerKeyword = 200;
+const bytesPerNumber = 150;
+
+type FieldKind = "text" | "keyword" | "number";
+const propertyPrefix: Record<FieldKind, string> = { text: "t", keyword: "k", number: "n" };
+
+/** The text a JSON object's values give the default field: each field's values in order, not its names. */
+export function jsonValueText(fields: Map<string, FieldValue[]>): string {
+  const parts: string[] = [];
+  for (const values of fields.values()) {
+    const strings = values.filter((value) => typeof value === "string");
+    const scalars = values.filter((value) => typeof value !== "string").map(String);
+    parts.push(...strings, ...scalars);
+  }
+  return parts.join("\n");
+}
+
+/** The strings of one flattened field, as its text is indexed. */
+function fieldStrings(values: FieldValue[]): string[] {
+  return values.filter((value): value is string => typeof value === "string");
+}
 
 export class SegmentIndex {
   readonly topic: string;
@@ -63,16 +56,18 @@ export class SegmentIndex {
   readonly headers: Record<string, string>[] = [];
   /** Documents whose value was not UTF-8 (kept as records, not indexed as text). */
   readonly binaryDocs = new Set<number>();
-  readonly text = new Map<string, TextField>();
-  readonly keywords = new Map<string, Map<string, number[]>>();
-  readonly numbers = new Map<string, NumberField>();
   estimatedBytes = 0;
+  /** Field name → its number in Orama property names. */
+  readonly #fieldIds: Map<string, number>;
+  readonly #orama: OramaStore;
 
-  constructor(topic: string, partition: number, baseOffset: number) {
+  constructor(topic: string, partition: number, baseOffset: number, restored?: { fieldIds: Map<string, number>; orama: OramaStore }) {
     this.topic = topic;
     this.partition = partition;
     this.baseOffset = baseOffset;
     this.endOffset = baseOffset;
+    this.#fieldIds = restored?.fieldIds ?? new Map();
+    this.#orama = restored?.orama ?? OramaStore.empty();
   }
 
   get docCount(): number {
@@ -94,23 +89,17 @@ export class SegmentIndex {
     this.endOffset = document.offset + 1;
     this.estimatedBytes += bytesPerDocument + 2 * ((document.value?.length ?? 0) + (document.key?.length ?? 0));
 
-    if (document.key !== null) this.#addExact(MetaField.key, doc, document.key);
-    for (const [name, value] of Object.entries(document.headers)) this.#addExact(MetaField.headersPrefix + name, doc, value);
-    if (document.value === null) return;
-    if (document.fields.size === 0) {
-      this.#addTokens(MetaField.value, doc, tokenize(document.value));
-      return;
+    const properties: Record<string, string | string[] | number[]> = {};
+    if (document.key !== null) this.#addExact(properties, MetaField.key, document.key);
+    for (const [name, value] of Object.entries(document.headers)) this.#addExact(properties, MetaField.headersPrefix + name, value);
+    if (document.value !== null) {
+      // A JSON object's default text is its values (not its field names, which would make every
+      // document match "level" or "message").
+      this.#addText(properties, MetaField.value, document.fields.size === 0 ? document.value : jsonValueText(document.fields));
+      for (const [path, fieldValues] of document.fields) this.#addField(properties, path, fieldValues);
     }
-    // A JSON object's default text is its values (not its field names, which would make every
-    // document match "level" or "message"), each field tokenized once and reused here.
-    const valueTokens: Token[] = [];
-    for (const [path, fieldValues] of document.fields) {
-      for (const token of this.#addField(path, doc, fieldValues)) {
-        if (valueTokens.length >= fieldTokensMax) break;
-        valueTokens.push({ ...token, position: valueTokens.length });
-      }
-    }
-    this.#addTokens(MetaField.value, doc, valueTokens);
+    const inserted = this.#orama.insert(properties);
+    if (inserted !== doc) throw new Error(`Search index of segment ${this.baseOffset} is out of step: document ${inserted} is not ${doc}`);
   }
 
   /** Moves the end past offsets that held no indexable record (control batches, compacted gaps). */
@@ -118,84 +107,122 @@ export class SegmentIndex {
     if (offset > this.endOffset) this.endOffset = offset;
   }
 
-  /** Indexes one flattened field; returns the tokens of all its values, for the default field. */
-  #addField(path: string, doc: number, fieldValues: FieldValue[]): Token[] {
-    const strings: string[] = [];
-    const scalarTokens: Token[] = [];
-    for (const value of fieldValues) {
-      if (typeof value === "string") {
-        strings.push(value);
-        this.#addKeyword(path, doc, value);
-        continue;
-      }
-      if (typeof value === "number") this.#addNumber(path, doc, value);
-      else this.#addKeyword(path, doc, String(value));
-      scalarTokens.push(...tokenize(String(value)));
-    }
-    if (strings.length === 0) return scalarTokens;
-    const tokens = tokenize(strings.join("\n"));
-    this.#addTokens(path, doc, tokens);
-    return scalarTokens.length === 0 ? tokens : [...tokens, ...scalarTokens];
+  #addField(properties: Record<string, string | string[] | number[]>, path: string, fieldValues: FieldValue[]): void {
+    const strings = fieldStrings(fieldValues);
+    if (strings.length > 0) this.#addText(properties, path, strings.join("\n"));
+    const keywords = fieldValues.filter((value) => typeof value !== "number" && String(value).length <= keywordCharsMax).map(String);
+    if (keywords.length > 0) this.#set(properties, path, "keyword", keywords, bytesPerKeyword * keywords.length);
+    const numbers = fieldValues.filter((value): value is number => typeof value === "number");
+    if (numbers.length > 0) this.#set(properties, path, "number", numbers, bytesPerNumber * numbers.length);
   }
 
   /** A string that is both searched as text and matched exactly (key, headers). */
-  #addExact(field: string, doc: number, value: string): void {
-    this.#addKeyword(field, doc, value);
-    this.#addTokens(field, doc, tokenize(value));
-  }
-
-  #addTokens(field: string, doc: number, tokens: Token[]): void {
-    if (tokens.length === 0) return;
-    let textField = this.text.get(field);
-    if (!textField) {
-      textField = { lengths: new Map(), lengthSum: 0, terms: new Map() };
-      this.text.set(field, textField);
-    }
-    textField.lengths.set(doc, tokens.length);
-    textField.lengthSum += tokens.length;
-    for (const token of tokens) {
-      let postings = textField.terms.get(token.term);
-      if (!postings) {
-        postings = { docs: [], freqs: [], starts: [], positions: [] };
-        textField.terms.set(token.term, postings);
-      }
-      const last = postings.docs.length - 1;
-      if (last >= 0 && postings.docs[last] === doc) {
-        postings.freqs[last]++;
-      } else {
-        postings.docs.push(doc);
-        postings.freqs.push(1);
-        postings.starts.push(postings.positions.length);
-      }
-      // A document's tokens arrive in order, so its positions for one term stay contiguous.
-      postings.positions.push(token.position);
-    }
-    this.estimatedBytes += tokens.length * bytesPerPosting;
-  }
-
-  #addKeyword(field: string, doc: number, value: string): void {
+  #addExact(properties: Record<string, string | string[] | number[]>, field: string, value: string): void {
+    this.#addText(properties, field, value);
     // Long texts (descriptions, messages) are searched as text; exact matching them is not worth the memory.
-    if (value.length > keywordCharsMax) return;
-    let byValue = this.keywords.get(field);
-    if (!byValue) {
-      byValue = new Map();
-      this.keywords.set(field, byValue);
-    }
-    const docs = byValue.get(value);
-    if (!docs) byValue.set(value, [doc]);
-    else if (docs.at(-1) !== doc) docs.push(doc);
-    this.estimatedBytes += bytesPerKeyword + 2 * value.length;
+    if (value.length <= keywordCharsMax) this.#set(properties, field, "keyword", [value], bytesPerKeyword + 2 * value.length);
   }
 
-  #addNumber(field: string, doc: number, value: number): void {
-    let numberField = this.numbers.get(field);
-    if (!numberField) {
-      numberField = { docs: [], values: [] };
-      this.numbers.set(field, numberField);
+  #addText(properties: Record<string, string | string[] | number[]>, field: string, text: string): void {
+    // Estimated from characters: a word is about six of them, and tokenizing twice would cost more.
+    const tokens = Math.min(fieldTokensMax, Math.ceil(text.length / 6));
+    this.#set(properties, field, "text", text, bytesPerToken * tokens);
+  }
+
+  #set(properties: Record<string, string | string[] | number[]>, field: string, kind: FieldKind, value: string | string[] | number[], bytes: number): void {
+    let id = this.#fieldIds.get(field);
+    if (id === undefined) {
+      if (this.#fieldIds.size >= typedFieldsMax) return;
+      id = this.#fieldIds.size;
+      this.#fieldIds.set(field, id);
     }
-    numberField.docs.push(doc);
-    numberField.values.push(value);
-    this.estimatedBytes += bytesPerNumber;
+    const prop = propertyPrefix[kind] + id;
+    if (!this.#orama.hasProperty(prop)) this.#orama.addProperty(prop, kind === "text" ? "string" : kind === "keyword" ? "enum[]" : "number[]");
+    properties[prop] = value;
+    this.estimatedBytes += bytes;
+  }
+
+  /** The Orama property of `field`'s `kind`, or null when the segment has none. */
+  #property(field: string, kind: FieldKind): string | null {
+    const id = this.#fieldIds.get(field);
+    if (id === undefined) return null;
+    const prop = propertyPrefix[kind] + id;
+    return this.#orama.hasProperty(prop) ? prop : null;
+  }
+
+  /** Documents having text in `field`, and their summed length in tokens. */
+  textTotals(field: string): { docs: number; sum: number } {
+    const prop = this.#property(field, "text");
+    return prop === null ? { docs: 0, sum: 0 } : this.#orama.textTotals(prop);
+  }
+
+  /** How many documents have `term` in `field`. */
+  documentFrequency(field: string, term: string): number {
+    const prop = this.#property(field, "text");
+    return prop === null ? 0 : this.#orama.documentFrequency(prop, term);
+  }
+
+  /** The documents having `term` in `field`'s text. */
+  termDocs(field: string, term: string): number[] {
+    const prop = this.#property(field, "text");
+    return prop === null ? [] : this.#orama.termDocs(prop, term);
+  }
+
+  /** The terms of `field` starting with `prefix`, with their documents. */
+  prefixTerms(field: string, prefix: string): Map<string, number[]> {
+    const prop = this.#property(field, "text");
+    return prop === null ? new Map() : this.#orama.prefixTerms(prop, prefix);
+  }
+
+  /** The term's share of `field`'s tokens in `doc` (Orama's tf). */
+  termFrequency(field: string, doc: number, term: string): number {
+    const prop = this.#property(field, "text");
+    return prop === null ? 0 : this.#orama.termFrequency(prop, doc, term);
+  }
+
+  /** Tokens of `field` in `doc`. */
+  fieldLength(field: string, doc: number): number {
+    const prop = this.#property(field, "text");
+    return prop === null ? 0 : this.#orama.fieldLength(prop, doc);
+  }
+
+  /** Documents with text in `field`. */
+  textDocs(field: string): number[] {
+    const prop = this.#property(field, "text");
+    return prop === null ? [] : this.#orama.textDocs(prop);
+  }
+
+  /** Documents whose `field` holds exactly `value` (keywords: strings and booleans). */
+  keywordDocs(field: string, value: string): number[] {
+    const prop = this.#property(field, "keyword");
+    return prop === null ? [] : this.#orama.keywordDocs(prop, value);
+  }
+
+  /** Each exact value of `field` with its documents. */
+  *keywordEntries(field: string): Generator<[string, number[]]> {
+    const prop = this.#property(field, "keyword");
+    if (prop !== null) yield* this.#orama.keywordEntries(prop);
+  }
+
+  /** Each number of `field`, ascending, with its documents. */
+  *numberEntries(field: string): Generator<[number, number[]]> {
+    const prop = this.#property(field, "number");
+    if (prop !== null) yield* this.#orama.numberEntries(prop);
+  }
+
+  /** The tokens `field` was indexed with in `doc` (Orama keeps no positions; phrases check these). */
+  indexedTerms(doc: number, field: string): string[] {
+    let text: string | null;
+    if (field === MetaField.key) text = this.keys[doc];
+    else if (field.startsWith(MetaField.headersPrefix)) text = this.headers[doc][field.slice(MetaField.headersPrefix.length)] ?? null;
+    else {
+      const value = this.values[doc];
+      if (value === null) return [];
+      const fields = flattenJsonText(value);
+      if (field === MetaField.value) text = fields.size === 0 ? value : jsonValueText(fields);
+      else text = fieldStrings(fields.get(field) ?? []).join("\n");
+    }
+    return text === null ? [] : terms(text);
   }
 
   /** A plain, JSON-able copy of the index, for index-file.ts. */
@@ -211,19 +238,16 @@ export class SegmentIndex {
       values: this.values,
       headers: this.headers,
       binaryDocs: [...this.binaryDocs],
-      text: [...this.text].map(([field, textField]) => ({
-        field,
-        lengths: [...textField.lengths].flat(),
-        terms: [...textField.terms].map(([term, postings]) => [term, postings.docs, postings.freqs, postings.positions] as const),
-      })),
-      keywords: [...this.keywords].map(([field, byValue]) => [field, [...byValue]] as const),
-      numbers: [...this.numbers].map(([field, numberField]) => [field, numberField.docs, numberField.values] as const),
+      fields: [...this.#fieldIds],
+      orama: this.#orama.toSnapshot(),
       estimatedBytes: this.estimatedBytes,
     };
   }
 
   static fromSnapshot(snapshot: SegmentIndexSnapshot): SegmentIndex {
-    const index = new SegmentIndex(snapshot.topic, snapshot.partition, snapshot.baseOffset);
+    const orama = OramaStore.fromSnapshot(snapshot.orama);
+    if (orama.count !== snapshot.offsets.length) throw new Error(`Orama holds ${orama.count} documents, the columns ${snapshot.offsets.length}`);
+    const index = new SegmentIndex(snapshot.topic, snapshot.partition, snapshot.baseOffset, { fieldIds: new Map(snapshot.fields), orama });
     index.endOffset = snapshot.endOffset;
     index.offsets.push(...snapshot.offsets);
     index.timestamps.push(...snapshot.timestamps);
@@ -231,27 +255,6 @@ export class SegmentIndex {
     index.values.push(...snapshot.values);
     index.headers.push(...snapshot.headers);
     for (const doc of snapshot.binaryDocs) index.binaryDocs.add(doc);
-    for (const { field, lengths, terms } of snapshot.text) {
-      const lengthMap = new Map<number, number>();
-      let lengthSum = 0;
-      for (let i = 0; i < lengths.length; i += 2) {
-        lengthMap.set(lengths[i], lengths[i + 1]);
-        lengthSum += lengths[i + 1];
-      }
-      const termMap = new Map<string, Postings>();
-      for (const [term, docs, freqs, positions] of terms) {
-        const starts: number[] = [];
-        let start = 0;
-        for (const frequency of freqs) {
-          starts.push(start);
-          start += frequency;
-        }
-        termMap.set(term, { docs, freqs, starts, positions });
-      }
-      index.text.set(field, { lengths: lengthMap, lengthSum, terms: termMap });
-    }
-    for (const [field, entries] of snapshot.keywords) index.keywords.set(field, new Map(entries));
-    for (const [field, docs, values] of snapshot.numbers) index.numbers.set(field, { docs, values });
     index.estimatedBytes = snapshot.estimatedBytes;
     return index;
   }
@@ -268,10 +271,8 @@ export interface SegmentIndexSnapshot {
   values: (string | null)[];
   headers: Record<string, string>[];
   binaryDocs: number[];
-  /** lengths: [doc, length, doc, length, …]. */
-  /** terms: [term, docs, freqs, positions] (starts are rebuilt from freqs). */
-  text: { field: string; lengths: number[]; terms: (readonly [string, number[], number[], number[]])[] }[];
-  keywords: (readonly [string, [string, number[]][]])[];
-  numbers: (readonly [string, number[], number[]])[];
+  /** [field name, its number in Orama property names]. */
+  fields: [string, number][];
+  orama: OramaStoreSnapshot;
   estimatedBytes: number;
 }

@@ -90,7 +90,7 @@ describe("search durability", () => {
   }, 120_000);
 
   test("indexing more than --search-memory-mb keeps loaded indexes within the budget", async () => {
-    const budgetMb = 2;
+    const budgetMb = 8;
     const target = (broker = await startBroker({ args: ["--search-all-topics", "--segment-bytes", "65536", "--search-memory-mb", String(budgetMb)] }));
     cluster = new Cluster({ brokers: target.bootstrap });
     await new Admin(cluster).createTopics([{ name: "big", partitions: 2 }]);
@@ -106,7 +106,9 @@ describe("search durability", () => {
     expect(stats.budgetBytes).toBe(budgetBytes);
     expect(stats.evictions).toBeGreaterThan(0);
     // Loaded indexes stay within the budget plus the one index the running query needs.
-    const oneSegmentIndexBytesMax = 1024 * 1024;
+    // A 64 KiB segment holds about 450 of these records; its index is estimated at about 6 KB per
+    // record (Orama's structures, measured in docs/search.md), so well under 4 MiB.
+    const oneSegmentIndexBytesMax = 4 * 1024 * 1024;
     expect(stats.residentBytes + stats.activeBytes).toBeLessThanOrEqual(budgetBytes + oneSegmentIndexBytesMax);
     process.stderr.write(`search memory: ${JSON.stringify(stats)}\n`);
   }, 120_000);

@@ -5,6 +5,8 @@ import { searchRequest } from "../../src/search/search-request.ts";
 import { type IndexHandle, runSearch } from "../../src/search/searcher.ts";
 import { SegmentIndex } from "../../src/search/segment-index.ts";
 import { flattenJsonText } from "../../src/search/document.ts";
+import { insert, search } from "@orama/orama";
+import { createChronikOrama } from "../../src/search/orama-store.ts";
 
 const words = ["disk", "full", "timeout", "error", "warning", "network", "retry", "user", "login", "cache", "miss", "slow", "query", "kafka", "broker"];
 
@@ -69,6 +71,27 @@ describe("ranking over many segment indexes", () => {
     ["bool", { bool: { must: [{ match: { message: "cache miss" } }], filter: [{ term: { level: "error" } }], must_not: [{ range: { "http.status": { gte: 500 } } }] } }],
     ["query_string", { query_string: { query: 'message:(slow OR query) AND -level:info "network retry"' } }],
   ];
+  // The reference is Orama itself: one instance over all 2,400 documents, searched with Orama's
+  // own search(), whose BM25 reads that instance's statistics.
+  const orama = createChronikOrama({ message: "string" });
+  for (const value of documents) {
+    const { id, message } = JSON.parse(value) as { id: string; message: string };
+    insert(orama, { id, message });
+  }
+  test.each(["disk timeout broker", "kafka retry", "cache miss slow query", "login"])(
+    "match %p over 24 segments scores exactly as Orama's search() on one index",
+    async (text) => {
+      const found = await search(orama, { term: text, properties: ["message"], threshold: 1, limit: 10_000 });
+      const reference = found.hits.map((hit) => `${hit.id}:${hit.score.toFixed(9)}`).sort();
+      const request = parseSearchBody({ query: { match: { message: text } }, size: 10_000 });
+      const merged = (await runSearch(segments.map(handle), request, 0)).hits.hits.map(
+        (hit) => `${(hit._source as { id: string }).id}:${(hit._score ?? 0).toFixed(9)}`,
+      );
+      expect(merged.length).toBeGreaterThan(100);
+      expect([...merged].sort()).toEqual(reference);
+    },
+  );
+
   test.each(queries)("%s ranks and scores exactly as one index over the same documents", async (_, query) => {
     const merged = await ranking(segments.map(handle), query);
     const reference = await ranking([handle(single)], query);
