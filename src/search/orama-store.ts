@@ -61,6 +61,13 @@ interface LengthTotals {
   sum: number;
 }
 
+/** `record[key]` when it is the record's own number, else 0 ("constructor" is not a count). */
+function ownNumber(record: Record<string, unknown> | undefined, key: string): number {
+  if (record === undefined || !Object.hasOwn(record, key)) return 0;
+  const value = record[key];
+  return typeof value === "number" ? value : 0;
+}
+
 const tokenizer = {
   language: "english",
   normalizationCache: new Map<string, string>(),
@@ -72,11 +79,12 @@ function scoreParameters(totals: Map<string, LengthTotals>) {
     insertDocumentScoreParameters(index: IndexData, prop: string, internalId: number, tokens: string[]): void {
       const counts = new Map<string, number>();
       for (const token of tokens) counts.set(token, (counts.get(token) ?? 0) + 1);
-      const frequencies: Record<string, number> = {};
+      // Terms are words of any text ("constructor", "toString"): no prototype to collide with.
+      const frequencies: Record<string, number> = Object.create(null);
       const occurrences = index.tokenOccurrences[prop];
       for (const [token, count] of counts) {
         frequencies[token] = count / tokens.length;
-        occurrences[token] = (occurrences[token] ?? 0) + 1;
+        occurrences[token] = ownNumber(occurrences, token) + 1;
       }
       index.frequencies[prop][internalId] = frequencies;
       index.fieldLengths[prop][internalId] = tokens.length;
@@ -181,6 +189,7 @@ export class OramaStore {
     // Orama's index create() adds the schema's properties to the index it is given.
     const extend = this.#orama.index.create as unknown as (orama: AnyOrama, store: unknown, schema: object, index: unknown) => unknown;
     extend(this.#orama, this.#orama.internalDocumentIDStore, { [prop]: type }, this.#orama.data.index);
+    if (type === "string") this.#index.tokenOccurrences[prop] = Object.create(null);
   }
 
   /** Inserts the next document (number `count`); `values` holds only properties already added. */
@@ -202,13 +211,13 @@ export class OramaStore {
 
   /** How many documents have `term` in `prop`. */
   documentFrequency(prop: string, term: string): number {
-    return this.#index.tokenOccurrences[prop]?.[term] ?? 0;
+    return ownNumber(this.#index.tokenOccurrences[prop], term);
   }
 
   /** The documents having exactly `term` in text property `prop`. */
   termDocs(prop: string, term: string): number[] {
-    const found = this.#radix(prop)?.find({ term, exact: true })[term];
-    return found ? found.map((internalId) => internalId - 1) : [];
+    const found = this.#radix(prop)?.find({ term, exact: true });
+    return found && Object.hasOwn(found, term) ? found[term].map((internalId) => internalId - 1) : [];
   }
 
   /** The terms of `prop` starting with `prefix`, each with its documents. */
@@ -219,7 +228,7 @@ export class OramaStore {
 
   /** The term's share of the field's tokens in `doc` (Orama's tf), 0 when absent. */
   termFrequency(prop: string, doc: number, term: string): number {
-    return this.#index.frequencies[prop]?.[doc + 1]?.[term] ?? 0;
+    return ownNumber(this.#index.frequencies[prop]?.[doc + 1], term);
   }
 
   /** Tokens of `prop` in `doc`, 0 when the document does not have it. */

@@ -184,3 +184,16 @@ describe("runSearch", () => {
     expect(lucene.hits.hits.map((hit) => hit.offset).sort()).toEqual([0, 1, 2]);
   });
 });
+
+describe("words that are also JavaScript property names", () => {
+  test("constructor, toString and __proto__ are terms like any other", async () => {
+    const index = new SegmentIndex("words", 0, 0);
+    ["the constructor of a class", "toString returns text", "__proto__ and constructor", "plain words"].forEach((value, offset) => addDoc(index, offset, value));
+    const count = async (text: string) => (await runSearch([handle(index)], parseSearchBody({ query: { match: { _value: text } } }), 0)).hits.total.value;
+    expect(await count("constructor")).toBe(2);
+    expect(await count("tostring")).toBe(1);
+    expect(await count("hasOwnProperty")).toBe(0);
+    expect(index.documentFrequency("_value", "constructor")).toBe(2);
+    expect(index.documentFrequency("_value", "valueOf")).toBe(0);
+  });
+});
