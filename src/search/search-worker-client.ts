@@ -1,7 +1,10 @@
 // The broker's side of search: starts the search worker, tells it which partitions are
 // searchable and, each time a partition's log moves, "partition P has data up to offset O".
 // Searches are sent to the worker and answered from there. The only work left on the broker's
-// thread is one small message per append completion.
+// thread is one small message per append completion, and a look at each searchable log's
+// start and compaction counter every topicSyncMs and before each search: DeleteRecords,
+// retention and compaction change those without an append, and a search must not return
+// records the log no longer has.
 
 import type { Logger, LogLevel } from "../logger.ts";
 import type { SearchablePartition } from "./partition-indexer.ts";
@@ -25,6 +28,8 @@ function workerModule(): string {
 interface Subscription {
   partition: SearchablePartition;
   cancel: () => void;
+  /** The offsets last sent, so an unchanged log is not sent again. */
+  sent: string;
 }
 
 type Pending = { resolve: (message: FromWorker) => void; reject: (error: Error) => void };
@@ -71,23 +76,39 @@ export class SearchWorkerClient {
       this.#post({ type: "partitions", partitions });
     }
     for (const [key, partition] of wanted) if (!this.#subscriptions.has(key)) this.#follow(key, partition);
+    this.#reportChanged();
   }
 
-  /** Reports the partition's readable end now and after every move, until cancelled. */
+  /** Reports the partition's readable end now and after every append, until cancelled. */
   #follow(key: string, partition: SearchablePartition): void {
-    const subscription: Subscription = { partition, cancel: () => {} };
+    const subscription: Subscription = { partition, cancel: () => {}, sent: "" };
     const report = () => {
       if (this.#subscriptions.get(key) !== subscription) return;
       // Re-armed before reading the offsets, so a move in between is reported too.
       subscription.cancel = partition.onNextData(report);
-      const { log } = partition;
-      this.#post({ type: "offsets", topic: partition.topic, index: partition.index, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset });
+      this.#report(subscription);
     };
     this.#subscriptions.set(key, subscription);
     report();
   }
 
+  /** Sends the offsets of every followed partition whose log moved since they were last sent. */
+  #reportChanged(): void {
+    for (const subscription of this.#subscriptions.values()) this.#report(subscription);
+  }
+
+  #report(subscription: Subscription): void {
+    const { topic, index, log } = subscription.partition;
+    const offsets = { highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, segmentsRewritten: log.segmentsRewritten ?? 0 };
+    const described = `${offsets.highWatermark} ${offsets.logStartOffset} ${offsets.segmentsRewritten}`;
+    if (described === subscription.sent) return;
+    subscription.sent = described;
+    this.#post({ type: "offsets", topic, index, ...offsets });
+  }
+
   async search(topics: string[], request: SearchRequest): Promise<SearchResponse> {
+    // Messages arrive in order: the worker knows the log as it is now before it searches.
+    this.#reportChanged();
     const answer = await this.#ask((id) => ({ type: "search", id, topics, request }));
     if (answer.type !== "result") throw new Error(`Search worker answered "${answer.type}" to a search`);
     return answer.response;

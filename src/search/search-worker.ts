@@ -54,11 +54,12 @@ function setPartitions(list: WorkerPartition[]): void {
   service?.sync();
 }
 
-function setOffsets(key: string, highWatermark: number, logStartOffset: number): void {
+function setOffsets(key: string, offsets: { highWatermark: number; logStartOffset: number; segmentsRewritten: number }): void {
   const partition = partitions.get(key);
   if (!partition) return;
-  partition.log.highWatermark = highWatermark;
-  partition.log.logStartOffset = logStartOffset;
+  partition.log.highWatermark = offsets.highWatermark;
+  partition.log.logStartOffset = offsets.logStartOffset;
+  partition.log.segmentsRewritten = offsets.segmentsRewritten;
   const waiters = [...partition.waiters];
   partition.waiters.clear();
   for (const wake of waiters) wake();
@@ -83,7 +84,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       setPartitions(message.partitions);
       return;
     case "offsets":
-      setOffsets(`${message.topic}/${message.index}`, message.highWatermark, message.logStartOffset);
+      setOffsets(`${message.topic}/${message.index}`, message);
       return;
     case "search":
       void answer(message.id, async () => ({ type: "result", id: message.id, response: await service!.search(message.topics, message.request) }));

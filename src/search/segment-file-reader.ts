@@ -2,20 +2,28 @@
 // which runs on its own thread and cannot call the broker's FileLog. The broker tells the
 // worker how far the log is readable (high watermark, log start); below that the bytes are
 // written and never change, except when retention deletes a whole segment or compaction
-// replaces one, which a read notices (a missing file, a batch that is not where it was).
+// replaces one, which a read notices (a missing file, a batch that is not where it was). Each
+// read says which file its bytes came from (segment-source.ts), so the indexer can tell when
+// compaction replaced a segment it indexed.
 
 import fs from "node:fs";
 import path from "node:path";
 import { batchHeaderSize, batchLogOverhead, readBatchHeader } from "../records/batch-header.ts";
 import { OffsetOutOfRangeError } from "../storage/partition-log.ts";
 import { listSegmentBaseOffsets, segmentFileName } from "../storage/segment.ts";
+import { fileIdentity, type SegmentSource } from "./segment-source.ts";
 
 /** What the indexer reads from a log: the FileLog in the broker, this reader in the worker. */
 export interface IndexedLog {
   readonly logStartOffset: number;
   readonly highWatermark: number;
-  /** Whole batches from the one holding `offset`, up to `maxBytes` but at least one batch, never past the high watermark. */
-  read(offset: number, maxBytes: number): Promise<{ bytes: Uint8Array }>;
+  /** Counts sealed segments replaced by compaction; a change tells the indexer to check its chunks. Absent: never compacted. */
+  readonly segmentsRewritten?: number;
+  /**
+   * Whole batches from the one holding `offset`, up to `maxBytes` but at least one batch, never
+   * past the high watermark; `source` is the segment file they came from, when the log knows.
+   */
+  read(offset: number, maxBytes: number): Promise<{ bytes: Uint8Array; source?: SegmentSource }>;
 }
 
 /** Where a read left off, so the next sequential read does not scan the segment from its start. */
@@ -31,28 +39,29 @@ export class SegmentFileReader implements IndexedLog {
   readonly dir: string;
   logStartOffset = 0;
   highWatermark = 0;
+  segmentsRewritten = 0;
   #cursors = new Map<number, Cursor>();
 
   constructor(dir: string) {
     this.dir = dir;
   }
 
-  async read(offset: number, maxBytes: number): Promise<{ bytes: Uint8Array }> {
+  async read(offset: number, maxBytes: number): Promise<{ bytes: Uint8Array; source?: SegmentSource }> {
     if (offset < this.logStartOffset || offset > this.highWatermark) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.highWatermark);
     const bases = listSegmentBaseOffsets(this.dir);
     let index = bases.findLastIndex((base) => base <= offset);
     if (index < 0) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.highWatermark);
     // The offset may lie past the end of its segment's batches (a rolled segment): try the next.
     for (; index < bases.length; index++) {
-      const bytes = this.#readSegment(bases[index], offset, maxBytes);
-      if (bytes === null) continue;
-      return { bytes };
+      const read = this.#readSegment(bases[index], offset, maxBytes);
+      if (read === null) continue;
+      return read;
     }
     return { bytes: new Uint8Array(0) };
   }
 
   /** Batches of segment `base` from the one holding `offset`; null when the segment holds nothing at or after it. */
-  #readSegment(base: number, offset: number, maxBytes: number): Uint8Array | null {
+  #readSegment(base: number, offset: number, maxBytes: number): { bytes: Uint8Array; source: SegmentSource } | null {
     let fd: number;
     try {
       fd = fs.openSync(path.join(this.dir, segmentFileName(base, ".log")), "r");
@@ -61,7 +70,10 @@ export class SegmentFileReader implements IndexedLog {
       throw error;
     }
     try {
-      const size = fs.fstatSync(fd).size;
+      // The identity of the open file: the one the bytes come from, even if compaction renames another over it meanwhile.
+      const stats = fs.fstatSync(fd, { bigint: true });
+      const source = { baseOffset: base, identity: fileIdentity(stats) };
+      const size = Number(stats.size);
       let position = this.#startPosition(fd, base, offset, size);
       const header = new Uint8Array(batchHeaderSize);
       let first = -1;
@@ -81,11 +93,11 @@ export class SegmentFileReader implements IndexedLog {
         if (lastOffset >= offset && end - first >= maxBytes) break;
       }
       // Nothing readable here: a sealed segment sends the read on to the next one.
-      if (first < 0) return this.#segmentIsSealed(base) ? null : new Uint8Array(0);
+      if (first < 0) return this.#segmentIsSealed(base) ? null : { bytes: new Uint8Array(0), source };
       const bytes = new Uint8Array(end - first);
       fs.readSync(fd, bytes, 0, bytes.length, first);
       this.#remember(bytes, base, first);
-      return bytes;
+      return { bytes, source };
     } finally {
       fs.closeSync(fd);
     }

@@ -1,6 +1,6 @@
 // Messages between the broker's thread and the search worker (search-worker.ts). The broker
-// sends the searchable partitions and, whenever a partition's log moves, how far it is
-// readable; the worker reads the segment files itself, indexes, and answers searches.
+// sends the searchable partitions and, whenever a partition's log moves (appends, log start,
+// compaction), how far it is readable; the worker reads the segment files itself, indexes, and answers searches.
 
 import type { LogLevel } from "../logger.ts";
 import type { SearchResponse } from "./searcher.ts";
@@ -18,8 +18,8 @@ export type ToWorker =
   | { type: "start"; memoryBytes: number; logLevel: LogLevel }
   /** Every searchable partition now; partitions absent from the list stop being indexed. */
   | { type: "partitions"; partitions: WorkerPartition[] }
-  /** "Partition P has data up to offset O": its high watermark and log start. */
-  | { type: "offsets"; topic: string; index: number; highWatermark: number; logStartOffset: number }
+  /** "Partition P has data up to offset O": its high watermark, log start, and how many segments compaction replaced. */
+  | { type: "offsets"; topic: string; index: number; highWatermark: number; logStartOffset: number; segmentsRewritten: number }
   | { type: "search"; id: number; topics: string[]; request: SearchRequest }
   | { type: "stats"; id: number }
   | { type: "stop"; id: number };

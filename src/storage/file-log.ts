@@ -52,6 +52,8 @@ export class FileLog implements PartitionLog {
   #rolling: Promise<void> = Promise.resolve();
   /** Retention, compaction, DeleteRecords and truncation run one at a time, in this chain. */
   #maintenance: Promise<unknown> = Promise.resolve();
+  /** Sealed segments replaced by cleaned ones since open (see segmentsRewritten). */
+  #segmentsRewritten = 0;
   /** True while a cleaning job runs: close() does not wait for it (its result is discarded). */
   #cleaning = false;
   #intervalTimer: ReturnType<typeof setTimeout> | null = null;
@@ -130,6 +132,15 @@ export class FileLog implements PartitionLog {
   /** Offset below which the log has been compacted (0 when never). */
   get compactedOffset(): number {
     return this.#compacted.offset;
+  }
+
+  /**
+   * How many sealed segments compaction has replaced since open. Each replacement keeps the
+   * segment's base offset but installs a new file with fewer records; readers that keep
+   * something derived from a segment (the search index) compare this counter to notice.
+   */
+  get segmentsRewritten(): number {
+    return this.#segmentsRewritten;
   }
 
   get closed(): boolean {
@@ -444,6 +455,7 @@ export class FileLog implements PartitionLog {
     // Compaction excludes retention and truncation, and never touches the active segment.
     if (at < 0 || at === this.#segments.length - 1) throw new Error(`Cannot swap in cleaned segment ${old.baseOffset} of "${this.dir}": it is not a sealed segment of the log`);
     this.#segments[at] = fresh;
+    this.#segmentsRewritten++;
     if (this.#durable.segment === old) this.#durable = { ...this.#durable, segment: fresh, position: fresh.size };
     this.#options.fileBudget.forget(old);
     void old.close();

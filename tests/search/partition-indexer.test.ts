@@ -4,9 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import { createLogger } from "../../src/logger.ts";
 import { buildRecordBatch, CompressionCodec } from "../../src/records/record-batch.ts";
+import { decodeRecordBatches } from "../../src/records/decode-batches.ts";
 import { FileLog } from "../../src/storage/file-log.ts";
 import { IndexCache } from "../../src/search/index-cache.ts";
-import { readManifest } from "../../src/search/index-manifest.ts";
+import { manifestFileName, readManifest } from "../../src/search/index-manifest.ts";
 import { PartitionIndexer } from "../../src/search/partition-indexer.ts";
 import { parseSearchBody } from "../../src/search/es-dsl.ts";
 import { runSearch } from "../../src/search/searcher.ts";
@@ -36,6 +37,39 @@ function start(dir: string, log: FileLog, cache = new IndexCache(64 * 1024 * 102
   reader.logStartOffset = log.logStartOffset;
   const indexer = PartitionIndexer.start({ topic: "t", index: 0, log: reader, dir, onNextData: () => () => {} }, { cache, logger, counters: { binaryValues: 0 } });
   return { indexer, reader };
+}
+
+const keyCount = 10;
+const encoder = new TextEncoder();
+
+/**
+ * A compacted log: `rounds` rounds each write every key once, with a value naming its round,
+ * in small segments, so that compaction rewrites sealed segments that earlier rounds filled.
+ */
+async function compactedLogWith(rounds: number): Promise<{ dir: string; log: FileLog }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chronik-indexer-"));
+  dirs.push(dir);
+  const log = await FileLog.open(dir, { segmentBytes: 1024, cleanupPolicy: "compact", minCleanableDirtyRatio: 0, logger });
+  for (let round = 0; round < rounds; round++) {
+    const records = Array.from({ length: keyCount }, (_, key) => ({ key: encoder.encode(`key${key}`), value: JSON.stringify({ key, text: `round${round}` }), timestamp: 1000 }));
+    await log.append(buildRecordBatch({ records, compression: round % 2 === 0 ? CompressionCodec.gzip : CompressionCodec.none }));
+  }
+  return { dir, log };
+}
+
+/** The offsets a consumer can fetch from `log` below `end`: what search must return for match_all. */
+async function fetchableOffsets(log: FileLog, end = log.highWatermark): Promise<number[]> {
+  const found: number[] = [];
+  let position = log.logStartOffset;
+  while (position < end) {
+    const batches = decodeRecordBatches((await log.read(position, 1 << 20)).bytes);
+    if (batches.length === 0) break;
+    for (const batch of batches) {
+      for (const record of batch.records) if (record.offset >= position && record.offset < end) found.push(record.offset);
+      position = batch.header.baseOffset + batch.header.lastOffsetDelta + 1;
+    }
+  }
+  return found;
 }
 
 async function until(check: () => boolean): Promise<void> {
@@ -83,6 +117,109 @@ describe("PartitionIndexer over segment files", () => {
     expect(remaining.at(-1)).toBe(299);
     await until(() => fs.readdirSync(dir).filter((name) => name.endsWith(".search")).length < before);
     await indexer.stop();
+    await log.close();
+  });
+
+  test("the log start moved inside a sealed chunk and inside the active one: nothing below it is returned", async () => {
+    const { dir, log } = await logWith(30, 10);
+    const { indexer, reader } = start(dir, log);
+    await until(() => indexer.indexedOffset === 300);
+    const chunk = readManifest(dir, logger)!.chunks[1];
+    const inside = chunk.baseOffset + 3;
+    await log.advanceLogStartOffset(inside);
+    reader.logStartOffset = log.logStartOffset;
+    expect(await offsets(indexer)).toEqual(Array.from({ length: 300 - inside }, (_, i) => inside + i));
+    expect(await offsets(indexer, { match: { text: "word3" } })).toEqual(Array.from({ length: 300 - inside }, (_, i) => inside + i).filter((i) => i % 7 === 3));
+    // The active chunk: its segment's first records go.
+    const activeBase = readManifest(dir, logger)!.resumeOffset;
+    await log.advanceLogStartOffset(activeBase + 2);
+    reader.logStartOffset = log.logStartOffset;
+    expect(await offsets(indexer)).toEqual(Array.from({ length: 300 - activeBase - 2 }, (_, i) => activeBase + 2 + i));
+    await indexer.stop();
+    // The rebuilt chunk is what the manifest lists: a restart returns the same.
+    const again = start(dir, log).indexer;
+    await until(() => again.indexedOffset === 300);
+    expect(await offsets(again)).toEqual(Array.from({ length: 300 - activeBase - 2 }, (_, i) => activeBase + 2 + i));
+    await again.stop();
+    await log.close();
+  });
+
+  test("compaction replaced sealed segments: an overwritten value is not found, the latest value of every key once", async () => {
+    const rounds = 12;
+    const { dir, log } = await compactedLogWith(rounds);
+    const { indexer, reader } = start(dir, log);
+    await until(() => indexer.indexedOffset === rounds * keyCount);
+    expect(await offsets(indexer, { match: { text: "round0" } })).toHaveLength(keyCount);
+
+    const cleaned = await log.compact();
+    expect(cleaned!.recordsRemoved).toBeGreaterThan(0);
+    reader.segmentsRewritten = log.segmentsRewritten;
+    const fetchable = await fetchableOffsets(log);
+    expect(await offsets(indexer)).toEqual(fetchable);
+    expect(await offsets(indexer, { match: { text: "round0" } })).toEqual([]);
+    expect(log.segmentsRewritten).toBeGreaterThan(0);
+    // The last round sits in the active segment, which compaction leaves alone.
+    const latest = await offsets(indexer, { match: { text: `round${rounds - 1}` } });
+    expect(latest).toEqual(Array.from({ length: keyCount }, (_, key) => (rounds - 1) * keyCount + key));
+    // The stale chunks are rebuilt and saved, with the new files' identities in the manifest.
+    await until(() => indexer.staleChunkCount === 0);
+    await indexer.stop();
+    const again = start(dir, log).indexer;
+    await until(() => again.indexedOffset === rounds * keyCount);
+    expect(await offsets(again)).toEqual(fetchable);
+    expect(again.staleChunkCount).toBe(0);
+    await again.stop();
+    await log.close();
+  });
+
+  test("compaction while the indexer was stopped: the restart notices the replaced files", async () => {
+    const rounds = 12;
+    const { dir, log } = await compactedLogWith(rounds);
+    const first = start(dir, log).indexer;
+    await until(() => first.indexedOffset === rounds * keyCount);
+    await first.stop();
+    await log.compact();
+    const { indexer } = start(dir, log);
+    await until(() => indexer.indexedOffset === rounds * keyCount);
+    expect(await offsets(indexer)).toEqual(await fetchableOffsets(log));
+    expect(await offsets(indexer, { match: { text: "round1" } })).toEqual([]);
+    await indexer.stop();
+    await log.close();
+  });
+
+  test("compaction replaced the segment the active chunk was read from: it is sealed and rebuilt", async () => {
+    const rounds = 12;
+    const { dir, log } = await compactedLogWith(rounds);
+    // The indexer lags: it has read only part of the first segment, which the log has sealed.
+    const { indexer, reader } = start(dir, log);
+    reader.highWatermark = 2 * keyCount;
+    await until(() => indexer.indexedOffset === 2 * keyCount);
+    expect(await offsets(indexer, { match: { text: "round0" } })).toHaveLength(keyCount);
+    await log.compact();
+    reader.segmentsRewritten = log.segmentsRewritten;
+    expect(await offsets(indexer)).toEqual(await fetchableOffsets(log, 2 * keyCount));
+    expect(await offsets(indexer, { match: { text: "round0" } })).toEqual([]);
+    reader.highWatermark = log.highWatermark;
+    await until(() => indexer.indexedOffset === rounds * keyCount);
+    expect(await offsets(indexer)).toEqual(await fetchableOffsets(log));
+    await indexer.stop();
+    await log.close();
+  });
+
+  test("a version 1 manifest (no file identities) is read, and its chunks rebuilt", async () => {
+    const { dir, log } = await logWith(30, 10);
+    const first = start(dir, log).indexer;
+    await until(() => first.indexedOffset === 300);
+    await first.stop();
+    const manifest = readManifest(dir, logger)!;
+    const v1 = ["1", `resume ${manifest.resumeOffset}`, ...manifest.chunks.map((chunk) => `chunk ${chunk.baseOffset} ${chunk.endOffset}`)];
+    fs.writeFileSync(path.join(dir, manifestFileName), `${v1.join("\n")}\n`);
+    expect(readManifest(dir, logger)!.chunks.every((chunk) => chunk.identity === null)).toBe(true);
+    const { indexer } = start(dir, log);
+    await until(() => indexer.indexedOffset === 300 && indexer.staleChunkCount === 0);
+    expect(await offsets(indexer)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    await indexer.stop();
+    expect(readManifest(dir, logger)!.chunks.every((chunk) => chunk.identity !== null)).toBe(true);
     await log.close();
   });
 });

@@ -66,9 +66,12 @@ describe("compaction", () => {
       await log.append(keyedBatch([["a", `a${round}`], ["b", `b${round}`], [`unique-${round}`, "u"]]));
     }
     const endBefore = log.logEndOffset;
+    expect(log.segmentsRewritten).toBe(0);
     const stats = await log.compact();
     expect(stats).not.toBeNull();
     expect(stats!.recordsRemoved).toBeGreaterThan(0);
+    // Each replaced segment counts once, so readers that derive data from segments (search) notice.
+    expect(log.segmentsRewritten).toBe(stats!.segmentsCleaned);
     const stored = await contents(log);
     // Every unique key survives; a and b survive once each unless their latest is in the active segment.
     for (let round = 0; round < 10; round++) expect(stored.some(([offset, key]) => key === `unique-${round}` && offset === round * 3 + 2)).toBe(true);
