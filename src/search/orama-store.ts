@@ -6,9 +6,12 @@
 // - the tokenizer is chronik's (tokenizer.ts), so query and document analysis agree, and it
 //   keeps repeated terms: a term's frequency in a field counts, as BM25 intends (Orama's default
 //   tokenizer drops duplicates, so every tf would be 1 / distinct terms);
-// - the score parameters count a term's document frequency once per document (Orama's own
-//   count once per occurrence when the tokenizer keeps duplicates) and keep the average field
-//   length exact over the documents that have the field;
+// - the score parameters store a term's count in the field as its tf, count its document
+//   frequency once per document (Orama's own count once per occurrence when the tokenizer keeps
+//   duplicates) and keep the average field length exact over the documents that have the field.
+//   Orama's stock tf is the term's share of the field (count / length), which divides by the
+//   length a second time on top of BM25's own length normalisation: on the Debian corpus it
+//   found known items worse (MRR@10 0.777 against 0.860 with counts; SQLite FTS5: 0.861);
 // - the documents store only counts: the records themselves live in the segment index's columns
 //   (and in the log), so text is not held twice in memory nor saved twice.
 // Queries do not go through Orama's search(): its BM25 reads the instance's own statistics,
@@ -24,8 +27,9 @@ export type OramaPropertyType = "string" | "enum[]" | "number[]";
 export const oramaRelevance = { k: 1.2, b: 0.75, d: 0.5 } as const;
 
 /**
- * Orama's BM25 for one term in one document: `tf` is the term's share of the field's tokens,
- * `matchingCount` the documents having the term, `docsCount` all documents.
+ * Orama's BM25 for one term in one document: `tf` is what the score parameters stored (here the
+ * term's count in the field), `matchingCount` the documents having the term, `docsCount` all
+ * documents.
  */
 export function oramaBm25(tf: number, matchingCount: number, docsCount: number, fieldLength: number, averageFieldLength: number): number {
   const { k, b, d } = oramaRelevance;
@@ -95,7 +99,7 @@ function scoreParameters(totals: Map<string, LengthTotals>) {
         // Terms are words of any text: "constructor" is stored as an own property like any
         // other, and read back with ownNumber; "__proto__" cannot be one and is not scored.
         if (token === "__proto__") continue;
-        frequencies[token] = count / tokens.length;
+        frequencies[token] = count;
         occurrences[token] = ownNumber(occurrences, token) + 1;
       }
       index.frequencies[prop][internalId] = frequencies;
@@ -237,7 +241,7 @@ export class OramaStore {
     return new Map(Object.entries(found).map(([term, ids]) => [term, ids.map((internalId) => internalId - 1)]));
   }
 
-  /** The term's share of the field's tokens in `doc` (Orama's tf), 0 when absent. */
+  /** How often `term` occurs in `prop` of `doc` (the tf Orama's BM25 reads), 0 when absent. */
   termFrequency(prop: string, doc: number, term: string): number {
     return ownNumber(this.#index.frequencies[prop]?.[doc + 1], term);
   }

@@ -38,7 +38,7 @@ export class GlobalStats {
   }
 
   /**
-   * Orama's BM25 of a term that is `tf` of a field of `length` tokens, with `matchingCount`
+   * Orama's BM25 of a term occurring `tf` times in a field of `length` tokens, with `matchingCount`
    * documents having the term (summed per term of a phrase, as a phrase scores as one term).
    */
   termScore(field: string, matchingCount: number, tf: number, length: number): number {

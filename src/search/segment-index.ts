@@ -174,7 +174,7 @@ export class SegmentIndex {
     return prop === null ? new Map() : this.#orama.prefixTerms(prop, prefix);
   }
 
-  /** The term's share of `field`'s tokens in `doc` (Orama's tf). */
+  /** How often `term` occurs in `field` of `doc`. */
   termFrequency(field: string, doc: number, term: string): number {
     const prop = this.#property(field, "text");
     return prop === null ? 0 : this.#orama.termFrequency(prop, doc, term);
