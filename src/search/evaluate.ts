@@ -72,24 +72,26 @@ function disMax(parts: Matches[]): Matches {
 
 function matchText(query: Extract<Query, { kind: "match" }>, index: SegmentIndex, context: EvaluateContext): Matches {
   const queryTerms = [...new Set(terms(query.text))];
-  if (queryTerms.length === 0) return new Map();
-  const scores: Matches = new Map();
-  const counts = new Map<number, number>();
-  for (const term of queryTerms) {
-    const matching = context.stats.matching(query.field, term);
-    for (const doc of index.termDocs(query.field, term)) {
-      const score = context.stats.termScore(query.field, matching, index.termFrequency(query.field, doc, term), index.fieldLength(query.field, doc));
-      scores.set(doc, (scores.get(doc) ?? 0) + score);
-      counts.set(doc, (counts.get(doc) ?? 0) + 1);
-    }
-  }
+  const text = index.text(query.field);
+  if (queryTerms.length === 0 || text === null) return new Map();
   const required =
     query.operator === "and"
       ? queryTerms.length
       : query.minimumShouldMatch === null
         ? 1
         : Math.max(1, resolveMinimumShouldMatch(query.minimumShouldMatch, queryTerms.length));
-  if (required > 1) for (const [doc, count] of counts) if (count < required) scores.delete(doc);
+  const scores: Matches = new Map();
+  const counts = required > 1 ? new Map<number, number>() : null;
+  for (const term of queryTerms) {
+    const score = context.stats.termScorer(query.field, context.stats.matching(query.field, term));
+    for (const doc of text.termDocs(term)) {
+      const termScore = score(text.termCount(doc, term), text.length(doc));
+      const before = scores.get(doc);
+      scores.set(doc, before === undefined ? termScore : before + termScore);
+      counts?.set(doc, (counts.get(doc) ?? 0) + 1);
+    }
+  }
+  if (counts) for (const [doc, count] of counts) if (count < required) scores.delete(doc);
   return scores;
 }
 
@@ -99,17 +101,17 @@ function matchText(query: Extract<Query, { kind: "match" }>, index: SegmentIndex
  * their re-analysed text; a match scores as the sum of its terms.
  */
 function matchPhrase(field: string, phrase: string[], slop: number, index: SegmentIndex, context: EvaluateContext): Matches {
-  if (phrase.length === 0) return new Map();
-  const termDocs = [...new Set(phrase)].map((term) => new Set(index.termDocs(field, term)));
+  const text = index.text(field);
+  if (phrase.length === 0 || text === null) return new Map();
+  const termDocs = [...new Set(phrase)].map((term) => new Set(text.termDocs(term)));
+  const scorers = [...new Set(phrase)].map((term) => [term, context.stats.termScorer(field, context.stats.matching(field, term))] as const);
   const rarest = termDocs.reduce((best, candidate) => (candidate.size < best.size ? candidate : best));
   const matches: Matches = new Map();
   for (const doc of rarest) {
     if (!termDocs.every((docs) => docs.has(doc))) continue;
     if (!containsPhrase(index.indexedTerms(doc, field), phrase, slop)) continue;
     let score = 0;
-    for (const term of new Set(phrase)) {
-      score += context.stats.termScore(field, context.stats.matching(field, term), index.termFrequency(field, doc, term), index.fieldLength(field, doc));
-    }
+    for (const [term, termScore] of scorers) score += termScore(text.termCount(doc, term), text.length(doc));
     matches.set(doc, score);
   }
   return matches;

@@ -40,10 +40,10 @@ export function oramaBm25(tf: number, matchingCount: number, docsCount: number, 
 /** The parts of Orama's index data chronik reads; see components/index.js in @orama/orama. */
 interface RadixNodeData {
   w: string;
+  s: string;
   e: boolean;
   d: Set<number>;
   c: Map<string, RadixNodeData>;
-  find(params: { term: string; exact: boolean; tolerance?: number }): Record<string, number[]>;
 }
 interface AvlNodeData {
   k: number;
@@ -65,11 +65,36 @@ interface LengthTotals {
   sum: number;
 }
 
-/** `record[key]` when it is the record's own number, else 0 ("constructor" is not a count). */
+/** `record[key]` when it is a number, else 0: an inherited "constructor" is not a count. */
 function ownNumber(record: Record<string, unknown> | undefined, key: string): number {
-  if (record === undefined || !Object.hasOwn(record, key)) return 0;
-  const value = record[key];
+  const value = record?.[key];
   return typeof value === "number" ? value : 0;
+}
+
+/**
+ * The radix node at the end of `term`'s path: `inside` when the term ends within the node's edge
+ * label (so only prefix lookups can use it). Orama's own find() gathers document ids with an
+ * Array.includes per id, quadratic in a common term's documents; this reads the node's set.
+ */
+function radixNode(root: RadixNodeData, term: string): { node: RadixNodeData; inside: boolean } | null {
+  let node = root;
+  let at = 0;
+  while (at < term.length) {
+    const child = node.c.get(term[at]);
+    if (!child) return null;
+    const edge = child.s;
+    let matched = 0;
+    while (matched < edge.length && at + matched < term.length && edge[matched] === term[at + matched]) matched++;
+    if (matched === edge.length) {
+      node = child;
+      at += matched;
+    } else if (at + matched === term.length) {
+      return { node: child, inside: true };
+    } else {
+      return null;
+    }
+  }
+  return { node, inside: false };
 }
 
 /**
@@ -144,6 +169,16 @@ export function createChronikOrama(schema: Record<string, OramaPropertyType>, to
       documentsStore: countingDocumentsStore,
     },
   } as unknown as Parameters<typeof create>[0]) as AnyOrama;
+}
+
+/** One text property of one index, for scoring its documents without a lookup per call. */
+export interface TextReader {
+  /** The documents having exactly `term`. */
+  termDocs(term: string): number[];
+  /** How often `term` occurs in `doc` (the tf Orama's BM25 reads), 0 when absent. */
+  termCount(doc: number, term: string): number;
+  /** The field's length in tokens in `doc`, 0 when the document does not have it. */
+  length(doc: number): number;
 }
 
 export interface OramaStoreSnapshot {
@@ -229,26 +264,38 @@ export class OramaStore {
     return ownNumber(this.#index.tokenOccurrences[prop], term);
   }
 
-  /** The documents having exactly `term` in text property `prop`. */
-  termDocs(prop: string, term: string): number[] {
-    const found = this.#radix(prop)?.find({ term, exact: true });
-    return found && Object.hasOwn(found, term) ? found[term].map((internalId) => internalId - 1) : [];
+  /** Reads text property `prop`: its terms' documents, term counts and field lengths. */
+  textReader(prop: string): TextReader | null {
+    const root = this.#radix(prop);
+    if (!root) return null;
+    const frequencies = this.#index.frequencies[prop];
+    const lengths = this.#index.fieldLengths[prop];
+    return {
+      termDocs(term: string): number[] {
+        const found = radixNode(root, term);
+        if (!found || found.inside || !found.node.e) return [];
+        const docs: number[] = [];
+        for (const internalId of found.node.d) docs.push(internalId - 1);
+        return docs;
+      },
+      termCount: (doc, term) => ownNumber(frequencies[doc + 1], term),
+      length: (doc) => lengths[doc + 1] ?? 0,
+    };
   }
 
   /** The terms of `prop` starting with `prefix`, each with its documents. */
   prefixTerms(prop: string, prefix: string): Map<string, number[]> {
-    const found = this.#radix(prop)?.find({ term: prefix, exact: false }) ?? {};
-    return new Map(Object.entries(found).map(([term, ids]) => [term, ids.map((internalId) => internalId - 1)]));
-  }
-
-  /** How often `term` occurs in `prop` of `doc` (the tf Orama's BM25 reads), 0 when absent. */
-  termFrequency(prop: string, doc: number, term: string): number {
-    return ownNumber(this.#index.frequencies[prop]?.[doc + 1], term);
-  }
-
-  /** Tokens of `prop` in `doc`, 0 when the document does not have it. */
-  fieldLength(prop: string, doc: number): number {
-    return this.#index.fieldLengths[prop]?.[doc + 1] ?? 0;
+    const terms = new Map<string, number[]>();
+    const root = this.#radix(prop);
+    const start = root ? radixNode(root, prefix) : null;
+    if (!start) return terms;
+    const stack = [start.node];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (node.e && node.d.size > 0) terms.set(node.w, [...node.d].map((internalId) => internalId - 1));
+      stack.push(...node.c.values());
+    }
+    return terms;
   }
 
   /** The documents that have text property `prop`. */

@@ -38,13 +38,13 @@ export class GlobalStats {
   }
 
   /**
-   * Orama's BM25 of a term occurring `tf` times in a field of `length` tokens, with `matchingCount`
-   * documents having the term (summed per term of a phrase, as a phrase scores as one term).
+   * Orama's BM25 of a term in `field` that `matchingCount` documents have, as a function of its
+   * count in a document and that document's field length (summed per term of a phrase).
    */
-  termScore(field: string, matchingCount: number, tf: number, length: number): number {
+  termScorer(field: string, matchingCount: number): (tf: number, length: number) => number {
     const documents = this.fieldDocs.get(field) ?? 0;
     const averageLength = documents === 0 ? 1 : (this.fieldLengthSum.get(field) ?? 0) / documents;
-    return oramaBm25(tf, matchingCount, this.documents, length, averageLength);
+    return (tf, length) => oramaBm25(tf, matchingCount, this.documents, length, averageLength);
   }
 }
 

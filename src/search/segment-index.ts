@@ -10,7 +10,7 @@
 // segment; later fields are still searchable in the value's text).
 
 import { type FieldValue, flattenJsonText, MetaField, type SearchDocument } from "./document.ts";
-import { OramaStore, type OramaStoreSnapshot } from "./orama-store.ts";
+import { OramaStore, type OramaStoreSnapshot, type TextReader } from "./orama-store.ts";
 import { fieldTokensMax, terms } from "./tokenizer.ts";
 
 /** Longer strings are not indexed as exact keywords (Elasticsearch's ignore_above: 256). */
@@ -162,28 +162,16 @@ export class SegmentIndex {
     return prop === null ? 0 : this.#orama.documentFrequency(prop, term);
   }
 
-  /** The documents having `term` in `field`'s text. */
-  termDocs(field: string, term: string): number[] {
+  /** Reads `field`'s text (terms' documents, term counts, lengths); null when no document has it. */
+  text(field: string): TextReader | null {
     const prop = this.#property(field, "text");
-    return prop === null ? [] : this.#orama.termDocs(prop, term);
+    return prop === null ? null : this.#orama.textReader(prop);
   }
 
   /** The terms of `field` starting with `prefix`, with their documents. */
   prefixTerms(field: string, prefix: string): Map<string, number[]> {
     const prop = this.#property(field, "text");
     return prop === null ? new Map() : this.#orama.prefixTerms(prop, prefix);
-  }
-
-  /** How often `term` occurs in `field` of `doc`. */
-  termFrequency(field: string, doc: number, term: string): number {
-    const prop = this.#property(field, "text");
-    return prop === null ? 0 : this.#orama.termFrequency(prop, doc, term);
-  }
-
-  /** Tokens of `field` in `doc`. */
-  fieldLength(field: string, doc: number): number {
-    const prop = this.#property(field, "text");
-    return prop === null ? 0 : this.#orama.fieldLength(prop, doc);
   }
 
   /** Documents with text in `field`. */
