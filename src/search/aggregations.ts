@@ -1,6 +1,9 @@
 // Aggregations over every matching document (not only the returned page): terms,
 // date_histogram, min, max, avg and sum, accumulated segment by segment and then rendered in
-// Elasticsearch's response shape.
+// Elasticsearch's response shape. Query threads each accumulate their own segments; their
+// states merge into one (Aggregator.merge) that renders exactly as if one thread had added
+// every segment: counts, min and max do not depend on order, sums are kept exactly
+// (ExactSum), and buckets of equal count are ordered by key alone.
 
 import { MetaField } from "./document.ts";
 import type { Matches } from "./evaluate.ts";
@@ -17,15 +20,112 @@ interface Accumulator {
   counts: Map<Key, number>;
   min: number;
   max: number;
-  sum: number;
+  sum: ExactSum;
   count: number;
+}
+
+/** An Aggregator's accumulated state, as structured clone carries it between threads. */
+export interface AggregationState {
+  counts: [Key, number][];
+  min: number;
+  max: number;
+  /** ExactSum's partials. */
+  sum: number[];
+  count: number;
+}
+
+/**
+ * A sum of doubles kept exactly, as non-overlapping partials (Shewchuk's algorithm, as Python's
+ * math.fsum): its value is the exact sum correctly rounded, whatever order the values came in,
+ * so sums accumulated by several threads and merged equal the sum one thread would give.
+ * Infinities and NaN are summed apart (they would poison the partials).
+ */
+export class ExactSum {
+  #partials: number[];
+  #special = 0;
+
+  constructor(partials: number[] = []) {
+    this.#partials = [];
+    for (const partial of partials) this.add(partial);
+  }
+
+  add(value: number): void {
+    if (!Number.isFinite(value)) {
+      this.#special += value;
+      return;
+    }
+    let x = value;
+    let kept = 0;
+    for (let i = 0; i < this.#partials.length; i++) {
+      let y = this.#partials[i];
+      if (Math.abs(x) < Math.abs(y)) [x, y] = [y, x];
+      const high = x + y;
+      const low = y - (high - x);
+      if (low !== 0) this.#partials[kept++] = low;
+      x = high;
+    }
+    this.#partials.length = kept;
+    this.#partials.push(x);
+  }
+
+  /** The partials, for merging into another sum (non-finite values included). */
+  get partials(): number[] {
+    return this.#special === 0 ? [...this.#partials] : [...this.#partials, this.#special];
+  }
+
+  /** The exact sum, rounded once (half to even, as fsum). */
+  get value(): number {
+    if (this.#special !== 0) return this.#special;
+    const partials = this.#partials;
+    let n = partials.length;
+    if (n === 0) return 0;
+    let high = partials[--n];
+    let low = 0;
+    while (n > 0) {
+      const x = high;
+      const y = partials[--n];
+      high = x + y;
+      low = y - (high - x);
+      if (low !== 0) break;
+    }
+    // Round half to even across the partials below: fsum's correction.
+    if (n > 0 && ((low < 0 && partials[n - 1] < 0) || (low > 0 && partials[n - 1] > 0))) {
+      const y = low * 2;
+      const x = high + y;
+      if (y === x - high) high = x;
+    }
+    return high;
+  }
 }
 
 export class Aggregator {
   #accumulators: Accumulator[];
 
   constructor(specs: AggregationSpec[]) {
-    this.#accumulators = specs.map((spec) => ({ spec, counts: new Map(), min: Infinity, max: -Infinity, sum: 0, count: 0 }));
+    this.#accumulators = specs.map((spec) => ({ spec, counts: new Map(), min: Infinity, max: -Infinity, sum: new ExactSum(), count: 0 }));
+  }
+
+  /** The accumulated state of each aggregation, in spec order, to merge into another Aggregator. */
+  state(): AggregationState[] {
+    return this.#accumulators.map((accumulator) => ({
+      counts: [...accumulator.counts],
+      min: accumulator.min,
+      max: accumulator.max,
+      sum: accumulator.sum.partials,
+      count: accumulator.count,
+    }));
+  }
+
+  /** Adds another Aggregator's state (same specs) to this one. */
+  merge(states: AggregationState[]): void {
+    this.#accumulators.forEach((accumulator, i) => {
+      const state = states[i];
+      for (const [key, count] of state.counts) accumulator.counts.set(key, (accumulator.counts.get(key) ?? 0) + count);
+      accumulator.min = Math.min(accumulator.min, state.min);
+      accumulator.max = Math.max(accumulator.max, state.max);
+      for (const partial of state.sum) accumulator.sum.add(partial);
+      accumulator.count += state.count;
+    });
   }
 
   /** Adds the matching documents of one segment. */
@@ -43,7 +143,7 @@ export class Aggregator {
         }
         accumulator.min = Math.min(accumulator.min, value);
         accumulator.max = Math.max(accumulator.max, value);
-        accumulator.sum += value;
+        accumulator.sum.add(value);
         accumulator.count++;
       });
     }
@@ -62,7 +162,7 @@ function render(accumulator: Accumulator): unknown {
   switch (spec.kind) {
     case "terms": {
       const buckets = [...accumulator.counts]
-        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+        .sort((a, b) => b[1] - a[1] || compareKeys(a[0], b[0]))
         .map(([key, docCount]) => ({ key, doc_count: docCount }));
       const shown = buckets.slice(0, spec.size);
       const other = buckets.slice(spec.size).reduce((sum, bucket) => sum + bucket.doc_count, 0);
@@ -86,10 +186,16 @@ function render(accumulator: Accumulator): unknown {
     case "max":
       return { value: count === 0 ? null : accumulator.max };
     case "sum":
-      return { value: accumulator.sum };
+      return { value: accumulator.sum.value };
     case "avg":
-      return { value: count === 0 ? null : accumulator.sum / count };
+      return { value: count === 0 ? null : accumulator.sum.value / count };
   }
+}
+
+/** Orders bucket keys: numbers before strings (a field may hold both), then by value. */
+function compareKeys(a: Key, b: Key): number {
+  if (typeof a !== typeof b) return typeof a === "number" ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** How many matching documents hold each value of `field` (keywords, numbers, booleans, metadata). */
