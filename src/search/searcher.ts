@@ -1,8 +1,13 @@
 // Runs a search over many segment indexes (every segment of every partition of the topics
-// asked for): gathers global statistics first, then evaluates each index with them, keeps the
-// top from+size per segment, and merges those into the page. The total is exact.
+// asked for) in two passes: the BM25 statistics of the query's terms summed over every index,
+// then each index evaluated with them, keeping the top from+size per index. The indexes may be
+// split between threads (query-pool.ts): each thread returns its part of the statistics
+// (StatsPart) and of the answer (SearchPart), and the parts merge into the same response one
+// thread gives: statistics are integer sums, the page is the first from+size of the parts'
+// candidates under one total order, and aggregations merge exactly (aggregations.ts).
+// The total is exact.
 
-import { Aggregator } from "./aggregations.ts";
+import { Aggregator, type AggregationState } from "./aggregations.ts";
 import { MetaField } from "./document.ts";
 import { evaluate, type Matches } from "./evaluate.ts";
 import { buildHit, type Hit } from "./hits.ts";
@@ -16,6 +21,11 @@ export interface IndexHandle {
   partition: number;
   baseOffset: number;
   load(): Promise<SegmentIndex>;
+  /**
+   * Set when the index is sealed, fresh and saved in `dir`, so another thread may load it from
+   * there; `version` changes whenever the file is written again (a rebuild).
+   */
+  saved?: { dir: string; version: number };
 }
 
 export interface SearchResponse {
@@ -26,19 +36,82 @@ export interface SearchResponse {
   aggregations?: Record<string, unknown>;
 }
 
-interface Candidate {
+/** GlobalStats of some of the indexes, as plain data (structured clone carries it between threads). */
+export interface StatsPart {
+  documents: number;
+  fieldDocs: [string, number][];
+  fieldLengthSum: [string, number][];
+  documentFrequency: [string, number][];
+}
+
+/** A hit of some of the indexes that may make the page, with what orders it. */
+export interface PartCandidate extends Ordered {
+  hit: Hit;
+}
+
+/** The answer of some of the indexes: their matches' count and best score, their first from+size hits, their aggregations. */
+export interface SearchPart {
+  total: number;
+  maxScore: number | null;
+  candidates: PartCandidate[];
+  aggregations: AggregationState[];
+}
+
+interface Candidate extends Ordered {
   index: SegmentIndex;
   doc: number;
   score: number;
+}
+
+/** The order candidates are compared in: the sort values, then where the record is. */
+export interface Ordered {
   sortValues: (number | string | null)[];
+  topic: string;
+  partition: number;
+  offset: number;
 }
 
 export async function runSearch(handles: IndexHandle[], request: SearchRequest, nowMs = Date.now()): Promise<SearchResponse> {
   const started = performance.now();
-  const stats = new GlobalStats();
   const wanted = scoredTerms(request.query);
-  if (wanted.size > 0) for (const handle of handles) stats.add(await handle.load(), wanted);
+  const stats = mergeStats(wanted.size === 0 ? [] : [await gatherStats(handles, wanted)]);
+  const part = await searchPart(handles, request, stats, nowMs);
+  return mergeParts([part], request, handles.length, started);
+}
 
+/** The statistics of `wanted` (scoredTerms of the query) over `handles`' indexes. */
+export async function gatherStats(handles: IndexHandle[], wanted: Map<string, Set<string>>): Promise<StatsPart> {
+  const stats = new GlobalStats();
+  for (const handle of handles) stats.add(await handle.load(), wanted);
+  return statsPart(stats);
+}
+
+export function statsPart(stats: GlobalStats): StatsPart {
+  return {
+    documents: stats.documents,
+    fieldDocs: [...stats.fieldDocs],
+    fieldLengthSum: [...stats.fieldLengthSum],
+    documentFrequency: [...stats.documentFrequency],
+  };
+}
+
+/** The statistics of all indexes, from the parts gathered over each share of them. */
+export function mergeStats(parts: StatsPart[]): GlobalStats {
+  const stats = new GlobalStats();
+  const sum = (into: Map<string, number>, entries: [string, number][]) => {
+    for (const [key, value] of entries) into.set(key, (into.get(key) ?? 0) + value);
+  };
+  for (const part of parts) {
+    stats.documents += part.documents;
+    sum(stats.fieldDocs, part.fieldDocs);
+    sum(stats.fieldLengthSum, part.fieldLengthSum);
+    sum(stats.documentFrequency, part.documentFrequency);
+  }
+  return stats;
+}
+
+/** Evaluates `handles`' indexes with the statistics of all: their part of the response. */
+export async function searchPart(handles: IndexHandle[], request: SearchRequest, stats: GlobalStats, nowMs: number): Promise<SearchPart> {
   const context = { stats, nowMs };
   const aggregator = new Aggregator(request.aggregations);
   const pageEnd = request.from + request.size;
@@ -55,29 +128,53 @@ export async function runSearch(handles: IndexHandle[], request: SearchRequest, 
     if (pageEnd > 0 && matches.size > 0) best = mergeTop(best, candidates(index, matches, request.sort), request.sort, pageEnd);
   }
   const sortedByScore = request.sort[0]?.field === "_score";
-  const hits = best.slice(request.from).map((candidate) => {
+  const built = best.map((candidate): PartCandidate => {
     const hit = buildHit(candidate.index, candidate.doc, sortedByScore ? candidate.score : null, {
       source: request.source,
       highlight: request.highlight,
       query: request.query,
     });
     if (!sortedByScore) hit.sort = candidate.sortValues;
-    return hit;
+    return { hit, sortValues: candidate.sortValues, topic: candidate.topic, partition: candidate.partition, offset: candidate.offset };
   });
+  return { total, maxScore, candidates: built, aggregations: request.aggregations.length > 0 ? aggregator.state() : [] };
+}
+
+/** The response from the parts of every index (`shards` of them), the page being the first from+size of all candidates. */
+export function mergeParts(parts: SearchPart[], request: SearchRequest, shards: number, started: number): SearchResponse {
+  const candidates = parts.flatMap((part) => part.candidates).sort(comparator(request.sort));
+  let total = 0;
+  let maxScore: number | null = null;
+  for (const part of parts) {
+    total += part.total;
+    if (part.maxScore !== null && (maxScore === null || part.maxScore > maxScore)) maxScore = part.maxScore;
+  }
+  const sortedByScore = request.sort[0]?.field === "_score";
   const response: SearchResponse = {
     took: Math.round(performance.now() - started),
     timed_out: false,
-    _shards: { total: handles.length, successful: handles.length, skipped: 0, failed: 0 },
-    hits: { total: { value: total, relation: "eq" }, max_score: sortedByScore ? maxScore : null, hits },
+    _shards: { total: shards, successful: shards, skipped: 0, failed: 0 },
+    hits: {
+      total: { value: total, relation: "eq" },
+      max_score: sortedByScore ? maxScore : null,
+      hits: candidates.slice(request.from, request.from + request.size).map((candidate) => candidate.hit),
+    },
   };
-  if (request.aggregations.length > 0) response.aggregations = aggregator.result();
+  if (request.aggregations.length > 0) {
+    const aggregator = new Aggregator(request.aggregations);
+    for (const part of parts) aggregator.merge(part.aggregations);
+    response.aggregations = aggregator.result();
+  }
   return response;
 }
 
 function candidates(index: SegmentIndex, matches: Matches, sort: SortSpec[]): Candidate[] {
   const columns = sort.map((spec) => sortColumn(index, spec.field));
   const list: Candidate[] = [];
-  for (const [doc, score] of matches) list.push({ index, doc, score, sortValues: columns.map((column) => (column === null ? score : (column.get(doc) ?? null))) });
+  const { topic, partition, offsets } = index;
+  for (const [doc, score] of matches) {
+    list.push({ index, doc, score, sortValues: columns.map((column) => (column === null ? score : (column.get(doc) ?? null))), topic, partition, offset: offsets[doc] });
+  }
   return list;
 }
 
@@ -107,8 +204,12 @@ function mergeTop(kept: Candidate[], incoming: Candidate[], sort: SortSpec[], li
   return merged.slice(0, limit);
 }
 
-/** Orders by each sort spec (missing values last), then topic, partition and offset, so pages are stable. */
-function comparator(sort: SortSpec[]): (a: Candidate, b: Candidate) => number {
+/**
+ * Orders by each sort spec (missing values last; numbers before strings, when a field holds
+ * both), then topic, partition and offset: a total order, so pages are stable and the same
+ * however the indexes were split between threads.
+ */
+function comparator(sort: SortSpec[]): (a: Ordered, b: Ordered) => number {
   return (a, b) => {
     for (let i = 0; i < sort.length; i++) {
       const x = a.sortValues[i];
@@ -116,11 +217,11 @@ function comparator(sort: SortSpec[]): (a: Candidate, b: Candidate) => number {
       if (x === y) continue;
       if (x === null) return 1;
       if (y === null) return -1;
-      const order = x < y ? -1 : 1;
+      const order = typeof x !== typeof y ? (typeof x === "number" ? -1 : 1) : x < y ? -1 : 1;
       return sort[i].order === "asc" ? order : -order;
     }
-    if (a.index.topic !== b.index.topic) return a.index.topic < b.index.topic ? -1 : 1;
-    if (a.index.partition !== b.index.partition) return a.index.partition - b.index.partition;
-    return a.index.offsets[a.doc] - b.index.offsets[b.doc];
+    if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
+    if (a.partition !== b.partition) return a.partition - b.partition;
+    return a.offset - b.offset;
   };
 }
