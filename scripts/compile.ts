@@ -33,9 +33,10 @@ const command = [
   "--no-compile-autoload-bunfig",
   ...(values.target === undefined ? [] : [`--target=${values.target}`]),
   resolve(repoRoot, "main.ts"),
-  // Workers are separate entry points inside the executable (see src/search/search-worker-client.ts
-  // and src/storage/worker-cleaner.ts).
+  // Workers are separate entry points inside the executable (see src/search/search-worker-client.ts,
+  // src/search/query-pool.ts and src/storage/worker-cleaner.ts).
   resolve(repoRoot, "src/search/search-worker.ts"),
+  resolve(repoRoot, "src/search/query-worker.ts"),
   resolve(repoRoot, "src/storage/cleaner-worker.ts"),
   "--outfile",
   outfile,

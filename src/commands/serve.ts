@@ -1,6 +1,7 @@
 // `chronik serve`: run the broker (Kafka protocol + HTTP API) on a local data folder.
 
 import { Command } from "@commander-js/extra-typings";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { createLogger, type LogLevel } from "../logger.ts";
 import { Broker } from "../engine/broker.ts";
@@ -8,6 +9,7 @@ import { defaultBrokerConfig, type BrokerConfig, type FsyncPolicy } from "../eng
 import { startHttpServer } from "../http/http-server.ts";
 import { FileLog } from "../storage/file-log.ts";
 import type { SearchablePartition } from "../search/partition-indexer.ts";
+import { defaultSearchThreads, searchThreadsMax } from "../search/query-pool.ts";
 import type { SearchTopic } from "../search/search-service.ts";
 import { SearchWorkerClient } from "../search/search-worker-client.ts";
 import { choice, parseBoolean, parseNonNegativeInteger, parseByteSize, parseDurationMs, parsePort, parsePositiveInteger } from "./options.ts";
@@ -56,12 +58,14 @@ export function serveCommand() {
     .option("--group-consumer-heartbeat-interval-ms <duration>", "group.consumer.heartbeat.interval.ms: how often KIP-848 members are told to heartbeat; below the session timeout", parseDurationMs, d.consumerGroupHeartbeatIntervalMs)
     .option("--search-all-topics", "index every topic for search, not only those with search.enabled=true (internal __ topics excepted)")
     .option("--search-memory-mb <mb>", "memory budget for loaded search indexes, in MiB (least recently used are unloaded)", parsePositiveInteger, 1024)
+    .option("--search-threads <n>", `threads searching sealed index chunks in parallel, beside the indexing thread (1 to ${searchThreadsMax}; each caches its own chunks in its share of --search-memory-mb)`, parsePositiveInteger, defaultSearchThreads(availableParallelism()))
     .option("--log-level <level>", "debug, info, warn or error", choice(logLevels), "info" as LogLevel)
     .addHelpText("after", "\nExample:\n  chronik serve --data /var/lib/chronik --port 9092 --http-port 6092\n")
     .action(async (options, command) => {
       if (options.groupConsumerHeartbeatIntervalMs >= options.groupConsumerSessionTimeoutMs) {
         command.error(`--group-consumer-heartbeat-interval-ms (${options.groupConsumerHeartbeatIntervalMs}) must be below --group-consumer-session-timeout-ms (${options.groupConsumerSessionTimeoutMs})`);
       }
+      if (options.searchThreads > searchThreadsMax) command.error(`--search-threads (${options.searchThreads}) must be at most ${searchThreadsMax}`);
       if (options.groupMinSessionTimeoutMs > options.groupMaxSessionTimeoutMs) {
         command.error(`--group-min-session-timeout-ms (${options.groupMinSessionTimeoutMs}) must not exceed --group-max-session-timeout-ms (${options.groupMaxSessionTimeoutMs})`);
       }
@@ -102,7 +106,7 @@ export function serveCommand() {
       if (options.advertisedPort === undefined && config.port === 0) config.advertisedPort = broker.port;
       const search = new SearchWorkerClient(
         { topics: () => searchTopics(broker, options.searchAllTopics === true) },
-        { memoryBytes: options.searchMemoryMb * 1024 * 1024, logLevel: options.logLevel, logger: logger.child("search") },
+        { memoryBytes: options.searchMemoryMb * 1024 * 1024, threads: options.searchThreads, logLevel: options.logLevel, logger: logger.child("search") },
       );
       const http = startHttpServer(broker, { host: config.host, port: config.httpPort, logger: logger.child("http"), search });
       logger.info("HTTP API started", { host: config.host, port: http.port });

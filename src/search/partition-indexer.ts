@@ -59,7 +59,15 @@ interface IndexerOptions {
   cache: IndexCache;
   logger: Logger;
   counters: DocumentCounters;
+  /**
+   * Sealed chunks saved to disk are searched by query threads (query-pool.ts), which load and
+   * cache them: this thread's cache then drops them once saved, keeping active and unsaved ones.
+   */
+  sealedSearchedElsewhere?: boolean;
 }
+
+/** Versions of saved .search files, unique in this thread: a query thread reloads a chunk whose version changed. */
+let nextSavedVersion = 1;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -68,6 +76,9 @@ function yieldToEventLoop(): Promise<void> {
 export class PartitionIndexer {
   readonly partition: SearchablePartition;
   #cache: IndexCache;
+  #sealedSearchedElsewhere: boolean;
+  /** Base → version of the sealed chunks whose .search file is saved and fresh. */
+  #savedVersions = new Map<number, number>();
   #logger: Logger;
   #counters: DocumentCounters;
   #sealed: ChunkRange[];
@@ -96,9 +107,12 @@ export class PartitionIndexer {
   private constructor(partition: SearchablePartition, options: IndexerOptions, resumeOffset: number, sealed: ChunkRange[]) {
     this.partition = partition;
     this.#cache = options.cache;
+    this.#sealedSearchedElsewhere = options.sealedSearchedElsewhere ?? false;
     this.#logger = options.logger;
     this.#counters = options.counters;
     this.#sealed = sealed;
+    // Listed in the manifest: saved (a missing or corrupt file is found when loaded, and rebuilt).
+    if (partition.dir !== null) for (const chunk of sealed) this.#savedVersions.set(chunk.baseOffset, nextSavedVersion++);
     this.#active = new SegmentIndex(partition.topic, partition.index, resumeOffset);
     this.#activeFrom = resumeOffset;
     this.#activeSegmentBase = this.#segmentBaseFor(resumeOffset);
@@ -137,8 +151,16 @@ export class PartitionIndexer {
   /** Handles on every segment index of the partition, sealed ones loaded (or rebuilt when stale) on demand. */
   handles(): IndexHandle[] {
     this.#refresh();
-    const { topic, index: partition } = this.partition;
-    const sealed = this.#sealed.map((segment): IndexHandle => ({ topic, partition, baseOffset: segment.baseOffset, load: () => this.#loadSealed(segment) }));
+    const { topic, index: partition, dir } = this.partition;
+    const sealed = this.#sealed.map((segment): IndexHandle => {
+      const handle: IndexHandle = { topic, partition, baseOffset: segment.baseOffset, load: () => this.#loadSealed(segment) };
+      const version = this.#savedVersions.get(segment.baseOffset);
+      if (dir !== null && version !== undefined && !this.#stale.has(segment.baseOffset)) {
+        handle.saved = { dir, version };
+        if (this.#sealedSearchedElsewhere) this.#cache.delete(this.#cacheKey(segment.baseOffset));
+      }
+      return handle;
+    });
     const active = this.#active;
     return [...sealed, { topic, partition, baseOffset: active.baseOffset, load: async () => active }];
   }
@@ -287,7 +309,10 @@ export class PartitionIndexer {
     const dir = this.partition.dir;
     if (dir === null) return Promise.resolve();
     const write = this.#writes.catch(() => {}).then(async () => {
-      if (index !== null) await saveSegmentIndex(dir, index);
+      if (index !== null) {
+        await saveSegmentIndex(dir, index);
+        this.#savedAgain(index.baseOffset);
+      }
       await writeManifest(dir, { resumeOffset: this.#active.baseOffset, chunks: this.#sealed });
     });
     this.#writes = write;
@@ -317,6 +342,7 @@ export class PartitionIndexer {
     const fresh = this.#sealed.filter((chunk) => !this.#stale.has(chunk.baseOffset));
     for (const chunk of staleChunks(fresh, { logStartOffset: log.logStartOffset, dir, checkFiles })) {
       this.#stale.add(chunk.baseOffset);
+      this.#savedVersions.delete(chunk.baseOffset);
       this.#cache.delete(this.#cacheKey(chunk.baseOffset));
     }
   }
@@ -346,6 +372,7 @@ export class PartitionIndexer {
     this.#sealed = this.#sealed.filter((chunk) => chunk.endOffset > logStart);
     for (const chunk of expired) {
       this.#stale.delete(chunk.baseOffset);
+      this.#savedVersions.delete(chunk.baseOffset);
       this.#cache.delete(this.#cacheKey(chunk.baseOffset));
       if (this.partition.dir !== null) this.#deleteFile(this.partition.dir, chunk.baseOffset);
     }
@@ -361,6 +388,13 @@ export class PartitionIndexer {
 
   #deleteFile(dir: string, base: number): void {
     void deleteSegmentIndex(dir, base).catch((error: unknown) => this.#logger.warn("Cannot delete search index", { partition: this.key, base, error: error as Error }));
+  }
+
+  /** The chunk at `base` was saved: a new version, when it is still sealed and fresh. */
+  #savedAgain(base: number): void {
+    if (this.#stale.has(base) || !this.#sealed.some((chunk) => chunk.baseOffset === base)) return;
+    this.#savedVersions.set(base, nextSavedVersion++);
+    if (this.#sealedSearchedElsewhere) this.#cache.delete(this.#cacheKey(base));
   }
 
   #cacheKey(baseOffset: number): string {
@@ -409,6 +443,7 @@ export class PartitionIndexer {
       const replaced = identityBefore !== identityAfter;
       chunk.identity = replaced ? null : identityBefore;
       if (!replaced) this.#stale.delete(chunk.baseOffset);
+      if (dir !== null && !replaced) this.#savedAgain(chunk.baseOffset);
       if (this.#sealed.includes(chunk)) await this.#persist(null);
       else if (dir !== null) this.#deleteFile(dir, chunk.baseOffset);
       this.#logger.info("Rebuilt search index from the log", { partition: this.key, base: chunk.baseOffset, documents: index.docCount });

@@ -7,6 +7,7 @@ import type { Logger } from "../logger.ts";
 import type { DocumentCounters } from "./document.ts";
 import { IndexCache } from "./index-cache.ts";
 import { PartitionIndexer, type SearchablePartition } from "./partition-indexer.ts";
+import type { QueryPool } from "./query-pool.ts";
 import { QueryError } from "./query.ts";
 import { runSearch, type SearchResponse } from "./searcher.ts";
 import type { SearchRequest } from "./search-request.ts";
@@ -27,6 +28,8 @@ export interface SearchServiceOptions {
   /** Budget for loaded segment indexes (sealed and active), in bytes. */
   memoryBytes: number;
   logger: Logger;
+  /** Query threads that search the saved sealed chunks (stopped with the service); without, every search runs on this thread. */
+  queryPool?: QueryPool;
 }
 
 /** How often the topic list is compared with the running indexers. */
@@ -41,6 +44,8 @@ export interface SearchStats extends Record<string, number> {
   evictions: number;
   /** Loaded sealed indexes. */
   residentIndexes: number;
+  /** Query threads searching sealed chunks; 0 when searches run on the indexing thread alone. */
+  searchThreads: number;
   /** The whole process, for comparing with the budget. */
   rssBytes: number;
 }
@@ -49,6 +54,7 @@ export class SearchService {
   #source: SearchSource;
   #logger: Logger;
   #cache: IndexCache;
+  #pool: QueryPool | null;
   #indexers = new Map<string, PartitionIndexer>();
   #counters: DocumentCounters = { binaryValues: 0 };
   #timer: ReturnType<typeof setInterval>;
@@ -57,6 +63,7 @@ export class SearchService {
   constructor(source: SearchSource, options: SearchServiceOptions) {
     this.#source = source;
     this.#logger = options.logger;
+    this.#pool = options.queryPool ?? null;
     this.#cache = new IndexCache(options.memoryBytes, () => this.#activeBytes());
     this.sync();
     this.#timer = setInterval(() => this.sync(), topicSyncMs);
@@ -78,7 +85,12 @@ export class SearchService {
     }
     for (const [key, partition] of wanted) {
       if (this.#indexers.has(key)) continue;
-      this.#indexers.set(key, PartitionIndexer.start(partition, { cache: this.#cache, logger: this.#logger, counters: this.#counters }));
+      this.#indexers.set(key, PartitionIndexer.start(partition, {
+          cache: this.#cache,
+          logger: this.#logger,
+          counters: this.#counters,
+          sealedSearchedElsewhere: this.#pool !== null,
+        }));
     }
   }
 
@@ -92,10 +104,9 @@ export class SearchService {
     }
     const selected = topics.length === 0 ? indexers : indexers.filter((indexer) => topics.includes(indexer.partition.topic));
     selected.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return await runSearch(
-      selected.flatMap((indexer) => indexer.handles()),
-      request,
-    );
+    const handles = selected.flatMap((indexer) => indexer.handles());
+    if (this.#pool !== null) return await this.#pool.search(handles, request, { activeBytes: this.#activeBytes() });
+    return await runSearch(handles, request);
   }
 
   /** The offset up to which a partition is searchable, or null when it is not indexed. */
@@ -103,15 +114,18 @@ export class SearchService {
     return this.#indexers.get(`${topic}/${partition}`)?.indexedOffset ?? null;
   }
 
+  /** Memory figures include the query threads' caches as of their last answer. */
   stats(): SearchStats {
+    const threads = this.#pool?.memory() ?? { residentBytes: 0, residentIndexes: 0, evictions: 0 };
     return {
       partitions: this.#indexers.size,
       binaryValues: this.#counters.binaryValues,
-      residentBytes: this.#cache.residentBytes,
+      residentBytes: this.#cache.residentBytes + threads.residentBytes,
       activeBytes: this.#activeBytes(),
       budgetBytes: this.#cache.budgetBytes,
-      evictions: this.#cache.evictions,
-      residentIndexes: this.#cache.size,
+      evictions: this.#cache.evictions + threads.evictions,
+      residentIndexes: this.#cache.size + threads.residentIndexes,
+      searchThreads: this.#pool?.size ?? 0,
       rssBytes: process.memoryUsage.rss(),
     };
   }
@@ -127,6 +141,7 @@ export class SearchService {
     clearInterval(this.#timer);
     await Promise.all([...this.#indexers.values()].map((indexer) => indexer.stop()));
     this.#indexers.clear();
+    this.#pool?.stop();
     this.#logger.info("Search stopped");
   }
 }

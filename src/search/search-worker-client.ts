@@ -45,13 +45,13 @@ export class SearchWorkerClient {
   #timer: ReturnType<typeof setInterval>;
   #stopping: Promise<void> | null = null;
 
-  constructor(source: SearchSource, options: { memoryBytes: number; logLevel: LogLevel; logger: Logger }) {
+  constructor(source: SearchSource, options: { memoryBytes: number; threads: number; logLevel: LogLevel; logger: Logger }) {
     this.#source = source;
     this.#logger = options.logger;
     this.#worker = new Worker(workerModule());
     this.#worker.onmessage = (event: MessageEvent<FromWorker>) => this.#settle(event.data);
     this.#worker.onerror = (event) => this.#logger.error("Search worker failed", { error: event.message });
-    this.#post({ type: "start", memoryBytes: options.memoryBytes, logLevel: options.logLevel });
+    this.#post({ type: "start", memoryBytes: options.memoryBytes, threads: options.threads, logLevel: options.logLevel });
     this.sync();
     this.#timer = setInterval(() => this.sync(), topicSyncMs);
   }

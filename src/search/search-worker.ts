@@ -1,9 +1,11 @@
 // The search worker: a thread of its own that indexes and searches, so the broker's event loop
-// spends no time on either. It reads segment files directly (segment-file-reader.ts), bounded
+// spends no time on either. Searches of sealed chunks are spread over query threads it starts
+// (query-pool.ts, --search-threads). It reads segment files directly (segment-file-reader.ts), bounded
 // by the high watermarks the broker sends, and runs a SearchService over them.
 
 import { createLogger } from "../logger.ts";
 import type { SearchablePartition } from "./partition-indexer.ts";
+import { QueryPool } from "./query-pool.ts";
 import { QueryError } from "./query.ts";
 import { SegmentFileReader } from "./segment-file-reader.ts";
 import { SearchService, type SearchTopic } from "./search-service.ts";
@@ -77,9 +79,12 @@ async function answer(id: number, work: () => Promise<FromWorker>): Promise<void
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   switch (message.type) {
-    case "start":
-      service = new SearchService({ topics }, { memoryBytes: message.memoryBytes, logger: createLogger("chronik/search", message.logLevel) });
+    case "start": {
+      const logger = createLogger("chronik/search", message.logLevel);
+      const queryPool = new QueryPool(message.threads, { memoryBytes: message.memoryBytes, logLevel: message.logLevel, logger });
+      service = new SearchService({ topics }, { memoryBytes: message.memoryBytes, logger, queryPool });
       return;
+    }
     case "partitions":
       setPartitions(message.partitions);
       return;

@@ -15,7 +15,8 @@ export interface WorkerPartition {
 }
 
 export type ToWorker =
-  | { type: "start"; memoryBytes: number; logLevel: LogLevel }
+  /** `threads`: query threads searching sealed chunks beside this one (query-pool.ts). */
+  | { type: "start"; memoryBytes: number; threads: number; logLevel: LogLevel }
   /** Every searchable partition now; partitions absent from the list stop being indexed. */
   | { type: "partitions"; partitions: WorkerPartition[] }
   /** "Partition P has data up to offset O": its high watermark, log start, and how many segments compaction replaced. */

@@ -1,0 +1,216 @@
+// Searches on several cores: a pool of query threads (query-worker.ts, --search-threads) that
+// own the saved sealed index chunks. Each chunk belongs to one thread, picked by a stable hash
+// of its topic, partition and base offset, so it is cached in one place and the memory budget
+// is split between the threads. A search runs its two passes (searcher.ts) on every thread at
+// once, while the indexing thread (which calls this) does its own part: the active chunks and
+// the sealed ones not saved yet, or stale, which only it can rebuild from the log. The parts
+// merge into the response one thread would give.
+
+import type { Logger, LogLevel } from "../logger.ts";
+import type { ChunkRef, FromQueryThread, QueryThreadMemory, ToQueryThread } from "./query-protocol.ts";
+import { QueryError } from "./query.ts";
+import { gatherStats, type IndexHandle, mergeParts, mergeStats, type SearchPart, type SearchResponse, searchPart, type StatsPart, statsPart } from "./searcher.ts";
+import { scoredTerms } from "./scoring.ts";
+import type { SearchRequest } from "./search-request.ts";
+
+/** Most query threads a broker starts, whatever --search-threads says. */
+export const searchThreadsMax = 16;
+
+/** Default --search-threads: a thread per core but one (the indexing thread's), at least one. */
+export function defaultSearchThreads(cores: number): number {
+  return Math.max(1, Math.min(searchThreadsMax, cores - 1));
+}
+
+/**
+ * The query thread's module: beside this file when run from source; inside a compiled
+ * executable, at its path from the repository root (scripts/compile.ts bundles it as an entry point).
+ */
+function workerModule(): string {
+  return import.meta.url.includes("/$bunfs/") ? "./src/search/query-worker.ts" : new URL("./query-worker.ts", import.meta.url).href;
+}
+
+type Pending = { resolve: (message: FromQueryThread) => void; reject: (error: Error) => void };
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  memory: QueryThreadMemory;
+}
+
+/** FNV-1a of the chunk's coordinates: the same thread for a chunk as long as the pool has the same size. */
+function chunkHash(topic: string, partition: number, baseOffset: number): number {
+  let hash = 0x811c9dc5;
+  for (const char of `${topic}\u0000${partition}\u0000${baseOffset}`) {
+    hash ^= char.codePointAt(0)!;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+export class QueryPool {
+  readonly budgetBytes: number;
+  #threadBudgetBytes: number;
+  #logLevel: LogLevel;
+  #threads: Thread[];
+  #logger: Logger;
+  #stopped = false;
+  #nextId = 1;
+
+  constructor(threads: number, options: { memoryBytes: number; logLevel: LogLevel; logger: Logger }) {
+    if (!Number.isInteger(threads) || threads < 1 || threads > searchThreadsMax) throw new Error(`Search threads must be 1 to ${searchThreadsMax}, not ${threads}`);
+    this.budgetBytes = options.memoryBytes;
+    this.#logger = options.logger;
+    this.#threadBudgetBytes = Math.floor(options.memoryBytes / threads);
+    this.#logLevel = options.logLevel;
+    this.#threads = Array.from({ length: threads }, () => {
+      const thread: Thread = { worker: this.#spawn(() => thread), pending: new Map(), memory: { residentBytes: 0, residentIndexes: 0, evictions: 0 } };
+      return thread;
+    });
+  }
+
+  /** Starts a query thread; one that fails is replaced (with an empty cache), its searches failing over to the indexing thread. */
+  #spawn(thread: () => Thread): Worker {
+    const worker = new Worker(workerModule());
+    worker.onmessage = (event: MessageEvent<FromQueryThread>) => this.#settle(thread(), event.data);
+    worker.onerror = (event) => {
+      this.#logger.error("Search query thread failed; starting another", { error: event.message });
+      const failed = thread();
+      worker.terminate();
+      for (const pending of failed.pending.values()) pending.reject(new Error(`Search query thread failed: ${event.message}`));
+      failed.pending.clear();
+      failed.memory = { residentBytes: 0, residentIndexes: 0, evictions: failed.memory.evictions };
+      if (!this.#stopped) failed.worker = this.#spawn(thread);
+    };
+    worker.postMessage({ type: "start", memoryBytes: this.#threadBudgetBytes, logLevel: this.#logLevel } satisfies ToQueryThread);
+    return worker;
+  }
+
+  get size(): number {
+    return this.#threads.length;
+  }
+
+  /** The query threads' caches together. */
+  memory(): QueryThreadMemory {
+    const total: QueryThreadMemory = { residentBytes: 0, residentIndexes: 0, evictions: 0 };
+    for (const { memory } of this.#threads) {
+      total.residentBytes += memory.residentBytes;
+      total.residentIndexes += memory.residentIndexes;
+      total.evictions += memory.evictions;
+    }
+    return total;
+  }
+
+  /**
+   * Runs `request` over `handles`: saved sealed chunks on their query threads, the rest here.
+   * `activeBytes`: what the indexing thread holds, left out of the query threads' budgets.
+   */
+  async search(handles: IndexHandle[], request: SearchRequest, options: { activeBytes: number; nowMs?: number }): Promise<SearchResponse> {
+    const started = performance.now();
+    const nowMs = options.nowMs ?? Date.now();
+    const reservedBytes = Math.ceil(options.activeBytes / this.#threads.length);
+    const local: IndexHandle[] = [];
+    const owned: IndexHandle[][] = this.#threads.map(() => []);
+    for (const handle of handles) {
+      if (handle.saved === undefined) local.push(handle);
+      else owned[chunkHash(handle.topic, handle.partition, handle.baseOffset) % owned.length].push(handle);
+    }
+
+    // Pass 1: statistics. A chunk a thread cannot load is searched here (the indexer rebuilds it).
+    const wanted = scoredTerms(request.query);
+    const statsParts: StatsPart[] = [];
+    if (wanted.size > 0) {
+      const asked = owned.map((list, thread) => (list.length === 0 ? null : this.#ask(thread, (id) => ({ type: "stats", id, chunks: list.map(chunkRef), wanted, reservedBytes }))));
+      observed(asked);
+      statsParts.push(await gatherStats(local, wanted));
+      for (const [thread, answer] of asked.entries()) {
+        if (answer === null) continue;
+        let result: FromQueryThread;
+        try {
+          result = await answer;
+        } catch (error) {
+          if (error instanceof QueryError) throw error;
+          this.#logger.warn("A search query thread failed; its chunks are searched by the indexing thread", { error: error as Error });
+          statsParts.push(await gatherStats(owned[thread], wanted));
+          local.push(...owned[thread]);
+          owned[thread] = [];
+          continue;
+        }
+        if (result.type !== "stats") throw new Error(`Search query thread answered "${result.type}" to stats`);
+        statsParts.push(result.part);
+        if (result.failed.length === 0) continue;
+        const failed = new Set(result.failed.map((position) => owned[thread][position]));
+        owned[thread] = owned[thread].filter((handle) => !failed.has(handle));
+        statsParts.push(await gatherStats([...failed], wanted));
+        local.push(...failed);
+      }
+    }
+    const stats = mergeStats(statsParts);
+    const shared = statsPart(stats);
+
+    // Pass 2: every share evaluated with the statistics of all. A thread that fails (a chunk it
+    // cannot load any more) has its share searched here instead.
+    const asked = owned.map((list, thread) =>
+      list.length === 0 ? null : this.#ask(thread, (id) => ({ type: "search", id, chunks: list.map(chunkRef), request, stats: shared, nowMs, reservedBytes })),
+    );
+    observed(asked);
+    const parts: SearchPart[] = [await searchPart(local, request, stats, nowMs)];
+    for (const [thread, answer] of asked.entries()) {
+      if (answer === null) continue;
+      let result: FromQueryThread;
+      try {
+        result = await answer;
+      } catch (error) {
+        if (error instanceof QueryError) throw error;
+        this.#logger.warn("A search query thread failed; its chunks are searched by the indexing thread", { error: error as Error });
+        parts.push(await searchPart(owned[thread], request, stats, nowMs));
+        continue;
+      }
+      if (result.type !== "part") throw new Error(`Search query thread answered "${result.type}" to a search`);
+      parts.push(result.part);
+    }
+    return mergeParts(parts, request, handles.length, started);
+  }
+
+  /** Ends the threads (a search in progress fails). */
+  stop(): void {
+    this.#stopped = true;
+    for (const thread of this.#threads) {
+      thread.worker.terminate();
+      for (const pending of thread.pending.values()) pending.reject(new Error("Search query threads stopped"));
+      thread.pending.clear();
+    }
+  }
+
+  #post(thread: Thread, message: ToQueryThread): void {
+    thread.worker.postMessage(message);
+  }
+
+  #ask(position: number, message: (id: number) => ToQueryThread): Promise<FromQueryThread> {
+    const thread = this.#threads[position];
+    const id = this.#nextId++;
+    return new Promise<FromQueryThread>((resolve, reject) => {
+      thread.pending.set(id, { resolve, reject });
+      this.#post(thread, message(id));
+    });
+  }
+
+  #settle(thread: Thread, message: FromQueryThread): void {
+    const pending = thread.pending.get(message.id);
+    if (!pending) return;
+    thread.pending.delete(message.id);
+    if (message.type !== "error") {
+      thread.memory = message.memory;
+      pending.resolve(message);
+    } else if (message.queryErrorType !== null) pending.reject(new QueryError(message.queryErrorType, message.message));
+    else pending.reject(new Error(`Search failed in a query thread: ${message.message}`));
+  }
+}
+
+/** Marks the answers as handled, so one that fails while this thread's own part throws is no unhandled rejection (they are awaited after). */
+function observed(answers: (Promise<unknown> | null)[]): void {
+  for (const answer of answers) answer?.catch(() => {});
+}
+
+function chunkRef(handle: IndexHandle): ChunkRef {
+  return { topic: handle.topic, partition: handle.partition, baseOffset: handle.baseOffset, dir: handle.saved!.dir, version: handle.saved!.version };
+}

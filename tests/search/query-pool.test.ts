@@ -1,0 +1,149 @@
+// Searches spread over query threads answer exactly as one thread does: the same hits, scores,
+// order, totals and aggregations, with 1 and with 3 threads and without any.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createLogger } from "../../src/logger.ts";
+import { buildRecordBatch } from "../../src/records/record-batch.ts";
+import { parseSearchBody } from "../../src/search/es-dsl.ts";
+import type { SearchablePartition } from "../../src/search/partition-indexer.ts";
+import { QueryPool } from "../../src/search/query-pool.ts";
+import { SearchService } from "../../src/search/search-service.ts";
+import { SegmentFileReader } from "../../src/search/segment-file-reader.ts";
+import { FileLog } from "../../src/storage/file-log.ts";
+
+const logger = createLogger("test", "error");
+const words = ["disk", "full", "timeout", "error", "warning", "network", "retry", "user", "login", "cache", "miss", "slow", "query", "kafka", "broker"];
+const partitions = 2;
+const recordsPerPartition = 400;
+const memoryBytes = 64 * 1024 * 1024;
+
+/** Record i of a partition: a deterministic log line with varied lengths, levels, numbers and a fractional field. */
+function line(partition: number, i: number): string {
+  let seed = partition * 100_003 + i * 7919 + 1;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const length = 2 + Math.floor(next() * 10);
+  const message = Array.from({ length }, () => words[Math.floor(next() * next() * words.length)]).join(" ");
+  const level = ["info", "warn", "error"][Math.floor(next() * 3)];
+  const status = next() < 0.1 ? String(200 + 100 * Math.floor(next() * 4)) : 200 + 100 * Math.floor(next() * 4);
+  return JSON.stringify({ id: `p${partition}-${i}`, level, message, http: { status }, latency: Math.round(next() * 1e6) / 1e3 + 0.1 });
+}
+
+interface Setup {
+  service: SearchService;
+  dirs: string[];
+}
+
+async function setup(threads: number | null): Promise<Setup> {
+  const dirs: string[] = [];
+  const searchable: SearchablePartition[] = [];
+  for (let partition = 0; partition < partitions; partition++) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chronik-query-pool-"));
+    dirs.push(dir);
+    // Small segments: many sealed chunks, spread over the threads.
+    const log = await FileLog.open(dir, { segmentBytes: 4096, logger });
+    for (let i = 0; i < recordsPerPartition; i += 10) {
+      const records = Array.from({ length: 10 }, (_, r) => ({ value: line(partition, i + r), timestamp: 1_700_000_000_000 + (i + r) * 60_000 }));
+      await log.append(buildRecordBatch({ records }));
+    }
+    const reader = new SegmentFileReader(dir);
+    reader.highWatermark = log.highWatermark;
+    reader.logStartOffset = log.logStartOffset;
+    await log.close();
+    searchable.push({ topic: "logs", index: partition, log: reader, dir, onNextData: () => () => {} });
+  }
+  const queryPool = threads === null ? undefined : new QueryPool(threads, { memoryBytes, logLevel: "error", logger });
+  const service = new SearchService({ topics: () => [{ name: "logs", searchEnabled: true, partitions: searchable }] }, { memoryBytes, logger, queryPool });
+  const deadline = Date.now() + 20_000;
+  while (searchable.some((partition) => service.indexedOffset("logs", partition.index) !== recordsPerPartition)) {
+    if (Date.now() > deadline) throw new Error("Not indexed within 20 s");
+    await Bun.sleep(20);
+  }
+  return { service, dirs };
+}
+
+const bodies: unknown[] = [
+  { query: { match: { message: "disk full" } }, size: 20 },
+  { query: { match: { message: { query: "timeout retry network", operator: "and" } } }, size: 50 },
+  { query: { match_phrase: { message: "cache miss" } }, size: 30, highlight: { fields: { message: {} } } },
+  { query: { bool: { must: [{ match: { message: "kafka broker" } }], filter: [{ term: { level: "error" } }], must_not: [{ match: { message: "slow" } }] } }, size: 25 },
+  { query: { bool: { should: [{ match: { message: "login" } }, { match: { message: "user" } }], minimum_should_match: 1 } }, from: 17, size: 13 },
+  { query: { query_string: { query: "level:warn AND message:query*" } }, size: 40 },
+  { query: { match_all: {} }, sort: [{ "http.status": "desc" }, { latency: "asc" }], size: 60 },
+  { query: { match_all: {} }, sort: [{ _timestamp: "desc" }], from: 300, size: 20 },
+  { query: { range: { latency: { gte: 100, lt: 700 } } }, sort: [{ level: "asc" }], size: 15 },
+  {
+    query: { match: { message: "error warning" } },
+    size: 0,
+    aggs: {
+      levels: { terms: { field: "level" } },
+      statuses: { terms: { field: "http.status", size: 3 } },
+      hourly: { date_histogram: { field: "_timestamp", fixed_interval: "1h" } },
+      slowest: { max: { field: "latency" } },
+      fastest: { min: { field: "latency" } },
+      mean: { avg: { field: "latency" } },
+      total: { sum: { field: "latency" } },
+    },
+  },
+  { query: { match: { message: "nosuchword" } }, size: 10, aggs: { total: { sum: { field: "latency" } }, mean: { avg: { field: "latency" } } } },
+];
+
+function withoutTook(response: { took: number }): unknown {
+  const { took: _took, ...rest } = response;
+  return rest;
+}
+
+let single: Setup;
+let one: Setup;
+let three: Setup;
+
+beforeAll(async () => {
+  [single, one, three] = [await setup(null), await setup(1), await setup(3)];
+}, 60_000);
+
+afterAll(async () => {
+  for (const { service, dirs } of [single, one, three]) {
+    await service?.stop();
+    for (const dir of dirs ?? []) fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe("searches over query threads", () => {
+  test("answer as one thread does, with 1 and with 3 threads", async () => {
+    for (const body of bodies) {
+      const request = parseSearchBody(body);
+      const expected = withoutTook(await single.service.search(["logs"], request));
+      // Twice: first loading the chunks into the threads' caches, then from the caches.
+      for (let round = 0; round < 2; round++) {
+        expect(withoutTook(await one.service.search(["logs"], request)), JSON.stringify(body)).toEqual(expected);
+        expect(withoutTook(await three.service.search(["logs"], request)), JSON.stringify(body)).toEqual(expected);
+      }
+    }
+    // The sealed chunks were searched by the threads, not by the indexing thread.
+    expect(three.service.stats().searchThreads).toBe(3);
+    expect(three.service.stats().residentIndexes).toBeGreaterThan(4);
+  }, 60_000);
+
+  // Scored queries meet the damaged file in the statistics pass, unscored ones in the second.
+  for (const body of [{ query: { match: { message: "disk" } }, size: 100 }, { query: { match_all: {} }, sort: [{ latency: "desc" }], size: 100 }]) {
+    test(`a chunk whose file is damaged is searched by the indexing thread, which rebuilds it (${Object.keys(body.query)[0]})`, async () => {
+      const damaged = await setup(2);
+      try {
+        const request = parseSearchBody(body);
+        const expected = withoutTook(await single.service.search(["logs"], request));
+        const files = () => fs.readdirSync(damaged.dirs[0]).filter((name) => name.endsWith(".search"));
+        while (files().length < 3) await Bun.sleep(10);
+        const file = path.join(damaged.dirs[0], files()[1]);
+        fs.writeFileSync(file, "not an index");
+        expect(withoutTook(await damaged.service.search(["logs"], request))).toEqual(expected);
+        expect(fs.readFileSync(file, "utf8")).toStartWith("chronik-search ");
+        expect(withoutTook(await damaged.service.search(["logs"], request))).toEqual(expected);
+      } finally {
+        await damaged.service.stop();
+        for (const dir of damaged.dirs) fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }, 30_000);
+  }
+});
