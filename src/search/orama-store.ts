@@ -113,7 +113,17 @@ const tokenizer = {
   tokenize: (raw: string) => terms(raw),
 };
 
-function scoreParameters(totals: Map<string, LengthTotals>) {
+/** What an index has taken in, for estimating its memory. */
+export interface IndexedCounts {
+  /** Text values (one per document and text property). */
+  textValues: number;
+  /** Tokens of all text values. */
+  tokens: number;
+  /** Distinct terms per text property, summed. */
+  distinctTerms: number;
+}
+
+function scoreParameters(totals: Map<string, LengthTotals>, indexed: IndexedCounts) {
   return {
     insertDocumentScoreParameters(index: IndexData, prop: string, internalId: number, tokens: string[]): void {
       const counts = new Map<string, number>();
@@ -125,8 +135,12 @@ function scoreParameters(totals: Map<string, LengthTotals>) {
         // other, and read back with ownNumber; "__proto__" cannot be one and is not scored.
         if (token === "__proto__") continue;
         frequencies[token] = count;
-        occurrences[token] = ownNumber(occurrences, token) + 1;
+        const before = ownNumber(occurrences, token);
+        if (before === 0) indexed.distinctTerms++;
+        occurrences[token] = before + 1;
       }
+      indexed.textValues++;
+      indexed.tokens += tokens.length;
       index.frequencies[prop][internalId] = frequencies;
       index.fieldLengths[prop][internalId] = tokens.length;
       let total = totals.get(prop);
@@ -159,13 +173,17 @@ const countingDocumentsStore = {
  * An Orama instance configured as chronik's segment indexes are (tokenizer, score parameters,
  * counting documents store). Exported so tests can compare with Orama's own search().
  */
-export function createChronikOrama(schema: Record<string, OramaPropertyType>, totals = new Map<string, LengthTotals>()): AnyOrama {
+export function createChronikOrama(
+  schema: Record<string, OramaPropertyType>,
+  totals = new Map<string, LengthTotals>(),
+  indexed: IndexedCounts = { textValues: 0, tokens: 0, distinctTerms: 0 },
+): AnyOrama {
   return create({
     schema: { ...schema },
     sort: { enabled: false },
     components: {
       tokenizer,
-      index: { ...components.index.createIndex(), ...scoreParameters(totals) },
+      index: { ...components.index.createIndex(), ...scoreParameters(totals, indexed) },
       documentsStore: countingDocumentsStore,
     },
   } as unknown as Parameters<typeof create>[0]) as AnyOrama;
@@ -190,12 +208,13 @@ export interface OramaStoreSnapshot {
 export class OramaStore {
   readonly #schema: Record<string, OramaPropertyType>;
   readonly #totals = new Map<string, LengthTotals>();
+  readonly #counts: IndexedCounts = { textValues: 0, tokens: 0, distinctTerms: 0 };
   readonly #orama: AnyOrama;
   #count = 0;
 
   private constructor(schema: Record<string, OramaPropertyType>) {
     this.#schema = schema;
-    this.#orama = createChronikOrama(schema, this.#totals);
+    this.#orama = createChronikOrama(schema, this.#totals, this.#counts);
   }
 
   static empty(): OramaStore {
@@ -252,6 +271,11 @@ export class OramaStore {
 
   get count(): number {
     return this.#count;
+  }
+
+  /** Text values, tokens and distinct terms indexed so far (not restored by fromSnapshot). */
+  get indexedCounts(): Readonly<IndexedCounts> {
+    return this.#counts;
   }
 
   /** Documents that have text property `prop`, and the sum of their lengths in tokens. */

@@ -11,18 +11,26 @@
 
 import { type FieldValue, flattenJsonText, MetaField, type SearchDocument } from "./document.ts";
 import { OramaStore, type OramaStoreSnapshot, type TextReader } from "./orama-store.ts";
-import { fieldTokensMax, terms } from "./tokenizer.ts";
+import { terms } from "./tokenizer.ts";
 
 /** Longer strings are not indexed as exact keywords (Elasticsearch's ignore_above: 256). */
 export const keywordCharsMax = 256;
 /** Distinct fields with their own Orama properties per segment index. */
 export const typedFieldsMax = 1000;
 
-/** Rough heap cost of index structures, for the memory budget: bytes per element kind. */
-const bytesPerDocument = 600;
-const bytesPerToken = 200;
-const bytesPerKeyword = 200;
-const bytesPerNumber = 150;
+/**
+ * Heap cost of Orama's structures, for the memory budget, fitted to the heap measured after a
+ * full GC (tests/search/segment-index.test.ts keeps the estimate above the measurement): per
+ * document, per text value (a frequency object per document and property), per token, per
+ * distinct term (a radix node), per keyword and per number; the stored record is counted at two
+ * bytes per character.
+ */
+const bytesPerDocument = 1900;
+const bytesPerTextValue = 100;
+const bytesPerToken = 140;
+const bytesPerDistinctTerm = 600;
+const bytesPerKeyword = 250;
+const bytesPerNumber = 100;
 
 type FieldKind = "text" | "keyword" | "number";
 const propertyPrefix: Record<FieldKind, string> = { text: "t", keyword: "k", number: "n" };
@@ -87,7 +95,7 @@ export class SegmentIndex {
     this.headers.push(document.headers);
     if (document.valueIsBinary) this.binaryDocs.add(doc);
     this.endOffset = document.offset + 1;
-    this.estimatedBytes += bytesPerDocument + 2 * ((document.value?.length ?? 0) + (document.key?.length ?? 0));
+    const before = { ...this.#orama.indexedCounts };
 
     const properties: Record<string, string | string[] | number[]> = {};
     if (document.key !== null) this.#addExact(properties, MetaField.key, document.key);
@@ -100,6 +108,13 @@ export class SegmentIndex {
     }
     const inserted = this.#orama.insert(properties);
     if (inserted !== doc) throw new Error(`Search index of segment ${this.baseOffset} is out of step: document ${inserted} is not ${doc}`);
+    const after = this.#orama.indexedCounts;
+    this.estimatedBytes +=
+      bytesPerDocument +
+      2 * ((document.value?.length ?? 0) + (document.key?.length ?? 0)) +
+      bytesPerTextValue * (after.textValues - before.textValues) +
+      bytesPerToken * (after.tokens - before.tokens) +
+      bytesPerDistinctTerm * (after.distinctTerms - before.distinctTerms);
   }
 
   /** Moves the end past offsets that held no indexable record (control batches, compacted gaps). */
@@ -124,9 +139,8 @@ export class SegmentIndex {
   }
 
   #addText(properties: Record<string, string | string[] | number[]>, field: string, text: string): void {
-    // Estimated from characters: a word is about six of them, and tokenizing twice would cost more.
-    const tokens = Math.min(fieldTokensMax, Math.ceil(text.length / 6));
-    this.#set(properties, field, "text", text, bytesPerToken * tokens);
+    // Its cost is counted after the insert, from what Orama took in.
+    this.#set(properties, field, "text", text, 0);
   }
 
   #set(properties: Record<string, string | string[] | number[]>, field: string, kind: FieldKind, value: string | string[] | number[], bytes: number): void {
