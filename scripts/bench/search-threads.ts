@@ -6,7 +6,7 @@
 //      topic of 3 partitions in 2 MiB segments, queried over HTTP.
 // Run: npx bun scripts/bench/search-threads.ts --corpus file.jsonl [--skip-broker]
 
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { Admin, Cluster, Producer } from "../../src/client/index.ts";
 import { createLogger } from "../../src/logger.ts";
 import { flattenJsonText } from "../../src/search/document.ts";
@@ -51,6 +51,7 @@ for (let i = 0; i < lines.length; i++) {
   segments.at(-1)!.add({ offset: i, timestamp: i, key: null, headers: {}, value: lines[i], valueIsBinary: false, fields: flattenJsonText(lines[i]) });
 }
 const dir = await makeTempDir("search-threads");
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 for (const index of segments) await saveSegmentIndex(dir, index);
 const handles: IndexHandle[] = segments.map((index) => ({ topic: index.topic, partition: 0, baseOffset: index.baseOffset, load: async () => index }));
 const saved: IndexHandle[] = handles.map((handle) => ({ ...handle, saved: { dir, version: 1 } }));
