@@ -66,7 +66,8 @@ interface IndexerOptions {
   counters: DocumentCounters;
   /**
    * Sealed chunks saved to disk are searched by query threads (query-pool.ts), which load and
-   * cache them: this thread's cache then drops them once saved, keeping active and unsaved ones.
+   * cache them: this thread's cache drops a saved chunk when its query thread has loaded it
+   * (IndexHandle.release), keeping active and unsaved ones.
    */
   sealedSearchedElsewhere?: boolean;
 }
@@ -162,7 +163,7 @@ export class PartitionIndexer {
       const version = this.#savedVersions.get(segment.baseOffset);
       if (dir !== null && version !== undefined && !this.#stale.has(segment.baseOffset)) {
         handle.saved = { dir, version };
-        if (this.#sealedSearchedElsewhere) this.#cache.delete(this.#cacheKey(segment.baseOffset));
+        if (this.#sealedSearchedElsewhere) handle.release = () => this.#cache.delete(this.#cacheKey(segment.baseOffset));
       }
       return handle;
     });
@@ -399,7 +400,6 @@ export class PartitionIndexer {
   #savedAgain(base: number): void {
     if (this.#stale.has(base) || !this.#sealed.some((chunk) => chunk.baseOffset === base)) return;
     this.#savedVersions.set(base, nextSavedVersion++);
-    if (this.#sealedSearchedElsewhere) this.#cache.delete(this.#cacheKey(base));
   }
 
   #cacheKey(baseOffset: number): string {

@@ -51,6 +51,10 @@ export class QueryPool {
   #owners = new Map<string, Map<number, number>>();
   /** Chunks each thread owns. */
   #owned: number[];
+  /** "topic/partition/base" → version of the file its owner has loaded: searched there from then on. */
+  #warm = new Map<string, number>();
+  /** Chunks being loaded by their owner ("topic/partition/base@version"). */
+  #warming = new Set<string>();
 
   constructor(threads: number, options: { memoryBytes: number; logLevel: LogLevel; logger: Logger }) {
     if (!Number.isInteger(threads) || threads < 1 || threads > searchThreadsMax) throw new Error(`Search threads must be 1 to ${searchThreadsMax}, not ${threads}`);
@@ -107,7 +111,15 @@ export class QueryPool {
     const reservedBytes = Math.ceil(options.activeBytes / this.#threads.length);
     const local = handles.filter((handle) => handle.saved === undefined);
     const owned: IndexHandle[][] = this.#threads.map(() => []);
-    for (const [handle, thread] of this.#assign(handles.filter((handle) => handle.saved !== undefined))) owned[thread].push(handle);
+    for (const [handle, thread] of this.#assign(handles.filter((handle) => handle.saved !== undefined))) {
+      // A chunk its thread has not loaded yet is searched here (the indexing thread has just
+      // sealed it, so it is in memory) while the thread loads it, so no search waits for a load.
+      if (this.#warm.get(chunkKey(handle)) === handle.saved!.version) owned[thread].push(handle);
+      else {
+        local.push(handle);
+        this.#preload(thread, handle, reservedBytes);
+      }
+    }
 
     // Pass 1: statistics. A chunk a thread cannot load is searched here (the indexer rebuilds it).
     const wanted = scoredTerms(request.query);
@@ -191,10 +203,38 @@ export class QueryPool {
         after.set(handle.baseOffset, thread);
         assigned.set(handle, thread);
       }
-      for (const [base, thread] of before) if (!after.has(base)) this.#owned[thread]--;
+      for (const [base, thread] of before) {
+        if (after.has(base)) continue;
+        this.#owned[thread]--;
+        this.#warm.delete(`${key}/${base}`);
+      }
       this.#owners.set(key, after);
     }
     return assigned;
+  }
+
+  /** Has `thread` load `handle`'s chunk; once it has, the chunk is searched there and the indexing thread's copy dropped. */
+  #preload(thread: number, handle: IndexHandle, reservedBytes: number): void {
+    const key = chunkKey(handle);
+    const version = handle.saved!.version;
+    const attempt = `${key}@${version}`;
+    if (this.#warming.has(attempt)) return;
+    this.#warming.add(attempt);
+    this.#ask(thread, (id) => ({ type: "preload", id, chunk: chunkRef(handle), reservedBytes })).then(
+      () => {
+        this.#warming.delete(attempt);
+        this.#warm.set(key, version);
+        handle.release?.();
+      },
+      (error: unknown) => {
+        // A missing or damaged file: the indexing thread's copy is dropped too, so its next
+        // search loads the chunk the way that repairs it (rebuilt from the log, saved again as a
+        // new version, which is then preloaded).
+        this.#warming.delete(attempt);
+        handle.release?.();
+        this.#logger.warn("A search query thread could not load a chunk; the indexing thread searches it", { chunk: key, error: error as Error });
+      },
+    );
   }
 
   /** Ends the threads (a search in progress fails). */
@@ -235,6 +275,10 @@ export class QueryPool {
 /** Marks the answers as handled, so one that fails while this thread's own part throws is no unhandled rejection (they are awaited after). */
 function observed(answers: (Promise<unknown> | null)[]): void {
   for (const answer of answers) answer?.catch(() => {});
+}
+
+function chunkKey(handle: IndexHandle): string {
+  return `${handle.topic}/${handle.partition}/${handle.baseOffset}`;
 }
 
 function chunkRef(handle: IndexHandle): ChunkRef {

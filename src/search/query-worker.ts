@@ -79,7 +79,12 @@ self.onmessage = (event: MessageEvent<ToQueryThread>) => {
     return;
   }
   reservedBytes = message.reservedBytes;
-  const work = message.type === "stats" ? gather(message) : search(message);
+  const work =
+    message.type === "stats"
+      ? gather(message)
+      : message.type === "preload"
+        ? load(message.chunk).then((): FromQueryThread => ({ type: "loaded", id: message.id, memory: memory() }))
+        : search(message);
   work.then(post, (error: unknown) => {
     const queryErrorType = error instanceof QueryError ? error.type : null;
     post({ type: "error", id: message.id, queryErrorType, message: error instanceof Error ? error.message : String(error) });

@@ -26,6 +26,8 @@ export interface IndexHandle {
    * there; `version` changes whenever the file is written again (a rebuild).
    */
   saved?: { dir: string; version: number };
+  /** For a saved index: drops this thread's copy, once the query thread that owns it has loaded its own. */
+  release?: () => void;
 }
 
 export interface SearchResponse {
