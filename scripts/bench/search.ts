@@ -4,7 +4,8 @@
 //      MRR@10 (query = a package's short description, answer = that package);
 //   2. through a real broker: freshness lag (acknowledged → searchable) p50/p99 under a produce
 //      load, and produce throughput to a searchable topic vs a plain one.
-// Run: npx bun scripts/bench/search.ts [documents=63681] [--corpus file.jsonl] [--skip-broker]
+// Run: npx bun scripts/bench/search.ts [documents=63681] [--corpus file.jsonl] [--skip-broker | --broker-only]
+//        [--freshness-rate records/s (default 2000)]
 // Documents beyond the corpus size repeat it (for scale); MRR is measured on the first copy.
 
 import { Database } from "bun:sqlite";
@@ -24,15 +25,17 @@ const flag = (name: string) => {
   return at < 0 ? undefined : args.splice(at, 2)[1];
 };
 const skipBroker = args.includes("--skip-broker");
+const brokerOnly = args.includes("--broker-only");
 const corpusArgument = flag("--corpus");
+const freshnessRate = Number(flag("--freshness-rate") ?? 2000);
 const documentsWanted = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 0);
 /** Documents per segment index, as a log would roll them. */
 const segmentDocuments = 8_000;
 const queriesPerKind = 200;
 const mrrQueries = 500;
-/** Search memory of the benchmark broker: enough to keep every index chunk of the run loaded. */
-const brokerSearchMemoryMb = 2048;
-const freshnessLoadPerSecond = 2000;
+/** Search memory of the benchmark broker: enough to keep every index chunk of the run loaded (about 200 000 Debian records at ~19.5 KB estimated each): this measures freshness, not searches beyond the budget. */
+const brokerSearchMemoryMb = 8192;
+const freshnessLoadPerSecond = freshnessRate;
 const freshnessTickMs = 50;
 
 interface Package {
@@ -73,76 +76,81 @@ const documentCount = documentsWanted || corpus.length;
 const lines = Array.from({ length: documentCount }, (_, i) => corpus[i % corpus.length]);
 console.log(`corpus: ${corpus.length} Debian packages; indexing ${documentCount} documents`);
 
-// chronik's index: one SegmentIndex per segmentDocuments documents.
-let started = performance.now();
-const segments: SegmentIndex[] = [];
-for (let i = 0; i < lines.length; i++) {
-  if (i % segmentDocuments === 0) segments.push(new SegmentIndex("debian", 0, i));
-  segments.at(-1)!.add({ offset: i, timestamp: i, key: null, headers: {}, value: lines[i], valueIsBinary: false, fields: flattenJsonText(lines[i]) });
-}
-const chronikIndexSeconds = (performance.now() - started) / 1000;
-
-// SQLite FTS5 on the same text.
-const sqlite = new Database(":memory:");
-sqlite.run("CREATE VIRTUAL TABLE docs USING fts5(body)");
-started = performance.now();
-const insert = sqlite.prepare("INSERT INTO docs(rowid, body) VALUES (?, ?)");
-sqlite.transaction(() => {
-  for (let i = 0; i < lines.length; i++) insert.run(i, documentText(lines[i]));
-})();
-const ftsIndexSeconds = (performance.now() - started) / 1000;
-
-console.log(`indexing: chronik ${(documentCount / chronikIndexSeconds).toFixed(0)} docs/s (${segments.length} segment indexes), SQLite FTS5 ${(documentCount / ftsIndexSeconds).toFixed(0)} docs/s`);
-
-const handles: IndexHandle[] = segments.map((index) => ({ topic: index.topic, partition: 0, baseOffset: index.baseOffset, load: async () => index }));
-const ftsSearch = sqlite.prepare("SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT 10");
-
-async function chronikTop10(text: string): Promise<number[]> {
-  const response = await runSearch(handles, parseSearchBody({ query: { match: { _value: text } }, size: 10, _source: false }));
-  return response.hits.hits.map((hit) => hit.offset);
-}
-
-function ftsTop10(text: string): number[] {
-  return (ftsSearch.all(ftsQuery(text)) as { rowid: number }[]).map((row) => row.rowid);
-}
-
-const packages = corpus.map((line) => JSON.parse(line) as Package);
-// Selective: a package name (few matches). Broad: common words (thousands of matches).
-const selective = Array.from({ length: queriesPerKind }, (_, i) => packages[(i * 7919) % packages.length].package.replace(/[^a-z0-9]+/g, " "));
-const broadWords = ["library", "python module", "data files", "development files", "documentation", "tool"];
-const broad = Array.from({ length: queriesPerKind }, (_, i) => broadWords[i % broadWords.length]);
-
-for (const [kind, queries] of [["selective", selective], ["broad", broad]] as const) {
-  const chronikTimes: number[] = [];
-  const ftsTimes: number[] = [];
-  for (const query of queries) {
-    let at = performance.now();
-    await chronikTop10(query);
-    chronikTimes.push(performance.now() - at);
-    at = performance.now();
-    ftsTop10(query);
-    ftsTimes.push(performance.now() - at);
-  }
-  console.log(`${kind} queries (top 10): chronik ${latency(chronikTimes)}; SQLite FTS5 ${latency(ftsTimes)}`);
-}
-
-// Known-item search: the first line of a package's description should find that package.
-let chronikReciprocal = 0;
-let ftsReciprocal = 0;
-const sampled = Array.from({ length: Math.min(mrrQueries, packages.length) }, (_, i) => (i * 104_729) % packages.length);
-for (const position of sampled) {
-  const query = packages[position].description.split("\n")[0];
-  if (terms(query).length === 0) continue;
-  const rank = (found: number[]) => found.findIndex((offset) => offset % corpus.length === position);
-  const chronikRank = rank(await chronikTop10(query));
-  const ftsRank = rank(ftsTop10(query));
-  if (chronikRank >= 0) chronikReciprocal += 1 / (chronikRank + 1);
-  if (ftsRank >= 0) ftsReciprocal += 1 / (ftsRank + 1);
-}
-console.log(`known-item MRR@10 over ${sampled.length} short descriptions: chronik ${(chronikReciprocal / sampled.length).toFixed(3)}, SQLite FTS5 ${(ftsReciprocal / sampled.length).toFixed(3)}`);
-sqlite.close();
-
+if (!brokerOnly) await inProcessBenchmarks();
 if (!skipBroker) await brokerBenchmarks();
+
+/** Indexing, latency and MRR of chronik's segment indexes and SQLite FTS5, in this process. */
+async function inProcessBenchmarks(): Promise<void> {
+  // chronik's index: one SegmentIndex per segmentDocuments documents.
+  let started = performance.now();
+  const segments: SegmentIndex[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (i % segmentDocuments === 0) segments.push(new SegmentIndex("debian", 0, i));
+    segments.at(-1)!.add({ offset: i, timestamp: i, key: null, headers: {}, value: lines[i], valueIsBinary: false, fields: flattenJsonText(lines[i]) });
+  }
+  const chronikIndexSeconds = (performance.now() - started) / 1000;
+
+  // SQLite FTS5 on the same text.
+  const sqlite = new Database(":memory:");
+  sqlite.run("CREATE VIRTUAL TABLE docs USING fts5(body)");
+  started = performance.now();
+  const insert = sqlite.prepare("INSERT INTO docs(rowid, body) VALUES (?, ?)");
+  sqlite.transaction(() => {
+    for (let i = 0; i < lines.length; i++) insert.run(i, documentText(lines[i]));
+  })();
+  const ftsIndexSeconds = (performance.now() - started) / 1000;
+
+  console.log(`indexing: chronik ${(documentCount / chronikIndexSeconds).toFixed(0)} docs/s (${segments.length} segment indexes), SQLite FTS5 ${(documentCount / ftsIndexSeconds).toFixed(0)} docs/s`);
+
+  const handles: IndexHandle[] = segments.map((index) => ({ topic: index.topic, partition: 0, baseOffset: index.baseOffset, load: async () => index }));
+  const ftsSearch = sqlite.prepare("SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT 10");
+
+  async function chronikTop10(text: string): Promise<number[]> {
+    const response = await runSearch(handles, parseSearchBody({ query: { match: { _value: text } }, size: 10, _source: false }));
+    return response.hits.hits.map((hit) => hit.offset);
+  }
+
+  function ftsTop10(text: string): number[] {
+    return (ftsSearch.all(ftsQuery(text)) as { rowid: number }[]).map((row) => row.rowid);
+  }
+
+  const packages = corpus.map((line) => JSON.parse(line) as Package);
+  // Selective: a package name (few matches). Broad: common words (thousands of matches).
+  const selective = Array.from({ length: queriesPerKind }, (_, i) => packages[(i * 7919) % packages.length].package.replace(/[^a-z0-9]+/g, " "));
+  const broadWords = ["library", "python module", "data files", "development files", "documentation", "tool"];
+  const broad = Array.from({ length: queriesPerKind }, (_, i) => broadWords[i % broadWords.length]);
+
+  for (const [kind, queries] of [["selective", selective], ["broad", broad]] as const) {
+    const chronikTimes: number[] = [];
+    const ftsTimes: number[] = [];
+    for (const query of queries) {
+      let at = performance.now();
+      await chronikTop10(query);
+      chronikTimes.push(performance.now() - at);
+      at = performance.now();
+      ftsTop10(query);
+      ftsTimes.push(performance.now() - at);
+    }
+    console.log(`${kind} queries (top 10): chronik ${latency(chronikTimes)}; SQLite FTS5 ${latency(ftsTimes)}`);
+  }
+
+  // Known-item search: the first line of a package's description should find that package.
+  let chronikReciprocal = 0;
+  let ftsReciprocal = 0;
+  const sampled = Array.from({ length: Math.min(mrrQueries, packages.length) }, (_, i) => (i * 104_729) % packages.length);
+  for (const position of sampled) {
+    const query = packages[position].description.split("\n")[0];
+    if (terms(query).length === 0) continue;
+    const rank = (found: number[]) => found.findIndex((offset) => offset % corpus.length === position);
+    const chronikRank = rank(await chronikTop10(query));
+    const ftsRank = rank(ftsTop10(query));
+    if (chronikRank >= 0) chronikReciprocal += 1 / (chronikRank + 1);
+    if (ftsRank >= 0) ftsReciprocal += 1 / (ftsRank + 1);
+  }
+  console.log(`known-item MRR@10 over ${sampled.length} short descriptions: chronik ${(chronikReciprocal / sampled.length).toFixed(3)}, SQLite FTS5 ${(ftsReciprocal / sampled.length).toFixed(3)}`);
+  sqlite.close();
+}
+
 
 /** Waits until `count` records of `topic` are searchable; reports how fast the broker's indexer caught up. */
 async function waitIndexed(searchUrl: string, topic: string, count: number): Promise<void> {
