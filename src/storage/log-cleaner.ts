@@ -87,6 +87,9 @@ export function cleaningJob(plan: CleaningPlan, context: { dir: string; nowMs: n
 export function installCleaned(old: Segment, options: SegmentOptions): Segment {
   const files = segmentFiles(old.dir, old.baseOffset);
   const cleaned = cleanedFileNames(old.dir, old.baseOffset);
+  // Nothing is touched unless all three are there: a half-installed segment would lose its indexes.
+  const absent = Object.values(cleaned).filter((file) => !fs.existsSync(file));
+  if (absent.length > 0) throw new Error(`Cannot install the cleaned segment ${old.baseOffset}: ${absent.map((file) => `"${file}"`).join(", ")} missing`);
   fs.rmSync(files.index, { force: true });
   fs.rmSync(files.timeindex, { force: true });
   fs.renameSync(cleaned.log, files.log);

@@ -99,15 +99,20 @@ export class Segment {
   /**
    * A segment wholly below the recovery point: its files were fsynced when it was sealed.
    * Only the last time index entry is read now (the segment's largest timestamp); the indexes
-   * load, and are sanity-checked, on first use. An unreadable time index is rebuilt at once.
+   * load, and are sanity-checked, on first use. An unreadable time index is rebuilt at once, and
+   * so are index files that are missing (a crash while compaction swapped the segment's files):
+   * left to first use, a segment nobody reads would stay without them, even an empty one.
    */
   static openTrusted(dir: string, baseOffset: number, endOffset: number, options: SegmentOptions): Segment {
     const files = segmentFiles(dir, baseOffset);
     const stat = fs.statSync(files.log);
     const state = { size: stat.size, endOffset, max: null, createdMs: createdMsOf(stat), sealed: true };
     const segment = new Segment(dir, baseOffset, state, null, options);
+    const missing = [files.index, files.timeindex].filter((file) => !fs.existsSync(file));
     const max = lastTimeIndexEntry(files.timeindex, baseOffset, endOffset);
-    if (max === null && stat.size > 0) {
+    if (missing.length > 0) {
+      segment.#rebuildIndexes(`${missing.map((file) => `"${file}"`).join(" and ")} missing`);
+    } else if (max === null && stat.size > 0) {
       segment.#rebuildIndexes(`time index "${files.timeindex}" is missing, torn or empty`);
     } else {
       segment.#max = max;

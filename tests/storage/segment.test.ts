@@ -59,3 +59,33 @@ describe("Segment", () => {
     await recovered.segment.close();
   });
 });
+
+describe("Segment.openTrusted", () => {
+  for (const lost of [".index", ".timeindex"] as const) {
+    test(`recreates a missing ${lost} at once, so a segment nobody reads is whole after a clean stop`, async () => {
+      const { segment } = segmentWith(6);
+      await segment.seal(async () => {});
+      await segment.close();
+      const file = `${dir}/${segmentFileName(10, lost)}`;
+      fs.rmSync(file);
+      const logger = recordingLogger();
+      const reopened = Segment.openTrusted(dir, 10, 22, { indexIntervalBytes: 150, logger, compactedBelow: () => 0 });
+      expect(fs.existsSync(file)).toBe(true);
+      expect(logger.lines.join("\n")).toContain("missing");
+      expect(reopened.locate(15, reopened.size)).not.toBeNull();
+      await reopened.close();
+    });
+  }
+
+  test("recreates the index files of an empty segment (compaction removed all its records)", async () => {
+    dir = tempDir("segment");
+    const options = { indexIntervalBytes: 150, logger: recordingLogger(), compactedBelow: () => 0 };
+    const empty = Segment.create(dir, 10, 0, options);
+    await empty.seal(async () => {});
+    await empty.close();
+    for (const suffix of [".index", ".timeindex"] as const) fs.rmSync(`${dir}/${segmentFileName(10, suffix)}`);
+    const reopened = Segment.openTrusted(dir, 10, 10, options);
+    for (const suffix of [".index", ".timeindex"] as const) expect(fs.existsSync(`${dir}/${segmentFileName(10, suffix)}`)).toBe(true);
+    await reopened.close();
+  });
+});
