@@ -24,7 +24,7 @@ const chronikOk = async (args: string[], stdin?: string) => {
 /** Versions of `api` the broker logged since its log was `mark` long (call after `logSettled`). */
 function versionsUsed(api: string, mark: number): number[] {
   const versions = new Set<number>();
-  for (const match of broker.log.slice(mark).matchAll(new RegExp(`Request api=${api} version=(\\d+)`, "g"))) versions.add(Number(match[1]));
+  for (const match of broker.logSince(mark).matchAll(new RegExp(`Request api=${api} version=(\\d+)`, "g"))) versions.add(Number(match[1]));
   return [...versions].sort();
 }
 
@@ -107,7 +107,7 @@ describe("chronik topic", () => {
 
 describe("real admin clients", () => {
   test("kafkajs describeConfigs, alterConfigs and createPartitions", async () => {
-    const mark = broker.log.length;
+    const mark = broker.logEnd;
     const kafka = new Kafka({ clientId: "e2e-kafkajs-admin", brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
     const admin = kafka.admin();
     await admin.connect();
@@ -133,7 +133,7 @@ describe("real admin clients", () => {
   }, commandTimeoutMs);
 
   test("@platformatic/kafka describeConfigs, alterConfigs, incrementalAlterConfigs and createPartitions", async () => {
-    const mark = broker.log.length;
+    const mark = broker.logEnd;
     const admin = new PlatformaticAdmin({ clientId: "e2e-platformatic-admin", bootstrapBrokers: [broker.bootstrap], retries: 2 });
     try {
       await admin.createTopics({ topics: ["plt-configs"], partitions: 1, replicas: 1 });
@@ -165,7 +165,7 @@ describe("real admin clients", () => {
   }, commandTimeoutMs);
 
   test("confluent-kafka AdminClient describe_configs, alter_configs and create_partitions", async () => {
-    const mark = broker.log.length;
+    const mark = broker.logEnd;
     const script = `import sys
 from confluent_kafka.admin import AdminClient, NewTopic, NewPartitions, ConfigResource
 a = AdminClient({"bootstrap.servers": sys.argv[1], "broker.address.family": "v4"})

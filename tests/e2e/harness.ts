@@ -151,6 +151,8 @@ export class Broker {
   #cwd: string;
   #child: Subprocess<"ignore", "pipe", "pipe"> | undefined;
   #log = "";
+  /** Characters dropped from the front of #log to keep it bounded. */
+  #logDropped = 0;
 
   constructor(dataDir: string, options: { ownsDataDir: boolean; args: string[]; command: string[]; cwd: string }) {
     this.dataDir = dataDir;
@@ -172,6 +174,16 @@ export class Broker {
   /** What the broker wrote to stderr and stdout so far (the last 256 KiB). */
   get log(): string {
     return this.#log;
+  }
+
+  /** A mark for logSince: how many characters the broker has written in all (older ones are dropped from `log`). */
+  get logEnd(): number {
+    return this.#logDropped + this.#log.length;
+  }
+
+  /** What the broker wrote after `mark` (a logEnd), as far as it is still kept. */
+  logSince(mark: number): string {
+    return this.#log.slice(Math.max(0, mark - this.#logDropped));
   }
 
   /** Whether the broker process is still running. */
@@ -208,7 +220,10 @@ export class Broker {
     for await (const chunk of stream) {
       if (echoBrokerLog) process.stderr.write(chunk);
       this.#log += decoder.decode(chunk, { stream: true });
-      if (this.#log.length > stderrKeepBytesMax) this.#log = this.#log.slice(-stderrKeepBytesMax);
+      if (this.#log.length > stderrKeepBytesMax) {
+        this.#logDropped += this.#log.length - stderrKeepBytesMax;
+        this.#log = this.#log.slice(-stderrKeepBytesMax);
+      }
     }
   }
 
