@@ -21,15 +21,21 @@ const chronikOk = async (args: string[], stdin?: string) => {
   return result.stdout.toString();
 };
 
-/** Versions of `api` the broker logged since its log was `mark` long (call after `logSettled`). */
+/** Versions of `api` the broker logged since `mark` (a logEnd; call after `logged`). */
 function versionsUsed(api: string, mark: number): number[] {
   const versions = new Set<number>();
   for (const match of broker.logSince(mark).matchAll(new RegExp(`Request api=${api} version=(\\d+)`, "g"))) versions.add(Number(match[1]));
   return [...versions].sort();
 }
 
-/** The broker's stderr reaches `broker.log` asynchronously: give the last request's line time to arrive. */
-const logSettled = () => Bun.sleep(300);
+/**
+ * The broker's stderr reaches `broker.log` asynchronously, later still on a loaded machine: waits
+ * (up to 10 s) until each of `apis` has a request logged since `mark`; the checks after say which has not.
+ */
+async function logged(apis: string[], mark: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && apis.some((api) => versionsUsed(api, mark).length === 0)) await Bun.sleep(20);
+}
 
 beforeAll(async () => {
   broker = await startBroker({ args: ["--log-level", "debug"] });
@@ -125,7 +131,7 @@ describe("real admin clients", () => {
     } finally {
       await admin.disconnect();
     }
-    await logSettled();
+    await logged(["DescribeConfigs", "AlterConfigs", "CreatePartitions"], mark);
     expect(versionsUsed("DescribeConfigs", mark).length).toBeGreaterThan(0);
     expect(versionsUsed("AlterConfigs", mark).length).toBeGreaterThan(0);
     expect(versionsUsed("CreatePartitions", mark).length).toBeGreaterThan(0);
@@ -157,8 +163,9 @@ describe("real admin clients", () => {
     } finally {
       cluster.close();
     }
-    await logSettled();
-    for (const api of ["DescribeConfigs", "AlterConfigs", "IncrementalAlterConfigs", "CreatePartitions", "DescribeCluster"]) {
+    const apis = ["DescribeConfigs", "AlterConfigs", "IncrementalAlterConfigs", "CreatePartitions", "DescribeCluster"];
+    await logged(apis, mark);
+    for (const api of apis) {
       expect(versionsUsed(api, mark).length, api).toBeGreaterThan(0);
       process.stderr.write(`platformatic + chronik used ${api} ${versionsUsed(api, mark)}\n`);
     }
@@ -180,8 +187,9 @@ print(len(a.list_topics(timeout=30).topics["ck-configs"].partitions))
 `;
     const result = await runOk([pythonPath, "-c", script, broker.bootstrap], { timeoutMs: commandTimeoutMs });
     expect(result.stdout.toString()).toBe("90000 1 True\n3\n");
-    await logSettled();
-    for (const api of ["DescribeConfigs", "AlterConfigs", "CreatePartitions"]) {
+    const apis = ["DescribeConfigs", "AlterConfigs", "CreatePartitions"];
+    await logged(apis, mark);
+    for (const api of apis) {
       expect(versionsUsed(api, mark).length, api).toBeGreaterThan(0);
       process.stderr.write(`confluent-kafka used ${api} ${versionsUsed(api, mark)}\n`);
     }
