@@ -31,6 +31,17 @@ export function chronikCommand(): string[] {
 }
 
 /** A TCP port that was free a moment ago, found by binding port 0 on loopback. */
+/** Polls `check` until it holds; fails naming `what` after `waitMs` (30 s unless told). */
+export async function eventually(check: () => Promise<boolean>, what: string, options: { waitMs?: number; pollMs?: number } = {}): Promise<void> {
+  const { waitMs = 30_000, pollMs = 100 } = options;
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await Bun.sleep(pollMs);
+  }
+  throw new Error(`Not within ${waitMs} ms: ${what}`);
+}
+
 export async function freePort(): Promise<number> {
   return await new Promise((resolvePort, reject) => {
     const server = createServer();

@@ -7,10 +7,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { Admin, Cluster, Producer } from "../../src/client/index.ts";
 import { decodeRecordBatches } from "../../src/records/decode-batches.ts";
-import { type Broker, startBroker } from "./harness.ts";
+import { type Broker, eventually, startBroker } from "./harness.ts";
 
 const encoder = new TextEncoder();
-const waitMs = 30_000;
 const keyCount = 10;
 const rounds = 12;
 
@@ -39,14 +38,6 @@ function loggedOffsets(dir: string): number[] {
   return offsets;
 }
 
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await Bun.sleep(100);
-  }
-  throw new Error(`Not within ${waitMs} ms: ${what}`);
-}
 
 test("a compacted searchable topic: overwritten values are not found, the latest value of each key once", async () => {
   const target = (broker = await startBroker({ args: ["--segment-bytes", "1024", "--retention-check-interval", "200ms"] }));

@@ -6,10 +6,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
 import { Admin, Cluster, Producer } from "../../src/client/index.ts";
-import { type Broker, startBroker } from "./harness.ts";
+import { type Broker, eventually, startBroker } from "./harness.ts";
 
 const encoder = new TextEncoder();
-const searchWaitMs = 30_000;
 
 let broker: Broker | undefined;
 let cluster: Cluster | undefined;
@@ -30,14 +29,6 @@ async function searchJson(target: Broker, pathAndQuery: string, body?: unknown):
   return await response.json();
 }
 
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + searchWaitMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await Bun.sleep(100);
-  }
-  throw new Error(`Not within ${searchWaitMs} ms: ${what}`);
-}
 
 /** Produces `count` records (acks=all) to `topic` and resolves when all are acknowledged. */
 async function produce(target: Cluster, topic: string, count: number, valueOf: (i: number) => string): Promise<void> {

@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Admin, Cluster, Producer } from "../../src/client/index.ts";
-import { type Broker, chronikCommand, run, runOk, startBroker } from "./harness.ts";
+import { type Broker, chronikCommand, eventually, run, runOk, startBroker } from "./harness.ts";
 
 const encoder = new TextEncoder();
 const searchWaitMs = 15_000;
@@ -38,14 +38,6 @@ async function ids(body: unknown): Promise<number[]> {
 }
 
 /** Polls until `check` passes, so a record acknowledged a moment ago has time to be indexed. */
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + searchWaitMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await Bun.sleep(50);
-  }
-  throw new Error(`Not within ${searchWaitMs} ms: ${what}`);
-}
 
 beforeAll(async () => {
   broker = await startBroker({ args: ["--segment-bytes", "1024"] });
@@ -61,7 +53,7 @@ beforeAll(async () => {
     await producer.send({ topic: "logs", partition: i % 3, key: encoder.encode(`k${i}`), value: encoder.encode(JSON.stringify(logLine(i))), timestamp: 1_700_000_000_000 + i * 1000 });
   }
   await producer.send({ topic: "plain", value: encoder.encode("not searchable") });
-  await eventually(async () => (await search("/logs/_search?q=*&size=0")).json.hits?.total.value === count, "all records searchable");
+  await eventually(async () => (await search("/logs/_search?q=*&size=0")).json.hits?.total.value === count, "all records searchable", { waitMs: searchWaitMs, pollMs: 50 });
 }, 60_000);
 
 afterAll(async () => {
@@ -172,7 +164,7 @@ describe("search over HTTP", () => {
     const marker = `fresh${Date.now()}`;
     await producer.send({ topic: "logs", value: encoder.encode(JSON.stringify({ message: marker })) });
     const acknowledgedAt = Date.now();
-    await eventually(async () => (await search(`/logs/_search?q=${marker}`)).json.hits.total.value === 1, "the new record is found");
+    await eventually(async () => (await search(`/logs/_search?q=${marker}`)).json.hits.total.value === 1, "the new record is found", { waitMs: searchWaitMs, pollMs: 50 });
     expect(Date.now() - acknowledgedAt).toBeLessThan(searchWaitMs);
   });
 });
