@@ -130,12 +130,8 @@ export class QueryPool {
       statsParts.push(await gatherStats(local, wanted));
       for (const [thread, answer] of asked.entries()) {
         if (answer === null) continue;
-        let result: FromQueryThread;
-        try {
-          result = await answer;
-        } catch (error) {
-          if (error instanceof QueryError) throw error;
-          this.#logger.warn("A search query thread failed; its chunks are searched by the indexing thread", { error: error as Error });
+        const result = await this.#answer(answer);
+        if (result === null) {
           statsParts.push(await gatherStats(owned[thread], wanted));
           local.push(...owned[thread]);
           owned[thread] = [];
@@ -162,12 +158,8 @@ export class QueryPool {
     const parts: SearchPart[] = [await searchPart(local, request, stats, nowMs)];
     for (const [thread, answer] of asked.entries()) {
       if (answer === null) continue;
-      let result: FromQueryThread;
-      try {
-        result = await answer;
-      } catch (error) {
-        if (error instanceof QueryError) throw error;
-        this.#logger.warn("A search query thread failed; its chunks are searched by the indexing thread", { error: error as Error });
+      const result = await this.#answer(answer);
+      if (result === null) {
         parts.push(await searchPart(owned[thread], request, stats, nowMs));
         continue;
       }
@@ -211,6 +203,17 @@ export class QueryPool {
       this.#owners.set(key, after);
     }
     return assigned;
+  }
+
+  /** A thread's answer; null when the thread failed (logged), so the caller searches its share here. A bad query still throws. */
+  async #answer(answer: Promise<FromQueryThread>): Promise<FromQueryThread | null> {
+    try {
+      return await answer;
+    } catch (error) {
+      if (error instanceof QueryError) throw error;
+      this.#logger.warn("A search query thread failed; its chunks are searched by the indexing thread", { error: error as Error });
+      return null;
+    }
   }
 
   /** Has `thread` load `handle`'s chunk; once it has, the chunk is searched there and the indexing thread's copy dropped. */
