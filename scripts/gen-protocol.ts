@@ -1,11 +1,15 @@
 // Generates src/protocol/messages/*.ts from Apache Kafka's JSON message definitions in
 // ../shared/kafka-protocol (beside the repository). Run: `npm run gen:protocol`.
 // Adding an API is adding its name to `apiNames` and running this again.
+// The definitions are first reduced to their facts, written as definitions-digest.json beside
+// the codecs, and the codecs are generated from that digest: the tests check the committed
+// codecs against it, so they need nothing outside the repository.
 
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Api, apiFile, generatedMarker, indexFile, kebabCase } from "./gen-protocol/emit.ts";
-import { loadMessage } from "./gen-protocol/schema.ts";
+import { digestPath, digestText } from "./gen-protocol/digest.ts";
+import { type MessageDefinition, factsOf, readDefinition, resolveMessage } from "./gen-protocol/schema.ts";
 import { format } from "./gen-protocol/versions.ts";
 
 const apiNames = [
@@ -46,9 +50,12 @@ const repoRoot = path.resolve(import.meta.dir, "..");
 const definitionsFolder = path.resolve(repoRoot, "../shared/kafka-protocol");
 const outputFolder = path.join(repoRoot, "src/protocol/messages");
 
-function loadApi(name: string): Api {
-  const request = loadMessage(definitionsFolder, `${name}Request`);
-  const response = loadMessage(definitionsFolder, `${name}Response`);
+function loadApi(name: string, digest: MessageDefinition[]): Api {
+  const requestFacts = factsOf(readDefinition(definitionsFolder, `${name}Request`));
+  const responseFacts = factsOf(readDefinition(definitionsFolder, `${name}Response`));
+  digest.push(requestFacts, responseFacts);
+  const request = resolveMessage(requestFacts);
+  const response = resolveMessage(responseFacts);
   if (request.apiKey !== response.apiKey || format(request.validVersions) !== format(response.validVersions)) {
     throw new Error(`Request and response of "${name}" disagree on API key or versions`);
   }
@@ -68,7 +75,8 @@ function removeStaleFiles(keep: Set<string>): void {
 }
 
 function main(): void {
-  const apis = apiNames.map(loadApi);
+  const digest: MessageDefinition[] = [];
+  const apis = apiNames.map((name) => loadApi(name, digest));
   mkdirSync(outputFolder, { recursive: true });
   const written = new Set<string>();
   for (const api of apis) {
@@ -78,6 +86,7 @@ function main(): void {
   writeFileSync(path.join(outputFolder, "index.ts"), indexFile(apis));
   written.add("index.ts");
   removeStaleFiles(written);
+  writeFileSync(digestPath, digestText(digest));
   console.error(`Generated ${apis.length} APIs into ${path.relative(repoRoot, outputFolder)}`);
 }
 

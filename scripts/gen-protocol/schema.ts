@@ -6,7 +6,7 @@ import path from "node:path";
 import { type Versions, covers, hull, intersect, parseVersions } from "./versions.ts";
 
 /** A field as written in the definition files (the `about` text is never read into the model). */
-interface FieldDefinition {
+export interface FieldDefinition {
   name: string;
   type: string;
   versions?: string;
@@ -19,13 +19,13 @@ interface FieldDefinition {
   fields?: FieldDefinition[];
 }
 
-interface StructDefinition {
+export interface StructDefinition {
   name: string;
   versions?: string;
   fields: FieldDefinition[];
 }
 
-interface MessageDefinition {
+export interface MessageDefinition {
   apiKey?: number;
   type: string;
   name: string;
@@ -95,8 +95,38 @@ export function camelCase(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1);
 }
 
-export function loadMessage(folder: string, name: string): Message {
-  const definition = readDefinition(folder, name);
+/** Only the facts the model is built from: no `about` texts, entity types, listeners or map keys. */
+export function factsOf(definition: MessageDefinition): MessageDefinition {
+  const facts: MessageDefinition = {
+    apiKey: definition.apiKey,
+    type: definition.type,
+    name: definition.name,
+    validVersions: definition.validVersions,
+    flexibleVersions: definition.flexibleVersions,
+    ...(definition.latestVersionUnstable === undefined ? {} : { latestVersionUnstable: definition.latestVersionUnstable }),
+    fields: definition.fields.map(fieldFacts),
+  };
+  if (definition.commonStructs) {
+    facts.commonStructs = definition.commonStructs.map((struct) => ({
+      name: struct.name,
+      ...(struct.versions === undefined ? {} : { versions: struct.versions }),
+      fields: struct.fields.map(fieldFacts),
+    }));
+  }
+  return facts;
+}
+
+const fieldFactKeys = ["name", "type", "versions", "nullableVersions", "taggedVersions", "tag", "default", "ignorable", "flexibleVersions"] as const;
+
+function fieldFacts(field: FieldDefinition): FieldDefinition {
+  const facts: Record<string, unknown> = {};
+  for (const key of fieldFactKeys) if (field[key] !== undefined) facts[key] = field[key];
+  if (field.fields) facts.fields = field.fields.map(fieldFacts);
+  return facts as unknown as FieldDefinition;
+}
+
+export function resolveMessage(definition: MessageDefinition): Message {
+  const name = definition.name;
   if (definition.apiKey === undefined) throw new Error(`Definition "${name}" has no apiKey`);
   const resolver = new StructResolver(definition);
   const validVersions = parseVersions(definition.validVersions);
