@@ -49,3 +49,21 @@ export function choice<T extends string>(allowed: readonly T[]): (value: string)
     throw new InvalidArgumentError(`"${value}" is not one of ${allowed.join(", ")}`);
   };
 }
+
+const durationUnits = [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const;
+
+/** A duration as parseDurationMs accepts it, in the largest unit that keeps it whole: 604800000 → "7d". */
+export function formatDuration(ms: number): string {
+  if (ms <= 0) return String(ms);
+  const unit = durationUnits.find(([, size]) => ms % size === 0);
+  return unit ? `${ms / unit[1]}${unit[0]}` : `${ms}ms`;
+}
+
+const sizeUnits = [["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const;
+
+/** A size as parseByteSize accepts it, in the largest unit that keeps it whole: 1073741824 → "1GiB". */
+export function formatByteSize(bytes: number): string {
+  if (bytes <= 0) return String(bytes);
+  const unit = sizeUnits.find(([, size]) => bytes % size === 0);
+  return unit ? `${bytes / unit[1]}${unit[0]}` : String(bytes);
+}

@@ -1,18 +1,20 @@
 // `chronik serve`: run the broker (Kafka protocol + HTTP API) on a local data folder.
 
-import { Command } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { createLogger, type LogLevel } from "../logger.ts";
 import { Broker } from "../engine/broker.ts";
 import { defaultBrokerConfig, type BrokerConfig, type FsyncPolicy } from "../engine/broker-config.ts";
-import { startHttpServer } from "../http/http-server.ts";
+import { ListenError } from "../engine/listen-error.ts";
+import { type HttpServer, startHttpServer } from "../http/http-server.ts";
 import { FileLog } from "../storage/file-log.ts";
 import type { SearchablePartition } from "../search/partition-indexer.ts";
 import { defaultSearchThreads, searchThreadsMax } from "../search/query-pool.ts";
 import type { SearchTopic } from "../search/search-service.ts";
 import { SearchWorkerClient } from "../search/search-worker-client.ts";
-import { choice, parseBoolean, parseNonNegativeInteger, parseByteSize, parseDurationMs, parsePort, parsePositiveInteger } from "./options.ts";
+import { choice, formatByteSize, formatDuration, parseNonNegativeInteger, parseByteSize, parseDurationMs, parsePort, parsePositiveInteger } from "./options.ts";
+import { applySettingSources } from "./setting-sources.ts";
 
 const fsyncPolicies = ["always", "interval", "never"] as const satisfies readonly FsyncPolicy[];
 const cleanupPolicies = ["delete", "compact", "compact,delete"] as const;
@@ -24,10 +26,31 @@ function orUnlimited(parse: (value: string) => number): (value: string) => numbe
 }
 const logLevels = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
 
-export function serveCommand() {
+/** A duration flag whose help shows its default as it would be typed (7d, not 604800000). */
+function durationOption<Flags extends string>(flags: Flags, description: string, defaultMs: number, parse = parseDurationMs) {
+  return new Option(flags, description).argParser(parse).default(defaultMs, formatDuration(defaultMs));
+}
+
+/** A size flag whose help shows its default as it would be typed (1GiB, not 1073741824). */
+function sizeOption<Flags extends string>(flags: Flags, description: string, defaultBytes: number, parse = parseByteSize) {
+  return new Option(flags, description).argParser(parse).default(defaultBytes, formatByteSize(defaultBytes));
+}
+
+const settingsHelp = `
+Settings, strongest first: the command line, CHRONIK_<FLAG> environment variables (e.g.
+CHRONIK_HTTP_PORT=6092, CHRONIK_SEARCH_ALL_TOPICS=true), the --config file (keys are the long
+flag names: port = 9092, retention-ms = "7d", search-all-topics = true; see
+docs/chronik.example.toml), then the defaults above.
+
+Example:
+  chronik serve --data /var/lib/chronik --port 9092 --http-port 6092
+`;
+
+export function serveCommand(environment: Record<string, string | undefined> = process.env) {
   const d = defaultBrokerConfig;
   return new Command("serve")
-    .description("Run the broker: Kafka protocol on --port, HTTP API (health, search, admin) on --http-port")
+    .description("Run the broker: Kafka protocol on --port; HTTP on --http-port with /health, /ready and search (/_search, /<topic>/_search, /_stats/search)")
+    .option("--config <file>", "TOML file of settings, keys named like the long flags (default: $CHRONIK_CONFIG)")
     .option("--data <dir>", "data folder holding topics and their segments", d.dataDir)
     .option("--host <host>", "address to listen on", d.host)
     .option("--port <port>", "Kafka protocol port", parsePort, d.port)
@@ -35,32 +58,39 @@ export function serveCommand() {
     .option("--advertised-host <host>", "host clients are told to connect to (default: --host, or localhost when listening on all addresses)")
     .option("--advertised-port <port>", "port clients are told to connect to (default: the bound --port)", parsePort)
     .option("--node-id <id>", "this broker's node id", parseNonNegativeInteger, d.nodeId)
-    .option("--auto-create-topics <bool>", "create unknown topics on Metadata and Produce", parseBoolean, d.autoCreateTopics)
+    .option("--auto-create-topics", "create unknown topics on Metadata and Produce", d.autoCreateTopics)
+    .option("--no-auto-create-topics", "answer UNKNOWN_TOPIC_OR_PARTITION for unknown topics instead")
     .option("--default-partitions <n>", "partitions of auto-created topics and of CreateTopics with -1", parsePositiveInteger, d.defaultPartitions)
     .option("--fsync <policy>", "always: acknowledge a produce only after fsync (group commit); interval: fsync every --fsync-interval; never: leave it to the OS", choice(fsyncPolicies), d.fsync)
-    .option("--fsync-interval <duration>", "how often --fsync interval flushes", parseDurationMs, d.fsyncIntervalMs)
-    .option("--segment-bytes <size>", "roll a segment when it reaches this size", parseByteSize, d.segmentBytes)
-    .option("--segment-ms <duration>", "roll a segment when it is this old", parseDurationMs, d.segmentMs)
-    .option("--retention-ms <duration>", "default retention.ms: delete segments whose newest record is older than this; -1 keeps data forever", orUnlimited(parseDurationMs), d.retentionMs)
-    .option("--retention-bytes <size>", "default retention.bytes: delete the oldest segments while a partition is bigger than this; -1 for no limit", orUnlimited(parseByteSize), d.retentionBytes)
+    .addOption(durationOption("--fsync-interval <duration>", "how often --fsync interval flushes", d.fsyncIntervalMs))
+    .addOption(sizeOption("--segment-bytes <size>", "roll a segment when it reaches this size", d.segmentBytes))
+    .addOption(durationOption("--segment-ms <duration>", "roll a segment when it is this old", d.segmentMs))
+    .addOption(durationOption("--retention-ms <duration>", "default retention.ms: delete segments whose newest record is older than this; -1 keeps data forever", d.retentionMs, orUnlimited(parseDurationMs)))
+    .addOption(sizeOption("--retention-bytes <size>", "default retention.bytes: delete the oldest segments while a partition is bigger than this; -1 for no limit", d.retentionBytes, orUnlimited(parseByteSize)))
     .option("--cleanup-policy <policy>", "default cleanup.policy: delete (retention), compact (latest record per key) or compact,delete", choice(cleanupPolicies), d.cleanupPolicy as (typeof cleanupPolicies)[number])
-    .option("--retention-check-interval <duration>", "how often retention and compaction run over every partition", parseDurationMs, d.retentionCheckIntervalMs)
+    .addOption(durationOption("--retention-check-interval <duration>", "how often retention and compaction run over every partition", d.retentionCheckIntervalMs))
     .option("--message-timestamp-type <type>", "default message.timestamp.type: CreateTime keeps the producer's time, LogAppendTime stamps the broker's", choice(timestampTypes), d.messageTimestampType)
-    .option("--message-timestamp-difference-max <duration>", "default message.timestamp.difference.max.ms: reject CreateTime records further than this from the broker's clock", parseDurationMs, d.messageTimestampDifferenceMaxMs)
+    .addOption(
+      new Option("--message-timestamp-difference-max <duration>", "default message.timestamp.difference.max.ms: reject CreateTime records further than this from the broker's clock")
+        .argParser(parseDurationMs)
+        .default(d.messageTimestampDifferenceMaxMs, "no limit"),
+    )
     .option("--open-files-max <n>", "files all partitions may keep open together; idle segments close least recently used first", parsePositiveInteger, d.openFilesMax)
-    .option("--request-max-bytes <size>", "largest request frame accepted", parseByteSize, d.requestBytesMax)
-    .option("--message-max-bytes <size>", "largest record batch accepted", parseByteSize, d.batchBytesMax)
+    .addOption(sizeOption("--request-max-bytes <size>", "largest request frame accepted", d.requestBytesMax))
+    .addOption(sizeOption("--message-max-bytes <size>", "largest record batch accepted", d.batchBytesMax))
     .option("--offsets-retention-minutes <n>", "offsets.retention.minutes: committed offsets of a group that stayed empty this long are deleted", parsePositiveInteger, d.offsetsRetentionMs / 60_000)
-    .option("--group-initial-rebalance-delay-ms <duration>", "group.initial.rebalance.delay.ms: how long the first rebalance of an empty classic group waits for more members; 0 for none", parseDurationMs, d.groupInitialRebalanceDelayMs)
-    .option("--group-min-session-timeout-ms <duration>", "group.min.session.timeout.ms: shortest session timeout a classic group member may ask for", parseDurationMs, d.groupSessionTimeoutMinMs)
-    .option("--group-max-session-timeout-ms <duration>", "group.max.session.timeout.ms: longest session timeout a classic group member may ask for", parseDurationMs, d.groupSessionTimeoutMaxMs)
-    .option("--group-consumer-session-timeout-ms <duration>", "group.consumer.session.timeout.ms: KIP-848 members that do not heartbeat this long are removed", parseDurationMs, d.consumerGroupSessionTimeoutMs)
-    .option("--group-consumer-heartbeat-interval-ms <duration>", "group.consumer.heartbeat.interval.ms: how often KIP-848 members are told to heartbeat; below the session timeout", parseDurationMs, d.consumerGroupHeartbeatIntervalMs)
-    .option("--search-all-topics", "index every topic for search, not only those with search.enabled=true (internal __ topics excepted)")
+    .addOption(durationOption("--group-initial-rebalance-delay-ms <duration>", "group.initial.rebalance.delay.ms: how long the first rebalance of an empty classic group waits for more members; 0 for none", d.groupInitialRebalanceDelayMs))
+    .addOption(durationOption("--group-min-session-timeout-ms <duration>", "group.min.session.timeout.ms: shortest session timeout a classic group member may ask for", d.groupSessionTimeoutMinMs))
+    .addOption(durationOption("--group-max-session-timeout-ms <duration>", "group.max.session.timeout.ms: longest session timeout a classic group member may ask for", d.groupSessionTimeoutMaxMs))
+    .addOption(durationOption("--group-consumer-session-timeout-ms <duration>", "group.consumer.session.timeout.ms: KIP-848 members that do not heartbeat this long are removed", d.consumerGroupSessionTimeoutMs))
+    .addOption(durationOption("--group-consumer-heartbeat-interval-ms <duration>", "group.consumer.heartbeat.interval.ms: how often KIP-848 members are told to heartbeat; below the session timeout", d.consumerGroupHeartbeatIntervalMs))
+    .option("--search-all-topics", "index every topic for search, not only those with search.enabled=true (internal __ topics excepted)", false)
+    .option("--no-search-all-topics", "index only topics with search.enabled=true")
     .option("--search-memory-mb <mb>", "memory budget for loaded search indexes, in MiB (least recently used are unloaded)", parsePositiveInteger, 1024)
     .option("--search-threads <n>", `threads searching sealed index chunks in parallel, beside the indexing thread (1 to ${searchThreadsMax}; each caches its own chunks in its share of --search-memory-mb)`, parsePositiveInteger, defaultSearchThreads(availableParallelism()))
     .option("--log-level <level>", "debug, info, warn or error", choice(logLevels), "info" as LogLevel)
-    .addHelpText("after", "\nExample:\n  chronik serve --data /var/lib/chronik --port 9092 --http-port 6092\n")
+    .addHelpText("after", settingsHelp)
+    .hook("preAction", (command) => applySettingSources(command, environment))
     .action(async (options, command) => {
       if (options.groupConsumerHeartbeatIntervalMs >= options.groupConsumerSessionTimeoutMs) {
         command.error(`--group-consumer-heartbeat-interval-ms (${options.groupConsumerHeartbeatIntervalMs}) must be below --group-consumer-session-timeout-ms (${options.groupConsumerSessionTimeoutMs})`);
@@ -102,13 +132,27 @@ export function serveCommand() {
         consumerGroupSessionTimeoutMs: options.groupConsumerSessionTimeoutMs,
         consumerGroupHeartbeatIntervalMs: options.groupConsumerHeartbeatIntervalMs,
       };
-      const broker = await Broker.start(config, logger);
+      let broker: Broker;
+      try {
+        broker = await Broker.start(config, logger);
+      } catch (error) {
+        failStart(command, error);
+      }
       if (options.advertisedPort === undefined && config.port === 0) config.advertisedPort = broker.port;
       const search = new SearchWorkerClient(
         { topics: () => searchTopics(broker, options.searchAllTopics === true) },
         { memoryBytes: options.searchMemoryMb * 1024 * 1024, threads: options.searchThreads, logLevel: options.logLevel, logger: logger.child("search") },
       );
-      const http = startHttpServer(broker, { host: config.host, port: config.httpPort, logger: logger.child("http"), search });
+      let http: HttpServer;
+      try {
+        http = startHttpServer(broker, { host: config.host, port: config.httpPort, logger: logger.child("http"), search });
+      } catch (error) {
+        // The Kafka port is bound and the partitions are open: close them before exiting, so
+        // nothing is left half-open or unflushed.
+        await search.stop();
+        await broker.stop();
+        failStart(command, error);
+      }
       logger.info("HTTP API started", { host: config.host, port: http.port });
 
       const shutdown = async (signal: string) => {
@@ -121,6 +165,12 @@ export function serveCommand() {
       process.once("SIGINT", () => void shutdown("SIGINT"));
       process.once("SIGTERM", () => void shutdown("SIGTERM"));
     });
+}
+
+/** A port that cannot be bound is the user's to fix: one line and exit code 1, no stack. */
+function failStart(command: CommandUnknownOpts, error: unknown): never {
+  if (error instanceof ListenError) command.error(`error: ${error.message}`);
+  throw error;
 }
 
 /** The broker's topics as search sees them; a partition's folder comes from its FileLog. */

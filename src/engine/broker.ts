@@ -7,6 +7,7 @@ import type { BrokerConfig } from "./broker-config.ts";
 import { type BrokerContext, dispatch } from "./dispatcher.ts";
 import { GroupCoordinator } from "./groups/group-coordinator.ts";
 import { KafkaListener } from "./kafka-listener.ts";
+import { ListenError } from "./listen-error.ts";
 import { openStorageBackend, type StorageBackend } from "./storage-backend.ts";
 import { TopicRegistry } from "./topic-registry.ts";
 
@@ -55,7 +56,7 @@ export class Broker {
       groups.close();
       await topics.close();
       await storage.close();
-      throw new Error(`Cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
+      throw new ListenError({ host: config.host, port: config.port, flag: "--port" }, error);
     }
     logger.info("Kafka listener started", { host: config.host, port: listener.port, topics: topics.list().length, data: config.dataDir });
     return new Broker(config, topics, groups, storage, listener, logger);

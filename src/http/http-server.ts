@@ -1,5 +1,6 @@
 // The HTTP API on --http-port: /health and /ready, and the search endpoints (search-routes.ts).
 
+import { ListenError } from "../engine/listen-error.ts";
 import type { Logger } from "../logger.ts";
 import { handleSearch, isSearchPath, type SearchApi } from "./search-routes.ts";
 
@@ -28,9 +29,25 @@ export interface HttpServerOptions {
   search?: SearchApi;
 }
 
+/** Starts serving; a port that cannot be bound is a ListenError. */
 export function startHttpServer(source: HttpStatusSource, options: HttpServerOptions): HttpServer {
+  let server;
+  try {
+    server = serve(source, options);
+  } catch (error) {
+    throw new ListenError({ host: options.host, port: options.port, flag: "--http-port" }, error);
+  }
+  return {
+    port: server.port ?? options.port,
+    close: async () => {
+      await server.stop(true);
+    },
+  };
+}
+
+function serve(source: HttpStatusSource, options: HttpServerOptions): Bun.Server<undefined> {
   const { search } = options;
-  const server = Bun.serve({
+  return Bun.serve({
     hostname: options.host,
     port: options.port,
     idleTimeout: requestIdleSecondsMax,
@@ -53,10 +70,4 @@ export function startHttpServer(source: HttpStatusSource, options: HttpServerOpt
       return json({ error: "Internal server error" }, 500);
     },
   });
-  return {
-    port: server.port ?? options.port,
-    close: async () => {
-      await server.stop(true);
-    },
-  };
 }
