@@ -8,7 +8,7 @@ let cluster: Cluster;
 let admin: Admin;
 
 beforeAll(async () => {
-  broker = await startBroker({ args: ["--auto-create-topics", "false"] });
+  broker = await startBroker({ args: ["--no-auto-create-topics"] });
   cluster = new Cluster({ brokers: broker.bootstrap });
   admin = new Admin(cluster);
 }, 30_000);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { chronikCommand, eventually, freePort, loopbackHost, makeTempDir, run } from "./harness.ts";
+import { chronikCommand, eventually, freePort, loopbackHost, makeTempDir, repoRoot, run } from "./harness.ts";
 
 const startTimeoutMs = 30_000;
 
@@ -111,4 +111,31 @@ describe("serve settings", () => {
     expect(child.exitCode).toBe(0);
     expect(await stderr).toContain(`data=${join(folder, "from-config")}`);
   }, startTimeoutMs + 15_000);
+});
+
+describe("npm start", () => {
+  test("SIGTERM to `npm start` stops the broker it started (the script execs bun)", async () => {
+    const kafkaPort = await freePort();
+    const httpPort = await freePort();
+    const data = join(folder, "npm-start");
+    const child = Bun.spawn(["npm", "start", "--silent", "--", "--data", data, "--host", loopbackHost, "--port", String(kafkaPort), "--http-port", String(httpPort)], {
+      cwd: repoRoot,
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    const stderr = new Response(child.stderr).text();
+    try {
+      await eventually(async () => {
+        if (child.exitCode !== null) throw new Error(`npm start exited with code ${child.exitCode}: ${await stderr}`);
+        return (await fetch(`http://${loopbackHost}:${httpPort}/health`).catch(() => null))?.status === 200;
+      }, "the broker started by npm start answers /health", { waitMs: startTimeoutMs });
+      child.kill("SIGTERM");
+      await child.exited;
+      await eventually(async () => !(await listening(kafkaPort)) && !(await listening(httpPort)), "no listener left after SIGTERM to npm start", { waitMs: 15_000 });
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+    expect(await stderr).toContain("Broker stopped");
+  }, startTimeoutMs + 20_000);
 });
