@@ -7,6 +7,7 @@ import { createLogger, type LogLevel } from "../logger.ts";
 import { Broker } from "../engine/broker.ts";
 import { defaultBrokerConfig, type BrokerConfig, type FsyncPolicy } from "../engine/broker-config.ts";
 import { startHttpServer } from "../http/http-server.ts";
+import { DataFolderLockedError } from "../storage/data-folder-lock.ts";
 import { FileLog } from "../storage/file-log.ts";
 import type { SearchablePartition } from "../search/partition-indexer.ts";
 import { defaultSearchThreads, searchThreadsMax } from "../search/query-pool.ts";
@@ -102,7 +103,12 @@ export function serveCommand() {
         consumerGroupSessionTimeoutMs: options.groupConsumerSessionTimeoutMs,
         consumerGroupHeartbeatIntervalMs: options.groupConsumerHeartbeatIntervalMs,
       };
-      const broker = await Broker.start(config, logger);
+      const broker = await Broker.start(config, logger).catch((error: unknown) => {
+        // A folder in use is the user's situation, not a bug: one line, no stack.
+        if (!(error instanceof DataFolderLockedError)) throw error;
+        process.stderr.write(`chronik serve: ${error.message}\n`);
+        process.exit(1);
+      });
       if (options.advertisedPort === undefined && config.port === 0) config.advertisedPort = broker.port;
       const search = new SearchWorkerClient(
         { topics: () => searchTopics(broker, options.searchAllTopics === true) },
