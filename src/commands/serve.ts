@@ -45,7 +45,8 @@ export function serveCommand() {
     .option("--retention-ms <duration>", "default retention.ms: delete segments whose newest record is older than this; -1 keeps data forever", orUnlimited(parseDurationMs), d.retentionMs)
     .option("--retention-bytes <size>", "default retention.bytes: delete the oldest segments while a partition is bigger than this; -1 for no limit", orUnlimited(parseByteSize), d.retentionBytes)
     .option("--cleanup-policy <policy>", "default cleanup.policy: delete (retention), compact (latest record per key) or compact,delete", choice(cleanupPolicies), d.cleanupPolicy as (typeof cleanupPolicies)[number])
-    .option("--retention-check-interval <duration>", "how often retention and compaction run over every partition", parseDurationMs, d.retentionCheckIntervalMs)
+    .option("--retention-check-interval <duration>", "log.retention.check.interval.ms: how often retention runs over every partition", parseDurationMs, d.retentionCheckIntervalMs)
+    .option("--log-cleaner-backoff <duration>", "log.cleaner.backoff.ms: how often compacted partitions are checked, and compacted once their dirty ratio reaches min.cleanable.dirty.ratio", parseDurationMs, d.logCleanerBackoffMs)
     .option("--message-timestamp-type <type>", "default message.timestamp.type: CreateTime keeps the producer's time, LogAppendTime stamps the broker's", choice(timestampTypes), d.messageTimestampType)
     .option("--message-timestamp-difference-max <duration>", "default message.timestamp.difference.max.ms: reject CreateTime records further than this from the broker's clock", parseDurationMs, d.messageTimestampDifferenceMaxMs)
     .option("--open-files-max <n>", "files all partitions may keep open together; idle segments close least recently used first", parsePositiveInteger, d.openFilesMax)
@@ -91,6 +92,7 @@ export function serveCommand() {
         retentionBytes: options.retentionBytes,
         cleanupPolicy: options.cleanupPolicy,
         retentionCheckIntervalMs: options.retentionCheckInterval,
+        logCleanerBackoffMs: options.logCleanerBackoff,
         messageTimestampType: options.messageTimestampType,
         messageTimestampDifferenceMaxMs: options.messageTimestampDifferenceMax,
         openFilesMax: options.openFilesMax,

@@ -46,7 +46,7 @@ export async function openStorageBackend(config: BrokerConfig, logger: Logger): 
     cleaner,
     logger,
   };
-  const maintenance = new LogMaintenance({ checkIntervalMs: config.retentionCheckIntervalMs, logger });
+  const maintenance = new LogMaintenance({ checkIntervalMs: config.retentionCheckIntervalMs, cleanerBackoffMs: config.logCleanerBackoffMs, logger });
   maintenance.start();
   return {
     clusterId: store.cluster.clusterId,
