@@ -8,6 +8,7 @@ import { Broker } from "../engine/broker.ts";
 import { defaultBrokerConfig, type BrokerConfig, type FsyncPolicy } from "../engine/broker-config.ts";
 import { ListenError } from "../engine/listen-error.ts";
 import { type HttpServer, startHttpServer } from "../http/http-server.ts";
+import { DataFolderLockedError } from "../storage/data-folder-lock.ts";
 import { FileLog } from "../storage/file-log.ts";
 import type { SearchablePartition } from "../search/partition-indexer.ts";
 import { defaultSearchThreads, searchThreadsMax } from "../search/query-pool.ts";
@@ -68,7 +69,8 @@ export function serveCommand(environment: Record<string, string | undefined> = p
     .addOption(durationOption("--retention-ms <duration>", "default retention.ms: delete segments whose newest record is older than this; -1 keeps data forever", d.retentionMs, orUnlimited(parseDurationMs)))
     .addOption(sizeOption("--retention-bytes <size>", "default retention.bytes: delete the oldest segments while a partition is bigger than this; -1 for no limit", d.retentionBytes, orUnlimited(parseByteSize)))
     .option("--cleanup-policy <policy>", "default cleanup.policy: delete (retention), compact (latest record per key) or compact,delete", choice(cleanupPolicies), d.cleanupPolicy as (typeof cleanupPolicies)[number])
-    .addOption(durationOption("--retention-check-interval <duration>", "how often retention and compaction run over every partition", d.retentionCheckIntervalMs))
+    .addOption(durationOption("--retention-check-interval <duration>", "log.retention.check.interval.ms: how often retention runs over every partition", d.retentionCheckIntervalMs))
+    .addOption(durationOption("--log-cleaner-backoff <duration>", "log.cleaner.backoff.ms: how often compacted partitions are checked, and compacted once their dirty ratio reaches min.cleanable.dirty.ratio", d.logCleanerBackoffMs))
     .option("--message-timestamp-type <type>", "default message.timestamp.type: CreateTime keeps the producer's time, LogAppendTime stamps the broker's", choice(timestampTypes), d.messageTimestampType)
     .addOption(
       new Option("--message-timestamp-difference-max <duration>", "default message.timestamp.difference.max.ms: reject CreateTime records further than this from the broker's clock")
@@ -120,6 +122,7 @@ export function serveCommand(environment: Record<string, string | undefined> = p
         retentionBytes: options.retentionBytes,
         cleanupPolicy: options.cleanupPolicy,
         retentionCheckIntervalMs: options.retentionCheckInterval,
+        logCleanerBackoffMs: options.logCleanerBackoff,
         messageTimestampType: options.messageTimestampType,
         messageTimestampDifferenceMaxMs: options.messageTimestampDifferenceMax,
         openFilesMax: options.openFilesMax,
@@ -169,7 +172,8 @@ export function serveCommand(environment: Record<string, string | undefined> = p
 
 /** A port that cannot be bound is the user's to fix: one line and exit code 1, no stack. */
 function failStart(command: CommandUnknownOpts, error: unknown): never {
-  if (error instanceof ListenError) command.error(`error: ${error.message}`);
+  // A taken port or a data folder in use is the user's situation, not a bug: one line, no stack.
+  if (error instanceof ListenError || error instanceof DataFolderLockedError) command.error(`error: ${error.message}`);
   throw error;
 }
 

@@ -29,8 +29,10 @@ export interface BrokerConfig {
   /** Server-wide defaults of message.timestamp.type and message.timestamp.difference.max.ms. */
   messageTimestampType: "CreateTime" | "LogAppendTime";
   messageTimestampDifferenceMaxMs: number;
-  /** How often retention and compaction look at every log (log.retention.check.interval.ms). */
+  /** How often retention looks at every log (log.retention.check.interval.ms). */
   retentionCheckIntervalMs: number;
+  /** How often compacted logs are checked for a dirty ratio that calls for a pass (log.cleaner.backoff.ms). */
+  logCleanerBackoffMs: number;
   /** Files all partition logs may hold open together; idle segments close least recently used first. */
   openFilesMax: number;
   /** Requests a connection may have in flight before the broker stops reading from it. */
@@ -71,6 +73,7 @@ export const defaultBrokerConfig: BrokerConfig = {
   messageTimestampType: "CreateTime",
   messageTimestampDifferenceMaxMs: Number.MAX_SAFE_INTEGER,
   retentionCheckIntervalMs: 5 * 60 * 1000,
+  logCleanerBackoffMs: 15_000,
   openFilesMax: 4096,
   connectionRequestsInFlightMax: 100,
   groupSessionTimeoutMinMs: 6_000,

@@ -1,10 +1,12 @@
-// Connects the topic registry to storage: topic folders and meta.json through TopicStore,
+// Connects the topic registry to storage: the data folder's lock (taken first, released last),
+// topic folders and meta.json through TopicStore,
 // partition logs as FileLogs sharing one FlushScheduler (so fsyncs group across partitions),
 // one open-file budget, and one background task for retention and compaction (whose heavy
 // work runs on a worker thread). Each log opens with its topic's settings (see
 // topic-log-settings.ts).
 
 import type { Logger } from "../logger.ts";
+import { DataFolderLock } from "../storage/data-folder-lock.ts";
 import { FileBudget } from "../storage/file-budget.ts";
 import { FileLog } from "../storage/file-log.ts";
 import { FlushScheduler } from "../storage/group-commit.ts";
@@ -26,7 +28,15 @@ export interface StorageBackend extends TopicBackend {
 }
 
 export async function openStorageBackend(config: BrokerConfig, logger: Logger): Promise<StorageBackend> {
-  const store = await TopicStore.open(config.dataDir, { logger });
+  // Nothing in the folder is read or written before the lock is held.
+  const lock = DataFolderLock.acquire(config.dataDir);
+  let store: TopicStore;
+  try {
+    store = await TopicStore.open(config.dataDir, { logger });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const cleaner = new WorkerCleaner({ logger });
   const logOptions = {
     fsync: config.fsync,
@@ -36,7 +46,7 @@ export async function openStorageBackend(config: BrokerConfig, logger: Logger): 
     cleaner,
     logger,
   };
-  const maintenance = new LogMaintenance({ checkIntervalMs: config.retentionCheckIntervalMs, logger });
+  const maintenance = new LogMaintenance({ checkIntervalMs: config.retentionCheckIntervalMs, cleanerBackoffMs: config.logCleanerBackoffMs, logger });
   maintenance.start();
   return {
     clusterId: store.cluster.clusterId,
@@ -57,6 +67,7 @@ export async function openStorageBackend(config: BrokerConfig, logger: Logger): 
     close: async () => {
       await maintenance.stop();
       await cleaner.close();
+      lock.release();
     },
   };
 }

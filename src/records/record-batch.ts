@@ -14,4 +14,4 @@ export {
 export { CompressionCodec } from "./compression/index.ts";
 export { CompressionError, CorruptRecordError, DecompressedSizeError, RecordsErrorCode, UnsupportedMagicError } from "./errors.ts";
 export type { Record, RecordHeader } from "./record.ts";
-export { validateBatchesForAppend, type BatchLimits, type BatchValidation, type ValidatedBatch } from "./validate-batches.ts";
+export { correctMaxTimestamps, validateBatchesForAppend, type BatchLimits, type BatchValidation, type ValidatedBatch } from "./validate-batches.ts";

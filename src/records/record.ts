@@ -65,11 +65,17 @@ export function readRecord(reader: VarintReader): Record {
   return { offsetDelta, timestampDelta, key, value, headers };
 }
 
+/** The largest timestampDelta seen by skipRecord calls that were given this object. */
+export interface TimestampDeltas {
+  max: number;
+}
+
 /**
  * Steps over the record at `reader.position` without allocating, checking that its fields
- * fill exactly its length; returns its offsetDelta.
+ * fill exactly its length; returns its offsetDelta, and raises `timestamps.max` to its
+ * timestampDelta when given.
  */
-export function skipRecord(reader: VarintReader): number {
+export function skipRecord(reader: VarintReader, timestamps?: TimestampDeltas): number {
   const length = reader.readVarint();
   const start = reader.position;
   if (length < 0 || start + length > reader.end) {
@@ -80,7 +86,8 @@ export function skipRecord(reader: VarintReader): number {
   // Narrow the reader to this record, then widen it back: no second reader per record.
   reader.end = end;
   reader.readInt8();
-  reader.readVarlong();
+  const timestampDelta = reader.readVarlong();
+  if (timestamps !== undefined && timestampDelta > timestamps.max) timestamps.max = timestampDelta;
   const offsetDelta = reader.readVarint();
   reader.skip(Math.max(reader.readVarint(), 0));
   reader.skip(Math.max(reader.readVarint(), 0));

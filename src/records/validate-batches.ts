@@ -5,16 +5,26 @@
 // - recordCount >= 1 and lastOffsetDelta == recordCount - 1, as Kafka's LogValidator requires;
 // - a known codec and a batch no larger than the limit;
 // - for uncompressed batches, a walk over the records (no allocation) proving they exactly
-//   fill the batch with offsetDeltas 0..n-1.
+//   fill the batch with offsetDeltas 0..n-1, which also yields the records' largest timestamp.
 // Compressed batches are not decompressed here: that would cost a full inflate per produce
 // while the stored bytes stay the producer's own. Consumers and the indexer decompress and
 // check records when they read (decode-batches.ts), and the CRC already proves the
 // compressed bytes are exactly what the producer sent.
+//
+// The max timestamp (CreateTime): Kafka's LogValidator computes it from the records and
+// rewrites the header when it differs, and so does the broker (correctMaxTimestamps), because
+// retention and ListOffsets by time trust it. sarama up to 1.22 sends -1 there while every
+// record has a real time; stored as sent, retention deleted such records minutes after they
+// were produced. Uncompressed batches get it from the walk above for free. A compressed batch
+// is decompressed for it only when its header value is impossible (below the base timestamp,
+// which is the first record's); a plausible value is trusted, as the one inflate per produce
+// is what the paragraph above avoids.
 
-import { Attributes, BatchField, batchCrcIsValid, batchHeaderSize, batchLogOverhead } from "./batch-header.ts";
-import { isCompressionCodec, CompressionCodec } from "./compression/index.ts";
+import { Attributes, BatchField, batchCrcIsValid, batchHeaderSize, batchLogOverhead, resealBatchCrc } from "./batch-header.ts";
+import { decompressedBytesMaxDefault } from "./decode-batches.ts";
+import { decompress, isCompressionCodec, CompressionCodec } from "./compression/index.ts";
 import { CorruptRecordError, RecordsErrorCode } from "./errors.ts";
-import { skipRecord } from "./record.ts";
+import { skipRecord, type TimestampDeltas } from "./record.ts";
 import { VarintReader } from "./varint.ts";
 
 export interface BatchLimits {
@@ -31,7 +41,13 @@ export interface ValidatedBatch {
   lastOffsetDelta: number;
   /** The first record's timestamp. */
   baseTimestamp: number;
+  /**
+   * The max timestamp the batch must be stored with: for CreateTime, the records' largest when
+   * they were read (see the file comment), else the header's.
+   */
   maxTimestamp: number;
+  /** The max timestamp as the producer wrote it in the header. */
+  maxTimestampInHeader: number;
   compression: CompressionCodec;
   producerId: number;
   producerEpoch: number;
@@ -105,9 +121,24 @@ function validateBatch(
   if (lastOffsetDelta !== recordCount - 1) {
     return fail(RecordsErrorCode.invalidRecord, position, `last offset delta "${lastOffsetDelta}" does not match record count "${recordCount}"`);
   }
+  const baseTimestamp = int64At(view, position + BatchField.baseTimestamp);
+  const maxTimestampInHeader = int64At(view, position + BatchField.maxTimestamp);
+  const createTime = (attributes & Attributes.timestampTypeLogAppend) === 0;
+  let records: Uint8Array | null = null;
   if (codec === CompressionCodec.none) {
-    const walked = walkRecords(bytes, position, size, recordCount);
-    if (walked) return walked;
+    records = bytes.subarray(position + batchHeaderSize, position + size);
+  } else if (createTime && maxTimestampInHeader < baseTimestamp) {
+    try {
+      records = decompress(codec, bytes.subarray(position + batchHeaderSize, position + size), decompressedBytesMaxDefault);
+    } catch (error) {
+      return fail(RecordsErrorCode.corruptMessage, position, `cannot decompress its records: ${(error as Error).message}`);
+    }
+  }
+  let maxTimestamp = maxTimestampInHeader;
+  if (records !== null) {
+    const walked = walkRecords(records, position, recordCount);
+    if (!walked.ok) return walked;
+    if (createTime) maxTimestamp = baseTimestamp + walked.timestampDeltaMax;
   }
   return {
     ok: true,
@@ -116,8 +147,9 @@ function validateBatch(
       size,
       recordCount,
       lastOffsetDelta,
-      baseTimestamp: int64At(view, position + BatchField.baseTimestamp),
-      maxTimestamp: int64At(view, position + BatchField.maxTimestamp),
+      baseTimestamp,
+      maxTimestamp,
+      maxTimestampInHeader,
       compression: codec,
       producerId: int64At(view, position + BatchField.producerId),
       producerEpoch: view.getInt16(position + BatchField.producerEpoch),
@@ -128,19 +160,40 @@ function validateBatch(
   };
 }
 
-/** Steps over an uncompressed batch's records; returns a failure, or null when they fill the batch exactly. */
-function walkRecords(bytes: Uint8Array, position: number, size: number, recordCount: number): Failure | null {
-  const end = position + size;
-  const reader = new VarintReader(bytes, position + batchHeaderSize, end);
+/**
+ * Steps over a batch's records (`records`: the bytes after the header, decompressed); a
+ * failure, or the largest timestamp delta when they fill the bytes exactly. `position` is the
+ * batch's, for messages.
+ */
+function walkRecords(records: Uint8Array, position: number, recordCount: number): Failure | { ok: true; timestampDeltaMax: number } {
+  const reader = new VarintReader(records, 0, records.length);
+  const timestamps: TimestampDeltas = { max: Number.NEGATIVE_INFINITY };
   try {
     for (let i = 0; i < recordCount; i++) {
-      const offsetDelta = skipRecord(reader);
+      const offsetDelta = skipRecord(reader, timestamps);
       if (offsetDelta !== i) return fail(RecordsErrorCode.invalidRecord, position, `record ${i} has offset delta "${offsetDelta}"`);
     }
   } catch (error) {
     if (error instanceof CorruptRecordError) return fail(RecordsErrorCode.corruptMessage, position, error.message);
     throw error;
   }
-  if (reader.position !== end) return fail(RecordsErrorCode.corruptMessage, position, `${end - reader.position} bytes follow its ${recordCount} records`);
-  return null;
+  if (reader.position !== records.length) return fail(RecordsErrorCode.corruptMessage, position, `${records.length - reader.position} bytes follow its ${recordCount} records`);
+  return { ok: true, timestampDeltaMax: timestamps.max };
+}
+
+/**
+ * Rewrites the header max timestamp (and the CRC) of every validated batch whose computed
+ * value differs from the producer's, in place; returns how many were rewritten. Call it for
+ * CreateTime topics only: LogAppendTime stamps its own.
+ */
+export function correctMaxTimestamps(bytes: Uint8Array, batches: readonly ValidatedBatch[]): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let rewritten = 0;
+  for (const batch of batches) {
+    if (batch.maxTimestamp === batch.maxTimestampInHeader) continue;
+    view.setBigInt64(batch.position + BatchField.maxTimestamp, BigInt(batch.maxTimestamp));
+    resealBatchCrc(bytes, batch.position, batch.size);
+    rewritten++;
+  }
+  return rewritten;
 }

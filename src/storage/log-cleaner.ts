@@ -54,7 +54,7 @@ export function planCleaning(
 ): CleaningPlan | null {
   const cleanable: Segment[] = [];
   for (const segment of segments.slice(0, -1)) {
-    const newestMs = segment.maxTimestampOfBatches?.timestamp ?? segment.createdMs;
+    const newestMs = segment.newestRecordMs();
     const tooYoung = state.nowMs - newestMs < state.settings.minCompactionLagMs;
     if (segment.endOffset > state.highWatermark || tooYoung) break;
     cleanable.push(segment);

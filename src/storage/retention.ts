@@ -1,7 +1,8 @@
 // Which segments retention may delete (cleanup.policy with delete), decided from the oldest:
 // a segment goes when its newest record is older than retention.ms, or while the log minus
 // it would still be at least retention.bytes, or when compaction left it empty. The first
-// segment that must stay ends the walk, as in Kafka. Only data below the high watermark is
+// segment that must stay ends the walk, as in Kafka. A segment whose batches carry no real
+// timestamp (-1) counts from its file's last write, never as expired (Segment.newestRecordMs). Only data below the high watermark is
 // deletable, and never an empty active segment.
 
 import type { LogSettings } from "./log-settings.ts";
@@ -18,8 +19,7 @@ export function expiredSegmentCount(
   let count = 0;
   for (const segment of segments) {
     if ((segment === active && segment.size === 0) || segment.endOffset > state.highWatermark) break;
-    // A segment without timestamps (an empty one) counts from its file's time.
-    const newestMs = segment.maxTimestampOfBatches?.timestamp ?? segment.createdMs;
+    const newestMs = segment.newestRecordMs();
     const expired = retentionMs >= 0 && state.nowMs - newestMs > retentionMs;
     const oversize = bytesOver > 0 && bytesOver >= segment.size;
     // A sealed segment that compaction emptied holds nothing to keep.

@@ -220,6 +220,21 @@ export class Segment {
     return this.#max;
   }
 
+  /**
+   * When the segment's newest record was written, for retention and the compaction lag: its
+   * largest timestamp, or, when no batch carries one (empty, or -1: unknown), the time its
+   * log file was last written, as Kafka's LogSegment.largestTimestamp does. A negative
+   * timestamp never makes a segment look old.
+   */
+  newestRecordMs(): number {
+    if (this.#max !== null && this.#max.timestamp >= 0) return this.#max.timestamp;
+    try {
+      return fs.statSync(segmentFiles(this.dir, this.baseOffset).log).mtimeMs;
+    } catch {
+      return this.#createdMs;
+    }
+  }
+
   /** The first record carrying the segment's largest timestamp (reads that batch once). */
   maxTimestamp(): TimestampAndOffset | null {
     if (this.#max === null || this.#exactMax !== null) return this.#exactMax ?? this.#max;

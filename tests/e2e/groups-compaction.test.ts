@@ -17,7 +17,7 @@ import { type Broker, startBroker } from "./harness.ts";
 let broker: Broker;
 
 beforeAll(async () => {
-  broker = await startBroker({ args: ["--segment-bytes", "4096", "--retention-check-interval", "200ms"] });
+  broker = await startBroker({ args: ["--segment-bytes", "4096", "--retention-check-interval", "200ms", "--log-cleaner-backoff", "200ms"] });
 }, 30_000);
 
 afterAll(async () => {

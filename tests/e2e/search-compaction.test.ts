@@ -40,7 +40,7 @@ function loggedOffsets(dir: string): number[] {
 
 
 test("a compacted searchable topic: overwritten values are not found, the latest value of each key once", async () => {
-  const target = (broker = await startBroker({ args: ["--segment-bytes", "1024", "--retention-check-interval", "200ms"] }));
+  const target = (broker = await startBroker({ args: ["--segment-bytes", "1024", "--retention-check-interval", "200ms", "--log-cleaner-backoff", "200ms"] }));
   cluster = new Cluster({ brokers: target.bootstrap });
   const created = await new Admin(cluster).createTopics([
     { name: "keyed", partitions: 1, configs: { "search.enabled": "true", "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.01" } },

@@ -162,7 +162,7 @@ describe("crash torture", () => {
     const compactedTopic = "torture-compacted";
     const keys = 50;
     const state = { seed: 42 };
-    const killed = await startBroker({ args: ["--segment-bytes", "8KiB", "--retention-check-interval", "50ms"] });
+    const killed = await startBroker({ args: ["--segment-bytes", "8KiB", "--retention-check-interval", "50ms", "--log-cleaner-backoff", "50ms"] });
     try {
       const setup = new Kafka({ brokers: [killed.bootstrap], clientId: "torture-compacted-setup", logLevel: logLevel.NOTHING });
       const admin = setup.admin();

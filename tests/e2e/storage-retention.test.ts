@@ -21,7 +21,7 @@ let kafka: Kafka;
 let admin: Admin;
 
 beforeAll(async () => {
-  broker = await startBroker({ args: ["--retention-check-interval", "200ms"] });
+  broker = await startBroker({ args: ["--retention-check-interval", "200ms", "--log-cleaner-backoff", "200ms"] });
   kafka = new Kafka({ brokers: [broker.bootstrap], clientId: "e2e-storage", logLevel: logLevel.NOTHING, retry: { retries: 2 } });
   admin = kafka.admin();
   await admin.connect();

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { buildRecordBatch } from "../../src/records/build-batch.ts";
 import { CompressionCodec } from "../../src/records/compression/index.ts";
 import { RecordsErrorCode } from "../../src/records/errors.ts";
-import { validateBatchesForAppend, type BatchValidation } from "../../src/records/validate-batches.ts";
+import { batchCrcIsValid, readBatchHeader } from "../../src/records/batch-header.ts";
+import { correctMaxTimestamps, validateBatchesForAppend, type BatchValidation } from "../../src/records/validate-batches.ts";
 import { BatchField, baseTime, concat, edited, sampleRecords } from "./batch-fixtures.ts";
 
 const limits = { batchBytesMax: 1024 * 1024 };
@@ -112,5 +113,64 @@ describe("validateBatchesForAppend", () => {
     const control = buildRecordBatch({ records: [{ key: Uint8Array.of(0, 0, 0, 1), value: Uint8Array.of(0, 0, 0, 0, 0, 0) }], control: true });
     expect(errorCodeOf(validateBatchesForAppend(control, limits))).toBe(RecordsErrorCode.invalidRecord);
     expect(validateBatchesForAppend(control, { ...limits, controlBatchesAllowed: true }).ok).toBe(true);
+  });
+});
+
+/** A batch of records at `timestamps` whose header says `headerMax` (as old sarama sends -1), CRC resealed. */
+function withHeaderMax(timestamps: number[], headerMax: number, compression: CompressionCodec = CompressionCodec.none): Uint8Array {
+  const batch = buildRecordBatch({ records: timestamps.map((timestamp, i) => ({ value: `v${i}`, timestamp })), compression });
+  return edited(batch, (view) => view.setBigInt64(BatchField.maxTimestamp, BigInt(headerMax)));
+}
+
+function validated(bytes: Uint8Array) {
+  const validation = validateBatchesForAppend(bytes, limits);
+  if (!validation.ok) throw new Error(validation.message);
+  return validation.batches;
+}
+
+describe("max timestamp from the records (CreateTime)", () => {
+  const timestamps = [baseTime, baseTime + 5, baseTime + 2];
+
+  test("an uncompressed batch's max timestamp is computed from its records, whatever its header says", () => {
+    for (const headerMax of [-1, 0, baseTime + 1, baseTime + 1000]) {
+      const [batch] = validated(withHeaderMax(timestamps, headerMax));
+      expect(batch).toMatchObject({ maxTimestamp: baseTime + 5, maxTimestampInHeader: headerMax });
+    }
+  });
+
+  test("a compressed batch whose header max is below its base timestamp (impossible) is decompressed to compute it", () => {
+    for (const codec of [CompressionCodec.gzip, CompressionCodec.lz4, CompressionCodec.zstd, CompressionCodec.snappy]) {
+      const [batch] = validated(withHeaderMax(timestamps, -1, codec));
+      expect(batch).toMatchObject({ maxTimestamp: baseTime + 5, maxTimestampInHeader: -1 });
+    }
+  });
+
+  test("a compressed batch with a plausible header max is trusted without decompressing", () => {
+    const [batch] = validated(withHeaderMax(timestamps, baseTime + 1, CompressionCodec.gzip));
+    expect(batch).toMatchObject({ maxTimestamp: baseTime + 1, maxTimestampInHeader: baseTime + 1 });
+  });
+
+  test("a compressed batch with an impossible header max and bad records inside is CORRUPT_MESSAGE", () => {
+    const inner = buildRecordBatch({ records: [{ value: "a", timestamp: baseTime }, { value: "b", timestamp: baseTime + 1 }] });
+    // Claims three records where two are compressed: only visible once decompressed.
+    const batch = edited(withHeaderMax([baseTime, baseTime + 1], -1, CompressionCodec.gzip), (view) => {
+      view.setInt32(BatchField.recordCount, 3);
+      view.setInt32(BatchField.lastOffsetDelta, 2);
+    });
+    expect(inner.length).toBeGreaterThan(0);
+    expect(errorCodeOf(validateBatchesForAppend(batch, limits))).toBe(RecordsErrorCode.corruptMessage);
+  });
+
+  test("correctMaxTimestamps rewrites the header field and the CRC only where they differ", () => {
+    const wrong = withHeaderMax(timestamps, -1);
+    const right = buildRecordBatch({ records: timestamps.map((timestamp, i) => ({ value: `v${i}`, timestamp })) });
+    const bytes = concat(wrong, right);
+    const original = bytes.slice();
+    const batches = validated(bytes);
+    expect(correctMaxTimestamps(bytes, batches)).toBe(1);
+    expect(readBatchHeader(bytes, 0).maxTimestamp).toBe(baseTime + 5);
+    expect(batchCrcIsValid(bytes, 0, wrong.length)).toBe(true);
+    expect(bytes.subarray(wrong.length)).toEqual(original.subarray(wrong.length));
+    expect(validated(bytes).map((batch) => batch.maxTimestampInHeader)).toEqual([baseTime + 5, baseTime + 5]);
   });
 });

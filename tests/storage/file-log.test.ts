@@ -188,6 +188,21 @@ describe("FileLog retention", () => {
     expect((await log.append(batchOf(["after"]))).baseOffset).toBe(8);
   });
 
+  test("a negative (unknown) max timestamp never counts as expired: the segment's file time counts instead", async () => {
+    const now = 1_000_000_000_000_000;
+    const log = await openLog(newDir(), { segmentBytes: 300, retentionMs: 60 * 60 * 1000, now: () => now });
+    const unknown = batchOf(["no time"], { timestamps: [-1] });
+    for (let n = 0; n < 6; n++) await log.append(unknown);
+    expect(log.segmentCount).toBeGreaterThan(1);
+    // The files were written moments ago (by the real clock), so nothing is an hour old.
+    const realNowLog = await openLog(newDir(), { segmentBytes: 300, retentionMs: 60 * 60 * 1000 });
+    for (let n = 0; n < 6; n++) await realNowLog.append(unknown);
+    expect(await realNowLog.enforceRetention()).toBe(0);
+    expect(realNowLog.logStartOffset).toBe(0);
+    // Far in the future the file time is old: retention applies, as Kafka's does with lastModified.
+    expect(await log.enforceRetention()).toBeGreaterThan(0);
+  });
+
   test("retention.bytes keeps the newest segments within the limit", async () => {
     const log = await openLog(newDir(), { segmentBytes: 300, retentionMs: -1, retentionBytes: 700 });
     for (let n = 0; n < 30; n++) await log.append(batchOf([`v${n}`]));

@@ -79,3 +79,28 @@ test("reads during a compaction pass see whole batches, and leftovers of an inte
   expect(fs.readdirSync(dir).filter((name) => name.endsWith(".cleaned"))).toEqual([]);
   await reopened.close();
 });
+
+test("compaction runs every cleanerBackoffMs once the dirty ratio passes, while retention keeps to checkIntervalMs", async () => {
+  const now = Date.now();
+  const table = await openLog({ cleanupPolicy: "compact", minCleanableDirtyRatio: 0.01 });
+  const expiring = await openLog({ retentionMs: 1000 });
+  for (let n = 0; n < 20; n++) {
+    await table.append(keyed("same", `v${n}`, now));
+    await expiring.append(keyed(`k${n}`, `v${n}`, now - 60_000));
+  }
+  const maintenance = new LogMaintenance({ checkIntervalMs: 60 * 60 * 1000, cleanerBackoffMs: 20, logger: recordingLogger() });
+  maintenance.add(table);
+  maintenance.add(expiring);
+  maintenance.start();
+  const deadline = Date.now() + 10_000;
+  while (table.compactedOffset === 0 && Date.now() < deadline) await Bun.sleep(10);
+  expect(table.compactedOffset).toBeGreaterThan(0);
+  // The retention check is an hour away: the expired records are still there.
+  expect(expiring.logStartOffset).toBe(0);
+  await maintenance.stop();
+  await Promise.all([table.close(), expiring.close()]);
+}, 15_000);
+
+test("the cleaner backoff must be a positive number of milliseconds", () => {
+  expect(() => new LogMaintenance({ checkIntervalMs: 1000, cleanerBackoffMs: 0, logger: recordingLogger() })).toThrow('Invalid log cleaner backoff "0"');
+});

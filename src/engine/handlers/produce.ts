@@ -15,7 +15,7 @@ import type {
   ProduceResponse,
   ProduceResponsePartitionProduceResponse,
 } from "../../protocol/messages/produce.ts";
-import { decodeRecordBatches, validateBatchesForAppend } from "../../records/record-batch.ts";
+import { correctMaxTimestamps, decodeRecordBatches, validateBatchesForAppend } from "../../records/record-batch.ts";
 import { compacts } from "../../storage/log-settings.ts";
 import { isInternalTopic } from "../groups/group-log.ts";
 import { appendLimitsOf, logSettingsOf } from "../topic-log-settings.ts";
@@ -82,6 +82,8 @@ function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequest
   const problem = recordProblem(data.records, { limits, now, compacted: compacts(logSettingsOf(configs, ctx.config).cleanupPolicy) });
   if (problem) return Promise.resolve(failed(data.index, problem.errorCode, problem.message));
   const logAppendTime = limits.logAppendTime ? now : undefined;
+  // As Kafka's log validator: the stored max timestamp is the records' (old sarama sends -1).
+  if (logAppendTime === undefined) correctMaxTimestamps(data.records, validation.batches);
 
   return partition.append(data.records, { logAppendTime }).then(
     (appended): PartitionResponse => ({

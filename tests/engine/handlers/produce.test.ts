@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { handleProduce } from "../../../src/engine/handlers/produce.ts";
 import { ErrorCode } from "../../../src/protocol/errors.ts";
 import type { ProduceRequest, ProduceResponse } from "../../../src/protocol/messages/produce.ts";
-import { BatchField } from "../../../src/records/batch-header.ts";
+import { BatchField, resealBatchCrc } from "../../../src/records/batch-header.ts";
 import { TimestampType, decodeRecordBatches } from "../../../src/records/record-batch.ts";
 import { type EngineFixture, batchOf, concat, engineFixture, recordingLogger, recordsOf } from "../fixtures.ts";
 
@@ -226,6 +226,19 @@ describe("handleProduce", () => {
     const [batch] = decodeRecordBatches((await fixture.topics.get("created")!.partitions[0].log.read(0, 1 << 20)).bytes);
     expect(batch.timestampType).toBe(TimestampType.createTime);
     expect(batch.records[0].timestamp).toBe(42);
+  });
+
+  test("a CreateTime batch whose header max timestamp is -1 (old sarama) is stored with its records' max and a valid CRC", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("sarama", 1);
+    const batch = batchOf(["a", "b", "c"], { timestamps: [1000, 1007, 1003] });
+    new DataView(batch.buffer, batch.byteOffset).setBigInt64(BatchField.maxTimestamp, -1n);
+    resealBatchCrc(batch, 0, batch.length);
+    expect(partitionResult(await produce(fixture, produceRequest("sarama", [[0, batch]]))).errorCode).toBe(ErrorCode.NONE);
+    const log = fixture.topics.get("sarama")!.partitions[0].log;
+    const [stored] = decodeRecordBatches((await log.read(0, 1 << 20)).bytes);
+    expect(stored.header.maxTimestamp).toBe(1007);
+    expect(await log.offsetForTimestamp(1005)).toEqual({ offset: 1, timestamp: 1007 });
   });
 
   test("releases the connection once, before the appends are durable", async () => {
