@@ -43,6 +43,13 @@ export function parseDurationMs(value: string): number {
   return Number(match[1]) * multiplier;
 }
 
+/** A duration that must be above zero (intervals: 0 would spin). */
+export function parsePositiveDurationMs(value: string): number {
+  const ms = parseDurationMs(value);
+  if (ms === 0) throw new InvalidArgumentError(`"${value}" must be above zero`);
+  return ms;
+}
+
 export function choice<T extends string>(allowed: readonly T[]): (value: string) => T {
   return (value) => {
     if ((allowed as readonly string[]).includes(value)) return value as T;

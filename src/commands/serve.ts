@@ -14,7 +14,7 @@ import type { SearchablePartition } from "../search/partition-indexer.ts";
 import { defaultSearchThreads, searchThreadsMax } from "../search/query-pool.ts";
 import type { SearchTopic } from "../search/search-service.ts";
 import { SearchWorkerClient } from "../search/search-worker-client.ts";
-import { choice, formatByteSize, formatDuration, parseNonNegativeInteger, parseByteSize, parseDurationMs, parsePort, parsePositiveInteger } from "./options.ts";
+import { choice, formatByteSize, formatDuration, parseNonNegativeInteger, parseByteSize, parseDurationMs, parsePositiveDurationMs, parsePort, parsePositiveInteger } from "./options.ts";
 import { applySettingSources } from "./setting-sources.ts";
 
 const fsyncPolicies = ["always", "interval", "never"] as const satisfies readonly FsyncPolicy[];
@@ -63,14 +63,14 @@ export function serveCommand(environment: Record<string, string | undefined> = p
     .option("--no-auto-create-topics", "answer UNKNOWN_TOPIC_OR_PARTITION for unknown topics instead")
     .option("--default-partitions <n>", "partitions of auto-created topics and of CreateTopics with -1", parsePositiveInteger, d.defaultPartitions)
     .option("--fsync <policy>", "always: acknowledge a produce only after fsync (group commit); interval: fsync every --fsync-interval; never: leave it to the OS", choice(fsyncPolicies), d.fsync)
-    .addOption(durationOption("--fsync-interval <duration>", "how often --fsync interval flushes", d.fsyncIntervalMs))
+    .addOption(durationOption("--fsync-interval <duration>", "how often --fsync interval flushes", d.fsyncIntervalMs, parsePositiveDurationMs))
     .addOption(sizeOption("--segment-bytes <size>", "roll a segment when it reaches this size", d.segmentBytes))
     .addOption(durationOption("--segment-ms <duration>", "roll a segment when it is this old", d.segmentMs))
     .addOption(durationOption("--retention-ms <duration>", "default retention.ms: delete segments whose newest record is older than this; -1 keeps data forever", d.retentionMs, orUnlimited(parseDurationMs)))
     .addOption(sizeOption("--retention-bytes <size>", "default retention.bytes: delete the oldest segments while a partition is bigger than this; -1 for no limit", d.retentionBytes, orUnlimited(parseByteSize)))
     .option("--cleanup-policy <policy>", "default cleanup.policy: delete (retention), compact (latest record per key) or compact,delete", choice(cleanupPolicies), d.cleanupPolicy as (typeof cleanupPolicies)[number])
-    .addOption(durationOption("--retention-check-interval <duration>", "log.retention.check.interval.ms: how often retention runs over every partition", d.retentionCheckIntervalMs))
-    .addOption(durationOption("--log-cleaner-backoff <duration>", "log.cleaner.backoff.ms: how often compacted partitions are checked, and compacted once their dirty ratio reaches min.cleanable.dirty.ratio", d.logCleanerBackoffMs))
+    .addOption(durationOption("--retention-check-interval <duration>", "log.retention.check.interval.ms: how often retention runs over every partition", d.retentionCheckIntervalMs, parsePositiveDurationMs))
+    .addOption(durationOption("--log-cleaner-backoff <duration>", "log.cleaner.backoff.ms: how often compacted partitions are checked, and compacted once their dirty ratio reaches min.cleanable.dirty.ratio", d.logCleanerBackoffMs, parsePositiveDurationMs))
     .option("--message-timestamp-type <type>", "default message.timestamp.type: CreateTime keeps the producer's time, LogAppendTime stamps the broker's", choice(timestampTypes), d.messageTimestampType)
     .addOption(
       new Option("--message-timestamp-difference-max <duration>", "default message.timestamp.difference.max.ms: reject CreateTime records further than this from the broker's clock")

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { formatByteSize, formatDuration, parseByteSize, parseDurationMs } from "../../src/commands/options.ts";
+import { formatByteSize, formatDuration, parseByteSize, parseDurationMs, parsePositiveDurationMs } from "../../src/commands/options.ts";
 
 describe("human units for help defaults", () => {
   test("durations use the largest whole unit and parse back", () => {
@@ -16,5 +16,13 @@ describe("human units for help defaults", () => {
       expect(formatByteSize(bytes)).toBe(text);
       if (bytes >= 0) expect(parseByteSize(text)).toBe(bytes);
     }
+  });
+});
+
+describe("parsePositiveDurationMs", () => {
+  test("accepts what parseDurationMs accepts above zero and refuses zero, which would make an interval spin", () => {
+    expect(parsePositiveDurationMs("15s")).toBe(15_000);
+    expect(() => parsePositiveDurationMs("0")).toThrow('"0" must be above zero');
+    expect(() => parsePositiveDurationMs("0s")).toThrow('"0s" must be above zero');
   });
 });
