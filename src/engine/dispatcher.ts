@@ -6,8 +6,10 @@ import { encodeResponseFrame } from "../protocol/frames.ts";
 import { ErrorCode } from "../protocol/errors.ts";
 import { Reader } from "../protocol/reader.ts";
 import { ApiVersions } from "../protocol/messages/api-versions.ts";
+import { Produce, type ProduceRequest } from "../protocol/messages/produce.ts";
 import { type Route, routesByKey } from "./api-table.ts";
 import type { HandlerContext } from "./handler-context.ts";
+import { failedRequestResponse } from "./error-responses.ts";
 import { apiVersionsResponse } from "./handlers/api-versions.ts";
 
 /** A request the broker cannot answer; the connection is closed with this reason, as Kafka does. */
@@ -51,6 +53,28 @@ function unsupportedVersionResponse(route: Route, header: RequestHeader): Uint8A
   );
 }
 
+/**
+ * A handler bug (or a failure it did not expect) answers that one request with
+ * UNKNOWN_SERVER_ERROR and logs the stack; the connection and the requests after it go on.
+ * Only an API with no error field anywhere in its response cannot be answered, and closes.
+ */
+function failedResponse(broker: BrokerContext, route: Route, header: RequestHeader, request: unknown, error: unknown): unknown {
+  broker.logger.error("Request failed unexpectedly", {
+    api: route.name,
+    version: header.apiVersion,
+    client: header.clientId ?? "",
+    correlationId: header.correlationId,
+    error: (error as Error)?.stack ?? String(error),
+  });
+  // A producer with acks=0 reads no answer, so closing is the only way to tell it (as in Kafka).
+  if (header.apiKey === Produce.apiKey && (request as ProduceRequest).acks === 0) {
+    throw new FatalRequestError(`Failed acks=0 Produce request, ${describe(header)}`);
+  }
+  const response = failedRequestResponse(route, header.apiVersion, request, ErrorCode.UNKNOWN_SERVER_ERROR);
+  if (response === null) throw new FatalRequestError(`Cannot answer a failed ${route.name} request, ${describe(header)}: the response has no error field`);
+  return response;
+}
+
 /** Answers one request frame (the bytes after the size prefix); null when no response is due. */
 export async function dispatch(broker: BrokerContext, frame: Uint8Array, session: RequestSession): Promise<Uint8Array | null> {
   const reader = new Reader(frame);
@@ -84,7 +108,13 @@ export async function dispatch(broker: BrokerContext, frame: Uint8Array, session
     signal: session.signal,
     clientHost: session.clientHost,
   };
-  const response = await route.handle(request, ctx);
+  let response: unknown;
+  try {
+    response = await route.handle(request, ctx);
+  } catch (error) {
+    if (error instanceof FatalRequestError) throw error;
+    response = failedResponse(broker, route, header, request, error);
+  }
   if (response === null) return null;
   return encodeResponseFrame(header.apiKey, header.apiVersion, header.correlationId, (writer) =>
     route.encodeResponse(writer, header.apiVersion, response),
