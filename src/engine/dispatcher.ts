@@ -12,9 +12,28 @@ import type { HandlerContext } from "./handler-context.ts";
 import { failedRequestResponse } from "./error-responses.ts";
 import { apiVersionsResponse } from "./handlers/api-versions.ts";
 
+/** What a warning about a request says: the problem, and who asked for what. */
+export interface RequestProblem {
+  /** The kind of problem, the same for every request that has it ("Unsupported request"). */
+  problem: string;
+  client: string;
+  api: string;
+  version: number;
+}
+
 /** A request the broker cannot answer; the connection is closed with this reason, as Kafka does. */
 export class FatalRequestError extends Error {
   override name = "FatalRequestError";
+  readonly request?: RequestProblem;
+
+  constructor(message: string, request?: RequestProblem) {
+    super(message);
+    this.request = request;
+  }
+}
+
+function problemOf(problem: string, header: RequestHeader, route?: Route): RequestProblem {
+  return { problem, client: header.clientId ?? "", api: route?.name ?? `api key ${header.apiKey}`, version: header.apiVersion };
 }
 
 /** Per-request hooks the connection provides. */
@@ -68,10 +87,10 @@ function failedResponse(broker: BrokerContext, route: Route, header: RequestHead
   });
   // A producer with acks=0 reads no answer, so closing is the only way to tell it (as in Kafka).
   if (header.apiKey === Produce.apiKey && (request as ProduceRequest).acks === 0) {
-    throw new FatalRequestError(`Failed acks=0 Produce request, ${describe(header)}`);
+    throw new FatalRequestError(`Failed acks=0 Produce request, ${describe(header)}`, problemOf("Failed acks=0 request", header, route));
   }
   const response = failedRequestResponse(route, header.apiVersion, request, ErrorCode.UNKNOWN_SERVER_ERROR);
-  if (response === null) throw new FatalRequestError(`Cannot answer a failed ${route.name} request, ${describe(header)}: the response has no error field`);
+  if (response === null) throw new FatalRequestError(`Cannot answer a failed ${route.name} request, ${describe(header)}: the response has no error field`, problemOf("Failed request", header, route));
   return response;
 }
 
@@ -91,14 +110,14 @@ export async function dispatch(broker: BrokerContext, frame: Uint8Array, session
     if (header.apiKey === ApiVersions.apiKey) return unsupportedApiVersions(broker, header);
     const answer = route ? unsupportedVersionResponse(route, header) : null;
     if (answer) return answer;
-    throw new FatalRequestError(`Unsupported request: ${describe(header)}`);
+    throw new FatalRequestError(`Unsupported request: ${describe(header)}`, problemOf("Unsupported request", header, route));
   }
   broker.logger.debug("Request", { api: route.name, version: header.apiVersion, client: header.clientId });
   let request: unknown;
   try {
     request = route.decodeRequest(reader, header.apiVersion);
   } catch (error) {
-    throw new FatalRequestError(`Cannot decode ${route.name} request, ${describe(header)}: ${(error as Error).message}`);
+    throw new FatalRequestError(`Cannot decode ${route.name} request, ${describe(header)}: ${(error as Error).message}`, problemOf("Request body does not decode", header, route));
   }
   const ctx: HandlerContext = {
     ...broker,
