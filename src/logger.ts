@@ -47,3 +47,67 @@ export const silentLogger: Logger = {
   error() {},
   child: () => silentLogger,
 };
+
+export interface WarningLimiterOptions {
+  /** Milliseconds since the epoch (injected so tests can move time). */
+  clock: () => number;
+  /** After a warning is logged, identical ones within this window are only counted. */
+  windowMs: number;
+  /** How many distinct warnings are remembered; the oldest is forgotten (and its count reported) beyond it. */
+  keysMax: number;
+}
+
+interface WarningWindow {
+  startedAtMs: number;
+  suppressed: number;
+  message: string;
+  context?: Record<string, unknown>;
+}
+
+/**
+ * Logs a warning once per window for each key (what makes two warnings "the same": say, the
+ * problem, client id, host, API and version, but not the port or correlation id) and counts
+ * the rest. A misbehaving client that reconnects and repeats itself hundreds of times a minute
+ * then costs one line per window plus a "Suppressed N similar warnings" summary, instead of
+ * flooding the log.
+ */
+export class WarningLimiter {
+  readonly #logger: Logger;
+  readonly #options: WarningLimiterOptions;
+  /** Insertion order is age order: the first entry is the one to forget when full. */
+  readonly #windows = new Map<string, WarningWindow>();
+
+  constructor(logger: Logger, options: WarningLimiterOptions) {
+    this.#logger = logger;
+    this.#options = options;
+  }
+
+  warn(key: string, message: string, context?: Record<string, unknown>): void {
+    const now = this.#options.clock();
+    this.flush();
+    const window = this.#windows.get(key);
+    if (window) {
+      window.suppressed++;
+      return;
+    }
+    if (this.#windows.size >= this.#options.keysMax) this.#forget(this.#windows.keys().next().value!);
+    this.#windows.set(key, { startedAtMs: now, suppressed: 0, message, context });
+    this.#logger.warn(message, context);
+  }
+
+  /** Ends the windows that are over, reporting how many warnings each one held back. */
+  flush(): void {
+    const now = this.#options.clock();
+    for (const [key, window] of this.#windows) {
+      if (now - window.startedAtMs >= this.#options.windowMs) this.#forget(key);
+    }
+  }
+
+  #forget(key: string): void {
+    const window = this.#windows.get(key);
+    this.#windows.delete(key);
+    if (window && window.suppressed > 0) {
+      this.#logger.warn(`Suppressed ${window.suppressed} similar warnings: ${window.message}`, window.context);
+    }
+  }
+}

@@ -3,29 +3,18 @@
 // broker's defaults), and the broker's read-only configs (set by `chronik serve` flags).
 
 import type { BrokerConfig } from "./broker-config.ts";
-import { topicConfigDefinitions } from "./topic-configs.ts";
+import { ConfigType, topicConfigDefinitions } from "./topic-configs.ts";
 
 export const ResourceType = { topic: 2, broker: 4 } as const;
 
 /** DescribeConfigs config_source values. */
 export const ConfigSource = { topicConfig: 1, staticBrokerConfig: 4, defaultConfig: 5 } as const;
 
-/** DescribeConfigs config_type values (v3+). */
-export const ConfigType = { boolean: 1, string: 2, int: 3, long: 5, double: 6, list: 7 } as const;
+export { ConfigType };
 
-const topicConfigTypes: Record<string, number> = {
-  "cleanup.policy": ConfigType.list,
-  "compression.type": ConfigType.string,
-  "message.timestamp.type": ConfigType.string,
-  "max.message.bytes": ConfigType.int,
-  "min.insync.replicas": ConfigType.int,
-  "segment.bytes": ConfigType.int,
-  "min.cleanable.dirty.ratio": ConfigType.double,
-  "search.enabled": ConfigType.boolean,
-};
-
+/** Kafka's type of a topic config (long for a key chronik does not know, which validation refuses anyway). */
 export function topicConfigType(name: string): number {
-  return topicConfigTypes[name] ?? ConfigType.long;
+  return Object.hasOwn(topicConfigDefinitions, name) ? topicConfigDefinitions[name].type : ConfigType.long;
 }
 
 /** The topic config defaults this broker applies, where a serve flag changes Kafka's default. */

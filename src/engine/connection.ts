@@ -7,8 +7,8 @@
 
 import type { Socket } from "node:net";
 import { FrameSplitter } from "../protocol/frames.ts";
-import type { Logger } from "../logger.ts";
-import { FatalRequestError } from "./dispatcher.ts";
+import type { Logger, WarningLimiter } from "../logger.ts";
+import { FatalRequestError, type RequestProblem } from "./dispatcher.ts";
 
 export type FrameHandler = (
   frame: Uint8Array,
@@ -19,6 +19,8 @@ export interface ConnectionOptions {
   requestBytesMax: number;
   requestsInFlightMax: number;
   logger: Logger;
+  /** Shared by every connection, so that a client repeating a bad request on new connections is reported once a window. */
+  warnings: WarningLimiter;
 }
 
 export class Connection {
@@ -50,10 +52,23 @@ export class Connection {
   }
 
   /** Stops the connection: aborts long polls and closes the socket. */
-  close(reason?: string): void {
-    if (reason) this.#options.logger.warn("Closing connection", { remote: this.remote, reason });
+  close(): void {
     this.#onClose();
     this.#socket.destroy();
+  }
+
+  /**
+   * Warns why the connection closes. Identical warnings (same problem, client id, host, API and
+   * version; the port and correlation id differ on every reconnect) are rate-limited.
+   */
+  #closeWithWarning(reason: string, request?: RequestProblem): void {
+    const host = this.#socket.remoteAddress ?? "";
+    const identity = request ? [request.problem, request.client, host, request.api, request.version] : [reason, host];
+    const context = request
+      ? { client: request.client, remote: this.remote, api: request.api, version: request.version, reason }
+      : { remote: this.remote, reason };
+    this.#options.warnings.warn(identity.join("|"), `Closing connection: ${request?.problem ?? "bad request"}`, context);
+    this.close();
   }
 
   #onClose(): void {
@@ -68,7 +83,7 @@ export class Connection {
     try {
       frames = this.#splitter.push(chunk);
     } catch (error) {
-      this.close(`Malformed frame: ${(error as Error).message}`);
+      this.#closeWithWarning(`Malformed frame: ${(error as Error).message}`);
       return;
     }
     for (const frame of frames) this.#enqueue(frame);
@@ -102,11 +117,12 @@ export class Connection {
   #fail(error: unknown): void {
     if (this.#closed) return;
     if (error instanceof FatalRequestError) {
-      this.close(error.message);
+      this.#closeWithWarning(error.message, error.request);
     } else {
-      // A handler bug: log it with context and drop the connection rather than answer falsely.
+      // A bug outside any handler (they are answered with UNKNOWN_SERVER_ERROR by the
+      // dispatcher): log it with context and drop the connection rather than answer falsely.
       this.#options.logger.error("Request failed unexpectedly", { remote: this.remote, error: (error as Error)?.stack ?? String(error) });
-      this.close("Unexpected server error");
+      this.close();
     }
   }
 }

@@ -6,13 +6,34 @@ import { encodeResponseFrame } from "../protocol/frames.ts";
 import { ErrorCode } from "../protocol/errors.ts";
 import { Reader } from "../protocol/reader.ts";
 import { ApiVersions } from "../protocol/messages/api-versions.ts";
+import { Produce, type ProduceRequest } from "../protocol/messages/produce.ts";
 import { type Route, routesByKey } from "./api-table.ts";
 import type { HandlerContext } from "./handler-context.ts";
+import { failedRequestResponse } from "./error-responses.ts";
 import { apiVersionsResponse } from "./handlers/api-versions.ts";
+
+/** What a warning about a request says: the problem, and who asked for what. */
+export interface RequestProblem {
+  /** The kind of problem, the same for every request that has it ("Unsupported request"). */
+  problem: string;
+  client: string;
+  api: string;
+  version: number;
+}
 
 /** A request the broker cannot answer; the connection is closed with this reason, as Kafka does. */
 export class FatalRequestError extends Error {
   override name = "FatalRequestError";
+  readonly request?: RequestProblem;
+
+  constructor(message: string, request?: RequestProblem) {
+    super(message);
+    this.request = request;
+  }
+}
+
+function problemOf(problem: string, header: RequestHeader, route?: Route): RequestProblem {
+  return { problem, client: header.clientId ?? "", api: route?.name ?? `api key ${header.apiKey}`, version: header.apiVersion };
 }
 
 /** Per-request hooks the connection provides. */
@@ -51,6 +72,28 @@ function unsupportedVersionResponse(route: Route, header: RequestHeader): Uint8A
   );
 }
 
+/**
+ * A handler bug (or a failure it did not expect) answers that one request with
+ * UNKNOWN_SERVER_ERROR and logs the stack; the connection and the requests after it go on.
+ * Only an API with no error field anywhere in its response cannot be answered, and closes.
+ */
+function failedResponse(broker: BrokerContext, route: Route, header: RequestHeader, request: unknown, error: unknown): unknown {
+  broker.logger.error("Request failed unexpectedly", {
+    api: route.name,
+    version: header.apiVersion,
+    client: header.clientId ?? "",
+    correlationId: header.correlationId,
+    error: (error as Error)?.stack ?? String(error),
+  });
+  // A producer with acks=0 reads no answer, so closing is the only way to tell it (as in Kafka).
+  if (header.apiKey === Produce.apiKey && (request as ProduceRequest).acks === 0) {
+    throw new FatalRequestError(`Failed acks=0 Produce request, ${describe(header)}`, problemOf("Failed acks=0 request", header, route));
+  }
+  const response = failedRequestResponse(route, header.apiVersion, request, ErrorCode.UNKNOWN_SERVER_ERROR);
+  if (response === null) throw new FatalRequestError(`Cannot answer a failed ${route.name} request, ${describe(header)}: the response has no error field`, problemOf("Failed request", header, route));
+  return response;
+}
+
 /** Answers one request frame (the bytes after the size prefix); null when no response is due. */
 export async function dispatch(broker: BrokerContext, frame: Uint8Array, session: RequestSession): Promise<Uint8Array | null> {
   const reader = new Reader(frame);
@@ -67,14 +110,14 @@ export async function dispatch(broker: BrokerContext, frame: Uint8Array, session
     if (header.apiKey === ApiVersions.apiKey) return unsupportedApiVersions(broker, header);
     const answer = route ? unsupportedVersionResponse(route, header) : null;
     if (answer) return answer;
-    throw new FatalRequestError(`Unsupported request: ${describe(header)}`);
+    throw new FatalRequestError(`Unsupported request: ${describe(header)}`, problemOf("Unsupported request", header, route));
   }
   broker.logger.debug("Request", { api: route.name, version: header.apiVersion, client: header.clientId });
   let request: unknown;
   try {
     request = route.decodeRequest(reader, header.apiVersion);
   } catch (error) {
-    throw new FatalRequestError(`Cannot decode ${route.name} request, ${describe(header)}: ${(error as Error).message}`);
+    throw new FatalRequestError(`Cannot decode ${route.name} request, ${describe(header)}: ${(error as Error).message}`, problemOf("Request body does not decode", header, route));
   }
   const ctx: HandlerContext = {
     ...broker,
@@ -84,7 +127,13 @@ export async function dispatch(broker: BrokerContext, frame: Uint8Array, session
     signal: session.signal,
     clientHost: session.clientHost,
   };
-  const response = await route.handle(request, ctx);
+  let response: unknown;
+  try {
+    response = await route.handle(request, ctx);
+  } catch (error) {
+    if (error instanceof FatalRequestError) throw error;
+    response = failedResponse(broker, route, header, request, error);
+  }
   if (response === null) return null;
   return encodeResponseFrame(header.apiKey, header.apiVersion, header.correlationId, (writer) =>
     route.encodeResponse(writer, header.apiVersion, response),

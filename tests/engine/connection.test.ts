@@ -68,13 +68,17 @@ afterEach(async () => {
   listener = null;
 });
 
-async function serve(handleFrame: FrameHandler, options: { requestBytesMax?: number; requestsInFlightMax?: number; logger?: typeof silentLogger } = {}) {
+async function serve(
+  handleFrame: FrameHandler,
+  options: { requestBytesMax?: number; requestsInFlightMax?: number; logger?: typeof silentLogger; clock?: () => number } = {},
+) {
   listener = await KafkaListener.listen(handleFrame, {
     host: "127.0.0.1",
     port: 0,
     requestBytesMax: options.requestBytesMax ?? 1 << 20,
     requestsInFlightMax: options.requestsInFlightMax ?? 100,
     logger: options.logger ?? silentLogger,
+    clock: options.clock,
   });
   return listener;
 }
@@ -166,7 +170,7 @@ describe("KafkaListener and Connection", () => {
     await liar.closed;
     honest.send("still here");
     expect(await honest.waitForResponses(1)).toEqual(["still here"]);
-    expect(logger.lines).toContain("warn Closing connection");
+    expect(logger.lines).toContain("warn Closing connection: bad request");
   });
 
   test("a fatal request closes the connection after the earlier answers, and later requests do not run", async () => {
@@ -182,6 +186,40 @@ describe("KafkaListener and Connection", () => {
     await socket.closed;
     expect(socket.responses).toEqual(["before"]);
     expect(started).toEqual(["before", "fatal"]);
+  });
+
+  test("a client repeating an unsupported request on new connections is warned about once a window, naming client, address, API and version", async () => {
+    const lines: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string, context?: Record<string, unknown>) => lines.push(`${message} ${JSON.stringify(context)}`) };
+    let nowMs = 0;
+    await serve(
+      async () => {
+        throw new FatalRequestError("Unsupported request: api key 18 version 9 (correlation id 1)", {
+          problem: "Unsupported request",
+          client: "kafka-go",
+          api: "ApiVersions",
+          version: 9,
+        });
+      },
+      { logger, clock: () => nowMs },
+    );
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const socket = await client();
+      socket.send("hello");
+      await socket.closed;
+      nowMs += 1_000;
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toStartWith("Closing connection: Unsupported request ");
+    expect(JSON.parse(lines[0].slice(lines[0].indexOf("{")))).toMatchObject({ client: "kafka-go", api: "ApiVersions", version: 9 });
+    expect(lines[0]).toContain('"remote":"127.0.0.1:');
+    nowMs += 60_000;
+    const socket = await client();
+    socket.send("hello");
+    await socket.closed;
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toStartWith("Suppressed 19 similar warnings: Closing connection: Unsupported request");
+    expect(lines[2]).toStartWith("Closing connection: Unsupported request ");
   });
 
   test("an unexpected handler error is logged and closes the connection", async () => {

@@ -11,6 +11,11 @@ import { Metadata } from "../../src/protocol/messages/metadata.ts";
 import { Produce } from "../../src/protocol/messages/produce.ts";
 import { Reader } from "../../src/protocol/reader.ts";
 import type { Writer } from "../../src/protocol/writer.ts";
+import { connect } from "node:net";
+import { KafkaListener } from "../../src/engine/kafka-listener.ts";
+import type { Logger } from "../../src/logger.ts";
+import { silentLogger } from "../../src/logger.ts";
+import { FrameSplitter } from "../../src/protocol/frames.ts";
 import { type EngineFixture, batchOf, engineFixture } from "./fixtures.ts";
 
 function brokerContext(fixture: EngineFixture): BrokerContext {
@@ -175,4 +180,101 @@ describe("dispatch", () => {
     expect(await dispatch(brokerContext(fixture), frame, session())).toBeNull();
     expect(fixture.topics.get("orders")!.partitions[0].log.logEndOffset).toBe(1);
   });
+
+  test("a handler that throws answers UNKNOWN_SERVER_ERROR in every part of its response and logs the stack once", async () => {
+    const { broker, errors } = brokenBroker(await engineFixture());
+    const metadata = requestFrame(Metadata.apiKey, 12, 21, (writer) =>
+      Metadata.encodeRequest(writer, 12, { topics: [{ name: "orders" }, { name: "payments" }], allowAutoTopicCreation: false }),
+    );
+    const reader = responseBody(await dispatch(broker, metadata, session()), Metadata.apiKey, 12, 21);
+    const response = Metadata.decodeResponse(reader, 12);
+    expect(response.topics.map((topic) => [topic.name, topic.errorCode])).toEqual([
+      ["orders", ErrorCode.UNKNOWN_SERVER_ERROR],
+      ["payments", ErrorCode.UNKNOWN_SERVER_ERROR],
+    ]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain("Request failed unexpectedly api=Metadata version=12");
+    expect(errors[0]).toContain("TypeError: Cannot read properties of undefined");
+    expect(errors[0]).toContain("handle");
+
+    // A version with a top-level error code gets it there (the generated error response).
+    const fetch = requestFrame(Fetch.apiKey, 12, 22, (writer) =>
+      Fetch.encodeRequest(writer, 12, { maxWaitMs: 0, minBytes: 1, topics: [{ topic: "orders", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1024 }] }] }),
+    );
+    const fetchResponse = Fetch.decodeResponse(responseBody(await dispatch(broker, fetch, session()), Fetch.apiKey, 12, 22), 12);
+    expect(fetchResponse.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+    expect(errors).toHaveLength(2);
+  });
+
+  test("a Produce with acks=0 whose handler throws closes the connection: the producer reads no answer", async () => {
+    const { broker } = brokenBroker(await engineFixture());
+    const frame = requestFrame(Produce.apiKey, 7, 23, (writer) =>
+      Produce.encodeRequest(writer, 7, { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [{ name: "orders", partitionData: [{ index: 0, records: batchOf(["a"]) }] }] }),
+    );
+    expect((await fatal(dispatch(broker, frame, session()))).message).toStartWith("Failed acks=0 Produce request");
+  });
+
+  test("after a handler throws, the connection stays open and answers the next request", async () => {
+    const { broker } = brokenBroker(await engineFixture());
+    const listener = await KafkaListener.listen((frame, calls) => dispatch(broker, frame, calls), {
+      host: "127.0.0.1",
+      port: 0,
+      requestBytesMax: 1 << 20,
+      requestsInFlightMax: 10,
+      logger: silentLogger,
+    });
+    const socket = connect({ host: "127.0.0.1", port: listener.port });
+    try {
+      const splitter = new FrameSplitter(1 << 20);
+      const frames: Uint8Array[] = [];
+      let closed = false;
+      const answered = new Promise<void>((resolve, reject) => {
+        socket.on("data", (chunk: Buffer) => {
+          frames.push(...splitter.push(chunk));
+          if (frames.length === 2) resolve();
+        });
+        socket.on("close", () => {
+          closed = true;
+          reject(new Error(`Connection closed after ${frames.length} answers`));
+        });
+      });
+      const sized = (frame: Uint8Array) => {
+        const bytes = new Uint8Array(frame.length + 4);
+        new DataView(bytes.buffer).setInt32(0, frame.length);
+        bytes.set(frame, 4);
+        return bytes;
+      };
+      socket.write(sized(requestFrame(Metadata.apiKey, 12, 31, (writer) => Metadata.encodeRequest(writer, 12, { topics: [{ name: "orders" }] }))));
+      socket.write(sized(requestFrame(ApiVersions.apiKey, 3, 32, (writer) => ApiVersions.encodeRequest(writer, 3, { clientSoftwareName: "t", clientSoftwareVersion: "1" }))));
+      await answered;
+      const first = new Reader(frames[0]);
+      expect(decodeResponseHeader(first, Metadata.apiKey, 12).correlationId).toBe(31);
+      expect(Metadata.decodeResponse(first, 12).topics[0].errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+      const second = new Reader(frames[1]);
+      expect(decodeResponseHeader(second, ApiVersions.apiKey, 3).correlationId).toBe(32);
+      expect(ApiVersions.decodeResponse(second, 3).errorCode).toBe(ErrorCode.NONE);
+      expect(closed).toBe(false);
+    } finally {
+      socket.destroy();
+      await listener.close();
+    }
+  });
 });
+
+/** A broker context whose topic registry throws on any use, as a handler bug would; errors are kept as lines. */
+function brokenBroker(fixture: EngineFixture): { broker: BrokerContext; errors: string[] } {
+  const errors: string[] = [];
+  const logger: Logger = {
+    debug: () => {},
+    info: () => {},
+    warn: () => {},
+    error: (message, context) => errors.push(`${message} ${Object.entries(context ?? {}).map(([key, value]) => `${key}=${value}`).join(" ")}`),
+    child: () => logger,
+  };
+  const topics = new Proxy({}, {
+    get() {
+      throw new TypeError("Cannot read properties of undefined (reading 'meta')");
+    },
+  }) as BrokerContext["topics"];
+  return { broker: { ...brokerContext(fixture), topics, logger }, errors };
+}

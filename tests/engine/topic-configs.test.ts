@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { ConfigType } from "../../src/engine/config-resources.ts";
 import { topicConfigDefinitions, topicConfigProblem } from "../../src/engine/topic-configs.ts";
 
 describe("topicConfigProblem", () => {
@@ -58,5 +59,67 @@ describe("topicConfigProblem", () => {
     for (const [key, value, detail] of cases) {
       expect(topicConfigProblem({ [key]: value })).toBe(`Invalid value for topic config "${key}": ${detail}`);
     }
+  });
+
+  test("accepts every topic config Kafka 3.9 accepts, including those chronik does not act on", () => {
+    expect(
+      topicConfigProblem({
+        "compression.gzip.level": "9",
+        "compression.lz4.level": "17",
+        "compression.zstd.level": "-5",
+        "file.delete.delay.ms": "60000",
+        "flush.messages": "1",
+        "flush.ms": "1000",
+        "follower.replication.throttled.replicas": "0:1, 1:2",
+        "leader.replication.throttled.replicas": "*",
+        "index.interval.bytes": "4096",
+        "local.retention.bytes": "-2",
+        "local.retention.ms": "-2",
+        "max.compaction.lag.ms": "9223372036854775807",
+        "message.downconversion.enable": "false",
+        "message.format.version": "3.0-IV1",
+        "message.timestamp.after.max.ms": "3600000",
+        "message.timestamp.before.max.ms": "3600000",
+        "preallocate": "true",
+        "remote.log.copy.disable": "false",
+        "remote.log.delete.on.disable": "false",
+        "remote.storage.enable": "false",
+        "segment.index.bytes": "10485760",
+        "segment.jitter.ms": "0",
+        "unclean.leader.election.enable": "true",
+      }),
+    ).toBeNull();
+    for (const version of ["0.10.2", "2.8", "2.8-IV1", "3.0", "0.11.0-IV2"]) {
+      expect(topicConfigProblem({ "message.format.version": version })).toBeNull();
+    }
+  });
+
+  test("names the key and the bad value of the configs chronik does not act on", () => {
+    const cases: Array<[string, string]> = [
+      ["message.format.version", "banana"],
+      ["message.downconversion.enable", "1"],
+      ["flush.messages", "0"],
+      ["segment.index.bytes", "3"],
+      ["local.retention.ms", "-3"],
+      ["max.compaction.lag.ms", "0"],
+      ["compression.gzip.level", "10"],
+      ["compression.lz4.level", "0"],
+      ["compression.zstd.level", "23"],
+      ["follower.replication.throttled.replicas", "0-1"],
+      ["preallocate", "yes"],
+    ];
+    for (const [key, value] of cases) {
+      expect(topicConfigProblem({ [key]: value })).toStartWith(`Invalid value for topic config "${key}": "${value}" is not`);
+    }
+  });
+
+  test("each config has Kafka's type for DescribeConfigs", () => {
+    expect(topicConfigDefinitions["cleanup.policy"].type).toBe(ConfigType.list);
+    expect(topicConfigDefinitions["follower.replication.throttled.replicas"].type).toBe(ConfigType.list);
+    expect(topicConfigDefinitions["message.format.version"].type).toBe(ConfigType.string);
+    expect(topicConfigDefinitions["preallocate"].type).toBe(ConfigType.boolean);
+    expect(topicConfigDefinitions["segment.index.bytes"].type).toBe(ConfigType.int);
+    expect(topicConfigDefinitions["flush.messages"].type).toBe(ConfigType.long);
+    expect(topicConfigDefinitions["min.cleanable.dirty.ratio"].type).toBe(ConfigType.double);
   });
 });
