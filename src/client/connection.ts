@@ -54,6 +54,8 @@ interface PendingRequest {
   timer: ReturnType<typeof setTimeout>;
 }
 
+const httpAnswerStart = Buffer.from("HTTP/");
+
 export function formatAddress(address: BrokerAddress): string {
   return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
@@ -69,6 +71,8 @@ export class Connection {
   #versions = new Map<number, number>();
   #nextCorrelationId = 1;
   #failure: ConnectionError | null = null;
+  /** Whether any bytes came back yet: the first ones tell a Kafka broker from an HTTP server. */
+  #answered = false;
 
   private constructor(address: BrokerAddress, socket: Socket, options: ConnectionOptions) {
     this.address = address;
@@ -199,6 +203,15 @@ export class Connection {
   }
 
   #onData(chunk: Buffer): void {
+    if (!this.#answered) {
+      this.#answered = true;
+      // An HTTP server answers a Kafka request with "HTTP/1.1 400 …", whose first four bytes would
+      // read as a frame of 1,213,486,160 bytes: name the likely mistake instead.
+      if (chunk.subarray(0, httpAnswerStart.length).equals(httpAnswerStart)) {
+        this.#fail(new ConnectionError(`"${this.label}" answered in HTTP: this is chronik's HTTP port (or another web server), not a Kafka port: use the broker's --port (9092 by default)`));
+        return;
+      }
+    }
     let frames: Uint8Array[];
     try {
       frames = this.#splitter.push(chunk);

@@ -31,13 +31,10 @@ export async function withCluster(commandName: string, options: AdminOptions, bo
 
 const formatHelp = "table (for people) or json (for scripts)";
 
-/** A subcommand with the flags every admin subcommand takes; `-f` is short for `--format` where it is free. */
-export function adminSubcommand(name: string, options: { shortFormatFlag: boolean }) {
-  const command = new Command(name);
-  const withFormat = options.shortFormatFlag
-    ? command.option("-f, --format <format>", formatHelp, choice(outputFormats), "table" as OutputFormat)
-    : command.option("--format <format>", formatHelp, choice(outputFormats), "table" as OutputFormat);
-  return withFormat
+/** A subcommand with the flags every admin subcommand takes, spelled the same in `topic` and `group` (-f, --format). */
+export function adminSubcommand(name: string) {
+  return new Command(name)
+    .option("-f, --format <format>", formatHelp, choice(outputFormats), "table" as OutputFormat)
     .option("-b, --brokers <list>", brokersHelp)
     .option("-X, --set <key=value>", setHelp, collect, [] as string[])
     .option("--config <file>", configHelp)

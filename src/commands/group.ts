@@ -217,12 +217,12 @@ async function runDelete(groupIds: string[], options: AdminOptions): Promise<voi
 }
 
 export function groupCommand() {
-  const list = adminSubcommand("list", { shortFormatFlag: true }).description("List every consumer group with its state and type").action(runList);
-  const describe = adminSubcommand("describe", { shortFormatFlag: true })
+  const list = adminSubcommand("list").description("List every consumer group with its state and type").action(runList);
+  const describe = adminSubcommand("describe")
     .description("Show a group's state, members and, per partition, committed offset, log end offset, lag and owner")
     .argument("<group>", "group id")
     .action(runDescribe);
-  const resetOffsets = adminSubcommand("reset-offsets", { shortFormatFlag: true })
+  const resetOffsets = adminSubcommand("reset-offsets")
     .description("Set a group's committed offsets (the group must have no members); --dry-run only shows the plan")
     .argument("<group>", "group id")
     .option("-t, --topic <topic[:partitions]>", "topic to reset, repeatable; topic:0,2 limits it to those partitions", parseTopicPartitions, [] as ResetOptions["topic"])
@@ -233,7 +233,7 @@ export function groupCommand() {
     .option("--to-datetime <time>", "the first offset at or after this time (the log end if none): ISO 8601, UTC unless a zone is given, or epoch ms", parseDatetime)
     .option("--dry-run", "print the new offsets without committing them")
     .action(runResetOffsets);
-  const remove = adminSubcommand("delete", { shortFormatFlag: true }).description("Delete groups that have no members, with their committed offsets").argument("<groups...>", "group ids").action(runDelete);
+  const remove = adminSubcommand("delete").description("Delete groups that have no members, with their committed offsets").argument("<groups...>", "group ids").action(runDelete);
   return new Command("group")
     .description("Consumer groups: list, describe with lag, reset offsets, delete")
     .addCommand(list)

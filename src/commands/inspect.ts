@@ -32,16 +32,9 @@ export function segmentFilesOf(targets: string[]): string[] {
       throw new CommandError(`Cannot inspect "${target}": no such file or folder`);
     }
     if (stat.isDirectory()) {
-      const entries = fs.readdirSync(target);
-      const logs = entries.filter((name) => /^\d{20}\.log$/.test(name)).sort();
-      // A topic folder: its partition folders (0, 1, …) in order.
-      const partitions = entries.filter((name) => /^\d+$/.test(name) && fs.statSync(path.join(target, name)).isDirectory()).sort((a, b) => Number(a) - Number(b));
-      if (logs.length === 0 && partitions.length > 0) {
-        files.push(...segmentFilesOf(partitions.map((name) => path.join(target, name))));
-        continue;
-      }
-      if (logs.length === 0) throw new CommandError(`Folder "${target}" holds no segment (.log) files`);
-      files.push(...logs.map((name) => path.join(target, name)));
+      const found = segmentFilesInFolder(target);
+      if (found.length === 0) throw new CommandError(`Folder "${target}" holds no segment (.log) files`);
+      files.push(...found);
     } else if (/\.(index|timeindex)$/.test(target)) {
       files.push(target.replace(/\.(index|timeindex)$/, ".log"));
     } else {
@@ -49,6 +42,25 @@ export function segmentFilesOf(targets: string[]): string[] {
     }
   }
   return files;
+}
+
+const isFolder = (folder: string) => fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory() === true;
+
+/**
+ * The segments under a folder, whichever level of the data folder it is: a partition folder
+ * (its .log files), a topic folder (its partition folders 0, 1, … in order), the topics folder
+ * (its topic folders by name) or the data folder itself (its topics folder).
+ */
+function segmentFilesInFolder(folder: string): string[] {
+  const entries = fs.readdirSync(folder).sort();
+  const logs = entries.filter((name) => /^\d{20}\.log$/.test(name));
+  if (logs.length > 0) return logs.map((name) => path.join(folder, name));
+  const partitions = entries.filter((name) => /^\d+$/.test(name) && isFolder(path.join(folder, name))).sort((a, b) => Number(a) - Number(b));
+  if (partitions.length > 0) return partitions.flatMap((name) => segmentFilesInFolder(path.join(folder, name)));
+  if (entries.includes("topics") && isFolder(path.join(folder, "topics"))) return segmentFilesInFolder(path.join(folder, "topics"));
+  // The topics folder: every sub-folder that is a topic (holds partition folders).
+  const topics = entries.filter((name) => isFolder(path.join(folder, name)) && fs.readdirSync(path.join(folder, name)).some((entry) => /^\d+$/.test(entry)));
+  return topics.flatMap((name) => segmentFilesInFolder(path.join(folder, name)));
 }
 
 const text = (bytes: Uint8Array | null) => (bytes === null ? "null" : Buffer.from(bytes).toString("utf8"));
@@ -133,8 +145,8 @@ function inspectSegment(file: string, options: InspectOptions, write: (text: str
 
 export function inspectCommand() {
   return new Command("inspect")
-    .description("Print the record batches of segment files or partition folders (kafka-dump-log field names); read-only")
-    .argument("<paths...>", "segment .log files (or their .index/.timeindex), partition folders (data/topics/events/0) or topic folders (data/topics/events)")
+    .description("Print the record batches of segment files or folders (kafka-dump-log field names); read-only")
+    .argument("<paths...>", "segment .log files (or their .index/.timeindex), partition folders (data/topics/events/0), topic folders (data/topics/events) or a whole data folder (data)")
     .option("--records", "a '|' line per record (offset, timestamp, sizes, header keys)")
     .option("--payload", "with the record lines, the key and value as text (implies --records)")
     .option("--verify", "check CRCs, offset continuity, index entries and trailing bytes; exit 1 if anything is wrong")
@@ -147,6 +159,7 @@ export function inspectCommand() {
         "  chronik inspect data/topics/events/0",
         "  chronik inspect data/topics/events/0/00000000000000000000.log --payload",
         "  chronik inspect --verify data/topics/events/*",
+        "  chronik inspect data                            every topic's partitions",
         "  chronik inspect --format json data/topics/events/0 | jq -s 'map(.count) | add'",
         "",
       ].join("\n"),

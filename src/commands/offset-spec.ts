@@ -87,11 +87,25 @@ export function parseOffsetSpec(text: string, now = Date.now()): OffsetRange {
   if (text.startsWith("@")) {
     const range = timeRange(text.slice(1), now);
     if (range === null) throw fail();
-    return range;
+    return refuseEmpty(text, range);
   }
   const colon = text.indexOf(":");
   const start = startOf(colon === -1 ? text : text.slice(0, colon));
   const stopAt = colon === -1 ? null : stopOf(text.slice(colon + 1));
   if (start === null || stopAt === undefined || (colon === -1 && text === "")) throw fail();
-  return { start, stopAt };
+  return refuseEmpty(text, { start, stopAt });
+}
+
+/** A range whose end is not after its start would print nothing and exit 0, hiding a typo such as "5:2". */
+function refuseEmpty(text: string, range: OffsetRange): OffsetRange {
+  const { start, stopAt } = range;
+  if (stopAt === null || stopAt === "end" || start === "beginning" || start === "end") return range;
+  if ("offset" in start && "offset" in stopAt && stopAt.offset <= start.offset) {
+    throw new OffsetSpecError(`"${text}" is an empty range: the end offset "${stopAt.offset}" is not after the start offset "${start.offset}"`);
+  }
+  if ("timestamp" in start && "timestamp" in stopAt && stopAt.timestamp <= start.timestamp) {
+    const time = (ms: number) => new Date(ms).toISOString();
+    throw new OffsetSpecError(`"${text}" is an empty range: the end time "${time(stopAt.timestamp)}" is not after the start time "${time(start.timestamp)}"`);
+  }
+  return range;
 }

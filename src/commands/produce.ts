@@ -72,7 +72,7 @@ export function produceCommand() {
     .description("Produce records from stdin to a topic (lines, a format like consume's, JSON lines, or a whole file)")
     .argument("[topic]", "topic to produce to (or use -t)")
     .option("-t, --topic <topic>", "topic to produce to (created if the broker auto-creates topics)")
-    .option("-f, --format <format>", "input format: consume's tokens (%k %v %K %V %h %H %p %t %d…, {hex}/{base64}), or json (default: one value per line)", parseInputFormat)
+    .option("-f, --format <format>", "input format: consume's tokens (%k %v %K %V %h %H %p %t %d…, {hex}/{base64}), or json: the records consume -f json writes, in their partitions (default: one value per line, JSON or not)", parseInputFormat)
     .option("-K, --key-delimiter <delimiter>", "split each line into key and value at the first delimiter (any length; \\t \\n \\0 \\\\ understood)")
     .option("-k, --key <key>", "key of every record")
     .option("-H, --header <key=value>", "header on every record, repeatable", parseHeader, [] as RecordHeader[])
@@ -96,7 +96,7 @@ export function produceCommand() {
         "Examples:",
         "  printf 'a\\nb\\n' | chronik produce events",
         "  chronik produce users -K : -z zstd < users.txt",
-        "  chronik consume src -e -f json | chronik produce dst -f json        copy a topic",
+        "  chronik consume src -e -f json | chronik produce dst -f json        copy a topic, partition for partition",
         "  chronik consume src -e -f '%K %k%V %v' | chronik produce dst -f '%K %k%V %v'   binary-safe",
         "  chronik produce images -k logo --file logo.png --output-format '%p@%o\\n'",
         "",
@@ -137,12 +137,19 @@ export function produceCommand() {
           await sender.finish().catch((error: unknown) => {
             inputError ??= error;
           });
-          if (inputError !== null) throw inputError;
+          if (inputError !== null) throw withRecordsSent(inputError, sender.delivered);
         } finally {
           cluster.close();
         }
       });
     });
+}
+
+/** A bad line or record stops the input: its message also says how many records before it reached the broker. */
+function withRecordsSent(error: unknown, delivered: number): unknown {
+  if (!(error instanceof Error) || (error.name !== "JsonRecordError" && error.name !== "InputFormatError")) return error;
+  const count = delivered === 1 ? "1 record before it was sent" : `${delivered} records before it were sent`;
+  return new CommandError(`${error.message}; ${count}`);
 }
 
 function compileOrThrow(value: string): FormatPart[] {
@@ -221,6 +228,11 @@ class RecordSender {
   constructor(producer: Producer, input: SenderInput) {
     this.#producer = producer;
     this.#input = input;
+  }
+
+  /** Records the broker acknowledged (or took, with acks 0); complete once finish() has settled. */
+  get delivered(): number {
+    return this.#sent - this.#failed;
   }
 
   get pausing(): boolean {

@@ -6,8 +6,11 @@
 // Binary safe: a key, value or header value that is not valid UTF-8 is written in base64 and
 // marked with "keyEncoding"/"valueEncoding":"base64" beside it. With --json-value, a value that
 // is itself JSON is embedded as JSON (compacted) and marked "valueEncoding":"json". produce
-// --format json reads exactly these lines back: key, value, headers and timestamp are used;
-// topic, partition and offset are ignored (the target topic and its partitioner decide).
+// --format json reads exactly these lines back: key, value, headers, timestamp and partition are
+// used (so a copy keeps every record in its partition); topic and offset are ignored (the
+// target topic decides, and the broker assigns offsets). Every other field is an error, and so
+// is an object with none of these fields: plain JSON such as {"level":"error"} would otherwise
+// be sent as a record with a null value (a tombstone).
 
 import { isUtf8 } from "node:buffer";
 import type { DecodedRecord } from "../records/decode-batches.ts";
@@ -59,6 +62,28 @@ export interface JsonRecord {
   value: Uint8Array | null;
   headers: RecordHeader[];
   timestamp: number | undefined;
+  partition: number | undefined;
+}
+
+/** The fields `consume --format json` writes: the only ones a line may have. */
+const envelopeFields = new Set(["topic", "partition", "offset", "timestamp", "key", "keyEncoding", "value", "valueEncoding", "headers"]);
+const envelopeList = "key, value, headers, timestamp, partition, topic, offset, keyEncoding, valueEncoding";
+const valuesHint = "to send each JSON line as a record's value, leave out -f json (one value per line is the default)";
+
+/** Refuses objects that are not records as consume -f json writes them, before any of their fields is read. */
+function checkEnvelope(object: Record<string, unknown>, line: number): void {
+  const fields = Object.keys(object);
+  const unknown = fields.find((field) => !envelopeFields.has(field));
+  if (unknown !== undefined) {
+    throw new JsonRecordError(`Line ${line}: "${unknown}" is not a field of a record (${envelopeList}): ${valuesHint}`);
+  }
+  if (fields.length === 0) throw new JsonRecordError(`Line ${line} has none of a record's fields (${envelopeList}): ${valuesHint}`);
+}
+
+function decodePartition(raw: unknown, line: number): number | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Number.isSafeInteger(raw) || (raw as number) < 0) throw new JsonRecordError(`Line ${line}: "partition" is not a whole number of 0 or more`);
+  return raw as number;
 }
 
 function decodeBytes(object: Record<string, unknown>, name: string, line: number): Uint8Array | null {
@@ -96,6 +121,7 @@ export function recordFromJson(text: string, line: number): JsonRecord {
     throw new JsonRecordError(`Line ${line} is not a JSON object`);
   }
   const object = parsed as Record<string, unknown>;
+  checkEnvelope(object, line);
   const timestamp = object.timestamp;
   if (timestamp !== undefined && timestamp !== null && !Number.isSafeInteger(timestamp)) {
     throw new JsonRecordError(`Line ${line}: "timestamp" is not a whole number of milliseconds`);
@@ -105,5 +131,6 @@ export function recordFromJson(text: string, line: number): JsonRecord {
     value: decodeBytes(object, "value", line),
     headers: decodeHeaders(object.headers, line),
     timestamp: typeof timestamp === "number" ? timestamp : undefined,
+    partition: decodePartition(object.partition, line),
   };
 }

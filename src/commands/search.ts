@@ -1,9 +1,12 @@
 // `chronik search`: run a Lucene query string against a server's search API (POST /_search)
 // and print the hits: a table for people, or one JSON object per hit (-f json) for tools.
 // Hits go to stdout; the total goes to stderr, so piping the output gives only records.
+// With -n 0 the total alone goes to stdout, for scripts that count.
 
-import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
-import { choice, parsePositiveInteger } from "./options.ts";
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Connection, defaultConnectionOptions } from "../client/index.ts";
+import { silentLogger } from "../logger.ts";
+import { choice, parseNonNegativeInteger } from "./options.ts";
 import { collect, CommandError, runClientCommand } from "./client-command.ts";
 
 const sortModes = ["score", "time"] as const;
@@ -12,6 +15,8 @@ const formats = ["table", "json"] as const;
 const tableValueChars = 100;
 /** Longest wait for the server's answer. */
 const requestTimeoutMs = 30_000;
+/** Longest wait for the Kafka handshake that tells whether --url points at a Kafka port. */
+const kafkaProbeTimeoutMs = 2_000;
 
 /** `$CHRONIK_URL`, else the HTTP API on this machine. */
 export function defaultSearchUrl(): string {
@@ -69,19 +74,23 @@ export function searchCommand() {
   return new Command("search")
     .description("Search records with a Lucene query string, through a server's HTTP API")
     .argument("<query>", 'Lucene query: terms, "phrases", field:value, field:[a TO b], field:>=n, AND OR NOT + -, ( ), prefix*')
-    .option("-t, --topic <topic>", "topic to search, repeatable (default: every searchable topic)", collect, [] as string[])
+    .addOption(new Option("-t, --topic <topic>", "topic to search, repeatable").argParser(collect).default([] as string[], "every searchable topic"))
     .option("--since <time>", "only records at or after this time: 15m, 2h, 7d (ago), now-1h, ISO 8601 or epoch ms", parseTimeBound)
     .option("--until <time>", "only records before this time (same forms as --since)", parseTimeBound)
-    .option("-n, --limit <n>", "hits to print", parsePositiveInteger, 10)
+    .option("-n, --limit <n>", "hits to print; 0 prints the number of hits alone", parseNonNegativeInteger, 10)
     .option("--sort <order>", "score: best match first; time: newest first", choice(sortModes), "score" as (typeof sortModes)[number])
     .option("-f, --format <format>", "table: topic/partition@offset, time, score, key, value; json: one hit per line", choice(formats), "table" as (typeof formats)[number])
-    .option("--url <url>", "the server's HTTP API (default: $CHRONIK_URL or http://localhost:6092)", defaultSearchUrl())
+    .addOption(new Option("--url <url>", "the server's HTTP API").default(defaultSearchUrl(), "$CHRONIK_URL or http://localhost:6092"))
     .addHelpText("after", `\nExamples:\n  chronik search 'level:error AND "disk full"' -t app-logs --since 1h\n  chronik search 'http.status:>=500' --sort time -n 50 -f json\n`)
     .action(async (query, options) => {
       await runClientCommand("search", async () => {
         const path = options.topic.length === 0 ? "/_search" : `/${options.topic.map(encodeURIComponent).join(",")}/_search`;
         const body = searchBody(query, { topics: options.topic, since: options.since, until: options.until, limit: options.limit, sort: options.sort });
         const result = await postSearch(options.url.replace(/\/+$/, "") + path, body);
+        if (options.limit === 0) {
+          process.stdout.write(`${result.hits.total.value}\n`);
+          return;
+        }
         const hits = result.hits.hits;
         const lines = hits.map((hit) => (options.format === "json" ? JSON.stringify(hit) : tableLine(hit)));
         if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
@@ -105,7 +114,12 @@ async function postSearch(url: string, body: unknown): Promise<SearchResult> {
       signal: AbortSignal.timeout(requestTimeoutMs),
     });
   } catch (error) {
-    throw new CommandError(`Cannot reach "${url}": ${(error as Error).message}`);
+    if (await isKafkaPort(new URL(url))) {
+      throw new CommandError(`"${new URL(url).origin}" is chronik's Kafka port, not its HTTP API: use the HTTP port (--http-port of serve, 6092 by default)`);
+    }
+    // Bun's messages run on with advice about fetch options; the code says what happened.
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message.split(". ")[0];
+    throw new CommandError(`Cannot reach "${url}": ${reason}`);
   }
   const text = await response.text();
   let json: unknown;
@@ -119,4 +133,17 @@ async function postSearch(url: string, body: unknown): Promise<SearchResult> {
     throw new CommandError(`Search failed (HTTP ${response.status}): ${reason}`);
   }
   return json as SearchResult;
+}
+
+/** True when `url`'s host and port answer the Kafka handshake (ApiVersions): a Kafka listener given where HTTP was meant. */
+async function isKafkaPort(url: URL): Promise<boolean> {
+  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  const options = { ...defaultConnectionOptions, clientId: "chronik-search", connectTimeoutMs: kafkaProbeTimeoutMs, requestTimeoutMs: kafkaProbeTimeoutMs, logger: silentLogger };
+  try {
+    const connection = await Connection.open({ host: url.hostname.replace(/^\[|\]$/g, ""), port }, options);
+    connection.close();
+    return true;
+  } catch {
+    return false;
+  }
 }

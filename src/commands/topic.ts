@@ -27,7 +27,7 @@ function reportOutcomes(format: OutputFormat, outcomes: Array<{ name: string; er
 }
 
 function createCommand() {
-  return adminSubcommand("create", { shortFormatFlag: false })
+  return adminSubcommand("create")
     .description("Create topics")
     .argument("<topics...>", "names of the topics to create")
     .option("-p, --partitions <n>", "partitions per topic (default: the broker's)", parsePositiveInteger)
@@ -47,7 +47,7 @@ function createCommand() {
 }
 
 function listCommand() {
-  return adminSubcommand("list", { shortFormatFlag: false })
+  return adminSubcommand("list")
     .description("List topics with their partition and replica counts")
     .option("-i, --internal", "include internal topics (__consumer_offsets)")
     .option("-r, --regex <pattern>", "only topics whose whole name matches")
@@ -75,7 +75,7 @@ function replicasOf(topic: TopicInfo): number {
 }
 
 function describeCommand() {
-  return adminSubcommand("describe", { shortFormatFlag: false })
+  return adminSubcommand("describe")
     .description("Show a topic's summary, configs and partitions (leader, offsets)")
     .argument("<topics...>", "topics to describe")
     .addHelpText("after", "\nExamples:\n  chronik topic describe events\n  chronik topic describe events --format json | jq '.partitions[].highWatermark'\n")
@@ -150,7 +150,7 @@ function renderDescription(topic: TopicDescription): string {
 }
 
 function deleteCommand() {
-  return adminSubcommand("delete", { shortFormatFlag: false })
+  return adminSubcommand("delete")
     .description("Delete topics and all their records")
     .argument("<topics...>", "topics to delete")
     .addHelpText("after", "\nExample:\n  chronik topic delete scratch-1 scratch-2\n")
@@ -162,7 +162,7 @@ function deleteCommand() {
 }
 
 function addPartitionsCommand() {
-  return adminSubcommand("add-partitions", { shortFormatFlag: false })
+  return adminSubcommand("add-partitions")
     .description("Add partitions to topics (keys may map to other partitions afterwards)")
     .argument("<topics...>", "topics to grow")
     .requiredOption("-n, --num <n>", "how many partitions to add to each topic", parsePositiveInteger)
@@ -179,7 +179,7 @@ function addPartitionsCommand() {
 }
 
 function alterConfigCommand() {
-  return adminSubcommand("alter-config", { shortFormatFlag: false })
+  return adminSubcommand("alter-config")
     .description("Set or reset topic configs (others keep their values)")
     .argument("<topics...>", "topics to change")
     .option("-s, --set-config <key=value>", "config to set, repeatable", parseConfigEntry, {} as Record<string, string>)

@@ -127,8 +127,20 @@ class LuceneParser {
       occur = sign === "+" ? "must" : "mustNot";
     } else if (this.#keyword("NOT")) {
       occur = "mustNot";
+      if (this.#atEnd()) this.#fail('"NOT" needs a term after it');
     }
+    this.#refuseOperator();
     return { occur, query: this.#parsePrimary(field, depth) };
+  }
+
+  /**
+   * An operator where a term belongs ("AND" alone, "a OR OR b") is an error, as in Lucene and
+   * Elasticsearch; read as the word "and", it would quietly match nothing.
+   */
+  #refuseOperator(): void {
+    this.#skipSpace();
+    const operator = /^(AND|OR|NOT|&&|\|\|)(?=[\s()]|$)/.exec(this.#text.slice(this.#at));
+    if (operator) this.#fail(`"${operator[1]}" is an operator and needs a term on each side (quote it to search for the word)`);
   }
 
   #parsePrimary(field: string, depth: number): Query {

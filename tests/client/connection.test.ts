@@ -63,6 +63,19 @@ describe("Connection against a broker", () => {
   });
 });
 
+describe("Connection against an HTTP server", () => {
+  test("says it reached an HTTP port instead of reporting a huge frame size", async () => {
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("ok") });
+    try {
+      const opening = Connection.open({ host: "127.0.0.1", port: server.port as number }, { ...options, requestTimeoutMs: 5_000 });
+      await expect(opening).rejects.toThrow("this is chronik's HTTP port");
+      await expect(opening).rejects.not.toThrow("1213486160");
+    } finally {
+      server.stop(true);
+    }
+  });
+});
+
 describe("Connection against a silent peer", () => {
   let server: Server;
   let port = 0;

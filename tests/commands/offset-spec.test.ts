@@ -62,4 +62,14 @@ describe("parseOffsetSpec", () => {
     expect(parseTimestamp("+1h", now)).toBeNull();
     expect(parseTimestamp("+1h", now, 1000)).toBe(3_601_000);
   });
+
+  test("an empty range is an error, not a consume that prints nothing", () => {
+    expect(() => parse("5:2")).toThrow(OffsetSpecError);
+    expect(() => parse("5:2")).toThrow('"5:2" is an empty range: the end offset "2" is not after the start offset "5"');
+    expect(() => parse("5:5")).toThrow("empty range");
+    expect(() => parse("@2024-05-01T10:00:00Z:2024-05-01T09:00:00Z")).toThrow("empty range");
+    expect(() => parse("@2024-05-01T10:00:00Z:2024-05-01T10:00:00Z")).toThrow("empty range");
+    expect(parse("5:6")).toEqual({ start: { offset: 5 }, stopAt: { offset: 6 } });
+    expect(parse(":0").stopAt).toEqual({ offset: 0 });
+  });
 });

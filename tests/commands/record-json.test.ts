@@ -42,4 +42,31 @@ describe("record JSON", () => {
     expect(() => recordFromJson('{"value":"x","timestamp":1.5}', 7)).toThrow("timestamp");
     expect(() => recordFromJson('{"value":"x","headers":[{"value":"1"}]}', 8)).toThrow("header");
   });
+
+  test("plain JSON without an envelope field is an error that says how to send JSON lines as values", () => {
+    for (const text of ['{"level":"error","service":"api"}', "{}"]) {
+      expect(() => recordFromJson(text, 9)).toThrow(JsonRecordError);
+      expect(() => recordFromJson(text, 9)).toThrow(/^Line 9.*leave out -f json/);
+    }
+  });
+
+  test("an unknown envelope field is an error naming the field", () => {
+    expect(() => recordFromJson('{"value":"x","level":"error"}', 2)).toThrow('Line 2: "level" is not a field of a record');
+    expect(() => recordFromJson('{"value":"x","partiton":1}', 3)).toThrow('"partiton"');
+  });
+
+  test("the envelope's partition is read; a bad one is an error", () => {
+    expect(recordFromJson('{"partition":3,"value":"x"}', 1).partition).toBe(3);
+    expect(recordFromJson('{"value":"x"}', 1).partition).toBeUndefined();
+    expect(recordFromJson('{"partition":null,"value":"x"}', 1).partition).toBeUndefined();
+    expect(() => recordFromJson('{"partition":-1,"value":"x"}', 4)).toThrow('Line 4: "partition" is not a whole number of 0 or more');
+    expect(() => recordFromJson('{"partition":"1","value":"x"}', 4)).toThrow('"partition"');
+  });
+
+  test("every field consume -f json writes is accepted", () => {
+    const line = recordToJson("t", 2, { ...base, value: Buffer.from('{"a":1}') }, { jsonValue: true });
+    const back = recordFromJson(line, 1);
+    expect(back.partition).toBe(2);
+    expect(Buffer.from(back.value!).toString()).toBe('{"a":1}');
+  });
 });

@@ -210,6 +210,20 @@ describe("consume flags", () => {
     }
   }, commandTimeoutMs);
 
+  test("produce and consume pointed at chronik's HTTP port say so in one line", async () => {
+    const httpAddress = `${broker.host}:${broker.httpPort}`;
+    for (const [args, stdin] of [
+      [["consume", "timed", "-e", "-b", httpAddress], undefined],
+      [["produce", "timed", "-b", httpAddress], "x\n"],
+    ] as Array<[string[], string | undefined]>) {
+      const result = await run([...chronikCommand(), ...args], { stdin, timeoutMs: commandTimeoutMs });
+      expect(result.exitCode, args.join(" ")).not.toBe(0);
+      expect(result.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+      expect(result.stderr).toContain("this is chronik's HTTP port");
+      expect(result.stderr).not.toContain("1213486160");
+    }
+  }, commandTimeoutMs);
+
   test("bad flags and missing topics: one line on stderr, non-zero exit, nothing on stdout", async () => {
     for (const [args, message] of [
       [["consume", "timed", "-o", "yesterday"], '"yesterday" is not an offset'],
@@ -222,6 +236,7 @@ describe("consume flags", () => {
       [["consume", "-e"], "No topic given"],
       [["consume", "(", "-r"], "is not a regular expression"],
       [["consume", "timed", "-G", "g", "-p", "0"], "-p cannot be used with -G"],
+      [["consume", "timed", "-o", "5:2"], '"5:2" is an empty range'],
     ] as Array<[string[], string]>) {
       const result = await chronik(args);
       expect(result.exitCode, args.join(" ")).not.toBe(0);

@@ -128,6 +128,16 @@ describe("chronik inspect", () => {
     expect(result.stdout.toString()).toContain(`Dumping ${join(liveFolder, "00000000000000000000.log")}`);
   }, commandTimeoutMs);
 
+  test("a data folder, and its topics folder, mean every topic's partitions", async () => {
+    await runOk([...chronikCommand(), "produce", "second", "-b", broker.bootstrap, "-p", "0"], { stdin: "a\nb\n", timeoutMs: commandTimeoutMs });
+    for (const folder of [broker.dataDir, join(broker.dataDir, "topics")]) {
+      const result = await inspect([folder]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout.toString()).toContain(`Dumping ${join(liveFolder, "00000000000000000000.log")}`);
+      expect(result.stdout.toString()).toContain(`Dumping ${join(broker.dataDir, "topics", "second", "0", "00000000000000000000.log")}`);
+    }
+  }, commandTimeoutMs);
+
   test("bad paths are one line and a non-zero exit", async () => {
     const missing = await inspect([join(scratch, "nothing.log")]);
     expect(missing.exitCode).toBe(1);

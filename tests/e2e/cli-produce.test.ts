@@ -95,6 +95,36 @@ describe("round trips", () => {
   }, commandTimeoutMs);
 });
 
+describe("produce -f json", () => {
+  const read = async (topic: string, format: string) => (await chronikOk(["consume", topic, "-e", "-q", "-f", format])).stdout.toString();
+
+  test("consume -f json | produce -f json copies a topic partition for partition", async () => {
+    await createTopic("json-parts-src", 3);
+    await createTopic("json-parts-dst", 3);
+    // Unkeyed values that the partitioner would spread differently from where -f '%p …' put them.
+    const input = Array.from({ length: 60 }, (_, i) => `${(i * 7) % 3} value-${i}\n`).join("");
+    await chronikOk(["produce", "json-parts-src", "-f", String.raw`%p %v\n`], input);
+    const source = await chronikOk(["consume", "json-parts-src", "-e", "-q", "-f", "json"]);
+    await chronikOk(["produce", "json-parts-dst", "-f", "json"], source.stdout);
+    const placement = String.raw`%p %o %v\n`;
+    const copied = (await read("json-parts-dst", placement)).split("\n").sort();
+    expect(copied).toEqual((await read("json-parts-src", placement)).split("\n").sort());
+    expect(new Set(copied.filter((line) => line !== "").map((line) => line.split(" ")[0]))).toEqual(new Set(["0", "1", "2"]));
+  }, commandTimeoutMs);
+
+  test("plain JSON is refused with the line, how to send it as values, and how many records went before", async () => {
+    const input = '{"value":"first"}\n{"key":"k","value":"second"}\n{"level":"error","service":"api"}\n{"value":"never"}\n';
+    const result = await chronik(["produce", "json-plain", "-p", "0", "-f", "json"], { stdin: input });
+    expect(result.exitCode).toBe(1);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("Line 3");
+    expect(lines[0]).toContain("leave out -f json");
+    expect(lines[0]).toContain("2 records before it were sent");
+    expect(await read("json-plain", String.raw`%k|%V|%v\n`)).toBe("|5|first\nk|6|second\n");
+  }, commandTimeoutMs);
+});
+
 describe("produce flags", () => {
   const read = async (topic: string, format: string) => (await chronikOk(["consume", topic, "-e", "-q", "-f", format])).stdout.toString();
 

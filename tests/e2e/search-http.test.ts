@@ -183,6 +183,25 @@ describe("chronik search", () => {
     expect(since.stdout.toString().trim().split("\n").length).toBe(10);
   });
 
+  test("-n 0 prints the number of hits only", async () => {
+    const result = await runOk([...chronikCommand(), "search", "-t", "logs", "level:error", "-n", "0", "--url", baseUrl], { timeoutMs: 20_000 });
+    expect(result.stdout.toString()).toBe("6\n");
+  });
+
+  test("a query of only an operator exits non-zero naming it", async () => {
+    const result = await run([...chronikCommand(), "search", "AND", "--url", baseUrl], { timeoutMs: 20_000 });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('"AND" is an operator');
+  });
+
+  test("--url at the Kafka port says so in one line", async () => {
+    const result = await run([...chronikCommand(), "search", "x", "--url", `http://${broker.host}:${broker.port}`], { timeoutMs: 20_000 });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain("is chronik's Kafka port, not its HTTP API");
+    expect(result.stderr).not.toContain("verbose");
+  });
+
   test("a bad query exits non-zero with the server's reason", async () => {
     const result = await run([...chronikCommand(), "search", "a AND (b", "--url", baseUrl], { timeoutMs: 20_000 });
     expect(result.exitCode).toBe(1);

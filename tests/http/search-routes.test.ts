@@ -56,6 +56,17 @@ describe("search routes", () => {
     expect((await handleSearch(new Request(url("/_search"), { method: "DELETE" }), api)).status).toBe(405);
   });
 
+  test("a query of only an operator is a 400 naming it, by ?q= and by query_string", async () => {
+    for (const request of [
+      new Request(url("/_search?q=AND")),
+      new Request(url("/_search"), { method: "POST", body: '{"query":{"query_string":{"query":"AND"}}}' }),
+    ]) {
+      const response = await handleSearch(request, fakeApi());
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as any).error.reason).toContain('"AND"');
+    }
+  });
+
   test("GET /_stats/search returns the search figures", async () => {
     const response = await handleSearch(new Request(url("/_stats/search")), fakeApi());
     expect(await response.json()).toEqual({ partitions: 2 });

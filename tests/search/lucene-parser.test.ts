@@ -51,6 +51,20 @@ describe("parseLuceneQuery", () => {
     expect(parseLuceneQuery("path:a\\:b")).toEqual(match("a:b", "path"));
   });
 
+  test.each([
+    ["AND", "AND"], ["OR", "OR"], ["&&", "&&"], ["||", "||"], [" AND ", "AND"], ["AND a", "AND"],
+    ["a OR OR b", "OR"], ["NOT AND", "AND"], ["(OR)", "OR"], ["NOT", "NOT"],
+  ])("a query of an operator alone, %p, is an error naming it", (text, operator) => {
+    expect(() => parseLuceneQuery(text)).toThrow(QueryError);
+    expect(() => parseLuceneQuery(text)).toThrow(new RegExp(`: "${operator.replace(/[|&]/g, "\\$&")}" (is an operator|needs a term)`));
+  });
+
+  test("the same words quoted, in lower case or as a field value are terms", () => {
+    expect(parseLuceneQuery('"AND"')).toEqual({ kind: "phrase", field: "_value", text: "AND", slop: 0 });
+    expect(parseLuceneQuery("and")).toEqual(match("and"));
+    expect(parseLuceneQuery("ANDROID")).toEqual(match("ANDROID"));
+  });
+
   test.each(['"unclosed', "(a OR b", "a:", "n:[1 2]", "a)", "fo*o", "a AND"])("rejects %p with a QueryError", (text) => {
     expect(() => parseLuceneQuery(text)).toThrow(QueryError);
   });
