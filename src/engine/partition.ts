@@ -32,6 +32,11 @@ export class Partition {
     return () => this.#waiters.delete(wake);
   }
 
+  /** The partition is going away (its topic was deleted): parked fetchers answer now instead of at max_wait. */
+  detach(): void {
+    this.#wakeWaiters();
+  }
+
   #wakeWaiters(): void {
     if (this.#waiters.size === 0) return;
     const waiters = [...this.#waiters];

@@ -127,6 +127,7 @@ export class TopicRegistry {
     if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
     this.#byName.delete(name);
     this.#byId.delete(topic.meta.topicId);
+    for (const partition of topic.partitions) partition.detach();
     await Promise.all(topic.partitions.map((partition) => partition.log.close()));
     await this.#backend.deleteTopic(name);
     this.#logger.info("Deleted topic", { topic: name });

@@ -88,6 +88,10 @@ async function readOnce(ctx: HandlerContext, topics: ResolvedTopic[], bytesMax: 
   return { responses, bytesRead };
 }
 
+function hasPartitionError(responses: Array<{ partitions: FetchResponsePartitionData[] }>): boolean {
+  return responses.some((topic) => topic.partitions.some((partition) => partition.errorCode !== ErrorCode.NONE));
+}
+
 async function readPartition(
   ctx: HandlerContext,
   partition: Partition,
@@ -153,7 +157,9 @@ export const handleFetch: Handler<FetchRequest, FetchResponse> = async (request,
   const highWatermarks = () => watched.map((partition) => partition.log.highWatermark);
   let seen = highWatermarks();
   let result = await readOnce(ctx, topics, bytesMax);
-  while (result.bytesRead < request.minBytes && !ctx.signal.aborted && watched.length > 0) {
+  // As Kafka's delayed fetch, a partition error (a deleted topic, an offset out of range) is answered
+  // at once: the client has to act on it, and waiting would only delay that.
+  while (result.bytesRead < request.minBytes && !ctx.signal.aborted && watched.length > 0 && !hasPartitionError(result.responses)) {
     const waitMs = deadline - Date.now();
     if (waitMs <= 0) break;
     await waitForData(watched, seen, waitMs, ctx.signal);

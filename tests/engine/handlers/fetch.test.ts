@@ -262,4 +262,25 @@ describe("handleFetch", () => {
     await fetch(fixture, fetchRequest("nowhere", [{}], { minBytes: 1, maxWaitMs: 5000 }));
     expect(Date.now() - started).toBeLessThan(4000);
   });
+
+  test("a long poll parked on a topic that is then deleted answers UNKNOWN_TOPIC_OR_PARTITION at once, as Kafka does", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("doomed", 1);
+    const started = Date.now();
+    const polled = fetch(fixture, fetchRequest("doomed", [{}], { minBytes: 1, maxWaitMs: 10_000 }));
+    await sleep(20);
+    await fixture.topics.delete("doomed");
+    const partition = onlyPartition(await polled);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(partition.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
+  test("a partition error answers at once even when other partitions could wait for data", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("quiet", 1);
+    const started = Date.now();
+    const response = await fetch(fixture, fetchRequest("quiet", [{ partition: 0 }, { partition: 7 }], { minBytes: 1, maxWaitMs: 10_000 }));
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(response.responses[0].partitions.map((p) => p.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+  });
 });
