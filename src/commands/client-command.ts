@@ -6,7 +6,7 @@
 // config file (--config, else ~/.config/chronik/config.toml when it exists), built-in defaults.
 // The config file holds `brokers = "host:port"` and a `[client]` table of the same keys as -X.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { InvalidArgumentError } from "@commander-js/extra-typings";
@@ -15,7 +15,7 @@ import { ProtocolDecodeError } from "../protocol/reader.ts";
 import { ClientError, Cluster, ConnectionError, DeliveryError, UnsupportedApiError } from "../client/index.ts";
 import { createLogger, type LogLevel } from "../logger.ts";
 import { CompressionError, CorruptRecordError, UnsupportedMagicError } from "../records/errors.ts";
-import { parseToml, TomlError } from "./toml.ts";
+import { readConfigToml } from "./config-file.ts";
 
 export const logLevels = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
 
@@ -109,17 +109,9 @@ function defaultConfigPath(): string {
 /** The config file's brokers and [client] settings; an explicit --config must exist. */
 function readConfigFile(explicitPath: string | undefined): { brokers?: string; values: Map<string, string> } {
   const path = explicitPath ?? defaultConfigPath();
-  if (!existsSync(path)) {
-    if (explicitPath !== undefined) throw new InvalidArgumentError(`Config file "${path}" does not exist`);
-    return { values: new Map() };
-  }
-  let document;
-  try {
-    document = parseToml(readFileSync(path, "utf8"));
-  } catch (error) {
-    if (error instanceof TomlError) throw new InvalidArgumentError(`Config file "${path}": ${error.message}`);
-    throw new InvalidArgumentError(`Cannot read config file "${path}": ${(error as Error).message}`);
-  }
+  // Only the default file may be missing.
+  if (explicitPath === undefined && !existsSync(path)) return { values: new Map() };
+  const document = readConfigToml(path);
   const values = new Map<string, string>();
   let brokers: string | undefined;
   for (const [table, entries] of document) {

@@ -3,10 +3,10 @@
 // first: command line, environment, config file, built-in default. Every value goes through the
 // flag's own parser, so `retention-ms = "7d"` in a file means what `--retention-ms 7d` means.
 
-import { existsSync, readFileSync } from "node:fs";
 import { InvalidArgumentError, type CommandUnknownOpts, type Option } from "@commander-js/extra-typings";
 import { parseBoolean } from "./options.ts";
-import { parseToml, TomlError, type TomlValue } from "./toml.ts";
+import { readConfigToml } from "./config-file.ts";
+import type { TomlValue } from "./toml.ts";
 
 export const environmentPrefix = "CHRONIK_";
 /** The flag naming the config file; it cannot be set from inside the file. */
@@ -37,14 +37,7 @@ function parseSetting(option: Option, value: TomlValue): unknown {
 }
 
 function readConfigFile(path: string): Map<string, TomlValue> {
-  if (!existsSync(path)) throw new InvalidArgumentError(`Config file "${path}" does not exist`);
-  let document;
-  try {
-    document = parseToml(readFileSync(path, "utf8"));
-  } catch (error) {
-    if (error instanceof TomlError) throw new InvalidArgumentError(`Config file "${path}": ${error.message}`);
-    throw new InvalidArgumentError(`Cannot read config file "${path}": ${(error as Error).message}`);
-  }
+  const document = readConfigToml(path);
   for (const table of document.keys()) {
     if (table !== "") throw new InvalidArgumentError(`Config file "${path}": unknown table "[${table}]": write each flag as key = value at the top level`);
   }

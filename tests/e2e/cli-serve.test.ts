@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { chronikCommand, eventually, freePort, loopbackHost, makeTempDir, repoRoot, run } from "./harness.ts";
+import { chronikCommand, eventually, freePort, loopbackHost, makeTempDir, repoRoot, run, listening } from "./harness.ts";
 
 const startTimeoutMs = 30_000;
 
@@ -31,16 +31,6 @@ async function occupy(): Promise<{ port: number; server: Server }> {
   return { port: address.port, server };
 }
 
-/** Whether something accepts connections on the loopback port. */
-async function listening(port: number): Promise<boolean> {
-  try {
-    const socket = await Bun.connect({ hostname: loopbackHost, port, socket: { data() {} } });
-    socket.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The lines chronik wrote that are not its own log lines (those start with a timestamp). */
 function nonLogLines(stderr: string): string[] {

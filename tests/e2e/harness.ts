@@ -350,3 +350,14 @@ export function assertSameBytes(actual: Uint8Array, expected: Uint8Array, what: 
       `got ${clip(actualLines[line])}, expected ${clip(expectedLines[line])}`,
   );
 }
+
+/** Whether something accepts connections on the loopback port. */
+export async function listening(port: number): Promise<boolean> {
+  try {
+    const socket = await Bun.connect({ hostname: loopbackHost, port, socket: { data() {} } });
+    socket.end();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -9,7 +9,7 @@ import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { compileOptions } from "../../scripts/compile.ts";
-import { eventually, freePort, loopbackHost, makeTempDir, repoRoot, run } from "./harness.ts";
+import { eventually, freePort, loopbackHost, makeTempDir, repoRoot, run, listening } from "./harness.ts";
 
 const commandTimeoutMs = 30_000;
 const stopWaitMs = 15_000;
@@ -25,16 +25,6 @@ function sectionCommands(title: string): string[] {
   return blocks.flatMap((block) => block.split("\n")).filter((line) => line.trim() !== "" && !line.trimStart().startsWith("#"));
 }
 
-/** Whether something accepts connections on the loopback port. */
-async function listening(port: number): Promise<boolean> {
-  try {
-    const socket = await Bun.connect({ hostname: loopbackHost, port, socket: { data() {} } });
-    socket.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Pids of the processes listening on these loopback ports (from `ss`), for cleaning up after a failure. */
 async function listenerPids(ports: number[]): Promise<number[]> {
