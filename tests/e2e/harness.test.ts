@@ -1,8 +1,8 @@
-// The harness itself: command capture, timeouts, free ports, byte comparison. A broken harness
-// would make every end-to-end test meaningless, so it is checked without a broker.
+// The harness itself: command capture, timeouts, free ports, byte comparison, and a broker's log.
+// A broken harness would make every end-to-end test meaningless.
 
 import { describe, expect, test } from "bun:test";
-import { assertSameBytes, freePort, run, runOk } from "./harness.ts";
+import { assertSameBytes, eventually, freePort, kcat, run, runOk, startBroker } from "./harness.ts";
 
 describe("e2e harness", () => {
   test("run passes stdin through and captures stdout, stderr and the exit code", async () => {
@@ -35,4 +35,20 @@ describe("e2e harness", () => {
     );
     assertSameBytes(Buffer.from("same"), Buffer.from("same"), "sample");
   });
+
+  test("a broker's log holds what it wrote since a mark, across a restart", async () => {
+    const broker = await startBroker({ args: ["--log-level", "debug"] });
+    try {
+      const mark = broker.logEnd;
+      expect(broker.logSince(mark)).toBe("");
+      await runOk(kcat(broker, ["-L"]), { timeoutMs: 30_000 });
+      await eventually(async () => broker.logSince(mark).includes("Request api=Metadata"), "kcat's Metadata request in the log");
+      expect(broker.log).toContain("Kafka listener started");
+      await broker.restart();
+      expect(broker.logSince(mark)).toContain("--- restarted ---");
+      expect(broker.log.split("Kafka listener started")).toHaveLength(3);
+    } finally {
+      await broker.cleanup();
+    }
+  }, 60_000);
 });

@@ -3,6 +3,7 @@
 // stdin/stdout and a timeout. Every wait here is bounded, so a hung broker fails a test instead of
 // hanging CI.
 
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -16,7 +17,9 @@ export const pythonPath = "/usr/bin/python3";
 const healthWaitMs = 15_000;
 const healthPollMs = 100;
 const stopWaitMs = 10_000;
-const stderrKeepBytesMax = 256 * 1024;
+/** How much of a broker's log `log` and `logSince` return at most: its newest bytes. */
+const logReadBytesMax = 256 * 1024;
+const logEchoIntervalMs = 100;
 // CHRONIK_E2E_LOG=1 echoes every broker's output to stderr, for debugging a failing test.
 const echoBrokerLog = process.env.CHRONIK_E2E_LOG === "1";
 
@@ -160,10 +163,15 @@ export class Broker {
   #args: string[];
   #chronik: string[];
   #cwd: string;
-  #child: Subprocess<"ignore", "pipe", "pipe"> | undefined;
-  #log = "";
-  /** Characters dropped from the front of #log to keep it bounded. */
-  #logDropped = 0;
+  #child: Subprocess<"ignore", number, number> | undefined;
+  /**
+   * The broker's stdout and stderr go to this file, not to a pipe: a file never makes the broker
+   * wait for a reader, and reading it back does not depend on a pipe reader in this process
+   * (whose data sometimes stopped arriving in full-suite runs, failing log checks).
+   */
+  #logPath: string | undefined;
+  #echoTimer: ReturnType<typeof setInterval> | undefined;
+  #echoed = 0;
 
   constructor(dataDir: string, options: { ownsDataDir: boolean; args: string[]; command: string[]; cwd: string }) {
     this.dataDir = dataDir;
@@ -184,17 +192,17 @@ export class Broker {
 
   /** What the broker wrote to stderr and stdout so far (the last 256 KiB). */
   get log(): string {
-    return this.#log;
+    return this.logSince(0);
   }
 
-  /** A mark for logSince: how many characters the broker has written in all (older ones are dropped from `log`). */
+  /** A mark for logSince: how many bytes the broker has written in all. */
   get logEnd(): number {
-    return this.#logDropped + this.#log.length;
+    return this.#logPath === undefined || !existsSync(this.#logPath) ? 0 : statSync(this.#logPath).size;
   }
 
-  /** What the broker wrote after `mark` (a logEnd), as far as it is still kept. */
+  /** What the broker wrote after `mark` (a logEnd), at most its last 256 KiB. */
   logSince(mark: number): string {
-    return this.#log.slice(Math.max(0, mark - this.#logDropped));
+    return this.#logPath === undefined || !existsSync(this.#logPath) ? "" : readTail(this.#logPath, mark, logReadBytesMax);
   }
 
   /** Whether the broker process is still running. */
@@ -208,7 +216,12 @@ export class Broker {
       do this.httpPort = await freePort();
       while (this.httpPort === this.port);
     }
-    if (this.#log !== "") this.#log += "\n--- restarted ---\n";
+    if (this.#logPath === undefined) {
+      this.#logPath = join(await makeTempDir("broker-log"), "broker.log");
+      if (echoBrokerLog) this.#echoTimer = setInterval(() => this.#echo(), logEchoIntervalMs);
+    } else {
+      appendFileSync(this.#logPath, "\n--- restarted ---\n");
+    }
     const command = [
       ...this.#chronik,
       "serve",
@@ -219,23 +232,20 @@ export class Broker {
       "--advertised-host", this.host,
       ...this.#args,
     ];
-    const child = Bun.spawn(command, { cwd: this.#cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    this.#child = child;
-    void this.#drain(child.stderr);
-    void this.#drain(child.stdout);
-    await this.#waitHealthy(child, command);
+    const logFd = openSync(this.#logPath, "a");
+    try {
+      this.#child = Bun.spawn(command, { cwd: this.#cwd, stdin: "ignore", stdout: logFd, stderr: logFd });
+    } finally {
+      closeSync(logFd);
+    }
+    await this.#waitHealthy(this.#child, command);
   }
 
-  async #drain(stream: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      if (echoBrokerLog) process.stderr.write(chunk);
-      this.#log += decoder.decode(chunk, { stream: true });
-      if (this.#log.length > stderrKeepBytesMax) {
-        this.#logDropped += this.#log.length - stderrKeepBytesMax;
-        this.#log = this.#log.slice(-stderrKeepBytesMax);
-      }
-    }
+  /** CHRONIK_E2E_LOG=1: copies what the broker wrote since the last call to this process's stderr. */
+  #echo(): void {
+    const text = this.logSince(this.#echoed);
+    this.#echoed += Buffer.byteLength(text);
+    if (text !== "") process.stderr.write(text);
   }
 
   async #waitHealthy(child: Subprocess, command: string[]): Promise<void> {
@@ -244,7 +254,7 @@ export class Broker {
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(
-          `Broker exited before it was healthy (code ${child.exitCode}, signal ${child.signalCode}): "${command.join(" ")}"\n${this.#log}`,
+          `Broker exited before it was healthy (code ${child.exitCode}, signal ${child.signalCode}): "${command.join(" ")}"\n${this.log}`,
         );
       }
       try {
@@ -257,7 +267,7 @@ export class Broker {
     }
     child.kill("SIGKILL");
     await child.exited;
-    throw new Error(`Broker was not healthy at "${url}" within ${healthWaitMs} ms\n${this.#log}`);
+    throw new Error(`Broker was not healthy at "${url}" within ${healthWaitMs} ms\n${this.log}`);
   }
 
   /** SIGTERM, then wait for exit; returns the exit code. Throws if it does not exit in time. */
@@ -269,7 +279,7 @@ export class Broker {
     if (!exited) {
       child.kill("SIGKILL");
       await child.exited;
-      throw new Error(`Broker did not exit within ${stopWaitMs} ms of SIGTERM\n${this.#log}`);
+      throw new Error(`Broker did not exit within ${stopWaitMs} ms of SIGTERM\n${this.log}`);
     }
     return child.exitCode;
   }
@@ -297,7 +307,27 @@ export class Broker {
         await this.kill9();
       }
     }
+    if (this.#echoTimer !== undefined) {
+      clearInterval(this.#echoTimer);
+      this.#echo();
+    }
+    if (this.#logPath !== undefined) await rm(resolve(this.#logPath, ".."), { recursive: true, force: true });
     if (this.#ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The bytes of `path` from `from` on, or only its last `bytesMax` of them, as text. */
+function readTail(path: string, from: number, bytesMax: number): string {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.max(from, size - bytesMax, 0);
+    if (start >= size) return "";
+    const buffer = Buffer.alloc(size - start);
+    const length = readSync(fd, buffer, 0, buffer.length, start);
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    closeSync(fd);
   }
 }
 
