@@ -7,10 +7,10 @@
 // MB/s, latency avg/max/p50/p95/p99/p99.9, kafka-producer-perf-test's columns) goes to stdout.
 
 import { Command, Option } from "@commander-js/extra-typings";
-import { type Cluster, Consumer, Producer } from "../client/index.ts";
+import { type Cluster, Consumer, defaultProducerOptions, Producer } from "../client/index.ts";
 import { brokersHelp, collect, CommandError, configHelp, logLevels, openCluster, resolveClientSettings, runClientCommand, setHelp } from "./client-command.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
-import { choice, parseByteSize, parsePositiveInteger } from "./options.ts";
+import { choice, parseByteSize, parseNonNegativeInteger, parsePositiveInteger } from "./options.ts";
 import { producerOptions } from "./produce.ts";
 import { ThroughputPacer } from "./throughput-pacer.ts";
 
@@ -138,7 +138,7 @@ function produceBenchCommand() {
     .option("--producers <n>", "producers sending in parallel, each with its own connections", parsePositiveInteger, 1)
     .option("--acks <acks>", "0, 1, -1 or all (default: all)")
     .addOption(new Option("-z, --compression <codec>", "compression codec").choices(["none", "gzip", "snappy", "lz4", "zstd"] as const))
-    .option("--linger-ms <ms>", "how long a batch waits for more records", parsePositiveInteger)
+    .option("--linger-ms <ms>", `how long a batch waits for more records; 0 sends at once (default: ${defaultProducerOptions.lingerMs})`, parseNonNegativeInteger)
     .option("--batch-bytes <size>", "close a batch at this many bytes", parseByteSize)
     .option("--format <format>", "summary as text (kafka-producer-perf-test style) or json", choice(["text", "json"] as const), "text" as "text" | "json")
     .option("-q, --quiet", "no progress lines on stderr")

@@ -45,6 +45,9 @@ describe("chronik bench", () => {
     expect(summary.latencyP95Ms).toBeLessThanOrEqual(summary.latencyP99Ms);
     expect(summary.latencyP99Ms).toBeLessThanOrEqual(summary.latencyP999Ms);
     expect(summary.latencyP999Ms).toBeLessThanOrEqual(summary.latencyMaxMs * 1.01);
+    // linger.ms=0 (send at once) is a setting Kafka users measure latency with.
+    const unlingered = await runOk([...chronikCommand(), "bench", "produce", "-b", broker.bootstrap, "-t", "paced", "--records", "200", "--throughput", "1000", "--linger-ms", "0", "--format", "json", "-q"], { timeoutMs: commandTimeoutMs });
+    expect(JSON.parse(unlingered.stdout.toString()).records).toBe(200);
     const bad = await run([...chronikCommand(), "bench", "produce", "-b", broker.bootstrap, "-t", "paced", "--throughput", "fast"], { timeoutMs: commandTimeoutMs });
     expect(bad.exitCode).not.toBe(0);
     expect(bad.stderr).toContain('"fast"');
