@@ -38,10 +38,10 @@ import { Metadata } from "../protocol/messages/metadata.ts";
 import { OffsetCommit } from "../protocol/messages/offset-commit.ts";
 import { OffsetFetch } from "../protocol/messages/offset-fetch.ts";
 import { Produce } from "../protocol/messages/produce.ts";
+import { zeroTopicId } from "./topic-lookup.ts";
 
 /** What a client is told about the failure, where the response has room for a message. */
 const failureMessage = "The broker failed unexpectedly while handling this request";
-const zeroTopicId = "0".repeat(32);
 
 type ErrorAnswer<Request, Response> = (request: Request, errorCode: number, version: number) => Response;
 
