@@ -98,8 +98,10 @@ export class WarningLimiter {
   /** Ends the windows that are over, reporting how many warnings each one held back. */
   flush(): void {
     const now = this.#options.clock();
+    // Windows are kept in the order they started, so the first one still open ends the sweep.
     for (const [key, window] of this.#windows) {
-      if (now - window.startedAtMs >= this.#options.windowMs) this.#forget(key);
+      if (now - window.startedAtMs < this.#options.windowMs) break;
+      this.#forget(key);
     }
   }
 
