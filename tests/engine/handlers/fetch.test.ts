@@ -265,10 +265,19 @@ describe("handleFetch", () => {
 
   test("a long poll parked on a topic that is then deleted answers UNKNOWN_TOPIC_OR_PARTITION at once, as Kafka does", async () => {
     const fixture = await engineFixture();
-    await fixture.topics.create("doomed", 1);
+    const topic = await fixture.topics.create("doomed", 1);
+    // Delete only once the fetch has parked on the partition's waiters, so that path is the one tested.
+    const partition0 = topic.partitions[0];
+    const onNextData = partition0.onNextData.bind(partition0);
+    const parked = new Promise<void>((resolve) => {
+      partition0.onNextData = (wake) => {
+        resolve();
+        return onNextData(wake);
+      };
+    });
     const started = Date.now();
     const polled = fetch(fixture, fetchRequest("doomed", [{}], { minBytes: 1, maxWaitMs: 10_000 }));
-    await sleep(20);
+    await parked;
     await fixture.topics.delete("doomed");
     const partition = onlyPartition(await polled);
     expect(Date.now() - started).toBeLessThan(8000);
