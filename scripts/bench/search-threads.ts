@@ -1,28 +1,18 @@
 // Search latency over query threads (--search-threads, src/search/query-pool.ts) on the Debian
-// package corpus, selective and broad queries as in search.ts, with 1 and with 2 threads:
-//   1. in process: the corpus in 8 index chunks saved as .search files, searched through a
-//      QueryPool; every response is checked against the single-threaded runSearch;
-//   2. through a real broker (--search-threads 1, then 2): the corpus produced to a searchable
-//      topic of 3 partitions in 2 MiB segments, queried over HTTP.
+// package corpus, selective and broad queries as in search.ts, with 1 and with 2 threads,
+// through a real broker: the corpus produced to a searchable topic of 3 partitions in 2 MiB
+// segments, queried over HTTP.
 // Run: npx bun scripts/bench/search-threads.ts --corpus file.jsonl [--skip-broker]
 
-import { readFileSync, rmSync } from "node:fs";
 import { Admin, Cluster, Producer } from "../../src/client/index.ts";
-import { createLogger } from "../../src/logger.ts";
-import { flattenJsonText } from "../../src/search/document.ts";
-import { parseSearchBody } from "../../src/search/es-dsl.ts";
-import { saveSegmentIndex } from "../../src/search/index-file.ts";
-import { QueryPool } from "../../src/search/query-pool.ts";
-import { type IndexHandle, runSearch } from "../../src/search/searcher.ts";
-import { SegmentIndex } from "../../src/search/segment-index.ts";
-import { makeTempDir, startBroker } from "../../tests/e2e/harness.ts";
+import { readFileSync } from "node:fs";
+import { startBroker } from "../../tests/e2e/harness.ts";
 
 const args = process.argv.slice(2);
 const corpusAt = args.indexOf("--corpus");
 if (corpusAt < 0) throw new Error("Usage: search-threads.ts --corpus file.jsonl [--skip-broker]");
 const lines = readFileSync(args[corpusAt + 1], "utf8").split("\n").filter((line) => line !== "");
 const skipBroker = args.includes("--skip-broker");
-const segmentDocuments = 8_000;
 const queriesPerKind = 200;
 const threadCounts = [1, 2];
 
@@ -44,49 +34,7 @@ const body = (text: string) => ({ query: { match: { _value: text } }, size: 10, 
 
 console.log(`corpus: ${lines.length} Debian packages; load average ${(await import("node:os")).loadavg().map((load) => load.toFixed(2)).join(" ")}`);
 
-// 1. In process.
-const segments: SegmentIndex[] = [];
-for (let i = 0; i < lines.length; i++) {
-  if (i % segmentDocuments === 0) segments.push(new SegmentIndex("debian", 0, i));
-  segments.at(-1)!.add({ offset: i, timestamp: i, key: null, headers: {}, value: lines[i], valueIsBinary: false, fields: flattenJsonText(lines[i]) });
-}
-const dir = await makeTempDir("search-threads");
-process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-for (const index of segments) await saveSegmentIndex(dir, index);
-const handles: IndexHandle[] = segments.map((index) => ({ topic: index.topic, partition: 0, baseOffset: index.baseOffset, load: async () => index }));
-const saved: IndexHandle[] = handles.map((handle) => ({ ...handle, saved: { dir, version: 1 } }));
-
-for (const [kind, queries] of kinds) {
-  const times: number[] = [];
-  for (const query of queries) {
-    const at = performance.now();
-    await runSearch(handles, parseSearchBody(body(query)), 0);
-    times.push(performance.now() - at);
-  }
-  console.log(`in process, ${kind} (top 10), no query threads: ${latency(times)}`);
-}
-for (const threads of threadCounts) {
-  const pool = new QueryPool(threads, { memoryBytes: 2048 * 1024 * 1024, logLevel: "warn", logger: createLogger("bench", "warn") });
-  try {
-    for (const [kind, queries] of kinds) {
-      const times: number[] = [];
-      // The first round loads the threads' caches and is not timed.
-      for (const [round, query] of [...queries, ...queries].entries()) {
-        const request = parseSearchBody(body(query));
-        const at = performance.now();
-        const response = await pool.search(saved, request, { activeBytes: 0, nowMs: 0 });
-        if (round >= queries.length) times.push(performance.now() - at);
-        const expected = await runSearch(handles, request, 0);
-        if (JSON.stringify({ ...response, took: 0 }) !== JSON.stringify({ ...expected, took: 0 })) throw new Error(`${threads} query threads answered "${query}" otherwise than one thread`);
-      }
-      console.log(`in process, ${kind} (top 10), ${threads} query thread(s): ${latency(times)}`);
-    }
-  } finally {
-    pool.stop();
-  }
-}
-
-// 2. Through a broker.
+// Through a broker (in-process figures are in search-scale.ts and search.ts).
 if (!skipBroker) {
   for (const threads of threadCounts) {
     const broker = await startBroker({ args: ["--segment-bytes", "2MiB", "--search-memory-mb", "2048", "--search-threads", String(threads), "--log-level", "warn"] });

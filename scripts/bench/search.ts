@@ -15,7 +15,7 @@ import { Admin, Cluster, Producer } from "../../src/client/index.ts";
 import { flattenJsonText } from "../../src/search/document.ts";
 import { parseSearchBody } from "../../src/search/es-dsl.ts";
 import { runSearch, type IndexHandle } from "../../src/search/searcher.ts";
-import { SegmentIndex } from "../../src/search/segment-index.ts";
+import { LiveSegment } from "../../src/search/live-segment.ts";
 import { terms } from "../../src/search/tokenizer.ts";
 import { makeTempDir, repoRoot, runOk, startBroker } from "../../tests/e2e/harness.ts";
 
@@ -81,11 +81,11 @@ if (!skipBroker) await brokerBenchmarks();
 
 /** Indexing, latency and MRR of chronik's segment indexes and SQLite FTS5, in this process. */
 async function inProcessBenchmarks(): Promise<void> {
-  // chronik's index: one SegmentIndex per segmentDocuments documents.
+  // chronik's index: one live segment per segmentDocuments documents (sealed segments are measured by search-scale.ts).
   let started = performance.now();
-  const segments: SegmentIndex[] = [];
+  const segments: LiveSegment[] = [];
   for (let i = 0; i < lines.length; i++) {
-    if (i % segmentDocuments === 0) segments.push(new SegmentIndex("debian", 0, i));
+    if (i % segmentDocuments === 0) segments.push(new LiveSegment("debian", 0, i, 0));
     segments.at(-1)!.add({ offset: i, timestamp: i, key: null, headers: {}, value: lines[i], valueIsBinary: false, fields: flattenJsonText(lines[i]) });
   }
   const chronikIndexSeconds = (performance.now() - started) / 1000;

@@ -8,7 +8,7 @@
 import { MetaField } from "./document.ts";
 import type { Matches } from "./evaluate.ts";
 import type { AggregationSpec } from "./search-request.ts";
-import type { SegmentIndex } from "./segment-index.ts";
+import type { SearchSegment } from "./search-segment.ts";
 
 /** Buckets a date_histogram may produce (empty ones included); a finer interval is an error. */
 export const histogramBucketsMax = 10_000;
@@ -129,7 +129,7 @@ export class Aggregator {
   }
 
   /** Adds the matching documents of one segment. */
-  add(index: SegmentIndex, matches: Matches): void {
+  add(index: SearchSegment, matches: Matches): void {
     for (const accumulator of this.#accumulators) {
       const { spec } = accumulator;
       if (spec.kind === "terms") {
@@ -199,7 +199,7 @@ function compareKeys(a: Key, b: Key): number {
 }
 
 /** How many matching documents hold each value of `field` (keywords, numbers, booleans, metadata). */
-function countValues(index: SegmentIndex, field: string, matches: Matches): Map<Key, number> {
+function countValues(index: SearchSegment, field: string, matches: Matches): Map<Key, number> {
   const counts = new Map<Key, number>();
   const bump = (key: Key, by = 1) => counts.set(key, (counts.get(key) ?? 0) + by);
   if (field === MetaField.topic) {
@@ -210,25 +210,28 @@ function countValues(index: SegmentIndex, field: string, matches: Matches): Map<
     if (matches.size > 0) bump(index.partition, matches.size);
     return counts;
   }
-  for (const [value, docs] of index.keywordEntries(field)) {
-    let inMatches = 0;
-    for (const doc of docs) if (matches.has(doc)) inMatches++;
-    if (inMatches > 0) bump(value, inMatches);
+  // Counted per ordinal of the matching documents, so a value's string is read once.
+  const keywords = index.keywords(field);
+  if (keywords !== null) {
+    const perOrdinal = new Map<number, number>();
+    for (const doc of matches.keys()) keywords.forEachOrdinal(doc, (ordinal) => perOrdinal.set(ordinal, (perOrdinal.get(ordinal) ?? 0) + 1));
+    for (const [ordinal, count] of perOrdinal) bump(keywords.value(ordinal), count);
   }
   forEachNumber(index, field, matches, (value) => bump(value));
   return counts;
 }
 
 /** Calls `visit` with each number of `field` in the matching documents. */
-function forEachNumber(index: SegmentIndex, field: string, matches: Matches, visit: (value: number) => void): void {
-  const column = field === MetaField.timestamp ? index.timestamps : field === MetaField.offset ? index.offsets : null;
-  if (column) {
-    for (const doc of matches.keys()) visit(column[doc]);
+function forEachNumber(index: SearchSegment, field: string, matches: Matches, visit: (value: number) => void): void {
+  if (field === MetaField.timestamp || field === MetaField.offset) {
+    const column = field === MetaField.timestamp ? (doc: number) => index.timestamp(doc) : (doc: number) => index.offset(doc);
+    for (const doc of matches.keys()) visit(column(doc));
     return;
   }
   if (field === MetaField.partition) {
     for (let i = 0; i < matches.size; i++) visit(index.partition);
     return;
   }
-  for (const [value, docs] of index.numberEntries(field)) for (const doc of docs) if (matches.has(doc)) visit(value);
+  const numbers = index.numbers(field);
+  if (numbers !== null) for (const doc of matches.keys()) numbers.forEachValue(doc, visit);
 }

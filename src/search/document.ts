@@ -107,6 +107,44 @@ function flattenInto(fields: Map<string, FieldValue[]>, value: unknown, path: st
     return;
   }
   if (typeof value === "object") {
-    for (const [name, child] of Object.entries(value)) flattenInto(fields, child, path === "" ? name : `${path}.${name}`, depth + 1);
+    // for…in over a parsed object (own, enumerable keys only) spares the entries arrays Object.entries would allocate.
+    const object = value as Record<string, unknown>;
+    for (const name in object) flattenInto(fields, object[name], path === "" ? name : `${path}.${name}`, depth + 1);
   }
+}
+
+/** The text a JSON object's values give the default field: each field's strings, then its other scalars, in order. */
+export function jsonValueText(fields: Map<string, FieldValue[]>): string {
+  const parts: string[] = [];
+  for (const values of fields.values()) {
+    for (const value of values) if (typeof value === "string") parts.push(value);
+    for (const value of values) if (typeof value !== "string") parts.push(String(value));
+  }
+  return parts.join("\n");
+}
+
+/** The text `field` of a record was indexed with (phrase checks re-analyse it); null when it has none. */
+export function indexedText(record: { key: string | null; value: string | null; headers: Record<string, string> }, field: string): string | null {
+  if (field === MetaField.key) return record.key;
+  if (field.startsWith(MetaField.headersPrefix)) return record.headers[field.slice(MetaField.headersPrefix.length)] ?? null;
+  const value = record.value;
+  if (value === null) return null;
+  const fields = flattenJsonText(value);
+  if (field === MetaField.value) return fields.size === 0 ? value : jsonValueText(fields);
+  const strings = (fields.get(field) ?? []).filter((item) => typeof item === "string");
+  return strings.length === 0 ? null : strings.join("\n");
+}
+
+/** ISO 8601 dates and times as Elasticsearch's strict_date_optional_time reads them: 2024-05-01, 2024-05-01T10:00:00.123Z. */
+const isoDate = /^\d{4}-\d{2}-\d{2}(?:T\d{2}(?::\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/**
+ * The time (epoch ms) of a JSON string that is an ISO 8601 date, else null. Such strings are
+ * indexed as dates, as Elasticsearch's dynamic mapping does (date_detection): as numbers, for
+ * ranges, sorting and date histograms, and not as text or keywords.
+ */
+export function detectedDate(text: string): number | null {
+  if (text.length < 10 || text.length > 35 || !isoDate.test(text)) return null;
+  const time = Date.parse(text.replace(",", "."));
+  return Number.isNaN(time) ? null : time;
 }

@@ -3,11 +3,12 @@
 // match_all score a constant 1 (as Elasticsearch's constant-score queries); filter and
 // must_not clauses never add to a score.
 
-import { MetaField } from "./document.ts";
+import { detectedDate, indexedText, MetaField } from "./document.ts";
 import { parseTimeMs, type Query, QueryError, type RangeBound, resolveMinimumShouldMatch } from "./query.ts";
 import type { GlobalStats } from "./scoring.ts";
-import type { SegmentIndex } from "./segment-index.ts";
+import type { KeywordField, Postings, SearchSegment } from "./search-segment.ts";
 import { terms } from "./tokenizer.ts";
+import { searchedText } from "./value-text.ts";
 
 /** Document id → score. */
 export type Matches = Map<number, number>;
@@ -19,7 +20,7 @@ export interface EvaluateContext {
 
 const numericMetaFields = new Set<string>([MetaField.offset, MetaField.timestamp, MetaField.partition]);
 
-export function evaluate(query: Query, index: SegmentIndex, context: EvaluateContext): Matches {
+export function evaluate(query: Query, index: SearchSegment, context: EvaluateContext): Matches {
   switch (query.kind) {
     case "match_all":
       return allDocs(index);
@@ -46,7 +47,7 @@ export function evaluate(query: Query, index: SegmentIndex, context: EvaluateCon
   }
 }
 
-function allDocs(index: SegmentIndex): Matches {
+function allDocs(index: SearchSegment): Matches {
   const matches: Matches = new Map();
   for (let doc = 0; doc < index.docCount; doc++) matches.set(doc, 1);
   return matches;
@@ -70,9 +71,9 @@ function disMax(parts: Matches[]): Matches {
   return best;
 }
 
-function matchText(query: Extract<Query, { kind: "match" }>, index: SegmentIndex, context: EvaluateContext): Matches {
+function matchText(query: Extract<Query, { kind: "match" }>, index: SearchSegment, context: EvaluateContext): Matches {
   const queryTerms = [...new Set(terms(query.text))];
-  const text = index.text(query.field);
+  const text = searchedText(index, query.field);
   if (queryTerms.length === 0 || text === null) return new Map();
   const required =
     query.operator === "and"
@@ -84,8 +85,12 @@ function matchText(query: Extract<Query, { kind: "match" }>, index: SegmentIndex
   const counts = required > 1 ? new Map<number, number>() : null;
   for (const term of queryTerms) {
     const score = context.stats.termScorer(query.field, context.stats.matching(query.field, term));
-    for (const doc of text.termDocs(term)) {
-      const termScore = score(text.termCount(doc, term), text.length(doc));
+    const postings = text.postings(term);
+    if (postings === null) continue;
+    const { docs, freqs } = postings;
+    for (let i = 0; i < docs.length; i++) {
+      const doc = docs[i];
+      const termScore = score(freqs[i], text.length(doc));
       const before = scores.get(doc);
       scores.set(doc, before === undefined ? termScore : before + termScore);
       counts?.set(doc, (counts.get(doc) ?? 0) + 1);
@@ -97,24 +102,35 @@ function matchText(query: Extract<Query, { kind: "match" }>, index: SegmentIndex
 
 /**
  * Documents with the phrase's terms in order (each within `slop` extra positions of the one
- * before). Orama keeps no positions, so the documents having every term are checked against
- * their re-analysed text; a match scores as the sum of its terms.
+ * before). The index keeps no positions (they would double its size), so the documents having
+ * every term are checked against their re-analysed text; a match scores as the sum of its terms.
  */
-function matchPhrase(field: string, phrase: string[], slop: number, index: SegmentIndex, context: EvaluateContext): Matches {
-  const text = index.text(field);
+function matchPhrase(field: string, phrase: string[], slop: number, index: SearchSegment, context: EvaluateContext): Matches {
+  const text = searchedText(index, field);
   if (phrase.length === 0 || text === null) return new Map();
-  const termDocs = [...new Set(phrase)].map((term) => new Set(text.termDocs(term)));
-  const scorers = [...new Set(phrase)].map((term) => [term, context.stats.termScorer(field, context.stats.matching(field, term))] as const);
-  const rarest = termDocs.reduce((best, candidate) => (candidate.size < best.size ? candidate : best));
+  const distinct = [...new Set(phrase)];
+  const postings = distinct.map((term) => text.postings(term));
+  if (postings.some((list) => list === null)) return new Map();
+  const frequencies = postings.map((list) => docFrequencies(list!));
+  const scorers = distinct.map((term) => context.stats.termScorer(field, context.stats.matching(field, term)));
+  const rarest = frequencies.reduce((best, candidate) => (candidate.size < best.size ? candidate : best));
   const matches: Matches = new Map();
-  for (const doc of rarest) {
-    if (!termDocs.every((docs) => docs.has(doc))) continue;
-    if (!containsPhrase(index.indexedTerms(doc, field), phrase, slop)) continue;
+  for (const doc of rarest.keys()) {
+    if (!frequencies.every((docs) => docs.has(doc))) continue;
+    const textOfDoc = indexedText(index.record(doc), field);
+    if (textOfDoc === null || !containsPhrase(terms(textOfDoc), phrase, slop)) continue;
     let score = 0;
-    for (const [term, termScore] of scorers) score += termScore(text.termCount(doc, term), text.length(doc));
+    scorers.forEach((termScore, i) => (score += termScore(frequencies[i].get(doc)!, text.length(doc))));
     matches.set(doc, score);
   }
   return matches;
+}
+
+/** A term's documents with its count in each. */
+function docFrequencies(postings: Postings): Map<number, number> {
+  const found = new Map<number, number>();
+  for (let i = 0; i < postings.docs.length; i++) found.set(postings.docs[i], postings.freqs[i]);
+  return found;
 }
 
 function containsPhrase(tokens: string[], phrase: string[], slop: number): boolean {
@@ -139,37 +155,39 @@ function containsPhrase(tokens: string[], phrase: string[], slop: number): boole
 }
 
 /** Documents whose field equals `value` exactly: a keyword, a number, a boolean, or record metadata. */
-function exactMatches(field: string, value: string | number | boolean, index: SegmentIndex): Matches {
+function exactMatches(field: string, value: string | number | boolean, index: SearchSegment): Matches {
   if (field === MetaField.topic) return String(value) === index.topic ? allDocs(index) : new Map();
+  // A string may name a number, or a date, which JSON values' date strings were indexed as.
   const number = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
+  const date = typeof value === "string" && Number.isNaN(number) ? detectedDate(value) : null;
   if (numericMetaFields.has(field)) return Number.isNaN(number) ? new Map() : constant(numericDocs(field, index, (candidate) => candidate === number));
-  const matches = constant(index.keywordDocs(field, String(value)));
-  if (!Number.isNaN(number)) for (const doc of numericDocs(field, index, (candidate) => candidate === number)) matches.set(doc, 1);
+  const keywords = index.keywords(field);
+  const ordinal = keywords?.ordinal(String(value)) ?? -1;
+  const matches = constant(ordinal < 0 ? [] : Array.from(keywords!.docs(ordinal)));
+  const wanted = date ?? number;
+  if (!Number.isNaN(wanted)) for (const doc of numericDocs(field, index, (candidate) => candidate === wanted)) matches.set(doc, 1);
   return matches;
 }
 
 /** Documents having a number in `field` that passes `test`. */
-function numericDocs(field: string, index: SegmentIndex, test: (value: number) => boolean): number[] {
+function numericDocs(field: string, index: SearchSegment, test: (value: number) => boolean): number[] {
   const found: number[] = [];
   if (field === MetaField.partition) return test(index.partition) ? [...allDocs(index).keys()] : [];
-  const column = field === MetaField.offset ? index.offsets : field === MetaField.timestamp ? index.timestamps : null;
+  const column = field === MetaField.offset ? (doc: number) => index.offset(doc) : field === MetaField.timestamp ? (doc: number) => index.timestamp(doc) : null;
   if (column) {
-    for (let doc = 0; doc < column.length; doc++) if (test(column[doc])) found.push(doc);
+    for (let doc = 0; doc < index.docCount; doc++) if (test(column(doc))) found.push(doc);
     return found;
   }
-  const seen = new Set<number>();
-  for (const [value, docs] of index.numberEntries(field)) {
-    if (!test(value)) continue;
-    for (const doc of docs) {
-      if (seen.has(doc)) continue;
-      seen.add(doc);
-      found.push(doc);
-    }
-  }
+  let last = -1;
+  index.numbers(field)?.forEach((doc, value) => {
+    if (doc === last || !test(value)) return;
+    last = doc;
+    found.push(doc);
+  });
   return found;
 }
 
-function matchRange(query: Extract<Query, { kind: "range" }>, index: SegmentIndex, nowMs: number): Matches {
+function matchRange(query: Extract<Query, { kind: "range" }>, index: SearchSegment, nowMs: number): Matches {
   const { field } = query;
   const toNumber = (bound: RangeBound): number => {
     if (field === MetaField.timestamp) return parseTimeMs(bound, nowMs);
@@ -200,42 +218,51 @@ function matchRange(query: Extract<Query, { kind: "range" }>, index: SegmentInde
   {
     const text = (bound: RangeBound | undefined) => (bound === undefined ? undefined : String(bound));
     const [gt, gte, lt, lte] = [text(query.gt), text(query.gte), text(query.lt), text(query.lte)];
-    for (const [value, docs] of index.keywordEntries(field)) {
+    for (const [value, docs] of keywordEntries(index.keywords(field))) {
       const inside = (gt === undefined || value > gt) && (gte === undefined || value >= gte) && (lt === undefined || value < lt) && (lte === undefined || value <= lte);
-      if (inside) for (const doc of docs) matches.set(doc, 1);
+      if (inside) for (let i = 0; i < docs.length; i++) matches.set(docs[i], 1);
     }
   }
   return matches;
 }
 
-function matchPrefix(field: string, prefix: string, index: SegmentIndex): Matches {
+function matchPrefix(field: string, prefix: string, index: SearchSegment): Matches {
   const matches: Matches = new Map();
   const termPrefix = terms(prefix).join(" ");
-  if (termPrefix !== "") for (const docs of index.prefixTerms(field, termPrefix).values()) for (const doc of docs) matches.set(doc, 1);
-  for (const [value, docs] of index.keywordEntries(field)) if (value.startsWith(prefix)) for (const doc of docs) matches.set(doc, 1);
+  const text = searchedText(index, field);
+  if (termPrefix !== "" && text !== null) {
+    for (const term of text.terms(termPrefix)) {
+      const { docs } = text.postings(term)!;
+      for (let i = 0; i < docs.length; i++) matches.set(docs[i], 1);
+    }
+  }
+  for (const [value, docs] of keywordEntries(index.keywords(field))) if (value.startsWith(prefix)) for (let i = 0; i < docs.length; i++) matches.set(docs[i], 1);
   return matches;
 }
 
+/** Each value of a keyword field with its documents, in the field's order. */
+function* keywordEntries(keywords: KeywordField | null): Generator<[string, ArrayLike<number>]> {
+  if (keywords === null) return;
+  for (let ordinal = 0; ordinal < keywords.cardinality; ordinal++) yield [keywords.value(ordinal), keywords.docs(ordinal)];
+}
+
 /** Documents that have `field` at all. */
-export function fieldDocs(field: string, index: SegmentIndex): Set<number> {
+export function fieldDocs(field: string, index: SearchSegment): Set<number> {
   const docs = new Set<number>();
   if (field === MetaField.topic || numericMetaFields.has(field)) return new Set(allDocs(index).keys());
-  if (field === MetaField.value) {
-    index.values.forEach((value, doc) => value !== null && docs.add(doc));
-    for (const doc of index.binaryDocs) docs.add(doc);
+  if (field === MetaField.value || field === MetaField.key) {
+    const has = field === MetaField.value ? (doc: number) => index.hasValue(doc) : (doc: number) => index.hasKey(doc);
+    for (let doc = 0; doc < index.docCount; doc++) if (has(doc)) docs.add(doc);
     return docs;
   }
-  if (field === MetaField.key) {
-    index.keys.forEach((key, doc) => key !== null && docs.add(doc));
-    return docs;
-  }
-  for (const doc of index.textDocs(field)) docs.add(doc);
-  for (const [, list] of index.keywordEntries(field)) for (const doc of list) docs.add(doc);
-  for (const [, list] of index.numberEntries(field)) for (const doc of list) docs.add(doc);
+  const text = searchedText(index, field);
+  if (text !== null) for (let doc = 0; doc < index.docCount; doc++) if (text.length(doc) > 0) docs.add(doc);
+  for (const [, list] of keywordEntries(index.keywords(field))) for (let i = 0; i < list.length; i++) docs.add(list[i]);
+  index.numbers(field)?.forEach((doc) => docs.add(doc));
   return docs;
 }
 
-function evaluateBool(query: Extract<Query, { kind: "bool" }>, index: SegmentIndex, context: EvaluateContext): Matches {
+function evaluateBool(query: Extract<Query, { kind: "bool" }>, index: SearchSegment, context: EvaluateContext): Matches {
   const required = [...query.must, ...query.filter];
   const optional = query.should;
   const minimumShould =

@@ -1,10 +1,10 @@
 // Turns a matching document into an Elasticsearch-shaped hit: coordinates, the value as
 // _source (parsed when it is JSON, filtered by _source includes/excludes), and highlights.
 
-import { flattenJsonText, MetaField } from "./document.ts";
+import { indexedText } from "./document.ts";
 import { defaultField, type Query } from "./query.ts";
 import type { HighlightSpec, SourceFilter } from "./search-request.ts";
-import type { SegmentIndex } from "./segment-index.ts";
+import type { SearchSegment, StoredRecord } from "./search-segment.ts";
 import { terms, tokenize } from "./tokenizer.ts";
 
 /** Characters of context kept around the first highlighted term of a long text. */
@@ -26,22 +26,24 @@ export interface Hit {
   sort?: unknown[];
 }
 
-export function buildHit(index: SegmentIndex, doc: number, score: number | null, options: { source: SourceFilter; highlight: HighlightSpec | null; query: Query }): Hit {
-  const value = index.values[doc];
+export function buildHit(index: SearchSegment, doc: number, score: number | null, options: { source: SourceFilter; highlight: HighlightSpec | null; query: Query }): Hit {
+  const record = index.record(doc);
+  const value = record.value;
+  const offset = index.offset(doc);
   const hit: Hit = {
     _index: index.topic,
-    _id: `${index.topic}/${index.partition}/${index.offsets[doc]}`,
+    _id: `${index.topic}/${index.partition}/${offset}`,
     _score: score,
     partition: index.partition,
-    offset: index.offsets[doc],
-    timestamp: index.timestamps[doc],
-    key: index.keys[doc],
-    headers: index.headers[doc],
+    offset,
+    timestamp: index.timestamp(doc),
+    key: record.key,
+    headers: record.headers,
   };
   if (options.source.enabled) hit._source = value === null ? null : filterSource(parseValue(value), options.source);
-  if (index.binaryDocs.has(doc)) hit.value_binary = true;
+  if (record.valueIsBinary) hit.value_binary = true;
   if (options.highlight) {
-    const highlight = highlightDoc(index, doc, options.highlight, options.query);
+    const highlight = highlightDoc(record, options.highlight, options.query);
     if (Object.keys(highlight).length > 0) hit.highlight = highlight;
   }
   return hit;
@@ -106,22 +108,17 @@ function highlightTerms(query: Query, field: string, into: { terms: Set<string>;
   }
 }
 
-function fieldText(index: SegmentIndex, doc: number, field: string): string | null {
-  if (field === defaultField) return index.values[doc];
-  if (field === MetaField.key) return index.keys[doc];
-  if (field.startsWith(MetaField.headersPrefix)) return index.headers[doc][field.slice(MetaField.headersPrefix.length)] ?? null;
-  const value = index.values[doc];
-  if (value === null) return null;
-  const strings = flattenJsonText(value).get(field)?.filter((item) => typeof item === "string");
-  return strings && strings.length > 0 ? strings.join("\n") : null;
+/** The text a highlight marks: the value itself for the default field, else the text the field was indexed with. */
+function fieldText(record: StoredRecord, field: string): string | null {
+  return field === defaultField ? record.value : indexedText(record, field);
 }
 
-function highlightDoc(index: SegmentIndex, doc: number, spec: HighlightSpec, query: Query): Record<string, string[]> {
+function highlightDoc(record: StoredRecord, spec: HighlightSpec, query: Query): Record<string, string[]> {
   const highlight: Record<string, string[]> = {};
   for (const field of spec.fields) {
     const wanted = { terms: new Set<string>(), prefixes: [] as string[] };
     highlightTerms(query, field, wanted);
-    const text = fieldText(index, doc, field);
+    const text = fieldText(record, field);
     if (text === null || (wanted.terms.size === 0 && wanted.prefixes.length === 0)) continue;
     const marked = tokenize(text).filter((token) => wanted.terms.has(token.term) || wanted.prefixes.some((prefix) => token.term.startsWith(prefix)));
     if (marked.length === 0) continue;

@@ -1,18 +1,18 @@
 // Which index chunks a partition has, and where indexing resumes: `search.manifest` in the
 // partition folder, replaced atomically each time a chunk is sealed or rebuilt.
 //
-// Format (text, version 2):
-//   line 1: "2"
-//   line 2: "resume <offset>"          the active chunk's base: indexing restarts here
+// Format (text, version 3):
+//   line 1: "3"
+//   line 2: "resume <offset>"          the live segment's base: indexing restarts here
 //   then:   "chunk <base> <end> <from> <identity>"
-//                                      one per sealed chunk, ascending; its .search file
-//                                      holds offsets from ≤ o < end (from ≥ base: the log
-//                                      start when it was indexed), read from the segment
-//                                      file with that identity (segment-source.ts), "-"
-//                                      when unknown
-// A version 1 manifest (chunk lines "chunk <base> <end>") is read with from = base and an
-// unknown identity. A chunk's .search file may be missing, corrupt or stale: it is rebuilt
-// from the log.
+//                                      one per sealed chunk, ascending; its file
+//                                      (chunkFileName) holds offsets from ≤ o < end (from ≥
+//                                      base: the log start when it was indexed), read from
+//                                      the segment file with that identity
+//                                      (segment-source.ts), "-" when unknown
+// A chunk's file may be missing, corrupt or stale: it is rebuilt from the log. Versions 1 and 2
+// listed chunks of the earlier JSON format (one Orama index per chunk): such a manifest is
+// ignored, so the partition is indexed again from the log, and its files are deleted as unlisted.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -20,7 +20,7 @@ import { writeFileAtomic } from "../storage/checkpoint.ts";
 import type { StorageLogger } from "../storage/logger.ts";
 
 export const manifestFileName = "search.manifest";
-const manifestVersion = 2;
+const manifestVersion = 3;
 const unknownIdentity = "-";
 
 export interface ChunkRange {
@@ -55,16 +55,19 @@ export function readManifest(dir: string, logger: StorageLogger): IndexManifest 
     throw error;
   }
   const lines = text.split("\n").filter((line) => line !== "");
-  const version = lines[0] === "1" || lines[0] === "2" ? Number(lines[0]) : null;
+  if (lines[0] === "1" || lines[0] === "2") {
+    logger.info(`Search index in "${dir}" has the format of an earlier version: indexing the partition again from the log`);
+    return null;
+  }
   const resume = /^resume (\d+)$/.exec(lines[1] ?? "");
   const chunks: ChunkRange[] = [];
   for (const line of lines.slice(2)) {
-    const chunk = version === 1 ? parseChunkV1(line) : parseChunk(line);
+    const chunk = parseChunk(line);
     if (!chunk) break;
     chunks.push(chunk);
   }
-  if (version === null || !resume || chunks.length !== lines.length - 2) {
-    logger.warn(`Ignoring search manifest "${file}": not a version 1 or ${manifestVersion} manifest`);
+  if (lines[0] !== String(manifestVersion) || !resume || chunks.length !== lines.length - 2) {
+    logger.warn(`Ignoring search manifest "${file}": not a version ${manifestVersion} manifest`);
     return null;
   }
   return { resumeOffset: Number(resume[1]), chunks };
@@ -77,8 +80,12 @@ function parseChunk(line: string): ChunkRange | null {
   return { baseOffset: Number(match[1]), endOffset: Number(match[2]), fromOffset: Number(match[3]), identity };
 }
 
-function parseChunkV1(line: string): ChunkRange | null {
-  const match = /^chunk (\d+) (\d+)$/.exec(line);
-  if (!match) return null;
-  return { baseOffset: Number(match[1]), endOffset: Number(match[2]), fromOffset: Number(match[1]), identity: null };
+/** A sealed chunk's file: named by its range, so a merge's output never takes the name of a file the manifest still lists. */
+export function chunkFileName(chunk: { baseOffset: number; endOffset: number }): string {
+  return `${String(chunk.baseOffset).padStart(20, "0")}-${String(chunk.endOffset).padStart(20, "0")}.search`;
+}
+
+/** The names of the search index files in `dir`: chunk files, and files of earlier formats (<base>.search). */
+export function listSearchFiles(dir: string): string[] {
+  return fs.readdirSync(dir).filter((name) => /^\d{20}(-\d{20})?\.search(\.tmp)?$/.test(name));
 }

@@ -1,19 +1,21 @@
 // Follows one searchable partition: reads what the log has made readable since the indexer's
-// resume point, turns records into documents and adds them to the active index chunk. A chunk
-// is sealed when the log rolls a segment (so retention can drop whole chunks with their
-// segments) or when it reaches indexChunkBytesMax (so a 1 GiB segment does not need one huge
-// index in memory). A sealed chunk is saved beside the segments (.search) and listed in the
-// manifest (index-manifest.ts) with the new resume point. After a crash, indexing resumes
-// there: the active chunk is indexed again from its base, so every record is indexed exactly
-// once. A missing or corrupt .search is rebuilt from the log.
+// resume point, turns records into documents and adds them to the live segment (memory,
+// searchable at once). The live segment is sealed into a compact file (sealed-segment-writer.ts)
+// when the log rolls a segment (so retention drops whole chunks with their segments) or when it
+// reaches its size limit (so memory does not grow with the data). A sealed chunk is listed in
+// the manifest (index-manifest.ts) with the new resume point; after a crash, indexing resumes
+// there: the live segment is indexed again from its base, so every record is indexed exactly
+// once. Small chunks of one log segment are merged in the background (merge-policy.ts), so a
+// partition has tens of chunks, not thousands. A missing or corrupt chunk file is rebuilt from
+// the log.
 //
 // The log changes data it made readable in three ways, and the chunks follow:
 // - retention deletes whole segments: their chunks go with them (expired);
 // - DeleteRecords moves the log start inside a chunk, and compaction replaces a sealed
 //   segment's file with one holding fewer records: the chunk is stale (chunk-freshness.ts).
-//   A stale chunk is never searched as it is: a search that needs it waits for its rebuild
-//   from the log, and the indexer rebuilds stale chunks one at a time after catching up. An
-//   active chunk that turns stale is sealed on the spot, then rebuilt the same way.
+//   A stale chunk is never searched as it is: a search waits for its rebuild from the log, and
+//   the indexer rebuilds stale chunks after catching up. A live segment that turns stale is
+//   sealed on the spot (without a file), then rebuilt the same way.
 // The log reports compactions with a counter (IndexedLog.segmentsRewritten); each chunk keeps
 // the identity of the segment file it was read from and the lowest offset it holds, in the
 // manifest, so a restart notices a change it missed.
@@ -21,18 +23,23 @@
 // It runs as an async task that yields to the event loop every indexSliceMs; the broker runs
 // it in the search worker (search-worker.ts), off the produce path.
 
+import fs from "node:fs";
+import path from "node:path";
 import type { Logger } from "../logger.ts";
+import { batchLogOverhead } from "../records/batch-header.ts";
 import { decodeRecordBatches } from "../records/decode-batches.ts";
 import { OffsetOutOfRangeError } from "../storage/partition-log.ts";
 import { listSegmentBaseOffsets } from "../storage/segment.ts";
 import { segmentBaseOf, staleChunks } from "./chunk-freshness.ts";
 import { type DocumentCounters, recordToDocument } from "./document.ts";
-import type { IndexCache } from "./index-cache.ts";
-import { CorruptIndexFileError, deleteSegmentIndex, listSearchFiles, loadSegmentIndex, saveSegmentIndex } from "./index-file.ts";
-import { type ChunkRange, readManifest, writeManifest } from "./index-manifest.ts";
+import { type ChunkRange, chunkFileName, listSearchFiles, readManifest, writeManifest } from "./index-manifest.ts";
+import { LiveSegment } from "./live-segment.ts";
+import { chooseMerge } from "./merge-policy.ts";
+import type { SearchSegment } from "./search-segment.ts";
+import { CorruptIndexFileError, openSealedSegment, verifySealedSegment } from "./sealed-segment.ts";
+import { writeSealedSegment } from "./sealed-segment-writer.ts";
 import type { IndexHandle } from "./searcher.ts";
 import type { IndexedLog } from "./segment-file-reader.ts";
-import { SegmentIndex } from "./segment-index.ts";
 import { segmentIdentity, type SegmentSource } from "./segment-source.ts";
 
 /** What the indexer needs of a partition; the engine's Partition provides it. */
@@ -40,63 +47,58 @@ export interface SearchablePartition {
   readonly topic: string;
   readonly index: number;
   readonly log: IndexedLog;
-  /** Folder of the partition's segments, where .search files go; null for a log kept in memory. */
+  /** Folder of the partition's segments, where chunk files go; null for a log kept in memory. */
   readonly dir: string | null;
   /** Calls `wake` once when new data becomes readable; returns a function that cancels the wait. */
   onNextData(wake: () => void): () => void;
 }
 
 /** Bytes read from the log per step. */
-export const indexReadBytesMax = 256 * 1024;
+export const indexReadBytesMax = 1024 * 1024;
 /** Longest stretch of indexing between yields to the event loop, so requests wait at most about this long. */
 export const indexSliceMs = 4;
 /** Longest wait for a wake-up before looking at the log anyway (a missed wake costs at most this). */
 export const indexPollMs = 1000;
-/**
- * An active chunk whose estimated size reaches this is sealed even though its segment is not.
- * Each seal costs a JSON save and two fsyncs (file, manifest): at 8 MiB (about 430 Debian
- * package records) sealing made indexing three times slower. Active chunks count against
- * --search-memory-mb but cannot be unloaded, so this bounds them per partition.
- */
-export const indexChunkBytesMax = 32 * 1024 * 1024;
+/** The largest live segment: its estimated heap bytes when sealed, whatever the memory budget allows. */
+export const liveBytesMax = 32 * 1024 * 1024;
 
 interface IndexerOptions {
-  cache: IndexCache;
   logger: Logger;
   counters: DocumentCounters;
-  /**
-   * Sealed chunks saved to disk are searched by query threads (query-pool.ts), which load and
-   * cache them: this thread's cache drops a saved chunk when its query thread has loaded it
-   * (IndexHandle.release), keeping active and unsaved ones.
-   */
-  sealedSearchedElsewhere?: boolean;
+  /** The live segment's size limit now (the service shares --search-memory-mb between partitions); liveBytesMax when absent. */
+  liveBytesLimit?: () => number;
+  /** Whether to merge small chunks (tests of other behaviour turn it off to keep chunks as sealed). */
+  merge?: boolean;
 }
 
-/** Versions of saved .search files, unique in this thread: a query thread reloads a chunk whose version changed. */
-let nextSavedVersion = 1;
+/** Versions of written chunk files, unique in this thread: a query thread reopens a chunk whose version changed. */
+let nextVersion = 1;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+interface SealedChunk extends ChunkRange {
+  /** The chunk's segment once opened (or, for a log in memory, the sealed live segment); null until then. */
+  segment: SearchSegment | null;
+  /** Changes whenever the chunk's file is written; undefined while the chunk has no current file. */
+  version?: number;
+}
+
 export class PartitionIndexer {
   readonly partition: SearchablePartition;
-  #cache: IndexCache;
-  #sealedSearchedElsewhere: boolean;
-  /** Base → version of the sealed chunks whose .search file is saved and fresh. */
-  #savedVersions = new Map<number, number>();
   #logger: Logger;
   #counters: DocumentCounters;
-  #sealed: ChunkRange[];
-  /** Bases of sealed chunks that no longer match the log: rebuilt before they are searched. */
-  #stale = new Set<number>();
-  #active: SegmentIndex;
-  /** The lowest offset the active chunk's documents may have (its base, or the log start when that was higher). */
-  #activeFrom: number;
-  /** The log segment the active chunk's records come from. */
-  #activeSegmentBase: number;
-  /** The file they were read from; undefined before the first read, null when reads came from more than one. */
-  #activeIdentity: string | null | undefined = undefined;
+  #liveBytesLimit: () => number;
+  #merge: boolean;
+  #sealed: SealedChunk[];
+  /** Sealed chunks that no longer match the log (or have no good file): rebuilt before they are searched. */
+  #stale = new Set<SealedChunk>();
+  #live: LiveSegment;
+  /** The lowest offset the live segment's documents may have (its base, or the log start when that was higher). */
+  #liveFrom: number;
+  /** The file its records were read from; undefined before the first read, null when reads came from more than one. */
+  #liveIdentity: string | null | undefined = undefined;
   /** IndexedLog.segmentsRewritten when the chunks were last compared with their files; -1: never. */
   #checkedRewrites = -1;
   /** Next offset to index. */
@@ -106,30 +108,29 @@ export class PartitionIndexer {
   #wakeLoop: (() => void) | null = null;
   #running: Promise<void> = Promise.resolve();
   /** Rebuilds in progress, so concurrent searches share one. */
-  #rebuilding = new Map<number, Promise<SegmentIndex>>();
-  /** Saves and manifest writes, one at a time (the manifest is replaced through one temp file). */
+  #rebuilding = new Map<SealedChunk, Promise<void>>();
+  /** File and manifest writes, one at a time (the manifest is replaced through one temp file). */
   #writes: Promise<void> = Promise.resolve();
 
   private constructor(partition: SearchablePartition, options: IndexerOptions, resumeOffset: number, sealed: ChunkRange[]) {
     this.partition = partition;
-    this.#cache = options.cache;
-    this.#sealedSearchedElsewhere = options.sealedSearchedElsewhere ?? false;
     this.#logger = options.logger;
     this.#counters = options.counters;
-    this.#sealed = sealed;
-    // Listed in the manifest: saved (a missing or corrupt file is found when loaded, and rebuilt).
-    if (partition.dir !== null) for (const chunk of sealed) this.#savedVersions.set(chunk.baseOffset, nextSavedVersion++);
-    this.#active = new SegmentIndex(partition.topic, partition.index, resumeOffset);
-    this.#activeFrom = resumeOffset;
-    this.#activeSegmentBase = this.#segmentBaseFor(resumeOffset);
+    this.#liveBytesLimit = options.liveBytesLimit ?? (() => liveBytesMax);
+    this.#merge = options.merge ?? true;
+    this.#sealed = sealed.map((chunk) => ({ ...chunk, segment: null, version: nextVersion++ }));
     this.#position = resumeOffset;
+    this.#liveFrom = resumeOffset;
+    this.#live = this.#newLive(resumeOffset);
+    // A listed chunk without its file (deleted, or a crash of an older version) is rebuilt.
+    const dir = partition.dir;
+    if (dir !== null) for (const chunk of this.#sealed) if (!fs.existsSync(path.join(dir, chunkFileName(chunk)))) this.#markStale(chunk);
   }
 
   /** Opens the indexer at its manifest's resume point and starts following the log. */
   static start(partition: SearchablePartition, options: IndexerOptions): PartitionIndexer {
     const manifest = partition.dir === null ? null : readManifest(partition.dir, options.logger);
-    const resumeOffset = manifest?.resumeOffset ?? 0;
-    const indexer = new PartitionIndexer(partition, options, resumeOffset, manifest?.chunks ?? []);
+    const indexer = new PartitionIndexer(partition, options, manifest?.resumeOffset ?? 0, manifest?.chunks ?? []);
     indexer.#deleteUnlistedFiles();
     indexer.#refresh();
     indexer.#running = indexer.#run();
@@ -145,8 +146,16 @@ export class PartitionIndexer {
     return this.#position;
   }
 
-  get activeBytes(): number {
-    return this.#active.estimatedBytes;
+  /** Heap bytes of the live segment (the rest of the index is in files). */
+  get liveBytes(): number {
+    return this.#live.heapBytes;
+  }
+
+  /** Heap bytes of everything this indexer holds: the live segment and the open sealed ones. */
+  get heapBytes(): number {
+    let bytes = this.#live.heapBytes;
+    for (const chunk of this.#sealed) bytes += chunk.segment?.heapBytes ?? 0;
+    return bytes;
   }
 
   /** Sealed chunks waiting for their rebuild (for tests and stats). */
@@ -154,21 +163,26 @@ export class PartitionIndexer {
     return this.#stale.size;
   }
 
-  /** Handles on every segment index of the partition, sealed ones loaded (or rebuilt when stale) on demand. */
-  handles(): IndexHandle[] {
+  /** Sealed chunks (for tests and stats). */
+  get sealedChunkCount(): number {
+    return this.#sealed.length;
+  }
+
+  /**
+   * Handles on every segment of the partition, after rebuilding the stale chunks (a search never
+   * sees records the log no longer has); sealed ones are opened on demand.
+   */
+  async handles(): Promise<IndexHandle[]> {
     this.#refresh();
+    for (const chunk of [...this.#stale]) await this.#rebuild(chunk);
     const { topic, index: partition, dir } = this.partition;
-    const sealed = this.#sealed.map((segment): IndexHandle => {
-      const handle: IndexHandle = { topic, partition, baseOffset: segment.baseOffset, load: () => this.#loadSealed(segment) };
-      const version = this.#savedVersions.get(segment.baseOffset);
-      if (dir !== null && version !== undefined && !this.#stale.has(segment.baseOffset)) {
-        handle.saved = { dir, version };
-        if (this.#sealedSearchedElsewhere) handle.release = () => this.#cache.delete(this.#cacheKey(segment.baseOffset));
-      }
+    const sealed = this.#sealed.map((chunk): IndexHandle => {
+      const handle: IndexHandle = { topic, partition, baseOffset: chunk.baseOffset, load: async () => this.#open(chunk) };
+      if (dir !== null && chunk.version !== undefined && !this.#stale.has(chunk)) handle.saved = { dir, file: chunkFileName(chunk), version: chunk.version };
       return handle;
     });
-    const active = this.#active;
-    return [...sealed, { topic, partition, baseOffset: active.baseOffset, load: async () => active }];
+    const live = this.#live;
+    return [...sealed, { topic, partition, baseOffset: live.baseOffset, load: async () => live }];
   }
 
   /** Stops following the log and waits for the current step to finish. */
@@ -181,19 +195,18 @@ export class PartitionIndexer {
   }
 
   async #run(): Promise<void> {
-    let missingRebuilt = false;
     while (!this.#stopped) {
       try {
         await this.#waitForData();
         if (this.#stopped) return;
         this.#refresh();
         await this.#catchUp();
-        if (!missingRebuilt) {
-          // After catching up, so a restart makes new records searchable before old indexes are repaired.
-          missingRebuilt = true;
-          await this.rebuildMissing();
+        // After catching up, so a restart makes new records searchable before old chunks are repaired.
+        for (const chunk of [...this.#stale]) {
+          if (this.#stopped) return;
+          await this.#rebuild(chunk);
         }
-        await this.#rebuildStale();
+        if (this.#merge) await this.#mergeSmallChunks();
       } catch (error) {
         this.#logger.error("Indexing failed; retrying", { partition: this.key, offset: this.#position, error: error as Error });
         await Bun.sleep(indexPollMs);
@@ -218,8 +231,8 @@ export class PartitionIndexer {
     const { log } = this.partition;
     while (!this.#stopped && this.#position < log.highWatermark) {
       if (this.#position < log.logStartOffset) {
-        // Offsets below the log start are gone; an active chunk holding some of them is stale (see #refresh).
-        if (this.#position === this.#activeFrom) this.#activeFrom = log.logStartOffset;
+        // Offsets below the log start are gone; a live segment holding some of them is stale (see #refresh).
+        if (this.#position === this.#liveFrom) this.#liveFrom = log.logStartOffset;
         this.#position = log.logStartOffset;
       }
       let read: Awaited<ReturnType<IndexedLog["read"]>>;
@@ -235,35 +248,37 @@ export class PartitionIndexer {
       // One read never crosses a segment, and the segment's file exists before its data is readable.
       await this.#followSegment(read.source ?? this.#sourceAfterRead(batches[0].header.baseOffset));
       let sliceStarted = performance.now();
+      let batchPosition = read.position ?? -1;
       for (const batch of batches) {
         const batchEnd = batch.header.baseOffset + batch.header.lastOffsetDelta + 1;
+        const position = batchPosition;
+        if (batchPosition >= 0) batchPosition += batch.header.batchLength + batchLogOverhead;
         if (batchEnd <= this.#position) continue;
-        if (this.#active.estimatedBytes >= indexChunkBytesMax) await this.#seal(this.#position);
+        if (this.#live.heapBytes >= this.#liveBytesLimit()) await this.#seal(this.#position);
         if (!batch.isControl) {
-          for (const record of batch.records) if (record.offset >= this.#position) this.#active.add(recordToDocument(record, this.#counters));
+          this.#live.addBatch(batch.header.baseOffset, position);
+          for (const record of batch.records) if (record.offset >= this.#position) this.#live.add(recordToDocument(record, this.#counters));
         }
         this.#position = batchEnd;
-        this.#active.advanceEndOffset(batchEnd);
+        this.#live.advanceEndOffset(batchEnd);
         if (performance.now() - sliceStarted >= indexSliceMs) {
           await yieldToEventLoop();
           sliceStarted = performance.now();
         }
       }
-      this.#cache.trim();
       await yieldToEventLoop();
     }
   }
 
-  /** Notes which segment file a read came from: a new segment seals the active chunk; another file under the same name taints it. */
+  /** Notes which segment file a read came from: a new segment seals the live segment; another file under the same name taints it. */
   async #followSegment(source: SegmentSource): Promise<void> {
-    if (source.baseOffset > this.#activeSegmentBase) {
-      await this.#seal(this.#position);
-      this.#activeSegmentBase = source.baseOffset;
-      this.#activeIdentity = this.#confirmed(source);
-    } else if (this.#activeIdentity === undefined) {
-      this.#activeIdentity = this.#confirmed(source);
-    } else if (this.#activeIdentity !== source.identity) {
-      this.#activeIdentity = null;
+    if (source.baseOffset > this.#live.logSegmentBase) {
+      await this.#seal(this.#position, source.baseOffset);
+      this.#liveIdentity = this.#confirmed(source);
+    } else if (this.#liveIdentity === undefined) {
+      this.#liveIdentity = this.#confirmed(source);
+    } else if (this.#liveIdentity !== source.identity) {
+      this.#liveIdentity = null;
     }
   }
 
@@ -290,43 +305,56 @@ export class PartitionIndexer {
     return { baseOffset, identity: dir === null ? "memory" : (segmentIdentity(dir, baseOffset) ?? "missing") };
   }
 
-  /** The active chunk is complete: save it, list it in the manifest, start the next at `nextBase`. */
-  async #seal(nextBase: number): Promise<void> {
-    const finished = this.#sealActive(nextBase);
-    if (finished !== null) await this.#persist(finished);
+  #newLive(baseOffset: number, logSegmentBase = this.#segmentBaseFor(baseOffset)): LiveSegment {
+    return new LiveSegment(this.partition.topic, this.partition.index, baseOffset, logSegmentBase);
   }
 
   /**
-   * Lists the active chunk as sealed and starts the next at `nextBase`; returns the chunk's
-   * index, to be saved, or null when there is nothing to save (an empty chunk is skipped).
+   * The live segment is complete: it becomes a sealed chunk (searched as it is until its file is
+   * written), and the next live segment starts at `nextBase`. An empty segment is skipped.
    */
-  #sealActive(nextBase: number): SegmentIndex | null {
-    const finished = this.#active;
-    if (finished.docCount === 0 && nextBase === finished.baseOffset) return null;
-    this.#active = new SegmentIndex(this.partition.topic, this.partition.index, nextBase);
-    this.#sealed.push({ baseOffset: finished.baseOffset, endOffset: nextBase, fromOffset: this.#activeFrom, identity: this.#activeIdentity ?? null });
-    this.#activeFrom = nextBase;
-    this.#cache.put(this.#cacheKey(finished.baseOffset), finished);
-    return finished;
+  async #seal(nextBase: number, nextLogSegmentBase?: number): Promise<void> {
+    const finished = this.#live;
+    this.#live = this.#newLive(nextBase, nextLogSegmentBase);
+    const identity = this.#liveIdentity ?? null;
+    const fromOffset = this.#liveFrom;
+    this.#liveFrom = nextBase;
+    if (nextLogSegmentBase !== undefined || this.#liveIdentity === null) this.#liveIdentity = undefined;
+    if (finished.docCount === 0 && nextBase === finished.baseOffset) return;
+    finished.advanceEndOffset(nextBase);
+    const chunk: SealedChunk = { baseOffset: finished.baseOffset, endOffset: nextBase, fromOffset, identity, segment: finished };
+    this.#sealed.push(chunk);
+    await this.#persist(async (dir) => {
+      await writeSealedSegment(path.join(dir, chunkFileName(chunk)), [finished]);
+      if (!this.#sealed.includes(chunk) || this.#stale.has(chunk)) return [chunkFileName(chunk)];
+      chunk.segment = openSealedSegment(dir, chunkFileName(chunk)) ?? finished;
+      chunk.version = nextVersion++;
+      return [];
+    });
   }
 
-  /** Saves `index` (when given) and then the manifest as it is by then; writes run one at a time. */
-  #persist(index: SegmentIndex | null): Promise<void> {
+  /**
+   * Runs `write` (when the log is on disk), then writes the manifest as it is by then, then
+   * deletes the files `write` returned (no longer listed); one at a time. The manifest lists the
+   * chunks up to the first one whose file is not written yet, and resumes indexing there.
+   */
+  #persist(write: ((dir: string) => Promise<string[]>) | null): Promise<void> {
     const dir = this.partition.dir;
     if (dir === null) return Promise.resolve();
-    const write = this.#writes.catch(() => {}).then(async () => {
-      if (index !== null) {
-        await saveSegmentIndex(dir, index);
-        this.#savedAgain(index.baseOffset);
-      }
-      await writeManifest(dir, { resumeOffset: this.#active.baseOffset, chunks: this.#sealed });
+    const done = this.#writes.catch(() => {}).then(async () => {
+      const unlisted = write === null ? [] : await write(dir);
+      const pending = this.#sealed.findIndex((chunk) => chunk.version === undefined && !this.#stale.has(chunk));
+      const listed = pending < 0 ? this.#sealed : this.#sealed.slice(0, pending);
+      const resumeOffset = pending < 0 ? this.#live.baseOffset : this.#sealed[pending].baseOffset;
+      await writeManifest(dir, { resumeOffset, chunks: listed.map(({ baseOffset, endOffset, fromOffset, identity }) => ({ baseOffset, endOffset, fromOffset, identity })) });
+      for (const name of unlisted) this.#deleteFile(dir, name);
     });
-    this.#writes = write;
-    return write;
+    this.#writes = done;
+    return done;
   }
 
   /**
-   * Brings the chunks in line with the log as it is now: an active chunk that turned stale is
+   * Brings the chunks in line with the log as it is now: a live segment that turned stale is
    * sealed, chunks below the log start go, and stale sealed chunks are marked for rebuilding.
    * Synchronous, so a search that calls it never sees a stale chunk.
    */
@@ -335,32 +363,37 @@ export class PartitionIndexer {
     const rewrites = log.segmentsRewritten ?? 0;
     const checkFiles = rewrites !== this.#checkedRewrites;
     this.#checkedRewrites = rewrites;
-    if (this.#activeIsStale(checkFiles)) {
-      // Sealed where indexing stands; its records are read again from the log by the rebuild.
-      const finished = this.#sealActive(this.#position);
-      this.#activeIdentity = undefined;
-      if (finished !== null) {
-        this.#cache.delete(this.#cacheKey(finished.baseOffset));
-        this.#persist(null).catch((error: unknown) => this.#logger.warn("Cannot write the search manifest", { partition: this.key, error: error as Error }));
-      }
+    if (this.#liveIsStale(checkFiles)) {
+      // Sealed where indexing stands, without a file: its records are read again from the log by the rebuild.
+      const finished = this.#live;
+      finished.advanceEndOffset(this.#position);
+      const chunk: SealedChunk = { baseOffset: finished.baseOffset, endOffset: this.#position, fromOffset: this.#liveFrom, identity: null, segment: null };
+      this.#sealed.push(chunk);
+      this.#markStale(chunk);
+      this.#live = this.#newLive(this.#position, finished.logSegmentBase);
+      this.#liveFrom = this.#position;
+      this.#liveIdentity = undefined;
+      this.#persist(null).catch((error: unknown) => this.#logger.warn("Cannot write the search manifest", { partition: this.key, error: error as Error }));
     }
     this.#dropExpiredChunks();
-    const fresh = this.#sealed.filter((chunk) => !this.#stale.has(chunk.baseOffset));
-    for (const chunk of staleChunks(fresh, { logStartOffset: log.logStartOffset, dir, checkFiles })) {
-      this.#stale.add(chunk.baseOffset);
-      this.#savedVersions.delete(chunk.baseOffset);
-      this.#cache.delete(this.#cacheKey(chunk.baseOffset));
-    }
+    const fresh = this.#sealed.filter((chunk) => !this.#stale.has(chunk));
+    for (const chunk of staleChunks(fresh, { logStartOffset: log.logStartOffset, dir, checkFiles })) this.#markStale(chunk as SealedChunk);
   }
 
-  /** True when the active chunk holds documents below the log start, or read from a segment file that compaction replaced since. */
-  #activeIsStale(checkFiles: boolean): boolean {
-    if (this.#position <= this.#activeFrom) return false;
-    if (this.#activeFrom < this.partition.log.logStartOffset) return true;
+  #markStale(chunk: SealedChunk): void {
+    this.#stale.add(chunk);
+    chunk.segment = null;
+    chunk.version = undefined;
+  }
+
+  /** True when the live segment holds documents below the log start, or read from a segment file that compaction replaced since. */
+  #liveIsStale(checkFiles: boolean): boolean {
+    if (this.#position <= this.#liveFrom) return false;
+    if (this.#liveFrom < this.partition.log.logStartOffset) return true;
     const dir = this.partition.dir;
-    if (dir === null || this.#activeIdentity === undefined || (!checkFiles && this.#activeIdentity !== null)) return false;
-    const current = segmentIdentity(dir, this.#activeSegmentBase);
-    return current !== null && current !== this.#activeIdentity;
+    if (dir === null || this.#liveIdentity === undefined || (!checkFiles && this.#liveIdentity !== null)) return false;
+    const current = segmentIdentity(dir, this.#live.logSegmentBase);
+    return current !== null && current !== this.#liveIdentity;
   }
 
   /** The base of the segment holding `offset`: the last .log file at or below it. */
@@ -370,136 +403,212 @@ export class PartitionIndexer {
     return segmentBaseOf(listSegmentBaseOffsets(dir), offset);
   }
 
-  /** Chunks wholly below the log start (their segments deleted by retention) go, with their .search files. */
+  /** Chunks wholly below the log start (their segments deleted by retention) go, with their files. */
   #dropExpiredChunks(): void {
     const logStart = this.partition.log.logStartOffset;
     if (this.#sealed.length === 0 || this.#sealed[0].endOffset > logStart) return;
     const expired = this.#sealed.filter((chunk) => chunk.endOffset <= logStart);
     this.#sealed = this.#sealed.filter((chunk) => chunk.endOffset > logStart);
     for (const chunk of expired) {
-      this.#stale.delete(chunk.baseOffset);
-      this.#savedVersions.delete(chunk.baseOffset);
-      this.#cache.delete(this.#cacheKey(chunk.baseOffset));
-      if (this.partition.dir !== null) this.#deleteFile(this.partition.dir, chunk.baseOffset);
+      this.#stale.delete(chunk);
+      chunk.segment = null;
+      if (this.partition.dir !== null) this.#deleteFile(this.partition.dir, chunkFileName(chunk));
     }
   }
 
-  /** Deletes .search files no chunk lists (a crash came between writing one and the manifest). */
+  /** Deletes search files no chunk lists: a crash between a file and the manifest, merged inputs, files of earlier formats. */
   #deleteUnlistedFiles(): void {
     const dir = this.partition.dir;
     if (dir === null) return;
-    const listed = new Set(this.#sealed.map((chunk) => chunk.baseOffset));
-    for (const base of listSearchFiles(dir)) if (!listed.has(base)) this.#deleteFile(dir, base);
+    const listed = new Set(this.#sealed.map(chunkFileName));
+    for (const name of listSearchFiles(dir)) if (!listed.has(name)) this.#deleteFile(dir, name);
   }
 
-  #deleteFile(dir: string, base: number): void {
-    void deleteSegmentIndex(dir, base).catch((error: unknown) => this.#logger.warn("Cannot delete search index", { partition: this.key, base, error: error as Error }));
-  }
-
-  /** The chunk at `base` was saved: a new version, when it is still sealed and fresh. */
-  #savedAgain(base: number): void {
-    if (this.#stale.has(base) || !this.#sealed.some((chunk) => chunk.baseOffset === base)) return;
-    this.#savedVersions.set(base, nextSavedVersion++);
-  }
-
-  #cacheKey(baseOffset: number): string {
-    return `${this.key}/${baseOffset}`;
-  }
-
-  async #loadSealed(chunk: ChunkRange): Promise<SegmentIndex> {
-    // A stale chunk's file and cached index describe records the log no longer has.
-    const key = this.#cacheKey(chunk.baseOffset);
-    if (this.#stale.has(chunk.baseOffset)) {
-      const rebuilt = await this.#rebuild(chunk);
-      if (!this.#stale.has(chunk.baseOffset)) this.#cache.put(key, rebuilt);
-      return rebuilt;
+  #deleteFile(dir: string, name: string): void {
+    try {
+      fs.rmSync(path.join(dir, name), { force: true });
+    } catch (error) {
+      this.#logger.warn("Cannot delete a search index file", { partition: this.key, file: name, error: error as Error });
     }
-    const cached = this.#cache.get(key);
-    if (cached) return cached;
+  }
+
+  /** The chunk's segment: open, opened from its file now, or (a damaged file) rebuilt from the log. */
+  async #open(chunk: SealedChunk): Promise<SearchSegment> {
+    if (chunk.segment !== null) return chunk.segment;
     const dir = this.partition.dir;
-    let index: SegmentIndex | null = null;
-    if (dir !== null) {
+    if (dir !== null && !this.#stale.has(chunk)) {
       try {
-        index = await loadSegmentIndex(dir, chunk.baseOffset);
+        const segment = openSealedSegment(dir, chunkFileName(chunk));
+        if (segment !== null) return (chunk.segment = segment);
+        this.#logger.warn("Rebuilding a missing search index file from the log", { partition: this.key, base: chunk.baseOffset });
       } catch (error) {
         if (!(error instanceof CorruptIndexFileError)) throw error;
-        this.#logger.warn("Rebuilding a corrupt search index from the log", { partition: this.key, base: chunk.baseOffset, error });
+        this.#logger.warn("Rebuilding a damaged search index file from the log", { partition: this.key, base: chunk.baseOffset, error });
       }
+      this.#markStale(chunk);
     }
-    index ??= await this.#rebuild(chunk);
-    this.#cache.put(key, index);
-    return index;
+    await this.#rebuild(chunk);
+    // Rebuilt chunks replace `chunk` in the list; a search that held its handle gets them as one.
+    const parts = this.#sealed.filter((other) => other.baseOffset >= chunk.baseOffset && other.endOffset <= chunk.endOffset);
+    if (parts.length === 1 && parts[0].segment !== null) return parts[0].segment;
+    throw new Error(`Search index of ${this.key} at offset ${chunk.baseOffset} changed during the search; search again`);
   }
 
-  /** Indexes a sealed chunk again from the log, saves it, and records what it was read from. */
-  #rebuild(chunk: ChunkRange): Promise<SegmentIndex> {
-    const existing = this.#rebuilding.get(chunk.baseOffset);
+  /**
+   * Indexes a stale chunk again from the log, as one or more chunks of at most the live size
+   * limit, saves them, and records what they were read from.
+   */
+  #rebuild(chunk: SealedChunk): Promise<void> {
+    const existing = this.#rebuilding.get(chunk);
     if (existing) return existing;
     const rebuild = (async () => {
       const { log, dir } = this.partition;
       const fromOffset = Math.max(chunk.baseOffset, log.logStartOffset);
+      const logSegmentBase = this.#segmentBaseFor(chunk.baseOffset);
       // Looked at before reading: if compaction replaces the file during the rebuild, the two looks differ.
-      const identityBefore = dir === null ? null : segmentIdentity(dir, this.#segmentBaseFor(chunk.baseOffset));
-      const index = await this.#indexRange(chunk.baseOffset, fromOffset, chunk.endOffset);
-      const identityAfter = dir === null ? null : segmentIdentity(dir, this.#segmentBaseFor(chunk.baseOffset));
-      if (dir !== null) await saveSegmentIndex(dir, index);
-      chunk.fromOffset = fromOffset;
+      const identityBefore = dir === null ? null : segmentIdentity(dir, logSegmentBase);
+      const segments = await this.#indexRange(chunk.baseOffset, fromOffset, chunk.endOffset, logSegmentBase);
+      const identityAfter = dir === null ? null : segmentIdentity(dir, logSegmentBase);
       // Replaced during the rebuild: what was read may be either file, so it stays stale.
-      const replaced = identityBefore !== identityAfter;
-      chunk.identity = replaced ? null : identityBefore;
-      if (!replaced) this.#stale.delete(chunk.baseOffset);
-      if (dir !== null && !replaced) this.#savedAgain(chunk.baseOffset);
-      if (this.#sealed.includes(chunk)) await this.#persist(null);
-      else if (dir !== null) this.#deleteFile(dir, chunk.baseOffset);
-      this.#logger.info("Rebuilt search index from the log", { partition: this.key, base: chunk.baseOffset, documents: index.docCount });
-      return index;
-    })().finally(() => this.#rebuilding.delete(chunk.baseOffset));
-    this.#rebuilding.set(chunk.baseOffset, rebuild);
+      if (identityBefore !== identityAfter || !this.#sealed.includes(chunk)) return;
+      const rebuilt: SealedChunk[] = segments.map((segment, i) => ({
+        baseOffset: segment.baseOffset,
+        endOffset: segment.endOffset,
+        fromOffset: i === 0 ? fromOffset : segment.baseOffset,
+        identity: identityBefore,
+        segment,
+      }));
+      await this.#persist(async (directory) => {
+        for (const part of rebuilt) {
+          const file = chunkFileName(part);
+          await writeSealedSegment(path.join(directory, file), [part.segment as LiveSegment]);
+          part.segment = openSealedSegment(directory, file) ?? part.segment;
+          part.version = nextVersion++;
+        }
+        return this.#replace([chunk], rebuilt);
+      });
+      if (dir === null) this.#replace([chunk], rebuilt);
+      this.#logger.info("Rebuilt search index from the log", { partition: this.key, base: chunk.baseOffset, documents: segments.reduce((sum, segment) => sum + segment.docCount, 0) });
+    })().finally(() => this.#rebuilding.delete(chunk));
+    this.#rebuilding.set(chunk, rebuild);
     return rebuild;
   }
 
-  /** A new index with base `baseOffset` of the records from `fromOffset` up to `endOffset`, read from the log. */
-  async #indexRange(baseOffset: number, fromOffset: number, endOffset: number): Promise<SegmentIndex> {
-    const index = new SegmentIndex(this.partition.topic, this.partition.index, baseOffset);
+  /**
+   * Puts `replacements` where `chunks` were in the list (if they still are); returns the files
+   * no longer listed, to delete once the manifest no longer lists them.
+   */
+  #replace(chunks: SealedChunk[], replacements: SealedChunk[]): string[] {
+    const at = this.#sealed.indexOf(chunks[0]);
+    const kept = new Set(replacements.map(chunkFileName));
+    if (at < 0 || chunks.some((chunk, i) => this.#sealed[at + i] !== chunk)) return [...kept].filter((name) => !this.#sealed.some((chunk) => chunkFileName(chunk) === name));
+    this.#sealed.splice(at, chunks.length, ...replacements);
+    for (const chunk of chunks) this.#stale.delete(chunk);
+    return chunks.map(chunkFileName).filter((name) => !kept.has(name));
+  }
+
+  /**
+   * Live segments of the records from `fromOffset` up to `endOffset`, read from the log, each at
+   * most the live size limit; the first has base `baseOffset`, the last ends at `endOffset`.
+   */
+  async #indexRange(baseOffset: number, fromOffset: number, endOffset: number, logSegmentBase: number): Promise<LiveSegment[]> {
+    const segments = [new LiveSegment(this.partition.topic, this.partition.index, baseOffset, logSegmentBase)];
     let position = fromOffset;
     while (position < endOffset) {
-      let bytes: Uint8Array;
+      let read: Awaited<ReturnType<IndexedLog["read"]>>;
       try {
-        bytes = (await this.partition.log.read(position, indexReadBytesMax)).bytes;
+        read = await this.partition.log.read(position, indexReadBytesMax);
       } catch (error) {
         // The log start moved past the rest: those records are gone, and the chunk expires.
         if (error instanceof OffsetOutOfRangeError) break;
         throw error;
       }
-      const batches = decodeRecordBatches(bytes);
+      const batches = decodeRecordBatches(read.bytes);
+      let batchPosition = read.position ?? -1;
       // Compaction may have removed the range's last records: the log then answers from beyond it.
       const inRange = batches.filter((batch) => batch.header.baseOffset < endOffset);
       if (inRange.length === 0) break;
       for (const batch of inRange) {
-        if (!batch.isControl) for (const record of batch.records) if (record.offset >= position) index.add(recordToDocument(record, this.#counters));
+        let segment = segments.at(-1)!;
+        if (segment.heapBytes >= this.#liveBytesLimit()) {
+          segment.advanceEndOffset(position);
+          segment = new LiveSegment(this.partition.topic, this.partition.index, position, logSegmentBase);
+          segments.push(segment);
+        }
+        if (!batch.isControl) {
+          segment.addBatch(batch.header.baseOffset, batchPosition);
+          for (const record of batch.records) if (record.offset >= position && record.offset < endOffset) segment.add(recordToDocument(record, this.#counters));
+        }
+        if (batchPosition >= 0) batchPosition += batch.header.batchLength + batchLogOverhead;
         position = batch.header.baseOffset + batch.header.lastOffsetDelta + 1;
-        index.advanceEndOffset(position);
+        segment.advanceEndOffset(Math.min(position, endOffset));
       }
       await yieldToEventLoop();
     }
-    return index;
+    segments.at(-1)!.advanceEndOffset(endOffset);
+    return segments;
   }
 
-  /** Rebuilds the stale chunks one at a time, bounded by their number now (each rebuild reads one chunk of the log). */
-  async #rebuildStale(): Promise<void> {
-    for (const chunk of this.#sealed.filter((candidate) => this.#stale.has(candidate.baseOffset))) {
-      if (this.#stopped) return;
-      await this.#rebuild(chunk);
+  /** Merges runs of small chunks the merge policy picks, one merge at a time, until it picks none. */
+  async #mergeSmallChunks(): Promise<void> {
+    const dir = this.partition.dir;
+    if (dir === null) return;
+    while (!this.#stopped) {
+      const bases = listSegmentBaseOffsets(dir);
+      const candidates = this.#sealed.map((chunk) => ({
+        logSegmentBase: segmentBaseOf(bases, chunk.baseOffset),
+        identity: chunk.identity,
+        mergeable: chunk.version !== undefined && !this.#stale.has(chunk) && chunk.identity !== null,
+        bytes: chunk.version === undefined ? 0 : fileBytes(path.join(dir, chunkFileName(chunk))),
+        firstHoldsAll: chunk.fromOffset === chunk.baseOffset,
+      }));
+      const run = chooseMerge(candidates);
+      if (run === null) return;
+      await this.#mergeRun(dir, this.#sealed.slice(run.start, run.end));
     }
   }
 
-  /** Rebuilds every sealed segment whose .search file is missing (after a crash or a deletion). */
-  async rebuildMissing(): Promise<number> {
-    const dir = this.partition.dir;
-    if (dir === null) return 0;
-    const present = new Set(listSearchFiles(dir));
-    const missing = this.#sealed.filter((segment) => !present.has(segment.baseOffset));
-    for (const segment of missing) this.#cache.put(this.#cacheKey(segment.baseOffset), await this.#rebuild(segment));
-    return missing.length;
+  async #mergeRun(dir: string, inputs: SealedChunk[]): Promise<void> {
+    const merged: SealedChunk = {
+      baseOffset: inputs[0].baseOffset,
+      endOffset: inputs.at(-1)!.endOffset,
+      fromOffset: inputs[0].fromOffset,
+      identity: inputs[0].identity,
+      segment: null,
+    };
+    const file = chunkFileName(merged);
+    const segments: SearchSegment[] = [];
+    for (const chunk of inputs) {
+      const name = path.join(dir, chunkFileName(chunk));
+      try {
+        // A merge copies its inputs: one with a damaged body is rebuilt instead of spreading.
+        verifySealedSegment(name);
+      } catch (error) {
+        if (!(error instanceof CorruptIndexFileError)) throw error;
+        this.#logger.warn("Rebuilding a damaged search index file from the log", { partition: this.key, base: chunk.baseOffset, error });
+        this.#markStale(chunk);
+        return;
+      }
+      segments.push(await this.#open(chunk));
+    }
+    const started = performance.now();
+    await this.#persist(async () => {
+      await writeSealedSegment(path.join(dir, file), segments);
+      // An input that turned stale or went while merging makes the output stale too: dropped.
+      if (inputs.some((chunk) => this.#stale.has(chunk) || !this.#sealed.includes(chunk))) return [file];
+      merged.segment = openSealedSegment(dir, file);
+      if (merged.segment === null) return [];
+      merged.version = nextVersion++;
+      return this.#replace(inputs, [merged]);
+    });
+    this.#logger.debug("Merged search index chunks", { partition: this.key, chunks: inputs.length, documents: merged.segment?.docCount, ms: Math.round(performance.now() - started) });
+  }
+}
+
+function fileBytes(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
   }
 }

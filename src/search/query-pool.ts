@@ -1,8 +1,7 @@
 // Searches on several cores: a pool of query threads (query-worker.ts, --search-threads) that
 // own the saved sealed index chunks. Each chunk belongs to one thread for as long as it exists:
-// the thread owning fewest chunks when a search first meets it. So a chunk is cached in one
-// place, the memory budget is split between the threads, and a partition's few chunks are spread
-// evenly (an FNV hash of topic, partition and base offset put the Debian benchmark's 8 chunks
+// the thread owning fewest chunks when a search first meets it. So a chunk is open in one
+// place, and a partition's few chunks are spread evenly (an FNV hash of topic, partition and base offset put the Debian benchmark's 8 chunks
 // 5 to 3 on two threads). A search runs its two passes (searcher.ts) on every thread at once,
 // while the indexing thread (which calls this) does its own part: the active chunks and the
 // sealed ones not saved yet, or stale, which only it can rebuild from the log. The parts merge
@@ -40,8 +39,6 @@ interface Thread {
 }
 
 export class QueryPool {
-  readonly budgetBytes: number;
-  #threadBudgetBytes: number;
   #logLevel: LogLevel;
   #threads: Thread[];
   #logger: Logger;
@@ -56,11 +53,9 @@ export class QueryPool {
   /** Chunks being loaded by their owner ("topic/partition/base@version"). */
   #warming = new Set<string>();
 
-  constructor(threads: number, options: { memoryBytes: number; logLevel: LogLevel; logger: Logger }) {
+  constructor(threads: number, options: { logLevel: LogLevel; logger: Logger }) {
     if (!Number.isInteger(threads) || threads < 1 || threads > searchThreadsMax) throw new Error(`Search threads must be 1 to ${searchThreadsMax}, not ${threads}`);
-    this.budgetBytes = options.memoryBytes;
     this.#logger = options.logger;
-    this.#threadBudgetBytes = Math.floor(options.memoryBytes / threads);
     this.#logLevel = options.logLevel;
     this.#owned = new Array<number>(threads).fill(0);
     this.#threads = Array.from({ length: threads }, () => {
@@ -82,7 +77,7 @@ export class QueryPool {
       failed.memory = { residentBytes: 0, residentIndexes: 0, evictions: failed.memory.evictions };
       if (!this.#stopped) failed.worker = this.#spawn(thread);
     };
-    worker.postMessage({ type: "start", memoryBytes: this.#threadBudgetBytes, logLevel: this.#logLevel } satisfies ToQueryThread);
+    worker.postMessage({ type: "start", logLevel: this.#logLevel } satisfies ToQueryThread);
     return worker;
   }
 
@@ -90,7 +85,7 @@ export class QueryPool {
     return this.#threads.length;
   }
 
-  /** The query threads' caches together. */
+  /** What the query threads hold, together. */
   memory(): QueryThreadMemory {
     const total: QueryThreadMemory = { residentBytes: 0, residentIndexes: 0, evictions: 0 };
     for (const { memory } of this.#threads) {
@@ -101,23 +96,18 @@ export class QueryPool {
     return total;
   }
 
-  /**
-   * Runs `request` over `handles`: saved sealed chunks on their query threads, the rest here.
-   * `activeBytes`: what the indexing thread holds, left out of the query threads' budgets.
-   */
-  async search(handles: IndexHandle[], request: SearchRequest, options: { activeBytes: number; nowMs?: number }): Promise<SearchResponse> {
+  /** Runs `request` over `handles`: saved sealed chunks on their query threads, the rest here. */
+  async search(handles: IndexHandle[], request: SearchRequest, options: { nowMs?: number } = {}): Promise<SearchResponse> {
     const started = performance.now();
     const nowMs = options.nowMs ?? Date.now();
-    const reservedBytes = Math.ceil(options.activeBytes / this.#threads.length);
     const local = handles.filter((handle) => handle.saved === undefined);
     const owned: IndexHandle[][] = this.#threads.map(() => []);
     for (const [handle, thread] of this.#assign(handles.filter((handle) => handle.saved !== undefined))) {
-      // A chunk its thread has not loaded yet is searched here (the indexing thread has just
-      // sealed it, so it is in memory) while the thread loads it, so no search waits for a load.
+      // A chunk its thread has not opened yet is searched here while the thread opens it.
       if (this.#warm.get(chunkKey(handle)) === handle.saved!.version) owned[thread].push(handle);
       else {
         local.push(handle);
-        this.#preload(thread, handle, reservedBytes);
+        this.#preload(thread, handle);
       }
     }
 
@@ -125,7 +115,7 @@ export class QueryPool {
     const wanted = scoredTerms(request.query);
     const statsParts: StatsPart[] = [];
     if (wanted.size > 0) {
-      const asked = owned.map((list, thread) => (list.length === 0 ? null : this.#ask(thread, (id) => ({ type: "stats", id, chunks: list.map(chunkRef), wanted, reservedBytes }))));
+      const asked = owned.map((list, thread) => (list.length === 0 ? null : this.#ask(thread, (id) => ({ type: "stats", id, chunks: list.map(chunkRef), wanted }))));
       observed(asked);
       statsParts.push(await gatherStats(local, wanted));
       for (const [thread, answer] of asked.entries()) {
@@ -152,7 +142,7 @@ export class QueryPool {
     // Pass 2: every share evaluated with the statistics of all. A thread that fails (a chunk it
     // cannot load any more) has its share searched here instead.
     const asked = owned.map((list, thread) =>
-      list.length === 0 ? null : this.#ask(thread, (id) => ({ type: "search", id, chunks: list.map(chunkRef), request, stats: shared, nowMs, reservedBytes })),
+      list.length === 0 ? null : this.#ask(thread, (id) => ({ type: "search", id, chunks: list.map(chunkRef), request, stats: shared, nowMs })),
     );
     observed(asked);
     const parts: SearchPart[] = [await searchPart(local, request, stats, nowMs)];
@@ -216,25 +206,22 @@ export class QueryPool {
     }
   }
 
-  /** Has `thread` load `handle`'s chunk; once it has, the chunk is searched there and the indexing thread's copy dropped. */
-  #preload(thread: number, handle: IndexHandle, reservedBytes: number): void {
+  /** Has `thread` open `handle`'s chunk; once it has, the chunk is searched there. */
+  #preload(thread: number, handle: IndexHandle): void {
     const key = chunkKey(handle);
     const version = handle.saved!.version;
     const attempt = `${key}@${version}`;
     if (this.#warming.has(attempt)) return;
     this.#warming.add(attempt);
-    this.#ask(thread, (id) => ({ type: "preload", id, chunk: chunkRef(handle), reservedBytes })).then(
+    this.#ask(thread, (id) => ({ type: "preload", id, chunk: chunkRef(handle) })).then(
       () => {
         this.#warming.delete(attempt);
         this.#warm.set(key, version);
-        handle.release?.();
       },
       (error: unknown) => {
-        // A missing or damaged file: the indexing thread's copy is dropped too, so its next
-        // search loads the chunk the way that repairs it (rebuilt from the log, saved again as a
-        // new version, which is then preloaded).
+        // A missing or damaged file: the indexing thread searches the chunk, which repairs it
+        // (rebuilt from the log, saved again as a new version, which is then opened here).
         this.#warming.delete(attempt);
-        handle.release?.();
         this.#logger.warn("A search query thread could not load a chunk; the indexing thread searches it", { chunk: key, error: error as Error });
       },
     );
@@ -285,5 +272,6 @@ function chunkKey(handle: IndexHandle): string {
 }
 
 function chunkRef(handle: IndexHandle): ChunkRef {
-  return { topic: handle.topic, partition: handle.partition, baseOffset: handle.baseOffset, dir: handle.saved!.dir, version: handle.saved!.version };
+  const { dir, file, version } = handle.saved!;
+  return { topic: handle.topic, partition: handle.partition, baseOffset: handle.baseOffset, dir, file, version };
 }

@@ -1,39 +1,39 @@
 // Messages between the search worker and its query threads (query-worker.ts, started by
 // query-pool.ts). A query thread owns some of the sealed index chunks (query-pool.ts picks the
-// one thread), loads them from their .search files into its own cache, and answers the two
-// passes of a search over the chunks it is given.
+// one thread), opens their files (mapped, read in place), and answers the two passes of a
+// search over the chunks it is given.
 
 import type { LogLevel } from "../logger.ts";
 import type { SearchPart, StatsPart } from "./searcher.ts";
 import type { SearchRequest } from "./search-request.ts";
 
-/** A saved sealed chunk: its .search file in `dir`, at `version` (a new version is loaded again). */
+/** A saved sealed chunk: its file `file` in `dir`, at `version` (a new version is opened again). */
 export interface ChunkRef {
   topic: string;
   partition: number;
   baseOffset: number;
   dir: string;
+  file: string;
   version: number;
 }
 
-/** A query thread's cache, for SearchStats. */
+/** What a query thread holds, for SearchStats. */
 export interface QueryThreadMemory {
+  /** Heap bytes of its open segments (their mapped files are page cache, not counted). */
   residentBytes: number;
   residentIndexes: number;
+  /** Segments closed to stay within openSegmentsMax. */
   evictions: number;
 }
 
 export type ToQueryThread =
-  | { type: "start"; memoryBytes: number; logLevel: LogLevel }
-  /**
-   * Pass 1: the statistics of `wanted` (field → terms) over `chunks`. `reservedBytes`: the
-   * thread's share of memory the indexing thread holds (active chunks), left out of its budget.
-   */
-  | { type: "stats"; id: number; chunks: ChunkRef[]; wanted: Map<string, Set<string>>; reservedBytes: number }
-  /** Loads `chunk` into the thread's cache ahead of the searches it will be given. */
-  | { type: "preload"; id: number; chunk: ChunkRef; reservedBytes: number }
+  | { type: "start"; logLevel: LogLevel }
+  /** Pass 1: the statistics of `wanted` (field → terms) over `chunks`. */
+  | { type: "stats"; id: number; chunks: ChunkRef[]; wanted: Map<string, Set<string>> }
+  /** Opens `chunk` ahead of the searches it will be given. */
+  | { type: "preload"; id: number; chunk: ChunkRef }
   /** Pass 2: `chunks` evaluated with the statistics of all chunks. */
-  | { type: "search"; id: number; chunks: ChunkRef[]; request: SearchRequest; stats: StatsPart; nowMs: number; reservedBytes: number };
+  | { type: "search"; id: number; chunks: ChunkRef[]; request: SearchRequest; stats: StatsPart; nowMs: number };
 
 export type FromQueryThread =
   /** `failed`: positions in `chunks` of those that could not be loaded (missing or corrupt file), left out of `part`. */

@@ -1,67 +1,72 @@
 // A query thread: searches the sealed index chunks the search worker hands it (query-protocol.ts),
-// loading each from its .search file into a cache of its own, within its share of
-// --search-memory-mb. It never reads the log: a chunk it cannot load (missing or corrupt file)
-// is reported back, and the search worker, which can rebuild chunks from the log, searches it.
+// opening each chunk's file (mapped, so its pages are the kernel's page cache, not this
+// thread's heap) and keeping a bounded number open. It never reads the log except for the
+// records of hits: a chunk it cannot open (missing or damaged file) is reported back, and the
+// search worker, which can rebuild chunks from the log, searches it.
 
 import { createLogger, type Logger } from "../logger.ts";
-import { IndexCache } from "./index-cache.ts";
-import { loadSegmentIndex } from "./index-file.ts";
 import type { ChunkRef, FromQueryThread, QueryThreadMemory, ToQueryThread } from "./query-protocol.ts";
 import { QueryError } from "./query.ts";
-import { type IndexHandle, mergeStats, searchPart, statsPart } from "./searcher.ts";
 import { GlobalStats } from "./scoring.ts";
-import type { SegmentIndex } from "./segment-index.ts";
+import { type IndexHandle, mergeStats, searchPart, statsPart } from "./searcher.ts";
+import { openSealedSegment, type SealedSegment } from "./sealed-segment.ts";
 
 declare const self: Worker;
 
-let cache: IndexCache | null = null;
+/** Open segments kept per thread; the least recently used is closed (dropped) beyond this. */
+export const openSegmentsMax = 4096;
+
 let logger: Logger = createLogger("chronik/search-query");
-/** The share of memory the indexing thread holds, left out of this thread's budget. */
-let reservedBytes = 0;
-/** Cache key → version of the file the cached index was loaded from. */
-const versions = new Map<string, number>();
+/** "topic/partition/base" → the open segment and the version of the file it was opened from, least recently used first. */
+const open = new Map<string, { version: number; segment: SealedSegment }>();
+let evictions = 0;
 
 function post(message: FromQueryThread): void {
   self.postMessage(message);
 }
 
 function memory(): QueryThreadMemory {
-  return { residentBytes: cache!.residentBytes, residentIndexes: cache!.size, evictions: cache!.evictions };
+  let residentBytes = 0;
+  for (const { segment } of open.values()) residentBytes += segment.heapBytes;
+  return { residentBytes, residentIndexes: open.size, evictions };
 }
 
-/** The chunk's index: cached when the cached one has the chunk's version, else loaded from its file. */
-async function load(chunk: ChunkRef): Promise<SegmentIndex> {
+/** The chunk's segment: the open one when it has the chunk's version, else opened from its file. */
+function load(chunk: ChunkRef): SealedSegment {
   const key = `${chunk.topic}/${chunk.partition}/${chunk.baseOffset}`;
-  if (versions.get(key) === chunk.version) {
-    const cached = cache!.get(key);
-    if (cached) return cached;
+  const entry = open.get(key);
+  open.delete(key);
+  if (entry?.version === chunk.version) {
+    open.set(key, entry);
+    return entry.segment;
   }
-  cache!.delete(key);
-  versions.delete(key);
-  const index = await loadSegmentIndex(chunk.dir, chunk.baseOffset);
-  if (index === null) throw new Error(`Search index file of ${key} is missing in "${chunk.dir}"`);
-  cache!.put(key, index);
-  versions.set(key, chunk.version);
-  return index;
+  const segment = openSealedSegment(chunk.dir, chunk.file);
+  if (segment === null) throw new Error(`Search index file "${chunk.file}" of ${key} is missing in "${chunk.dir}"`);
+  open.set(key, { version: chunk.version, segment });
+  if (open.size > openSegmentsMax) {
+    open.delete(open.keys().next().value!);
+    evictions++;
+  }
+  return segment;
 }
 
 function handle(chunk: ChunkRef): IndexHandle {
-  return { topic: chunk.topic, partition: chunk.partition, baseOffset: chunk.baseOffset, load: () => load(chunk) };
+  return { topic: chunk.topic, partition: chunk.partition, baseOffset: chunk.baseOffset, load: async () => load(chunk) };
 }
 
 async function gather(message: Extract<ToQueryThread, { type: "stats" }>): Promise<FromQueryThread> {
   const stats = new GlobalStats();
   const failed: number[] = [];
   for (const [position, chunk] of message.chunks.entries()) {
-    let index: SegmentIndex;
+    let segment: SealedSegment;
     try {
-      index = await load(chunk);
+      segment = load(chunk);
     } catch (error) {
-      logger.warn("Cannot load a search index; the indexing thread searches it", { chunk: `${chunk.topic}/${chunk.partition}/${chunk.baseOffset}`, error: error as Error });
+      logger.warn("Cannot open a search index; the indexing thread searches it", { chunk: `${chunk.topic}/${chunk.partition}/${chunk.baseOffset}`, error: error as Error });
       failed.push(position);
       continue;
     }
-    stats.add(index, message.wanted);
+    stats.add(segment, message.wanted);
   }
   return { type: "stats", id: message.id, part: statsPart(stats), failed, memory: memory() };
 }
@@ -75,15 +80,16 @@ self.onmessage = (event: MessageEvent<ToQueryThread>) => {
   const message = event.data;
   if (message.type === "start") {
     logger = createLogger("chronik/search-query", message.logLevel);
-    cache = new IndexCache(message.memoryBytes, () => reservedBytes);
     return;
   }
-  reservedBytes = message.reservedBytes;
   const work =
     message.type === "stats"
       ? gather(message)
       : message.type === "preload"
-        ? load(message.chunk).then((): FromQueryThread => ({ type: "loaded", id: message.id, memory: memory() }))
+        ? Promise.resolve().then((): FromQueryThread => {
+            load(message.chunk);
+            return { type: "loaded", id: message.id, memory: memory() };
+          })
         : search(message);
   work.then(post, (error: unknown) => {
     const queryErrorType = error instanceof QueryError ? error.type : null;

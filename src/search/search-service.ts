@@ -1,12 +1,11 @@
 // Search for a running broker: one PartitionIndexer per partition of every searchable topic,
-// a shared memory budget for loaded indexes, and the entry point queries go through.
+// the memory budget their live segments share, and the entry point queries go through.
 // Topics come and go (create, auto-create, delete, search.enabled changes); the service looks
 // at the topic list every topicSyncMs and starts or stops indexers to match.
 
 import type { Logger } from "../logger.ts";
 import type { DocumentCounters } from "./document.ts";
-import { IndexCache } from "./index-cache.ts";
-import { PartitionIndexer, type SearchablePartition } from "./partition-indexer.ts";
+import { liveBytesMax, PartitionIndexer, type SearchablePartition } from "./partition-indexer.ts";
 import type { QueryPool } from "./query-pool.ts";
 import { QueryError } from "./query.ts";
 import { runSearch, type SearchResponse } from "./searcher.ts";
@@ -25,7 +24,10 @@ export interface SearchSource {
 }
 
 export interface SearchServiceOptions {
-  /** Budget for loaded segment indexes (sealed and active), in bytes. */
+  /**
+   * --search-memory-mb in bytes: what the live segments may hold together (each is sealed at its
+   * share). Sealed segments are files read in place, in the page cache, not on the heap.
+   */
   memoryBytes: number;
   logger: Logger;
   /** Query threads that search the saved sealed chunks (stopped with the service); without, every search runs on this thread. */
@@ -38,12 +40,17 @@ export const topicSyncMs = 200;
 export interface SearchStats extends Record<string, number> {
   partitions: number;
   binaryValues: number;
+  /** Heap bytes of open sealed segments (small: their files are mapped, not loaded). */
   residentBytes: number;
+  /** Heap bytes of the live segments. */
   activeBytes: number;
   budgetBytes: number;
+  /** Open sealed segments the query threads closed to stay within their bound. */
   evictions: number;
-  /** Loaded sealed indexes. */
+  /** Open sealed segments. */
   residentIndexes: number;
+  /** Sealed chunks of all partitions (merging keeps this small). */
+  sealedChunks: number;
   /** Query threads searching sealed chunks; 0 when searches run on the indexing thread alone. */
   searchThreads: number;
   /** The whole process, for comparing with the budget. */
@@ -53,7 +60,7 @@ export interface SearchStats extends Record<string, number> {
 export class SearchService {
   #source: SearchSource;
   #logger: Logger;
-  #cache: IndexCache;
+  #budgetBytes: number;
   #pool: QueryPool | null;
   #indexers = new Map<string, PartitionIndexer>();
   #counters: DocumentCounters = { binaryValues: 0 };
@@ -64,7 +71,7 @@ export class SearchService {
     this.#source = source;
     this.#logger = options.logger;
     this.#pool = options.queryPool ?? null;
-    this.#cache = new IndexCache(options.memoryBytes, () => this.#activeBytes());
+    this.#budgetBytes = options.memoryBytes;
     this.sync();
     this.#timer = setInterval(() => this.sync(), topicSyncMs);
   }
@@ -85,12 +92,7 @@ export class SearchService {
     }
     for (const [key, partition] of wanted) {
       if (this.#indexers.has(key)) continue;
-      this.#indexers.set(key, PartitionIndexer.start(partition, {
-          cache: this.#cache,
-          logger: this.#logger,
-          counters: this.#counters,
-          sealedSearchedElsewhere: this.#pool !== null,
-        }));
+      this.#indexers.set(key, PartitionIndexer.start(partition, { logger: this.#logger, counters: this.#counters, liveBytesLimit: () => this.#liveBytesLimit() }));
     }
   }
 
@@ -104,8 +106,8 @@ export class SearchService {
     }
     const selected = topics.length === 0 ? indexers : indexers.filter((indexer) => topics.includes(indexer.partition.topic));
     selected.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const handles = selected.flatMap((indexer) => indexer.handles());
-    if (this.#pool !== null) return await this.#pool.search(handles, request, { activeBytes: this.#activeBytes() });
+    const handles = (await Promise.all(selected.map((indexer) => indexer.handles()))).flat();
+    if (this.#pool !== null) return await this.#pool.search(handles, request);
     return await runSearch(handles, request);
   }
 
@@ -117,14 +119,17 @@ export class SearchService {
   /** Memory figures include the query threads' caches as of their last answer. */
   stats(): SearchStats {
     const threads = this.#pool?.memory() ?? { residentBytes: 0, residentIndexes: 0, evictions: 0 };
+    const indexers = [...this.#indexers.values()];
+    const activeBytes = this.#activeBytes();
     return {
       partitions: this.#indexers.size,
       binaryValues: this.#counters.binaryValues,
-      residentBytes: this.#cache.residentBytes + threads.residentBytes,
-      activeBytes: this.#activeBytes(),
-      budgetBytes: this.#cache.budgetBytes,
-      evictions: this.#cache.evictions + threads.evictions,
-      residentIndexes: this.#cache.size + threads.residentIndexes,
+      residentBytes: indexers.reduce((sum, indexer) => sum + indexer.heapBytes, 0) - activeBytes + threads.residentBytes,
+      activeBytes,
+      budgetBytes: this.#budgetBytes,
+      evictions: threads.evictions,
+      residentIndexes: threads.residentIndexes,
+      sealedChunks: indexers.reduce((sum, indexer) => sum + indexer.sealedChunkCount, 0),
       searchThreads: this.#pool?.size ?? 0,
       rssBytes: process.memoryUsage.rss(),
     };
@@ -132,8 +137,17 @@ export class SearchService {
 
   #activeBytes(): number {
     let bytes = 0;
-    for (const indexer of this.#indexers.values()) bytes += indexer.activeBytes;
+    for (const indexer of this.#indexers.values()) bytes += indexer.liveBytes;
     return bytes;
+  }
+
+  /**
+   * A live segment's size limit: an even share of the budget, halved because a sealed live
+   * segment stays in memory while its file is written, within [1 MiB, liveBytesMax].
+   */
+  #liveBytesLimit(): number {
+    const share = this.#budgetBytes / 2 / Math.max(1, this.#indexers.size);
+    return Math.max(1024 * 1024, Math.min(liveBytesMax, share));
   }
 
   async stop(): Promise<void> {

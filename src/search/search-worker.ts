@@ -81,7 +81,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   switch (message.type) {
     case "start": {
       const logger = createLogger("chronik/search", message.logLevel);
-      const queryPool = new QueryPool(message.threads, { memoryBytes: message.memoryBytes, logLevel: message.logLevel, logger });
+      const queryPool = new QueryPool(message.threads, { logLevel: message.logLevel, logger });
       service = new SearchService({ topics }, { memoryBytes: message.memoryBytes, logger, queryPool });
       return;
     }

@@ -13,21 +13,19 @@ import { evaluate, type Matches } from "./evaluate.ts";
 import { buildHit, type Hit } from "./hits.ts";
 import { GlobalStats, scoredTerms } from "./scoring.ts";
 import type { SearchRequest, SortSpec } from "./search-request.ts";
-import type { SegmentIndex } from "./segment-index.ts";
+import type { SearchSegment } from "./search-segment.ts";
 
 /** A segment index that may have to be loaded from disk first. */
 export interface IndexHandle {
   topic: string;
   partition: number;
   baseOffset: number;
-  load(): Promise<SegmentIndex>;
+  load(): Promise<SearchSegment>;
   /**
-   * Set when the index is sealed, fresh and saved in `dir`, so another thread may load it from
-   * there; `version` changes whenever the file is written again (a rebuild).
+   * Set when the index is sealed, fresh and saved as `file` in `dir`, so another thread may open
+   * it there; `version` changes whenever the file is written again (a rebuild).
    */
-  saved?: { dir: string; version: number };
-  /** For a saved index: drops this thread's copy, once the query thread that owns it has loaded its own. */
-  release?: () => void;
+  saved?: { dir: string; file: string; version: number };
 }
 
 export interface SearchResponse {
@@ -60,7 +58,7 @@ export interface SearchPart {
 }
 
 interface Candidate extends Ordered {
-  index: SegmentIndex;
+  index: SearchSegment;
   doc: number;
   score: number;
 }
@@ -170,31 +168,32 @@ export function mergeParts(parts: SearchPart[], request: SearchRequest, shards: 
   return response;
 }
 
-function candidates(index: SegmentIndex, matches: Matches, sort: SortSpec[]): Candidate[] {
+function candidates(index: SearchSegment, matches: Matches, sort: SortSpec[]): Candidate[] {
   const columns = sort.map((spec) => sortColumn(index, spec.field));
   const list: Candidate[] = [];
-  const { topic, partition, offsets } = index;
+  const { topic, partition } = index;
   for (const [doc, score] of matches) {
-    list.push({ index, doc, score, sortValues: columns.map((column) => (column === null ? score : (column.get(doc) ?? null))), topic, partition, offset: offsets[doc] });
+    list.push({ index, doc, score, sortValues: columns.map((column) => (column === null ? score : column(doc))), topic, partition, offset: index.offset(doc) });
   }
   return list;
 }
 
 /** Each document's sort value for `field`; null for _score (the score itself is used). */
-function sortColumn(index: SegmentIndex, field: string): Map<number, number | string> | null {
+function sortColumn(index: SearchSegment, field: string): ((doc: number) => number | string | null) | null {
   if (field === "_score") return null;
-  const column = new Map<number, number | string>();
-  const fill = (values: readonly number[]) => values.forEach((value, doc) => column.set(doc, value));
-  if (field === MetaField.timestamp) fill(index.timestamps);
-  else if (field === MetaField.offset) fill(index.offsets);
-  else if (field === MetaField.partition) fill(index.offsets.map(() => index.partition));
-  else if (field === MetaField.topic) index.offsets.forEach((_, doc) => column.set(doc, index.topic));
-  else {
-    // A document with several values sorts by its smallest number (numbers come in ascending order).
-    for (const [value, docs] of index.numberEntries(field)) for (const doc of docs) if (!column.has(doc)) column.set(doc, value);
-    for (const [value, docs] of index.keywordEntries(field)) for (const doc of docs) if (!column.has(doc)) column.set(doc, value);
-  }
-  return column;
+  if (field === MetaField.timestamp) return (doc) => index.timestamp(doc);
+  if (field === MetaField.offset) return (doc) => index.offset(doc);
+  if (field === MetaField.partition) return () => index.partition;
+  if (field === MetaField.topic) return () => index.topic;
+  // A document with several values sorts by its smallest number, else its first keyword.
+  const numbers = index.numbers(field);
+  const keywords = index.keywords(field);
+  return (doc) => {
+    let found: number | string | null = null;
+    numbers?.forEachValue(doc, (value) => (found ??= value));
+    if (found === null && keywords !== null) keywords.forEachOrdinal(doc, (ordinal) => (found ??= keywords.value(ordinal)));
+    return found;
+  };
 }
 
 /** Keeps the first `limit` of both lists under `sort`. */

@@ -23,7 +23,7 @@ export interface IndexedLog {
    * Whole batches from the one holding `offset`, up to `maxBytes` but at least one batch, never
    * past the high watermark; `source` is the segment file they came from, when the log knows.
    */
-  read(offset: number, maxBytes: number): Promise<{ bytes: Uint8Array; source?: SegmentSource }>;
+  read(offset: number, maxBytes: number): Promise<{ bytes: Uint8Array; source?: SegmentSource; position?: number }>;
 }
 
 /** Where a read left off, so the next sequential read does not scan the segment from its start. */
@@ -46,7 +46,7 @@ export class SegmentFileReader implements IndexedLog {
     this.dir = dir;
   }
 
-  async read(offset: number, maxBytes: number): Promise<{ bytes: Uint8Array; source?: SegmentSource }> {
+  async read(offset: number, maxBytes: number): Promise<{ bytes: Uint8Array; source?: SegmentSource; position?: number }> {
     if (offset < this.logStartOffset || offset > this.highWatermark) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.highWatermark);
     const bases = listSegmentBaseOffsets(this.dir);
     let index = bases.findLastIndex((base) => base <= offset);
@@ -61,7 +61,7 @@ export class SegmentFileReader implements IndexedLog {
   }
 
   /** Batches of segment `base` from the one holding `offset`; null when the segment holds nothing at or after it. */
-  #readSegment(base: number, offset: number, maxBytes: number): { bytes: Uint8Array; source: SegmentSource } | null {
+  #readSegment(base: number, offset: number, maxBytes: number): { bytes: Uint8Array; source: SegmentSource; position?: number } | null {
     let fd: number;
     try {
       fd = fs.openSync(path.join(this.dir, segmentFileName(base, ".log")), "r");
@@ -97,7 +97,7 @@ export class SegmentFileReader implements IndexedLog {
       const bytes = new Uint8Array(end - first);
       fs.readSync(fd, bytes, 0, bytes.length, first);
       this.#remember(bytes, base, first);
-      return { bytes, source };
+      return { bytes, source, position: first };
     } finally {
       fs.closeSync(fd);
     }

@@ -71,7 +71,27 @@ export function tokenize(text: string): Token[] {
   return tokens;
 }
 
-/** Just the terms of `text`, in order. */
+/**
+ * Just the terms of `text`, in order: tokenize's terms. Indexing calls this for every value, so
+ * ASCII text (the common case) is scanned here without building Token objects.
+ */
 export function terms(text: string): string[] {
-  return tokenize(text).map((token) => token.term);
+  const found: string[] = [];
+  const length = text.length;
+  let lower: string | null = null;
+  let start = -1;
+  for (let at = 0; at <= length; at++) {
+    const code = at < length ? text.charCodeAt(at) : 32;
+    if (code >= 128) return tokenize(text).map((token) => token.term);
+    if (asciiWordChar[code] === 1) {
+      if (start < 0) start = at;
+      continue;
+    }
+    if (start < 0) continue;
+    if (found.length >= fieldTokensMax) return found;
+    lower ??= text.toLowerCase();
+    found.push(lower.slice(start, Math.min(at, start + tokenCharsMax)));
+    start = -1;
+  }
+  return found;
 }

@@ -191,7 +191,7 @@ export class FileLog implements PartitionLog {
       const limit = this.#readLimit(segment, highWatermark);
       const position = segment.locate(offset, limit);
       this.#touch(segment);
-      if (position !== null) return { ...result, bytes: segment.read(position, limit, maxBytes) };
+      if (position !== null) return { ...result, bytes: segment.read(position, limit, maxBytes), position };
     }
     return result;
   }

@@ -18,6 +18,8 @@ export interface AppendResult {
 /** Whole stored batches, byte for byte, plus the partition state a Fetch response reports. */
 export interface ReadResult {
   bytes: Uint8Array;
+  /** Where the bytes start in their segment's file, when the log is on disk (search notes it to read records back). */
+  position?: number;
   highWatermark: number;
   logStartOffset: number;
 }

@@ -3,7 +3,7 @@ import { Aggregator, ExactSum } from "../../src/search/aggregations.ts";
 import { flattenJsonText } from "../../src/search/document.ts";
 import type { Matches } from "../../src/search/evaluate.ts";
 import type { AggregationSpec } from "../../src/search/search-request.ts";
-import { SegmentIndex } from "../../src/search/segment-index.ts";
+import { LiveSegment } from "../../src/search/live-segment.ts";
 
 const specs: AggregationSpec[] = [
   { name: "levels", kind: "terms", field: "level", size: 2 },
@@ -16,10 +16,10 @@ const specs: AggregationSpec[] = [
 ];
 
 /** Segments of documents whose latencies sum differently in different orders (0.1, 1e16, ...), and whose codes are numbers or strings. */
-function segments(): { index: SegmentIndex; matches: Matches }[] {
+function segments(): { index: LiveSegment; matches: Matches }[] {
   const latencies = [0.1, 1e16, 0.2, -1e16, 0.3, 1 / 3, 2.5e-7, 123456.789, 1e-300, 7];
   return Array.from({ length: 5 }, (_, s) => {
-    const index = new SegmentIndex("t", s % 2, s * 100);
+    const index = new LiveSegment("t", s % 2, s * 100, 0);
     const matches: Matches = new Map();
     for (let d = 0; d < 20; d++) {
       const n = s * 20 + d;

@@ -6,8 +6,7 @@ import { createLogger } from "../../src/logger.ts";
 import { buildRecordBatch, CompressionCodec } from "../../src/records/record-batch.ts";
 import { decodeRecordBatches } from "../../src/records/decode-batches.ts";
 import { FileLog } from "../../src/storage/file-log.ts";
-import { IndexCache } from "../../src/search/index-cache.ts";
-import { manifestFileName, readManifest } from "../../src/search/index-manifest.ts";
+import { chunkFileName, manifestFileName, readManifest } from "../../src/search/index-manifest.ts";
 import { PartitionIndexer } from "../../src/search/partition-indexer.ts";
 import { parseSearchBody } from "../../src/search/es-dsl.ts";
 import { runSearch } from "../../src/search/searcher.ts";
@@ -31,11 +30,11 @@ async function logWith(batches: number, perBatch: number): Promise<{ dir: string
   return { dir, log };
 }
 
-function start(dir: string, log: FileLog, cache = new IndexCache(64 * 1024 * 1024, () => 0)) {
+function start(dir: string, log: FileLog, options: { merge?: boolean } = {}) {
   const reader = new SegmentFileReader(dir);
   reader.highWatermark = log.highWatermark;
   reader.logStartOffset = log.logStartOffset;
-  const indexer = PartitionIndexer.start({ topic: "t", index: 0, log: reader, dir, onNextData: () => () => {} }, { cache, logger, counters: { binaryValues: 0 } });
+  const indexer = PartitionIndexer.start({ topic: "t", index: 0, log: reader, dir, onNextData: () => () => {} }, { logger, counters: { binaryValues: 0 }, merge: options.merge ?? false });
   return { indexer, reader };
 }
 
@@ -81,7 +80,7 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 async function offsets(indexer: PartitionIndexer, query: unknown = { match_all: {} }): Promise<number[]> {
-  const response = await runSearch(indexer.handles(), parseSearchBody({ query, size: 10_000, sort: [{ _offset: "asc" }] }));
+  const response = await runSearch(await indexer.handles(), parseSearchBody({ query, size: 10_000, sort: [{ _offset: "asc" }] }));
   return response.hits.hits.map((hit) => hit.offset);
 }
 
@@ -96,7 +95,7 @@ describe("PartitionIndexer over segment files", () => {
     await indexer.stop();
     const manifest = readManifest(dir, logger)!;
     expect(manifest.chunks.length).toBe(log.segmentCount - 1);
-    expect(manifest.chunks.map((chunk) => `${String(chunk.baseOffset).padStart(20, "0")}.search`)).toEqual(fs.readdirSync(dir).filter((name) => name.endsWith(".search")).sort());
+    expect(manifest.chunks.map(chunkFileName)).toEqual(fs.readdirSync(dir).filter((name) => name.endsWith(".search")).sort());
 
     const again = start(dir, log).indexer;
     await until(() => again.indexedOffset === 300);
@@ -206,20 +205,65 @@ describe("PartitionIndexer over segment files", () => {
     await log.close();
   });
 
-  test("a version 1 manifest (no file identities) is read, and its chunks rebuilt", async () => {
+  test("an index of the earlier format (version 2 manifest, JSON .search files) is rebuilt from the log at start", async () => {
     const { dir, log } = await logWith(30, 10);
     const first = start(dir, log).indexer;
     await until(() => first.indexedOffset === 300);
     await first.stop();
-    const manifest = readManifest(dir, logger)!;
-    const v1 = ["1", `resume ${manifest.resumeOffset}`, ...manifest.chunks.map((chunk) => `chunk ${chunk.baseOffset} ${chunk.endOffset}`)];
-    fs.writeFileSync(path.join(dir, manifestFileName), `${v1.join("\n")}\n`);
-    expect(readManifest(dir, logger)!.chunks.every((chunk) => chunk.identity === null)).toBe(true);
+    // What an earlier version left: its manifest, and one .search file per sealed chunk.
+    for (const name of fs.readdirSync(dir).filter((file) => file.endsWith(".search"))) fs.rmSync(path.join(dir, name));
+    const oldFiles = [0, 30, 60].map((base) => `${String(base).padStart(20, "0")}.search`);
+    for (const name of oldFiles) fs.writeFileSync(path.join(dir, name), 'chronik-search 1 123 2\n{}');
+    fs.writeFileSync(path.join(dir, manifestFileName), "2\nresume 90\nchunk 0 30 0 -\nchunk 30 60 30 -\nchunk 60 90 60 -\n");
     const { indexer } = start(dir, log);
-    await until(() => indexer.indexedOffset === 300 && indexer.staleChunkCount === 0);
+    await until(() => indexer.indexedOffset === 300);
     expect(await offsets(indexer)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(await offsets(indexer, { match: { text: "word3" } })).toEqual(Array.from({ length: 300 }, (_, i) => i).filter((i) => i % 7 === 3));
     await indexer.stop();
-    expect(readManifest(dir, logger)!.chunks.every((chunk) => chunk.identity !== null)).toBe(true);
+    const files = fs.readdirSync(dir).filter((name) => name.endsWith(".search"));
+    for (const name of oldFiles) expect(files).not.toContain(name);
+    expect(readManifest(dir, logger)!.chunks.map(chunkFileName)).toEqual(files.sort());
     await log.close();
   });
+});
+
+describe("PartitionIndexer killed with SIGKILL", () => {
+  test("in seals and merges, then restarted, loses nothing and duplicates nothing", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chronik-indexer-crash-"));
+    dirs.push(dir);
+    const log = await FileLog.open(dir, { segmentBytes: 256 * 1024, logger });
+    for (let b = 0; b < 200; b++) {
+      const records = Array.from({ length: 50 }, (_, r) => ({ value: JSON.stringify({ n: b * 50 + r, text: `word${(b * 50 + r) % 7} filler text number ${b}` }), timestamp: 1000 }));
+      await log.append(buildRecordBatch({ records, compression: b % 3 === 0 ? CompressionCodec.gzip : CompressionCodec.none }));
+    }
+    const total = log.highWatermark;
+    let kills = 0;
+    for (let round = 0; round < 8; round++) {
+      const child = Bun.spawn([process.execPath, path.join(import.meta.dir, "indexer-crash-child.ts"), dir, String(total)], { stdout: "pipe", stderr: "inherit" });
+      // Killed after a varying number of merges: in the middle of the seals and merges that follow.
+      const mergesBeforeKill = 1 + (round % 4);
+      let merges = 0;
+      let done = false;
+      const decoder = new TextDecoder();
+      for await (const chunk of child.stdout) {
+        for (const line of decoder.decode(chunk).split("\n")) {
+          if (line === "merged") merges++;
+          if (line === "done") done = true;
+        }
+        if (merges >= mergesBeforeKill || done) break;
+      }
+      child.kill(9);
+      await child.exited;
+      if (!done) kills++;
+    }
+    expect(kills).toBeGreaterThan(0);
+    const { indexer } = start(dir, log, { merge: true });
+    await until(() => indexer.indexedOffset === total && indexer.staleChunkCount === 0);
+    expect(await offsets(indexer)).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect(await offsets(indexer, { match: { text: "word3" } })).toEqual(Array.from({ length: total }, (_, i) => i).filter((i) => i % 7 === 3));
+    await indexer.stop();
+    // Every file left is listed: no merge input or half-written output survives.
+    expect(readManifest(dir, logger)!.chunks.map(chunkFileName).sort()).toEqual(fs.readdirSync(dir).filter((name) => name.includes(".search")).sort());
+    await log.close();
+  }, 60_000);
 });

@@ -54,7 +54,7 @@ async function setup(threads: number | null): Promise<Setup> {
     await log.close();
     searchable.push({ topic: "logs", index: partition, log: reader, dir, onNextData: () => () => {} });
   }
-  const queryPool = threads === null ? undefined : new QueryPool(threads, { memoryBytes, logLevel: "error", logger });
+  const queryPool = threads === null ? undefined : new QueryPool(threads, { logLevel: "error", logger });
   const service = new SearchService({ topics: () => [{ name: "logs", searchEnabled: true, partitions: searchable }] }, { memoryBytes, logger, queryPool });
   const deadline = Date.now() + 20_000;
   while (searchable.some((partition) => service.indexedOffset("logs", partition.index) !== recordsPerPartition)) {

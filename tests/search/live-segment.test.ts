@@ -1,10 +1,10 @@
-// The memory budget (--search-memory-mb) counts each index's estimatedBytes, so the estimate must
+// The memory budget (--search-memory-mb) counts the live segments' heapBytes, so the estimate must
 // not be below what the index really takes on the heap; measured here after a full GC for three
 // kinds of records.
 
 import { describe, expect, test } from "bun:test";
 import { flattenJsonText } from "../../src/search/document.ts";
-import { SegmentIndex } from "../../src/search/segment-index.ts";
+import { LiveSegment } from "../../src/search/live-segment.ts";
 
 const filler = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua";
 
@@ -20,19 +20,19 @@ function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 
-describe("SegmentIndex.estimatedBytes", () => {
+describe("LiveSegment.heapBytes", () => {
   test.each(kinds)("is at least the heap that %s really takes", (_, valueOf) => {
     const count = 4000;
     const before = heapUsed();
-    const index = new SegmentIndex("t", 0, 0);
+    const index = new LiveSegment("t", 0, 0, 0);
     for (let i = 0; i < count; i++) {
       const value = valueOf(i);
       index.add({ offset: i, timestamp: i, key: `key-${i}`, headers: {}, value, valueIsBinary: false, fields: flattenJsonText(value) });
     }
     const measured = heapUsed() - before;
     expect(index.docCount).toBe(count);
-    expect(index.estimatedBytes).toBeGreaterThanOrEqual(measured);
+    expect(index.heapBytes).toBeGreaterThanOrEqual(measured);
     // …and not so far above it that the budget would hold much less than it says.
-    expect(index.estimatedBytes).toBeLessThanOrEqual(measured * 2);
+    expect(index.heapBytes).toBeLessThanOrEqual(measured * 2);
   });
 });

@@ -1,0 +1,85 @@
+// The default field ("_value") of JSON values, searched without being indexed twice. A JSON
+// value's text is the text of its fields, so its terms are indexed once, in their fields, and
+// the default field is searched as the union of those fields, plus the scalars field (the terms
+// of its numbers and booleans) and the default field's own postings (for values that are not
+// JSON objects). Indexing every term in the default field too cost half of the indexing time and
+// a third of the index.
+//
+// The union scores as the one field it stands for: a term's count is summed over the fields of a
+// document, and the length is the default field's own (kept for every document). A term's
+// document frequency is the sum over the fields, so a document holding a term in two of its
+// fields counts twice: the idf of such terms is a little lower than one field's would be.
+
+import { MetaField } from "./document.ts";
+import { compareUtf8, type Postings, type SearchSegment, type TextField } from "./search-segment.ts";
+
+/** The text of JSON numbers and booleans: a field no JSON path produces. */
+export const valueScalarsField = "\u0001scalars";
+
+/** Fields whose text is not part of the default field: record metadata. */
+function isMetadata(field: string): boolean {
+  return field === MetaField.value || field === MetaField.key || field.startsWith(MetaField.headersPrefix);
+}
+
+/** `field`'s text as queries search it: for the default field, the union described above. */
+export function searchedText(segment: SearchSegment, field: string): TextField | null {
+  const own = segment.text(field);
+  if (field !== MetaField.value || own === null) return own;
+  const parts: TextField[] = [own];
+  for (const name of segment.fieldNames()) {
+    if (isMetadata(name)) continue;
+    const text = segment.text(name);
+    if (text !== null) parts.push(text);
+  }
+  return parts.length === 1 ? own : new UnionText(own, parts);
+}
+
+class UnionText implements TextField {
+  readonly #own: TextField;
+  readonly #parts: TextField[];
+
+  constructor(own: TextField, parts: TextField[]) {
+    this.#own = own;
+    this.#parts = parts;
+  }
+
+  get totals() {
+    return this.#own.totals;
+  }
+
+  length(doc: number): number {
+    return this.#own.length(doc);
+  }
+
+  documentFrequency(term: string): number {
+    let frequency = 0;
+    for (const part of this.#parts) frequency += part.documentFrequency(term);
+    return frequency;
+  }
+
+  postings(term: string): Postings | null {
+    const found: Postings[] = [];
+    for (const part of this.#parts) {
+      const postings = part.postings(term);
+      if (postings !== null && postings.docs.length > 0) found.push(postings);
+    }
+    if (found.length <= 1) return found[0] ?? null;
+    return mergePostings(found);
+  }
+
+  *terms(prefix: string): Iterable<string> {
+    const all = new Set<string>();
+    for (const part of this.#parts) for (const term of part.terms(prefix)) all.add(term);
+    yield* [...all].sort(compareUtf8);
+  }
+}
+
+/** One list of the documents of several, counts summed where a document is in more than one. */
+export function mergePostings(lists: Postings[]): Postings {
+  const counts = new Map<number, number>();
+  for (const { docs, freqs } of lists) for (let i = 0; i < docs.length; i++) counts.set(docs[i], (counts.get(docs[i]) ?? 0) + freqs[i]);
+  const docs = Int32Array.from(counts.keys()).sort();
+  const freqs = new Int32Array(docs.length);
+  for (let i = 0; i < docs.length; i++) freqs[i] = counts.get(docs[i])!;
+  return { docs, freqs };
+}
