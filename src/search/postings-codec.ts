@@ -1,0 +1,319 @@
+// The byte-level codecs of the sealed segment format (sealed-segment-writer.ts describes the file):
+// unsigned varints, postings lists and front-coded term dictionary entries.
+//
+// Postings of `count` documents, at a position the dictionary points to:
+//   when count > postingsBlockDocs: skipBytes: varint, then one skip entry per block after the
+//     first — (last document of the previous block − the previous entry's document): varint,
+//     (where the block starts − where the previous block started, in bytes after the skip
+//     table): varint — so an iterator can jump to the block that can hold a document;
+//   then per document, with gap = document − previous document − 1 (previous starts at −1):
+//     with frequencies: varint(gap × 2 + (freq == 1 ? 1 : 0)), then varint(freq) when freq ≠ 1
+//     (Lucene's old .frq trick: most terms occur once in a document, which costs no byte);
+//     documents only (keywords): varint(gap).
+// Term entry (sorted dictionaries, in blocks whose first entry shares nothing):
+//   shared prefix length with the previous term: varint, suffix length: varint, suffix bytes,
+//   docFreq: varint, postings pointer − the previous entry's pointer: varint.
+
+/** Documents per postings block; a skip entry marks the start of each block after the first. */
+export const postingsBlockDocs = 128;
+
+/** A growable byte buffer with varint writers; it only grows to what one call sequence needs. */
+export class ByteWriter {
+  bytes: Uint8Array;
+  length = 0;
+
+  constructor(initialBytes = 1024) {
+    this.bytes = new Uint8Array(Math.max(8, initialBytes));
+  }
+
+  reset(): void {
+    this.length = 0;
+  }
+
+  /** The written bytes (a view, valid until the next write). */
+  view(): Uint8Array {
+    return this.bytes.subarray(0, this.length);
+  }
+
+  ensure(extra: number): void {
+    const needed = this.length + extra;
+    if (needed <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < needed) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+
+  byte(value: number): void {
+    this.ensure(1);
+    this.bytes[this.length++] = value;
+  }
+
+  /** An unsigned varint; exact up to 2^53. */
+  varint(value: number): void {
+    this.ensure(10);
+    const bytes = this.bytes;
+    let at = this.length;
+    if (value < 0x8000_0000) {
+      while (value >= 0x80) {
+        bytes[at++] = (value & 0x7f) | 0x80;
+        value >>>= 7;
+      }
+    } else {
+      while (value >= 0x80) {
+        bytes[at++] = (value % 128) | 0x80;
+        value = Math.floor(value / 128);
+      }
+    }
+    this.bytes[at++] = value;
+    this.length = at;
+  }
+
+  append(bytes: Uint8Array, start = 0, end = bytes.length): void {
+    this.ensure(end - start);
+    this.bytes.set(bytes.subarray(start, end), this.length);
+    this.length += end - start;
+  }
+}
+
+/** A position in bytes being read. */
+export interface ByteCursor {
+  at: number;
+}
+
+/** Reads an unsigned varint at `cursor.at` and moves past it. */
+export function readVarint(bytes: Uint8Array, cursor: ByteCursor): number {
+  let at = cursor.at;
+  let byte = bytes[at++];
+  let value = byte & 0x7f;
+  let scale = 128;
+  while (byte >= 0x80) {
+    byte = bytes[at++];
+    value += (byte & 0x7f) * scale;
+    scale *= 128;
+  }
+  cursor.at = at;
+  return value;
+}
+
+/** The narrowest of 1, 2 or 4 bytes that holds `max`. */
+export function widthOf(max: number): 1 | 2 | 4 {
+  return max <= 0xff ? 1 : max <= 0xffff ? 2 : 4;
+}
+
+/** Writes `count` postings (documents ascending, frequencies ≥ 1, or null for documents only). */
+export function encodePostings(out: ByteWriter, docs: ArrayLike<number>, freqs: ArrayLike<number> | null, count: number): void {
+  if (count <= postingsBlockDocs) {
+    encodeEntries(out, docs, freqs, 0, count, -1);
+    return;
+  }
+  const data = scratchData;
+  const skips = scratchSkips;
+  data.reset();
+  skips.reset();
+  let previousSkipDoc = -1;
+  let previousStart = 0;
+  for (let start = 0; start < count; start += postingsBlockDocs) {
+    const previousDoc = start === 0 ? -1 : docs[start - 1];
+    if (start > 0) {
+      skips.varint(previousDoc - previousSkipDoc);
+      skips.varint(data.length - previousStart);
+      previousSkipDoc = previousDoc;
+      previousStart = data.length;
+    }
+    encodeEntries(data, docs, freqs, start, Math.min(count, start + postingsBlockDocs), previousDoc);
+  }
+  out.varint(skips.length);
+  out.append(skips.bytes, 0, skips.length);
+  out.append(data.bytes, 0, data.length);
+}
+
+// Reused between calls (encoding is synchronous): a term's postings never allocate anew.
+const scratchData = new ByteWriter(64 * 1024);
+const scratchSkips = new ByteWriter(1024);
+
+function encodeEntries(out: ByteWriter, docs: ArrayLike<number>, freqs: ArrayLike<number> | null, start: number, end: number, previousDoc: number): void {
+  let previous = previousDoc;
+  for (let i = start; i < end; i++) {
+    const doc = docs[i];
+    const gap = doc - previous - 1;
+    if (gap < 0) throw new Error(`Cannot encode postings: document "${doc}" does not follow "${previous}"`);
+    previous = doc;
+    if (freqs === null) {
+      out.varint(gap);
+      continue;
+    }
+    const freq = freqs[i];
+    if (freq === 1) out.varint(gap * 2 + 1);
+    else {
+      if (!(freq > 1)) throw new Error(`Cannot encode postings: frequency "${freq}" of document "${doc}" is not positive`);
+      out.varint(gap * 2);
+      out.varint(freq);
+    }
+  }
+}
+
+/** Where the entries of a postings list at `at` start (past its skip table). */
+function entriesStart(bytes: Uint8Array, at: number, count: number): number {
+  if (count <= postingsBlockDocs) return at;
+  const cursor = { at };
+  const skipBytes = readVarint(bytes, cursor);
+  return cursor.at + skipBytes;
+}
+
+/** Decodes the postings at `at` (written with frequencies) into fresh typed arrays. */
+export function decodePostings(bytes: Uint8Array, at: number, count: number): { docs: Uint32Array; freqs: Uint32Array } {
+  const docs = new Uint32Array(count);
+  const freqs = new Uint32Array(count);
+  const cursor = { at: 0 };
+  let position = entriesStart(bytes, at, count);
+  let doc = -1;
+  for (let i = 0; i < count; i++) {
+    let value = bytes[position];
+    if (value < 0x80) position++;
+    else {
+      cursor.at = position;
+      value = readVarint(bytes, cursor);
+      position = cursor.at;
+    }
+    if (value & 1) {
+      doc += (value >>> 1) + 1;
+      freqs[i] = 1;
+    } else {
+      doc += value / 2 + 1;
+      let freq = bytes[position];
+      if (freq < 0x80) position++;
+      else {
+        cursor.at = position;
+        freq = readVarint(bytes, cursor);
+        position = cursor.at;
+      }
+      freqs[i] = freq;
+    }
+    docs[i] = doc;
+  }
+  return { docs, freqs };
+}
+
+/** Decodes the documents-only postings at `at` into a fresh typed array. */
+export function decodeDocs(bytes: Uint8Array, at: number, count: number): Uint32Array {
+  const docs = new Uint32Array(count);
+  const cursor = { at: 0 };
+  let position = entriesStart(bytes, at, count);
+  let doc = -1;
+  for (let i = 0; i < count; i++) {
+    let gap = bytes[position];
+    if (gap < 0x80) position++;
+    else {
+      cursor.at = position;
+      gap = readVarint(bytes, cursor);
+      position = cursor.at;
+    }
+    doc += gap + 1;
+    docs[i] = doc;
+  }
+  return docs;
+}
+
+/** Where decoding can start to find the first document ≥ `target`: a block's first index, byte position and the document before it. */
+export interface PostingsBlock {
+  index: number;
+  position: number;
+  previousDoc: number;
+}
+
+/** The last block whose previous document is below `target`, found through the skip table. */
+export function postingsBlockOf(bytes: Uint8Array, at: number, count: number, target: number): PostingsBlock {
+  if (count <= postingsBlockDocs) return { index: 0, position: at, previousDoc: -1 };
+  const cursor = { at };
+  const skipBytes = readVarint(bytes, cursor);
+  const skipsEnd = cursor.at + skipBytes;
+  const dataStart = skipsEnd;
+  const block: PostingsBlock = { index: 0, position: dataStart, previousDoc: -1 };
+  let skipDoc = -1;
+  let start = 0;
+  for (let index = postingsBlockDocs; cursor.at < skipsEnd; index += postingsBlockDocs) {
+    skipDoc += readVarint(bytes, cursor);
+    start += readVarint(bytes, cursor);
+    if (skipDoc >= target) break;
+    block.index = index;
+    block.position = dataStart + start;
+    block.previousDoc = skipDoc;
+  }
+  return block;
+}
+
+/** Compares `a[aStart, aEnd)` with `b[bStart, bEnd)` as unsigned bytes, a shorter prefix first. */
+export function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
+  const length = Math.min(aEnd - aStart, bEnd - bStart);
+  for (let i = 0; i < length; i++) {
+    const difference = a[aStart + i] - b[bStart + i];
+    if (difference !== 0) return difference;
+  }
+  return aEnd - aStart - (bEnd - bStart);
+}
+
+/** Writes one dictionary entry; `previous` is empty for the first entry of a block. */
+export function writeTermEntry(out: ByteWriter, previous: Uint8Array, term: Uint8Array, docFreq: number, pointerDelta: number): void {
+  const limit = Math.min(previous.length, term.length);
+  let shared = 0;
+  while (shared < limit && previous[shared] === term[shared]) shared++;
+  out.varint(shared);
+  out.varint(term.length - shared);
+  out.append(term, shared, term.length);
+  out.varint(docFreq);
+  out.varint(pointerDelta);
+}
+
+const utf8Decoder = new TextDecoder();
+
+/** Walks dictionary entries from a block start, rebuilding each term's bytes in place. */
+export class TermCursor {
+  readonly bytes: Uint8Array;
+  at: number;
+  /** The current term's bytes are term[0, termLength). */
+  term = new Uint8Array(64);
+  termLength = 0;
+  docFreq = 0;
+  pointerDelta = 0;
+  readonly #cursor = { at: 0 };
+
+  constructor(bytes: Uint8Array, at: number) {
+    this.bytes = bytes;
+    this.at = at;
+  }
+
+  /** Reads the next entry. */
+  next(): void {
+    const cursor = this.#cursor;
+    cursor.at = this.at;
+    const shared = readVarint(this.bytes, cursor);
+    const suffix = readVarint(this.bytes, cursor);
+    const length = shared + suffix;
+    if (length > this.term.length) {
+      const grown = new Uint8Array(Math.max(length, this.term.length * 2));
+      grown.set(this.term.subarray(0, shared));
+      this.term = grown;
+    }
+    this.term.set(this.bytes.subarray(cursor.at, cursor.at + suffix), shared);
+    cursor.at += suffix;
+    this.termLength = length;
+    this.docFreq = readVarint(this.bytes, cursor);
+    this.pointerDelta = readVarint(this.bytes, cursor);
+    this.at = cursor.at;
+  }
+
+  /** The current term as a string (ASCII without the decoder: most terms are ASCII). */
+  termString(): string {
+    const term = this.term;
+    const length = this.termLength;
+    let text = "";
+    for (let i = 0; i < length; i++) {
+      const byte = term[i];
+      if (byte >= 0x80) return utf8Decoder.decode(term.subarray(0, length));
+      text += String.fromCharCode(byte);
+    }
+    return text;
+  }
+}
