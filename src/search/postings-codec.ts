@@ -317,3 +317,117 @@ export class TermCursor {
     return text;
   }
 }
+
+/** Dictionary entries per front-coded block; a block's first entry stores its whole term. */
+export const termsPerBlock = 32;
+
+/**
+ * A sorted dictionary in place: entries in front-coded blocks at `entriesStart`, and a block
+ * index of Float64 pairs (where the block's entries start, relative to `entriesStart`; where its
+ * first term's postings start, relative to `postingsStart`). Lookups binary-search the blocks
+ * by comparing the bytes of their first terms, then walk one block.
+ */
+export class SortedDictionary {
+  readonly bytes: Uint8Array;
+  readonly count: number;
+  readonly #blocks: Float64Array;
+  readonly #entriesStart: number;
+  readonly #postingsStart: number;
+  readonly #lookup: TermCursor;
+  /** Set by find and seek: the entry's docFreq and absolute postings position. */
+  foundDocFreq = 0;
+  foundPointer = 0;
+
+  constructor(bytes: Uint8Array, count: number, blocks: Float64Array, entriesStart: number, postingsStart: number) {
+    this.bytes = bytes;
+    this.count = count;
+    this.#blocks = blocks;
+    this.#entriesStart = entriesStart;
+    this.#postingsStart = postingsStart;
+    this.#lookup = new TermCursor(bytes, entriesStart);
+  }
+
+  /** The block whose first term is the last one ≤ `target` (0 when `target` precedes them all). */
+  #blockOf(target: Uint8Array): number {
+    const bytes = this.bytes;
+    const cursor = { at: 0 };
+    let low = 0;
+    let high = this.#blocks.length / 2 - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >>> 1;
+      cursor.at = this.#entriesStart + this.#blocks[middle * 2] + 1; // A first entry shares nothing: its prefix varint is one 0 byte.
+      const length = readVarint(bytes, cursor);
+      if (compareBytes(bytes, cursor.at, cursor.at + length, target, 0, target.length) <= 0) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
+  /** Positions `cursor` before the block's first entry; returns the block's postings base. */
+  #startBlock(cursor: TermCursor, block: number): number {
+    cursor.at = this.#entriesStart + this.#blocks[block * 2];
+    return this.#postingsStart + this.#blocks[block * 2 + 1];
+  }
+
+  /** The ordinal of `term`, or -1; sets foundDocFreq and foundPointer. */
+  find(term: Uint8Array): number {
+    if (this.count === 0) return -1;
+    const ordinal = this.seek(term, this.#lookup);
+    if (ordinal >= this.count) return -1;
+    const cursor = this.#lookup;
+    return compareBytes(cursor.term, 0, cursor.termLength, term, 0, term.length) === 0 ? ordinal : -1;
+  }
+
+  /**
+   * Moves `cursor` to the first entry ≥ `target` and returns its ordinal (count when none);
+   * sets foundDocFreq and foundPointer of that entry.
+   */
+  seek(target: Uint8Array, cursor: TermCursor): number {
+    if (this.count === 0) return 0;
+    const block = this.#blockOf(target);
+    let pointer = this.#startBlock(cursor, block);
+    const end = Math.min(this.count, (block + 1) * termsPerBlock);
+    for (let ordinal = block * termsPerBlock; ordinal < end; ordinal++) {
+      cursor.next();
+      pointer += cursor.pointerDelta;
+      if (compareBytes(cursor.term, 0, cursor.termLength, target, 0, target.length) >= 0) {
+        this.foundDocFreq = cursor.docFreq;
+        this.foundPointer = pointer;
+        return ordinal;
+      }
+    }
+    // Every term of this block is smaller: the answer is the next block's first entry.
+    if (end >= this.count) return this.count;
+    this.#startBlock(cursor, block + 1);
+    cursor.next();
+    this.foundDocFreq = cursor.docFreq;
+    this.foundPointer = this.#postingsStart + this.#blocks[(block + 1) * 2 + 1];
+    return end;
+  }
+
+  /** Moves the lookup cursor to the entry `ordinal` (< count); sets foundDocFreq and foundPointer. */
+  entry(ordinal: number): TermCursor {
+    const cursor = this.#lookup;
+    const block = Math.floor(ordinal / termsPerBlock);
+    let pointer = this.#startBlock(cursor, block);
+    for (let i = block * termsPerBlock; i <= ordinal; i++) {
+      cursor.next();
+      pointer += cursor.pointerDelta;
+    }
+    this.foundDocFreq = cursor.docFreq;
+    this.foundPointer = pointer;
+    return cursor;
+  }
+
+  /** A cursor of its own, for iterations that must not share the lookup cursor. */
+  cursor(): TermCursor {
+    return new TermCursor(this.bytes, this.#entriesStart);
+  }
+}
+
+/** Whether `bytes[0, length)` starts with `prefix`. */
+export function startsWithBytes(bytes: Uint8Array, length: number, prefix: Uint8Array): boolean {
+  if (length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
+}
