@@ -6,10 +6,13 @@
 //     first — (last document of the previous block − the previous entry's document): varint,
 //     (where the block starts − where the previous block started, in bytes after the skip
 //     table): varint — so an iterator can jump to the block that can hold a document;
-//   then per document, with gap = document − previous document − 1 (previous starts at −1):
-//     with frequencies: varint(gap × 2 + (freq == 1 ? 1 : 0)), then varint(freq) when freq ≠ 1
-//     (Lucene's old .frq trick: most terms occur once in a document, which costs no byte);
-//     documents only (keywords): varint(gap).
+//   then per document, with gap = document − previous document − 1 (previous starts at −1), a
+//     value: with frequencies gap × 2 + (freq == 1 ? 1 : 0) (Lucene's old .frq trick: most terms
+//     occur once in a document, which then costs no more), documents only (keywords) the gap;
+//   in lists longer than a block, each full block of postingsBlockDocs values is bit-packed as
+//     Lucene does: the bit width of its largest value (a byte), the values at that width (LSB
+//     first, 16 × width bytes), then varint(freq) of each entry whose freq ≠ 1; the rest (short
+//     lists, the last partial block) is varints: varint(value), then varint(freq) when freq ≠ 1.
 // Term entry (sorted dictionaries, in blocks whose first entry shares nothing):
 //   shared prefix length with the previous term: varint, suffix length: varint, suffix bytes,
 //   docFreq: varint, postings pointer − the previous entry's pointer: varint.
@@ -122,7 +125,8 @@ export function encodePostings(out: ByteWriter, docs: ArrayLike<number>, freqs: 
       previousSkipDoc = previousDoc;
       previousStart = data.length;
     }
-    encodeEntries(data, docs, freqs, start, Math.min(count, start + postingsBlockDocs), previousDoc);
+    if (start + postingsBlockDocs <= count) packEntries(data, docs, freqs, start, previousDoc);
+    else encodeEntries(data, docs, freqs, start, count, previousDoc);
   }
   out.varint(skips.length);
   out.append(skips.bytes, 0, skips.length);
@@ -132,26 +136,98 @@ export function encodePostings(out: ByteWriter, docs: ArrayLike<number>, freqs: 
 // Reused between calls (encoding is synchronous): a term's postings never allocate anew.
 const scratchData = new ByteWriter(64 * 1024);
 const scratchSkips = new ByteWriter(1024);
+const scratchValues = new Uint32Array(postingsBlockDocs);
+const powersOfTwo = Float64Array.from({ length: 64 }, (_, i) => 2 ** i);
+
+/** The value an entry packs: the gap, and with frequencies the "frequency is one" bit. */
+function entryValue(docs: ArrayLike<number>, freqs: ArrayLike<number> | null, i: number, previous: number): number {
+  const doc = docs[i];
+  const gap = doc - previous - 1;
+  if (!(gap >= 0)) throw new Error(`Cannot encode postings: document "${doc}" does not follow "${previous}"`);
+  if (freqs === null) return gap;
+  const freq = freqs[i];
+  if (!(freq >= 1)) throw new Error(`Cannot encode postings: frequency "${freq}" of document "${doc}" is not positive`);
+  return gap * 2 + (freq === 1 ? 1 : 0);
+}
 
 function encodeEntries(out: ByteWriter, docs: ArrayLike<number>, freqs: ArrayLike<number> | null, start: number, end: number, previousDoc: number): void {
   let previous = previousDoc;
   for (let i = start; i < end; i++) {
-    const doc = docs[i];
-    const gap = doc - previous - 1;
-    if (gap < 0) throw new Error(`Cannot encode postings: document "${doc}" does not follow "${previous}"`);
-    previous = doc;
-    if (freqs === null) {
-      out.varint(gap);
-      continue;
-    }
-    const freq = freqs[i];
-    if (freq === 1) out.varint(gap * 2 + 1);
-    else {
-      if (!(freq > 1)) throw new Error(`Cannot encode postings: frequency "${freq}" of document "${doc}" is not positive`);
-      out.varint(gap * 2);
-      out.varint(freq);
+    const value = entryValue(docs, freqs, i, previous);
+    previous = docs[i];
+    out.varint(value);
+    if (freqs !== null && freqs[i] !== 1) out.varint(freqs[i]);
+  }
+}
+
+/** A full block: its bit width, the values packed at that width (LSB first), then the frequencies ≠ 1. */
+function packEntries(out: ByteWriter, docs: ArrayLike<number>, freqs: ArrayLike<number> | null, start: number, previousDoc: number): void {
+  const values = scratchValues;
+  let previous = previousDoc;
+  let max = 0;
+  for (let i = 0; i < postingsBlockDocs; i++) {
+    const value = entryValue(docs, freqs, start + i, previous);
+    if (value > 0xffff_ffff) throw new Error(`Cannot encode postings: gap before document "${docs[start + i]}" is too large`);
+    previous = docs[start + i];
+    values[i] = value;
+    if (value > max) max = value;
+  }
+  const bits = max === 0 ? 0 : Math.floor(Math.log2(max)) + 1;
+  out.byte(bits);
+  out.ensure((postingsBlockDocs / 8) * bits);
+  const bytes = out.bytes;
+  let at = out.length;
+  let pending = 0;
+  let pendingBits = 0;
+  for (let i = 0; i < postingsBlockDocs; i++) {
+    pending += values[i] * powersOfTwo[pendingBits];
+    pendingBits += bits;
+    while (pendingBits >= 8) {
+      bytes[at++] = pending % 256;
+      pending = Math.floor(pending / 256);
+      pendingBits -= 8;
     }
   }
+  out.length = at;
+  if (freqs === null) return;
+  for (let i = 0; i < postingsBlockDocs; i++) if (freqs[start + i] !== 1) out.varint(freqs[start + i]);
+}
+
+/** Unpacks a full block's values into `values`; returns the position after them. */
+function unpackBlock(bytes: Uint8Array, position: number, bits: number, values: Uint32Array): number {
+  if (bits === 0) {
+    values.fill(0);
+    return position;
+  }
+  if (bits <= 24) {
+    // Fits in 32-bit integer operations: at most 23 pending bits plus one byte.
+    const mask = bits === 32 ? -1 : (1 << bits) - 1;
+    let pending = 0;
+    let pendingBits = 0;
+    for (let i = 0; i < postingsBlockDocs; i++) {
+      while (pendingBits < bits) {
+        pending |= bytes[position++] << pendingBits;
+        pendingBits += 8;
+      }
+      values[i] = pending & mask;
+      pending >>>= bits;
+      pendingBits -= bits;
+    }
+    return position;
+  }
+  let pending = 0;
+  let pendingBits = 0;
+  const scale = powersOfTwo[bits];
+  for (let i = 0; i < postingsBlockDocs; i++) {
+    while (pendingBits < bits) {
+      pending += bytes[position++] * powersOfTwo[pendingBits];
+      pendingBits += 8;
+    }
+    values[i] = pending % scale;
+    pending = Math.floor(pending / scale);
+    pendingBits -= bits;
+  }
+  return position;
 }
 
 /** Where the entries of a postings list at `at` start (past its skip table). */
@@ -162,14 +238,35 @@ function entriesStart(bytes: Uint8Array, at: number, count: number): number {
   return cursor.at + skipBytes;
 }
 
-/** Decodes the postings at `at` (written with frequencies) into fresh typed arrays. */
-export function decodePostings(bytes: Uint8Array, at: number, count: number): { docs: Uint32Array; freqs: Uint32Array } {
-  const docs = new Uint32Array(count);
-  const freqs = new Uint32Array(count);
+const unpacked = new Uint32Array(postingsBlockDocs);
+
+/**
+ * Decodes the postings from entry `first` (a block start) at byte `position`, after document
+ * `previousDoc`, up to `count`, into `docs` and, unless null (documents only), `freqs`.
+ */
+function decodeInto(bytes: Uint8Array, position: number, first: number, previousDoc: number, count: number, docs: Uint32Array, freqs: Uint32Array | null): void {
   const cursor = { at: 0 };
-  let position = entriesStart(bytes, at, count);
-  let doc = -1;
-  for (let i = 0; i < count; i++) {
+  let doc = previousDoc;
+  const packedEnd = count > postingsBlockDocs ? count - (count % postingsBlockDocs) : 0;
+  for (let start = first; start < packedEnd; start += postingsBlockDocs) {
+    position = unpackBlock(bytes, position + 1, bytes[position], unpacked);
+    const out = start - first;
+    if (freqs === null) {
+      for (let i = 0; i < postingsBlockDocs; i++) docs[out + i] = doc += unpacked[i] + 1;
+      continue;
+    }
+    for (let i = 0; i < postingsBlockDocs; i++) {
+      const value = unpacked[i];
+      docs[out + i] = doc += Math.floor(value / 2) + 1;
+      if (value & 1) freqs[out + i] = 1;
+      else {
+        cursor.at = position;
+        freqs[out + i] = readVarint(bytes, cursor);
+        position = cursor.at;
+      }
+    }
+  }
+  for (let i = Math.max(first, packedEnd); i < count; i++) {
     let value = bytes[position];
     if (value < 0x80) position++;
     else {
@@ -177,42 +274,40 @@ export function decodePostings(bytes: Uint8Array, at: number, count: number): { 
       value = readVarint(bytes, cursor);
       position = cursor.at;
     }
-    if (value & 1) {
-      doc += (value >>> 1) + 1;
-      freqs[i] = 1;
-    } else {
-      doc += value / 2 + 1;
-      let freq = bytes[position];
-      if (freq < 0x80) position++;
-      else {
-        cursor.at = position;
-        freq = readVarint(bytes, cursor);
-        position = cursor.at;
-      }
-      freqs[i] = freq;
+    if (freqs === null) {
+      docs[i - first] = doc += value + 1;
+      continue;
     }
-    docs[i] = doc;
+    docs[i - first] = doc += Math.floor(value / 2) + 1;
+    if (value & 1) freqs[i - first] = 1;
+    else {
+      cursor.at = position;
+      freqs[i - first] = readVarint(bytes, cursor);
+      position = cursor.at;
+    }
   }
+}
+
+/** Decodes the postings at `at` from `block` on (see postingsBlockOf): what an iterator advancing to a document needs. */
+export function decodePostingsFrom(bytes: Uint8Array, count: number, block: PostingsBlock): { docs: Uint32Array; freqs: Uint32Array } {
+  const docs = new Uint32Array(count - block.index);
+  const freqs = new Uint32Array(count - block.index);
+  decodeInto(bytes, block.position, block.index, block.previousDoc, count, docs, freqs);
+  return { docs, freqs };
+}
+
+/** Decodes the postings at `at` (written with frequencies) into fresh typed arrays. */
+export function decodePostings(bytes: Uint8Array, at: number, count: number): { docs: Uint32Array; freqs: Uint32Array } {
+  const docs = new Uint32Array(count);
+  const freqs = new Uint32Array(count);
+  decodeInto(bytes, entriesStart(bytes, at, count), 0, -1, count, docs, freqs);
   return { docs, freqs };
 }
 
 /** Decodes the documents-only postings at `at` into a fresh typed array. */
 export function decodeDocs(bytes: Uint8Array, at: number, count: number): Uint32Array {
   const docs = new Uint32Array(count);
-  const cursor = { at: 0 };
-  let position = entriesStart(bytes, at, count);
-  let doc = -1;
-  for (let i = 0; i < count; i++) {
-    let gap = bytes[position];
-    if (gap < 0x80) position++;
-    else {
-      cursor.at = position;
-      gap = readVarint(bytes, cursor);
-      position = cursor.at;
-    }
-    doc += gap + 1;
-    docs[i] = doc;
-  }
+  decodeInto(bytes, entriesStart(bytes, at, count), 0, -1, count, docs, null);
   return docs;
 }
 

@@ -7,7 +7,7 @@
 // Format, version 2 (little-endian; every section starts at a multiple of 8 so typed arrays can
 // view the mapped file in place; positions in the metadata are from the start of the file):
 //   magic: "CHRSEG", version (2), 0                                    8 bytes
-//   offsets: Uint32 per document, offset − baseOffset
+//   offsets: Uint32 per document, offset − baseOffset (absent when that is the document number)
 //   timestamps: Uint32 per document, timestamp − timestampsMin; or Float64 when they do not fit
 //   flags: a byte per document: hasKey 1, hasValue 2, valueIsBinary 4
 //   batches: Uint32 pairs (baseOffset − segment baseOffset, position; 0xFFFFFFFF when unknown)
@@ -305,10 +305,11 @@ function writeBody(sink: FileSink, entries: FileSink, blocks: FileSink, inputs: 
   sink.flush();
 }
 
-function writeOffsets(sink: FileSink, placed: readonly Placed[], baseOffset: number): number {
-  const at = sink.align();
+/** Writes the offsets column, unless every document's offset is baseOffset + its number (then null). */
+function writeOffsets(sink: FileSink, placed: readonly Placed[], baseOffset: number): number | null {
   let previous = -1;
-  for (const { segment } of placed) {
+  let dense = true;
+  for (const { segment, firstDoc } of placed) {
     for (let doc = 0; doc < segment.docCount; doc++) {
       const offset = segment.offset(doc);
       const delta = offset - baseOffset;
@@ -316,9 +317,12 @@ function writeOffsets(sink: FileSink, placed: readonly Placed[], baseOffset: num
         throw new Error(`Cannot seal segment "${segment.baseOffset}": offset "${offset}" of document ${doc} is out of order or range`);
       }
       previous = offset;
-      sink.uint(delta, 4);
+      if (delta !== firstDoc + doc) dense = false;
     }
   }
+  if (dense) return null;
+  const at = sink.align();
+  for (const { segment } of placed) for (let doc = 0; doc < segment.docCount; doc++) sink.uint(segment.offset(doc) - baseOffset, 4);
   return at;
 }
 

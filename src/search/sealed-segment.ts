@@ -96,7 +96,8 @@ export interface SealedMeta {
   endOffset: number;
   docCount: number;
   logSegmentBase: number;
-  offsetsAt: number;
+  /** null: document d has offset baseOffset + d (no gaps, the usual case); else Uint32 deltas. */
+  offsetsAt: number | null;
   timestampsAt: number;
   /** null: timestamps are Float64; else Uint32 deltas from this. */
   timestampsMin: number | null;
@@ -107,11 +108,11 @@ export interface SealedMeta {
   fields: FieldMeta[];
 }
 
-/** Each section of `meta` as [name, position, bytes]. */
-function sectionsOf(meta: SealedMeta): [string, number, number][] {
+/** Each section of `meta` as [name, position, bytes] (for checks, tools and size reports). */
+export function sealedSections(meta: SealedMeta): [string, number, number][] {
   const docs = meta.docCount;
   const sections: [string, number, number][] = [
-    ["offsets", meta.offsetsAt, 4 * docs],
+    ["offsets", meta.offsetsAt ?? 8, meta.offsetsAt === null ? 0 : 4 * docs],
     ["timestamps", meta.timestampsAt, (meta.timestampsMin === null ? 8 : 4) * docs],
     ["flags", meta.flagsAt, docs],
     ["batches", meta.batchesAt, 8 * meta.batchCount],
@@ -143,7 +144,7 @@ function checkSections(meta: SealedMeta, bodyBytes: number): string | null {
   if (!Number.isSafeInteger(meta.docCount) || meta.docCount < 0 || !Array.isArray(meta.fields)) return "metadata is incomplete";
   let sections: [string, number, number][];
   try {
-    sections = sectionsOf(meta);
+    sections = sealedSections(meta);
   } catch {
     return "metadata is incomplete";
   }
@@ -342,7 +343,7 @@ export class SealedSegment implements SearchSegment {
   readonly #dir: string;
   readonly #meta: SealedMeta;
   readonly #metaBytes: number;
-  readonly #offsets: Uint32Array;
+  readonly #offsets: Uint32Array | null;
   readonly #timestamps: Uint32Array | Float64Array;
   readonly #flags: Uint8Array;
   readonly #batchTable: Uint32Array;
@@ -362,7 +363,7 @@ export class SealedSegment implements SearchSegment {
     ({ topic: this.topic, partition: this.partition, baseOffset: this.baseOffset, endOffset: this.endOffset } = meta);
     this.docCount = meta.docCount;
     this.logSegmentBase = meta.logSegmentBase;
-    this.#offsets = new Uint32Array(bytes.buffer, bytes.byteOffset + meta.offsetsAt, meta.docCount);
+    this.#offsets = meta.offsetsAt === null ? null : new Uint32Array(bytes.buffer, bytes.byteOffset + meta.offsetsAt, meta.docCount);
     this.#timestamps =
       meta.timestampsMin === null
         ? float64View(bytes, meta.timestampsAt, meta.docCount)
@@ -380,7 +381,7 @@ export class SealedSegment implements SearchSegment {
   }
 
   offset(doc: number): number {
-    return this.baseOffset + this.#offsets[doc];
+    return this.baseOffset + (this.#offsets === null ? doc : this.#offsets[doc]);
   }
 
   timestamp(doc: number): number {

@@ -4,6 +4,7 @@ import {
   compareBytes,
   decodeDocs,
   decodePostings,
+  decodePostingsFrom,
   encodePostings,
   postingsBlockDocs,
   postingsBlockOf,
@@ -61,6 +62,22 @@ describe("postings", () => {
     }
   });
 
+  test("full blocks are bit-packed at the width of their largest value", () => {
+    const writer = new ByteWriter(16);
+    const docs = Array.from({ length: 256 }, (_, i) => i);
+    encodePostings(writer, docs, docs.map(() => 1), 256);
+    // Skip table (length, then 128 and 17 as varints: 1 + 2 + 1 bytes), then two blocks of one width byte and 128 one-bit values (16 bytes).
+    expect(writer.length).toBe(4 + 2 * (1 + 16));
+    const wide = docs.map((doc) => doc * 2 ** 20);
+    writer.reset();
+    encodePostings(writer, wide, null, 256);
+    expect([...decodeDocs(writer.bytes, 0, 256)]).toEqual(wide);
+    const widest = docs.map((doc) => doc * 2 ** 24 + (doc % 2));
+    writer.reset();
+    encodePostings(writer, widest, widest.map((_, i) => 1 + (i % 3)), 256);
+    expect([...decodePostings(writer.bytes, 0, 256).docs]).toEqual(widest);
+  });
+
   test("a frequency of one costs no extra byte", () => {
     const writer = new ByteWriter(16);
     encodePostings(writer, [0, 1, 2, 3], [1, 1, 1, 1], 4);
@@ -80,10 +97,10 @@ describe("postings", () => {
       const expected = target > docs[count - 1] ? Math.floor((count - 1) / postingsBlockDocs) : expectedBlock;
       expect(block.index).toBe(expected * postingsBlockDocs);
       expect(block.previousDoc).toBe(block.index === 0 ? -1 : docs[block.index - 1]);
-      // Decoding from the block's position continues the list exactly.
-      const cursor = { at: block.position };
-      const first = readVarint(writer.bytes, cursor);
-      expect(block.previousDoc + 1 + (first >>> 1)).toBe(docs[block.index]);
+      // Decoding from the block continues the list exactly.
+      const rest = decodePostingsFrom(writer.bytes, count, block);
+      expect([...rest.docs]).toEqual(docs.slice(block.index));
+      expect([...rest.freqs]).toEqual(freqs.slice(block.index));
     }
   });
 });
