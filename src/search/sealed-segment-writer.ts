@@ -13,7 +13,8 @@
 //   batches: Uint32 pairs (baseOffset − segment baseOffset, position; 0xFFFFFFFF when unknown)
 //   per field, in UTF-8 order of names:
 //     text: norms (Uint8/16/32 length in tokens per document, 0 = no such field), postings with
-//           frequencies, dictionary (front-coded blocks of 32 terms), block index (Float64 pairs)
+//           frequencies, dictionary (front-coded blocks of 32 terms, DEFLATE-compressed when that
+//           pays), block index (Float64 pairs)
 //     keyword: postings (documents only), dictionary, block index, then ordinals: single-valued
 //           Uint8/16/32 per document (the width's maximum = missing); multi-valued Uint32 starts
 //           (docCount + 1) and Uint8/16/32 ordinals
@@ -28,7 +29,7 @@ import fs from "node:fs";
 import { crc32c } from "../records/crc32c.ts";
 import { syncDirectory, tempSuffix } from "../storage/checkpoint.ts";
 import path from "node:path";
-import { ByteWriter, encodePostings, termsPerBlock, widthOf, writeTermEntry } from "./postings-codec.ts";
+import { ByteWriter, encodePostings, termsPerBlock, widthOf, writeDictionaryBlock, writeTermEntry } from "./postings-codec.ts";
 import { compareUtf8, type SearchSegment } from "./search-segment.ts";
 import {
   DocFlag,
@@ -152,14 +153,17 @@ class PostingsBuffer {
   }
 }
 
-/** Writes a sorted dictionary's entries and block index to side files, its postings to the file. */
+/** Writes a sorted dictionary's blocks and block index to side files, its postings to the file. */
 class DictionaryWriter {
   readonly #file: FileSink;
   readonly #entries: FileSink;
   readonly #blocks: FileSink;
-  readonly #entry = new ByteWriter(1024);
+  /** The entries of the block being filled (at most termsPerBlock). */
+  readonly #block = new ByteWriter(4096);
+  readonly #encodedBlock = new ByteWriter(4096);
   readonly #postings = new ByteWriter(64 * 1024);
   readonly #encoder = new TextEncoder();
+  #head = new Uint8Array(0);
   #previous = new Uint8Array(0);
   #count = 0;
   #postingsAt = 0;
@@ -178,14 +182,15 @@ class DictionaryWriter {
     const pointer = this.#file.position - this.#postingsAt;
     const bytes = this.#encoder.encode(term);
     if (this.#count % termsPerBlock === 0) {
+      this.#flushBlock();
       this.#blocks.float64(this.#entries.position);
       this.#blocks.float64(pointer);
-      this.#previous = new Uint8Array(0);
+      // The first entry shares the whole head, which the block stores before its entries.
+      this.#head = bytes;
+      this.#previous = bytes;
       this.#previousPointer = pointer;
     }
-    this.#entry.reset();
-    writeTermEntry(this.#entry, this.#previous, bytes, postings.count, pointer - this.#previousPointer);
-    this.#entries.write(this.#entry.view());
+    writeTermEntry(this.#block, this.#previous, bytes, postings.count, pointer - this.#previousPointer);
     this.#previous = bytes;
     this.#previousPointer = pointer;
     this.#postings.reset();
@@ -194,8 +199,17 @@ class DictionaryWriter {
     this.#count++;
   }
 
-  /** Appends the entries and the block index after the postings; returns the dictionary's metadata. */
+  #flushBlock(): void {
+    if (this.#block.length === 0) return;
+    this.#encodedBlock.reset();
+    writeDictionaryBlock(this.#encodedBlock, this.#head, this.#block.view());
+    this.#entries.write(this.#encodedBlock.view());
+    this.#block.reset();
+  }
+
+  /** Appends the blocks and the block index after the postings; returns the dictionary's metadata. */
   finish(): { count: number; dictAt: number; dictBytes: number; blocksAt: number; postingsAt: number; postingsBytes: number } {
+    this.#flushBlock();
     const postingsBytes = this.#file.position - this.#postingsAt;
     const dictAt = this.#file.align();
     this.#file.copyFrom(this.#entries);

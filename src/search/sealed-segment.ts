@@ -190,11 +190,10 @@ function dictionaryOf(bytes: Uint8Array, meta: DictionaryMeta): SortedDictionary
 function* dictionaryTerms(dictionary: SortedDictionary, prefix: string): Generator<string> {
   const prefixBytes = utf8Bytes(prefix);
   const cursor = dictionary.cursor();
-  // Blocks lie one after another, so walking on from the first match crosses them in order.
   for (let ordinal = dictionary.seek(prefixBytes, cursor); ordinal < dictionary.count; ordinal++) {
     if (!startsWithBytes(cursor.term, cursor.termLength, prefixBytes)) return;
     yield cursor.termString();
-    if (ordinal + 1 < dictionary.count) cursor.next();
+    if (ordinal + 1 < dictionary.count) dictionary.advance(cursor, ordinal);
   }
 }
 

@@ -34,6 +34,8 @@ function randomDocs(seed: number, count: number, firstOffset: number, options: {
     if (random() < 0.9) keywords.user = [`u${Math.floor(random() * 1000)}`];
     if (random() < 0.5) keywords.tags = Array.from({ length: Math.floor(random() * 4) }, () => pick(words));
     if (random() < 0.2) keywords.empty = [pick(["", "x", "😀"])];
+    // Long values of a few words: their dictionary blocks are stored compressed.
+    keywords.sentence = [Array.from({ length: 3 + Math.floor(random() * 8) }, () => pick(words)).join(" ") + ` ${i}`];
     numbers.small = [Math.floor(random() * 200)];
     if (random() < 0.8) numbers.mid = [1000 + Math.floor(random() * 60_000)];
     if (random() < 0.8) numbers.big = [Math.floor(random() * 2 ** 40) - 2 ** 39];
@@ -183,6 +185,9 @@ describe("a sealed segment", () => {
       expect(encodings).toContainEqual(["user", undefined, undefined, 2, true]);
       expect(encodings).toContainEqual(["level", undefined, undefined, 1, true]);
       expect(encodings).toContainEqual(["tags", undefined, undefined, 1, false]);
+      const sentences = meta.fields.find((field) => field.name === "sentence")!.keyword!;
+      const sentenceBytes = input.docs.reduce((sum, doc) => sum + Buffer.byteLength(doc.keywords!.sentence[0]), 0);
+      expect(sentences.dictBytes).toBeLessThan(sentenceBytes / 2);
       verifySealedSegment(path.join(dir, sealedSegmentFileName(1000)));
     }
   });
