@@ -8,11 +8,13 @@
 // view the mapped file in place; positions in the metadata are from the start of the file):
 //   magic: "CHRSEG", version (2), 0                                    8 bytes
 //   offsets: Uint32 per document, offset − baseOffset (absent when that is the document number)
-//   timestamps: Uint32 per document, timestamp − timestampsMin; or Float64 when they do not fit
+//   timestamps: per block of 128 documents a Float64 base, then Uint16 per document, timestamp −
+//           its block's base; or Uint32 per document, timestamp − timestampsMin; or Float64
 //   flags: a byte per document: hasKey 1, hasValue 2, valueIsBinary 4
 //   batches: Uint32 pairs (baseOffset − segment baseOffset, position; 0xFFFFFFFF when unknown)
 //   per field, in UTF-8 order of names:
-//     text: norms (Uint8/16/32 length in tokens per document, 0 = no such field), postings with
+//     text: norms (Uint8/16/32 length in tokens per document, 0 = no such field; absent when every
+//           document has the same length), postings with
 //           frequencies, dictionary (front-coded blocks of 32 terms, DEFLATE-compressed when that
 //           pays), block index (Float64 pairs)
 //     keyword: postings (documents only), dictionary, block index, then ordinals: single-valued
@@ -41,6 +43,7 @@ import {
   sealedMagic,
   sortFieldNames,
   type TextMeta,
+  timestampBlockDocs,
   unknownPosition,
 } from "./sealed-segment.ts";
 
@@ -280,7 +283,7 @@ function writeBody(sink: FileSink, entries: FileSink, blocks: FileSink, inputs: 
   const last = inputs[inputs.length - 1];
   sink.write(sealedMagic);
   const offsetsAt = writeOffsets(sink, placed, first.baseOffset);
-  const timestamps = writeTimestamps(sink, placed);
+  const timestamps = writeTimestamps(sink, placed, docCount);
   const flagsAt = writeFlags(sink, placed);
   const batches = writeBatches(sink, placed, first.baseOffset);
   const fields: FieldMeta[] = [];
@@ -301,6 +304,7 @@ function writeBody(sink: FileSink, entries: FileSink, blocks: FileSink, inputs: 
     offsetsAt,
     timestampsAt: timestamps.at,
     timestampsMin: timestamps.min,
+    timestampBasesAt: timestamps.basesAt,
     flagsAt,
     batchesAt: batches.at,
     batchCount: batches.count,
@@ -340,27 +344,56 @@ function writeOffsets(sink: FileSink, placed: readonly Placed[], baseOffset: num
   return at;
 }
 
-function writeTimestamps(sink: FileSink, placed: readonly Placed[]): { at: number; min: number | null } {
+/**
+ * Writes timestamps in the narrowest form that holds them: Uint16 deltas from a base per block of
+ * timestampBlockDocs (log records arrive in time order, so a block spans seconds), else Uint32
+ * deltas from the minimum, else Float64.
+ */
+function writeTimestamps(sink: FileSink, placed: readonly Placed[], docCount: number): { at: number; min: number | null; basesAt: number | null } {
+  const blocks = Math.ceil(docCount / timestampBlockDocs);
   let min = Infinity;
   let max = -Infinity;
   let integers = true;
-  for (const { segment } of placed) {
-    for (let doc = 0; doc < segment.docCount; doc++) {
-      const timestamp = segment.timestamp(doc);
-      if (timestamp < min) min = timestamp;
-      if (timestamp > max) max = timestamp;
-      if (!Number.isSafeInteger(timestamp)) integers = false;
+  let blocksFit = true;
+  let blockMin = Infinity;
+  let blockMax = -Infinity;
+  forEachTimestamp(placed, (doc, timestamp) => {
+    if (doc % timestampBlockDocs === 0) {
+      blockMin = Infinity;
+      blockMax = -Infinity;
     }
+    min = Math.min(min, timestamp);
+    max = Math.max(max, timestamp);
+    blockMin = Math.min(blockMin, timestamp);
+    blockMax = Math.max(blockMax, timestamp);
+    if (blockMax - blockMin > 0xffff) blocksFit = false;
+    if (!Number.isSafeInteger(timestamp)) integers = false;
+  });
+  if (!integers || max - min > 0xffff_ffff) {
+    const at = sink.align();
+    forEachTimestamp(placed, (_, timestamp) => sink.float64(timestamp));
+    return { at, min: null, basesAt: null };
   }
-  const narrow = integers && max - min <= 0xffff_ffff;
+  if (!blocksFit) {
+    const at = sink.align();
+    forEachTimestamp(placed, (_, timestamp) => sink.uint(timestamp - min, 4));
+    return { at, min: min === Infinity ? 0 : min, basesAt: null };
+  }
+  const bases = new Float64Array(blocks).fill(Infinity);
+  forEachTimestamp(placed, (doc, timestamp) => {
+    const block = Math.floor(doc / timestampBlockDocs);
+    bases[block] = Math.min(bases[block], timestamp);
+  });
+  const basesAt = sink.align();
+  for (const base of bases) sink.float64(base);
   const at = sink.align();
-  for (const { segment } of placed) {
-    for (let doc = 0; doc < segment.docCount; doc++) {
-      if (narrow) sink.uint(segment.timestamp(doc) - min, 4);
-      else sink.float64(segment.timestamp(doc));
-    }
-  }
-  return { at, min: narrow ? (min === Infinity ? 0 : min) : null };
+  forEachTimestamp(placed, (doc, timestamp) => sink.uint(timestamp - bases[Math.floor(doc / timestampBlockDocs)], 2));
+  return { at, min: min === Infinity ? 0 : min, basesAt };
+}
+
+/** Calls `visit` with each output document's number and timestamp, in order. */
+function forEachTimestamp(placed: readonly Placed[], visit: (doc: number, timestamp: number) => void): void {
+  for (const { segment, firstDoc } of placed) for (let doc = 0; doc < segment.docCount; doc++) visit(firstDoc + doc, segment.timestamp(doc));
 }
 
 function writeFlags(sink: FileSink, placed: readonly Placed[]): number {
@@ -422,18 +455,25 @@ function* mergeSorted(streams: readonly (Iterator<string> | null)[], what: strin
 function writeText(sink: FileSink, entries: FileSink, blocks: FileSink, placed: readonly Placed[], name: string, docCount: number): TextMeta {
   const texts = placed.map(({ segment }) => segment.text(name));
   let maxLength = 0;
+  let minLength = Infinity;
   let docs = 0;
   let sum = 0;
   texts.forEach((text, i) => {
-    if (text === null) return;
-    docs += text.totals.docs;
-    sum += text.totals.sum;
-    for (let doc = 0; doc < placed[i].segment.docCount; doc++) maxLength = Math.max(maxLength, text.length(doc));
+    if (text !== null) {
+      docs += text.totals.docs;
+      sum += text.totals.sum;
+    }
+    for (let doc = 0; doc < placed[i].segment.docCount; doc++) {
+      const length = text === null ? 0 : text.length(doc);
+      maxLength = Math.max(maxLength, length);
+      minLength = Math.min(minLength, length);
+    }
   });
   const normWidth = widthOf(maxLength);
-  const normsAt = sink.align();
+  // Fields like "level" or "user" have one token in every document: the column would say nothing.
+  const normsAt = minLength === maxLength ? null : sink.align();
   texts.forEach((text, i) => {
-    for (let doc = 0; doc < placed[i].segment.docCount; doc++) sink.uint(text === null ? 0 : text.length(doc), normWidth);
+    for (let doc = 0; normsAt !== null && doc < placed[i].segment.docCount; doc++) sink.uint(text === null ? 0 : text.length(doc), normWidth);
   });
   const dictionary = new DictionaryWriter(sink, entries, blocks);
   const postings = new PostingsBuffer();
@@ -446,7 +486,7 @@ function writeText(sink: FileSink, entries: FileSink, blocks: FileSink, placed: 
     }
     if (postings.count > 0) dictionary.add(term, postings, true);
   }
-  return { ...dictionary.finish(), docs, sum, normWidth, normsAt };
+  return { ...dictionary.finish(), docs, sum, normWidth, normsAt, normLength: maxLength };
 }
 
 function writeKeywords(sink: FileSink, entries: FileSink, blocks: FileSink, placed: readonly Placed[], name: string, docCount: number): KeywordMeta {

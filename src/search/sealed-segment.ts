@@ -33,6 +33,8 @@ export const sealedFormatVersion = 2;
 export const sealedMagic = Uint8Array.from([0x43, 0x48, 0x52, 0x53, 0x45, 0x47, sealedFormatVersion, 0]);
 /** Before the closing magic: metadata length, metadata CRC32C, body CRC32C, zero (4 × Uint32). */
 export const trailerBytes = 24;
+/** Documents per timestamp block: their timestamps are Uint16 deltas from the block's base when they fit. */
+export const timestampBlockDocs = 128;
 /** Flags byte per document. */
 export const DocFlag = { hasKey: 1, hasValue: 2, valueIsBinary: 4 } as const;
 /** A batch position the writer did not know (-1 in SearchSegment.batches()). */
@@ -60,7 +62,9 @@ export interface TextMeta extends DictionaryMeta {
   docs: number;
   sum: number;
   normWidth: 1 | 2 | 4;
-  normsAt: number;
+  /** null when every document has the field with the same length, normLength (no column then). */
+  normsAt: number | null;
+  normLength: number;
 }
 
 /** Single-valued: ordinals per document (startsAt null; the width's maximum is "missing"); multi-valued: starts + ordinals. */
@@ -99,8 +103,12 @@ export interface SealedMeta {
   /** null: document d has offset baseOffset + d (no gaps, the usual case); else Uint32 deltas. */
   offsetsAt: number | null;
   timestampsAt: number;
-  /** null: timestamps are Float64; else Uint32 deltas from this. */
+  /**
+   * null: timestamps are Float64. Else, with timestampBasesAt null, Uint32 deltas from this; with
+   * timestampBasesAt, Uint16 deltas from the Float64 base of each block of timestampBlockDocs.
+   */
   timestampsMin: number | null;
+  timestampBasesAt: number | null;
   flagsAt: number;
   batchesAt: number;
   batchCount: number;
@@ -113,7 +121,8 @@ export function sealedSections(meta: SealedMeta): [string, number, number][] {
   const docs = meta.docCount;
   const sections: [string, number, number][] = [
     ["offsets", meta.offsetsAt ?? 8, meta.offsetsAt === null ? 0 : 4 * docs],
-    ["timestamps", meta.timestampsAt, (meta.timestampsMin === null ? 8 : 4) * docs],
+    ["timestamps", meta.timestampsAt, (meta.timestampsMin === null ? 8 : meta.timestampBasesAt === null ? 4 : 2) * docs],
+    ["timestamp bases", meta.timestampBasesAt ?? 8, meta.timestampBasesAt === null ? 0 : 8 * Math.ceil(docs / timestampBlockDocs)],
     ["flags", meta.flagsAt, docs],
     ["batches", meta.batchesAt, 8 * meta.batchCount],
   ];
@@ -124,7 +133,7 @@ export function sealedSections(meta: SealedMeta): [string, number, number][] {
   for (const { name, text, keyword, number } of meta.fields) {
     if (text) {
       dictionary(`text "${name}"`, text);
-      sections.push([`text "${name}" norms`, text.normsAt, text.normWidth * docs]);
+      sections.push([`text "${name}" norms`, text.normsAt ?? 8, text.normsAt === null ? 0 : text.normWidth * docs]);
     }
     if (keyword) {
       dictionary(`keyword "${name}"`, keyword);
@@ -200,12 +209,16 @@ function* dictionaryTerms(dictionary: SortedDictionary, prefix: string): Generat
 class SealedTextField implements TextField {
   readonly totals: TextTotals;
   readonly #dictionary: SortedDictionary;
-  readonly #norms: Uint8Array | Uint16Array | Uint32Array;
+  readonly #norms: Uint8Array | Uint16Array | Uint32Array | null;
+  readonly #normLength: number;
+  readonly #docCount: number;
 
   constructor(bytes: Uint8Array, meta: TextMeta, docCount: number) {
     this.totals = { docs: meta.docs, sum: meta.sum };
     this.#dictionary = dictionaryOf(bytes, meta);
-    this.#norms = uintView(bytes, meta.normsAt, meta.normWidth, docCount);
+    this.#norms = meta.normsAt === null ? null : uintView(bytes, meta.normsAt, meta.normWidth, docCount);
+    this.#normLength = meta.normLength;
+    this.#docCount = docCount;
   }
 
   postings(term: string): Postings | null {
@@ -219,6 +232,7 @@ class SealedTextField implements TextField {
   }
 
   length(doc: number): number {
+    if (this.#norms === null) return doc >= 0 && doc < this.#docCount ? this.#normLength : 0;
     return this.#norms[doc] ?? 0;
   }
 
@@ -343,7 +357,8 @@ export class SealedSegment implements SearchSegment {
   readonly #meta: SealedMeta;
   readonly #metaBytes: number;
   readonly #offsets: Uint32Array | null;
-  readonly #timestamps: Uint32Array | Float64Array;
+  readonly #timestamps: Uint16Array | Uint32Array | Float64Array;
+  readonly #timestampBases: Float64Array | null;
   readonly #flags: Uint8Array;
   readonly #batchTable: Uint32Array;
   readonly #fields = new Map<string, SealedMeta["fields"][number]>();
@@ -363,10 +378,11 @@ export class SealedSegment implements SearchSegment {
     this.docCount = meta.docCount;
     this.logSegmentBase = meta.logSegmentBase;
     this.#offsets = meta.offsetsAt === null ? null : new Uint32Array(bytes.buffer, bytes.byteOffset + meta.offsetsAt, meta.docCount);
+    this.#timestampBases = meta.timestampBasesAt === null ? null : float64View(bytes, meta.timestampBasesAt, Math.ceil(meta.docCount / timestampBlockDocs));
     this.#timestamps =
       meta.timestampsMin === null
         ? float64View(bytes, meta.timestampsAt, meta.docCount)
-        : new Uint32Array(bytes.buffer, bytes.byteOffset + meta.timestampsAt, meta.docCount);
+        : uintView(bytes, meta.timestampsAt, this.#timestampBases === null ? 4 : 2, meta.docCount) as Uint16Array | Uint32Array;
     this.#flags = bytes.subarray(meta.flagsAt, meta.flagsAt + meta.docCount);
     this.#batchTable = new Uint32Array(bytes.buffer, bytes.byteOffset + meta.batchesAt, 2 * meta.batchCount);
     for (const field of meta.fields) this.#fields.set(field.name, field);
@@ -385,7 +401,9 @@ export class SealedSegment implements SearchSegment {
 
   timestamp(doc: number): number {
     const min = this.#meta.timestampsMin;
-    return min === null ? this.#timestamps[doc] : min + this.#timestamps[doc];
+    if (min === null) return this.#timestamps[doc];
+    if (this.#timestampBases !== null) return this.#timestampBases[Math.floor(doc / timestampBlockDocs)] + this.#timestamps[doc];
+    return min + this.#timestamps[doc];
   }
 
   hasKey(doc: number): boolean {

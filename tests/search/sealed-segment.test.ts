@@ -17,7 +17,15 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const words = ["a", "b", "ab", "abc", "error", "errors", "disk", "full", "é", "éa", "ü", "日本", "日本語", "😀", "😀x", "𝔘nicode", "z", "zz", "ﬀ"];
 
 /** Random documents with text, keyword and number fields covering every encoding of the format. */
-function randomDocs(seed: number, count: number, firstOffset: number, options: { wideTimes?: boolean } = {}): ArrayDoc[] {
+type Times = "close" | "spread" | "wide";
+
+/** Timestamps 13 ms apart (Uint16 per block), 1 s apart (Uint32 from the minimum), or with -1 among them (Float64). */
+function timestampOf(times: Times, i: number): number {
+  if (times === "wide" && i % 7 === 0) return -1;
+  return 1_714_521_600_000 + i * (times === "spread" ? 1000 : 13);
+}
+
+function randomDocs(seed: number, count: number, firstOffset: number, options: { times?: Times } = {}): ArrayDoc[] {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
   const docs: ArrayDoc[] = [];
@@ -28,6 +36,7 @@ function randomDocs(seed: number, count: number, firstOffset: number, options: {
     const numbers: Record<string, number[]> = {};
     // Every document has "common", so its postings pass a skip block.
     text._value = ["common", ...Array.from({ length: Math.floor(random() * 12) }, () => pick(words))];
+    text.one = [pick(words)];
     if (random() < 0.3) text.msg = Array.from({ length: Math.floor(random() * 4) }, () => pick(words));
     if (random() < 0.2) text["日本"] = [pick(words), `t${Math.floor(random() * 400)}`];
     keywords.level = [pick(["info", "warn", "error", "debug"])];
@@ -46,7 +55,7 @@ function randomDocs(seed: number, count: number, firstOffset: number, options: {
     const binary = random() < 0.05;
     docs.push({
       offset,
-      timestamp: options.wideTimes && i % 7 === 0 ? -1 : 1_714_521_600_000 + i * 13,
+      timestamp: timestampOf(options.times ?? "close", i),
       key: hasKey ? `k${i}` : null,
       value: binary ? null : random() < 0.95 ? `value ${i}` : null,
       valueIsBinary: binary,
@@ -167,16 +176,21 @@ function expectSameKeywords(actual: SearchSegment, expected: SearchSegment, fiel
 
 describe("a sealed segment", () => {
   test("answers every method as the segment it was written from", async () => {
-    for (const [seed, wideTimes] of [
-      [1, false],
-      [2, true],
+    for (const [seed, times] of [
+      [1, "close"],
+      [2, "wide"],
+      [3, "spread"],
     ] as const) {
-      const input = new ArraySegment(randomDocs(seed, 700, 1000, { wideTimes }), { topic: "logs", partition: 3, logSegmentBase: 900, endOffset: 5000 });
+      const input = new ArraySegment(randomDocs(seed, 700, 1000, { times }), { topic: "logs", partition: 3, logSegmentBase: 900, endOffset: 5000 });
       await writeSealedSegment(path.join(dir, sealedSegmentFileName(1000)), [input]);
       const sealed = openSealedSegment(dir, 1000)!;
       expectSameAnswers(sealed, input);
       const meta = readMeta(path.join(dir, sealedSegmentFileName(1000)));
-      expect(meta.timestampsMin === null).toBe(wideTimes);
+      expect([meta.timestampsMin === null, meta.timestampBasesAt === null]).toEqual(
+        times === "wide" ? [true, true] : times === "spread" ? [false, true] : [false, false],
+      );
+      expect(meta.fields.find((field) => field.name === "one")!.text!.normsAt).toBeNull();
+      expect(meta.fields.find((field) => field.name === "_value")!.text!.normsAt).not.toBeNull();
       const encodings = meta.fields.map((field) => [field.name, field.number?.encoding, field.number?.width, field.keyword?.ordinalWidth, field.keyword && field.keyword.startsAt === null]);
       expect(encodings).toContainEqual(["small", "integer", 1, undefined, undefined]);
       expect(encodings).toContainEqual(["mid", "integer", 2, undefined, undefined]);
@@ -199,7 +213,7 @@ describe("a sealed segment", () => {
   });
 
   test("a merge of three segments answers as one segment holding all their documents", async () => {
-    const parts = [randomDocs(11, 300, 0), randomDocs(12, 50, 2000), randomDocs(13, 400, 3000, { wideTimes: true })];
+    const parts = [randomDocs(11, 300, 0), randomDocs(12, 50, 2000), randomDocs(13, 400, 3000, { times: "wide" })];
     const options = { topic: "logs", partition: 1, logSegmentBase: 0 };
     const inputs = parts.map((docs, i) => new ArraySegment(docs, { ...options, endOffset: [1500, 2500, 9000][i] }));
     for (const input of inputs) await writeSealedSegment(path.join(dir, sealedSegmentFileName(input.baseOffset)), [input]);
