@@ -32,14 +32,16 @@ import { crc32c } from "../records/crc32c.ts";
 import { syncDirectory, tempSuffix } from "../storage/checkpoint.ts";
 import path from "node:path";
 import { ByteWriter, encodePostings, termsPerBlock, widthOf, writeDictionaryBlock, writeTermEntry } from "./postings-codec.ts";
-import { compareUtf8, type SearchSegment } from "./search-segment.ts";
+import { compareUtf8, type KeywordField, type Postings, type SearchSegment, type TextField } from "./search-segment.ts";
 import {
   DocFlag,
   type FieldMeta,
   type KeywordMeta,
   type NumberMeta,
+  SealedKeywordField,
   SealedSegment,
   type SealedMeta,
+  SealedTextField,
   sealedMagic,
   sortFieldNames,
   type TextMeta,
@@ -430,26 +432,47 @@ function writeBatches(sink: FileSink, placed: readonly Placed[], baseOffset: num
   return { at, count };
 }
 
-/** The ascending union of the inputs' sorted string streams, with which inputs hold each string. */
-function* mergeSorted(streams: readonly (Iterator<string> | null)[], what: string): Generator<[string, number[]]> {
-  const heads: (string | null)[] = streams.map((stream) => {
+/**
+ * The ascending union of the inputs' sorted streams of (string, item), with the inputs holding
+ * each string and their items.
+ */
+function* mergeSorted<T>(streams: readonly (Iterator<[string, T]> | null)[], what: string): Generator<[string, [number, T][]]> {
+  const heads: ([string, T] | null)[] = streams.map((stream) => {
     const next = stream?.next();
     return next && !next.done ? next.value : null;
   });
   for (;;) {
     let smallest: string | null = null;
-    for (const head of heads) if (head !== null && (smallest === null || compareUtf8(head, smallest) < 0)) smallest = head;
+    for (const head of heads) if (head !== null && (smallest === null || compareUtf8(head[0], smallest) < 0)) smallest = head[0];
     if (smallest === null) return;
-    const holders: number[] = [];
-    for (let i = 0; i < heads.length; i++) if (heads[i] === smallest) holders.push(i);
+    const holders: [number, T][] = [];
+    for (let i = 0; i < heads.length; i++) if (heads[i] !== null && heads[i]![0] === smallest) holders.push([i, heads[i]![1]]);
     yield [smallest, holders];
-    for (const i of holders) {
+    for (const [i] of holders) {
       const next = streams[i]!.next();
       heads[i] = next.done ? null : next.value;
       // The merge relies on each input's order; a disorder would silently lose terms.
-      if (heads[i] !== null && compareUtf8(heads[i]!, smallest) <= 0) throw new Error(`Cannot merge ${what}: input ${i} lists "${heads[i]}" after "${smallest}"`);
+      if (heads[i] !== null && compareUtf8(heads[i]![0], smallest) <= 0) throw new Error(`Cannot merge ${what}: input ${i} lists "${heads[i]![0]}" after "${smallest}"`);
     }
   }
+}
+
+/** A text field's terms in order with a reader of their postings: sealed fields walk their dictionary once. */
+function* textEntries(text: TextField): Generator<[string, () => Postings | null]> {
+  if (text instanceof SealedTextField) {
+    yield* text.entries();
+    return;
+  }
+  for (const term of text.terms("")) yield [term, () => text.postings(term)];
+}
+
+/** A keyword field's values in ordinal order with a reader of their documents. */
+function* keywordEntries(field: KeywordField): Generator<[string, () => ArrayLike<number>]> {
+  if (field instanceof SealedKeywordField) {
+    yield* field.entries();
+    return;
+  }
+  for (let ordinal = 0; ordinal < field.cardinality; ordinal++) yield [field.value(ordinal), () => field.docs(ordinal)];
 }
 
 function writeText(sink: FileSink, entries: FileSink, blocks: FileSink, placed: readonly Placed[], name: string, docCount: number): TextMeta {
@@ -477,11 +500,11 @@ function writeText(sink: FileSink, entries: FileSink, blocks: FileSink, placed: 
   });
   const dictionary = new DictionaryWriter(sink, entries, blocks);
   const postings = new PostingsBuffer();
-  const streams = texts.map((text) => (text === null ? null : text.terms("")[Symbol.iterator]()));
+  const streams = texts.map((text) => (text === null ? null : textEntries(text)));
   for (const [term, holders] of mergeSorted(streams, `the terms of "${name}"`)) {
     postings.count = 0;
-    for (const i of holders) {
-      const list = texts[i]!.postings(term);
+    for (const [i, read] of holders) {
+      const list = read();
       if (list !== null) postings.add(list.docs, list.freqs, placed[i].firstDoc);
     }
     if (postings.count > 0) dictionary.add(term, postings, true);
@@ -495,15 +518,14 @@ function writeKeywords(sink: FileSink, entries: FileSink, blocks: FileSink, plac
   const ordinalMaps = fields.map((field) => new Uint32Array(field?.cardinality ?? 0));
   const dictionary = new DictionaryWriter(sink, entries, blocks);
   const postings = new PostingsBuffer();
-  const streams = fields.map((field) => (field === null ? null : ordinalValues(field)));
+  const streams = fields.map((field) => (field === null ? null : keywordEntries(field)));
   const nextOrdinals = fields.map(() => 0);
   let cardinality = 0;
   for (const [value, holders] of mergeSorted(streams, `the keywords of "${name}"`)) {
     postings.count = 0;
-    for (const i of holders) {
-      const ordinal = nextOrdinals[i]++;
-      ordinalMaps[i][ordinal] = cardinality;
-      postings.add(fields[i]!.docs(ordinal), null, placed[i].firstDoc);
+    for (const [i, readDocs] of holders) {
+      ordinalMaps[i][nextOrdinals[i]++] = cardinality;
+      postings.add(readDocs(), null, placed[i].firstDoc);
     }
     dictionary.add(value, postings, false);
     cardinality++;
@@ -546,10 +568,6 @@ function writeKeywords(sink: FileSink, entries: FileSink, blocks: FileSink, plac
     for (const ordinal of ordinals) sink.uint(ordinal, ordinalWidth);
   });
   return { ...meta, ordinalWidth, ordinalsAt, startsAt, valueCount };
-}
-
-function* ordinalValues(field: NonNullable<ReturnType<SearchSegment["keywords"]>>): Generator<string> {
-  for (let ordinal = 0; ordinal < field.cardinality; ordinal++) yield field.value(ordinal);
 }
 
 function writeNumbers(sink: FileSink, placed: readonly Placed[], name: string, docCount: number): NumberMeta {

@@ -206,7 +206,20 @@ function* dictionaryTerms(dictionary: SortedDictionary, prefix: string): Generat
   }
 }
 
-class SealedTextField implements TextField {
+function* dictionaryEntries<T>(dictionary: SortedDictionary, decode: (bytes: Uint8Array, at: number, count: number) => T): Generator<[string, () => T]> {
+  const cursor = dictionary.cursor();
+  let pointer = 0;
+  for (let ordinal = 0; ordinal < dictionary.count; ordinal++) {
+    if (ordinal % termsPerBlock === 0) pointer = dictionary.loadBlock(cursor, ordinal / termsPerBlock);
+    cursor.next();
+    pointer += cursor.pointerDelta;
+    const at = pointer;
+    const count = cursor.docFreq;
+    yield [cursor.termString(), () => decode(dictionary.bytes, at, count)];
+  }
+}
+
+export class SealedTextField implements TextField {
   readonly totals: TextTotals;
   readonly #dictionary: SortedDictionary;
   readonly #norms: Uint8Array | Uint16Array | Uint32Array | null;
@@ -239,9 +252,14 @@ class SealedTextField implements TextField {
   terms(prefix: string): Iterable<string> {
     return dictionaryTerms(this.#dictionary, prefix);
   }
+
+  /** Each term, in order, with a reader of its postings: what a merge walks (one cursor, no lookups). */
+  entries(): Generator<[string, () => Postings]> {
+    return dictionaryEntries(this.#dictionary, (bytes, at, count) => decodePostings(bytes, at, count));
+  }
 }
 
-class SealedKeywordField implements KeywordField {
+export class SealedKeywordField implements KeywordField {
   readonly #dictionary: SortedDictionary;
   readonly #ordinals: Uint8Array | Uint16Array | Uint32Array;
   readonly #starts: Uint32Array | null;
@@ -272,6 +290,11 @@ class SealedKeywordField implements KeywordField {
     const dictionary = this.#dictionary;
     dictionary.entry(ordinal);
     return decodeDocs(dictionary.bytes, dictionary.foundPointer, dictionary.foundDocFreq);
+  }
+
+  /** Each value, in ordinal order, with a reader of its documents (for merges). */
+  entries(): Generator<[string, () => ArrayLike<number>]> {
+    return dictionaryEntries(this.#dictionary, decodeDocs);
   }
 
   forEachOrdinal(doc: number, visit: (ordinal: number) => void): void {

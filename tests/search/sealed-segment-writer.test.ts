@@ -156,3 +156,30 @@ test(`log lines take at most ${indexShareMax * 100} % of their bytes in the inde
   }
   expect(fileBytes).toBeLessThanOrEqual(lineBytes * indexShareMax);
 }, 120_000);
+
+test.skipIf(process.env.CHRONIK_BENCH !== "1")("bench: long postings decode, and a merge of three sealed segments", async () => {
+  const folder = fs.mkdtempSync(path.join(dir, "merge-"));
+  const input = corpusSegment(benchLines);
+  await writeSealedSegment(path.join(folder, sealedSegmentFileName(0)), [input]);
+  const sealed = openSealedSegment(folder, 0)!;
+  const value = sealed.text("_value")!;
+  const long = [...value.terms("")].filter((term) => value.documentFrequency(term) >= 1000);
+  let postings = 0;
+  const decodeStart = performance.now();
+  for (let round = 0; round < 5; round++) for (const term of long) postings += value.postings(term)!.docs.length;
+  const decodeMs = performance.now() - decodeStart;
+  const third = Math.ceil(benchLines / 3);
+  const parts = [0, 1, 2].map((i) => new ArraySegment(input.docs.slice(i * third, (i + 1) * third), { topic: "logs", partition: 0 }));
+  for (const part of parts) await writeSealedSegment(path.join(folder, sealedSegmentFileName(part.baseOffset)), [part]);
+  const inputs = parts.map((part) => openSealedSegment(folder, part.baseOffset)!);
+  const mergeStart = performance.now();
+  const merged = path.join(folder, "merged");
+  fs.mkdirSync(merged);
+  await writeSealedSegment(path.join(merged, sealedSegmentFileName(0)), inputs);
+  const mergeMs = performance.now() - mergeStart;
+  console.log(
+    `${long.length} "_value" terms in ≥ 1000 documents: ${Math.round(postings / (decodeMs / 1000))} postings/s decoded; ` +
+      `merge of 3 sealed segments: ${Math.round(benchLines / (mergeMs / 1000))} docs/s`,
+  );
+  expect(openSealedSegment(merged, 0)!.docCount).toBe(benchLines);
+}, 300_000);
