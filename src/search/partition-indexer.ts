@@ -325,6 +325,7 @@ export class PartitionIndexer {
     const chunk: SealedChunk = { baseOffset: finished.baseOffset, endOffset: nextBase, fromOffset, identity, segment: finished };
     this.#sealed.push(chunk);
     await this.#persist(async (dir) => {
+      this.#logger.debug("Sealing a search index chunk", { partition: this.key, base: chunk.baseOffset, documents: finished.docCount });
       await writeSealedSegment(path.join(dir, chunkFileName(chunk)), [finished]);
       if (!this.#sealed.includes(chunk) || this.#stale.has(chunk)) return [chunkFileName(chunk)];
       chunk.segment = openSealedSegment(dir, chunkFileName(chunk)) ?? finished;
@@ -593,6 +594,7 @@ export class PartitionIndexer {
     }
     const started = performance.now();
     await this.#persist(async () => {
+      this.#logger.debug("Merging search index chunks", { partition: this.key, chunks: inputs.length });
       await writeSealedSegment(path.join(dir, file), segments);
       // An input that turned stale or went while merging makes the output stale too: dropped.
       if (inputs.some((chunk) => this.#stale.has(chunk) || !this.#sealed.includes(chunk))) return [file];

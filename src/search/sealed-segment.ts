@@ -172,9 +172,6 @@ export class CorruptIndexFileError extends Error {
   override name = "CorruptIndexFileError";
 }
 
-export function sealedSegmentFileName(baseOffset: number): string {
-  return String(baseOffset).padStart(20, "0") + ".search";
-}
 
 function logFileName(baseOffset: number): string {
   return String(baseOffset).padStart(20, "0") + ".log";
@@ -593,11 +590,13 @@ function readFooter(file: string, size: number, read: (position: number, length:
 }
 
 /**
- * Maps `<dir>/<baseOffset, 20 digits>.search` and reads it in place; null when there is no such
- * file. Throws CorruptIndexFileError when it is damaged or of another format (rebuild it from the log).
+ * Maps `<dir>/<fileName>` (a chunk file, named by its base offset first: chunkFileName) and reads
+ * it in place; null when there is no such file. Throws CorruptIndexFileError when it is damaged
+ * or of another format (rebuild it from the log).
  */
-export function openSealedSegment(dir: string, baseOffset: number): SealedSegment | null {
-  const file = path.join(dir, sealedSegmentFileName(baseOffset));
+export function openSealedSegment(dir: string, fileName: string): SealedSegment | null {
+  const file = path.join(dir, fileName);
+  const baseOffset = Number(fileName.slice(0, 20));
   let size: number;
   try {
     size = fs.statSync(file).size;

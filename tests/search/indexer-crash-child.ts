@@ -1,7 +1,7 @@
 // Indexes the log in the folder given (tests/search/partition-indexer.test.ts kills it with
-// SIGKILL at random moments): live segments sealed every few dozen records and merged as soon
-// as the policy allows, so a kill lands in a seal or a merge. Prints "merged" after each merge
-// and "done" once everything is indexed.
+// SIGKILL): live segments sealed every few dozen records and merged as soon as the policy
+// allows. Prints "sealing" and "merging" as each starts, and "done" once everything is indexed
+// and merged.
 
 import { createLogger } from "../../src/logger.ts";
 import { PartitionIndexer } from "../../src/search/partition-indexer.ts";
@@ -12,11 +12,20 @@ const reader = new SegmentFileReader(dir);
 reader.highWatermark = highWatermark;
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const quiet = createLogger("crash-child", "warn");
-const logger = { ...quiet, debug: (message: string) => message.startsWith("Merged") && print("merged") };
+let lastEvent = Date.now();
+const logger = {
+  ...quiet,
+  debug: (message: string) => {
+    if (message.startsWith("Sealing")) print("sealing");
+    if (message.startsWith("Merging")) print("merging");
+    lastEvent = Date.now();
+  },
+};
 const indexer = PartitionIndexer.start(
   { topic: "logs", index: 0, log: reader, dir, onNextData: () => () => {} },
   { logger, counters: { binaryValues: 0 }, liveBytesLimit: () => 64 * 1024 },
 );
-while (indexer.indexedOffset < highWatermark) await Bun.sleep(5);
+// Done when everything is indexed and nothing was sealed or merged for a second.
+while (indexer.indexedOffset < highWatermark || Date.now() - lastEvent < 1000) await Bun.sleep(5);
 print("done");
-await Bun.sleep(60_000);
+process.exit(0);

@@ -237,26 +237,30 @@ describe("PartitionIndexer killed with SIGKILL", () => {
       await log.append(buildRecordBatch({ records, compression: b % 3 === 0 ? CompressionCodec.gzip : CompressionCodec.none }));
     }
     const total = log.highWatermark;
-    let kills = 0;
+    const kills: Record<string, number> = { sealing: 0, merging: 0 };
     for (let round = 0; round < 8; round++) {
       const child = Bun.spawn([process.execPath, path.join(import.meta.dir, "indexer-crash-child.ts"), dir, String(total)], { stdout: "pipe", stderr: "inherit" });
-      // Killed after a varying number of merges: in the middle of the seals and merges that follow.
-      const mergesBeforeKill = 1 + (round % 4);
-      let merges = 0;
+      // Killed as a seal starts (first rounds, while catching up) or as a merge starts (merges run once caught up).
+      const killAt = round < 4 ? { line: "sealing", count: 5 } : { line: "merging", count: round - 3 };
+      let seen = 0;
       let done = false;
+      let buffered = "";
       const decoder = new TextDecoder();
       for await (const chunk of child.stdout) {
-        for (const line of decoder.decode(chunk).split("\n")) {
-          if (line === "merged") merges++;
+        buffered += decoder.decode(chunk);
+        const lines = buffered.split("\n");
+        buffered = lines.pop()!;
+        for (const line of lines) {
+          if (line === killAt.line) seen++;
           if (line === "done") done = true;
         }
-        if (merges >= mergesBeforeKill || done) break;
+        if (seen >= killAt.count || done) break;
       }
       child.kill(9);
       await child.exited;
-      if (!done) kills++;
+      if (!done) kills[killAt.line]++;
     }
-    expect(kills).toBeGreaterThan(0);
+    expect(kills).toEqual({ sealing: 4, merging: 4 });
     const { indexer } = start(dir, log, { merge: true });
     await until(() => indexer.indexedOffset === total && indexer.staleChunkCount === 0);
     expect(await offsets(indexer)).toEqual(Array.from({ length: total }, (_, i) => i));

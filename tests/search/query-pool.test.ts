@@ -11,6 +11,7 @@ import { parseSearchBody } from "../../src/search/es-dsl.ts";
 import type { SearchablePartition } from "../../src/search/partition-indexer.ts";
 import { QueryPool } from "../../src/search/query-pool.ts";
 import { SearchService } from "../../src/search/search-service.ts";
+import { verifySealedSegment } from "../../src/search/sealed-segment.ts";
 import { SegmentFileReader } from "../../src/search/segment-file-reader.ts";
 import { FileLog } from "../../src/storage/file-log.ts";
 
@@ -36,23 +37,25 @@ interface Setup {
   dirs: string[];
 }
 
-async function setup(threads: number | null): Promise<Setup> {
-  const dirs: string[] = [];
+/** A search service over the partitions' logs, written first unless `existing` folders (of an earlier setup) are given. */
+async function setup(threads: number | null, existing?: string[]): Promise<Setup> {
+  const dirs: string[] = existing ?? [];
   const searchable: SearchablePartition[] = [];
   for (let partition = 0; partition < partitions; partition++) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chronik-query-pool-"));
-    dirs.push(dir);
-    // Small segments: many sealed chunks, spread over the threads.
-    const log = await FileLog.open(dir, { segmentBytes: 4096, logger });
-    for (let i = 0; i < recordsPerPartition; i += 10) {
-      const records = Array.from({ length: 10 }, (_, r) => ({ value: line(partition, i + r), timestamp: 1_700_000_000_000 + (i + r) * 60_000 }));
-      await log.append(buildRecordBatch({ records }));
+    if (existing === undefined) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chronik-query-pool-"));
+      dirs.push(dir);
+      // Small segments: many sealed chunks, spread over the threads.
+      const log = await FileLog.open(dir, { segmentBytes: 4096, logger });
+      for (let i = 0; i < recordsPerPartition; i += 10) {
+        const records = Array.from({ length: 10 }, (_, r) => ({ value: line(partition, i + r), timestamp: 1_700_000_000_000 + (i + r) * 60_000 }));
+        await log.append(buildRecordBatch({ records }));
+      }
+      await log.close();
     }
-    const reader = new SegmentFileReader(dir);
-    reader.highWatermark = log.highWatermark;
-    reader.logStartOffset = log.logStartOffset;
-    await log.close();
-    searchable.push({ topic: "logs", index: partition, log: reader, dir, onNextData: () => () => {} });
+    const reader = new SegmentFileReader(dirs[partition]);
+    reader.highWatermark = recordsPerPartition;
+    searchable.push({ topic: "logs", index: partition, log: reader, dir: dirs[partition], onNextData: () => () => {} });
   }
   const queryPool = threads === null ? undefined : new QueryPool(threads, { logLevel: "error", logger });
   const service = new SearchService({ topics: () => [{ name: "logs", searchEnabled: true, partitions: searchable }] }, { memoryBytes, logger, queryPool });
@@ -121,29 +124,49 @@ describe("searches over query threads", () => {
         expect(withoutTook(await three.service.search(["logs"], request)), JSON.stringify(body)).toEqual(expected);
       }
     }
-    // The sealed chunks were searched by the threads, not by the indexing thread.
+    // Once the threads have opened the sealed chunks, the chunks are searched there, with the same answers.
+    const deadline = Date.now() + 10_000;
+    while (three.service.stats().residentIndexes <= 4 && Date.now() < deadline) {
+      await three.service.search(["logs"], parseSearchBody(bodies[0]));
+      await Bun.sleep(20);
+    }
     expect(three.service.stats().searchThreads).toBe(3);
     expect(three.service.stats().residentIndexes).toBeGreaterThan(4);
+    for (const body of bodies) {
+      const request = parseSearchBody(body);
+      expect(withoutTook(await three.service.search(["logs"], request)), JSON.stringify(body)).toEqual(withoutTook(await single.service.search(["logs"], request)));
+    }
   }, 60_000);
 
   // Scored queries meet the damaged file in the statistics pass, unscored ones in the second.
   for (const body of [{ query: { match: { message: "disk" } }, size: 100 }, { query: { match_all: {} }, sort: [{ latency: "desc" }], size: 100 }]) {
     test(`a chunk whose file is damaged is searched by the indexing thread, which rebuilds it (${Object.keys(body.query)[0]})`, async () => {
-      const damaged = await setup(2);
+      const first = await setup(2);
+      await first.service.stop();
+      // Damaged while no one has it open (files are mapped, so damage is found when opened).
+      const files = fs.readdirSync(first.dirs[0]).filter((name) => name.endsWith(".search"));
+      expect(files.length).toBeGreaterThan(2);
+      const file = path.join(first.dirs[0], files[1]);
+      fs.writeFileSync(file, "not an index");
+      const damaged = await setup(2, first.dirs);
       try {
         const request = parseSearchBody(body);
         const expected = withoutTook(await single.service.search(["logs"], request));
-        const files = () => fs.readdirSync(damaged.dirs[0]).filter((name) => name.endsWith(".search"));
-        while (files().length < 3) await Bun.sleep(10);
-        const file = path.join(damaged.dirs[0], files()[1]);
-        fs.writeFileSync(file, "not an index");
         // Every answer is right while the file is damaged, and searching has it rebuilt.
+        const rebuilt = () => {
+          try {
+            verifySealedSegment(file);
+            return true;
+          } catch {
+            return false;
+          }
+        };
         const deadline = Date.now() + 10_000;
-        while (!fs.readFileSync(file, "utf8").startsWith("chronik-search ") && Date.now() < deadline) {
+        while (!rebuilt() && Date.now() < deadline) {
           expect(withoutTook(await damaged.service.search(["logs"], request))).toEqual(expected);
           await Bun.sleep(20);
         }
-        expect(fs.readFileSync(file, "utf8")).toStartWith("chronik-search ");
+        expect(rebuilt()).toBe(true);
         expect(withoutTook(await damaged.service.search(["logs"], request))).toEqual(expected);
       } finally {
         await damaged.service.stop();

@@ -4,10 +4,14 @@ import os from "node:os";
 import path from "node:path";
 import { flattenJsonText } from "../../src/search/document.ts";
 import type { SearchSegment, TextField } from "../../src/search/search-segment.ts";
-import { openSealedSegment, type SealedMeta, sealedSections, sealedSegmentFileName } from "../../src/search/sealed-segment.ts";
+import { openSealedSegment, type SealedMeta, sealedSections } from "../../src/search/sealed-segment.ts";
 import { writeSealedSegment } from "../../src/search/sealed-segment-writer.ts";
 import { logLines } from "../../scripts/bench/log-corpus.ts";
 import { arrayDocOf, ArraySegment } from "./array-segment.ts";
+import { chunkFileName } from "../../src/search/index-manifest.ts";
+
+/** A chunk file name for a segment at `base` (the end is not checked by the reader). */
+const fileFor = (base: number) => chunkFileName({ baseOffset: base, endOffset: base });
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chronik-sealed-writer-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -71,16 +75,16 @@ function leftovers(folder: string): string[] {
 describe("writing a sealed segment", () => {
   test("replaces the file atomically and leaves no temporary files", async () => {
     const folder = fs.mkdtempSync(path.join(dir, "atomic-"));
-    const file = path.join(folder, sealedSegmentFileName(0));
+    const file = path.join(folder, fileFor(0));
     await writeSealedSegment(file, [corpusSegment(10)]);
     await writeSealedSegment(file, [corpusSegment(20)]);
-    expect(openSealedSegment(folder, 0)!.docCount).toBe(20);
+    expect(openSealedSegment(folder, fileFor(0))!.docCount).toBe(20);
     expect(leftovers(folder)).toEqual([]);
   });
 
   test("a failure midway keeps the old file and removes the temporary ones", async () => {
     const folder = fs.mkdtempSync(path.join(dir, "failure-"));
-    const file = path.join(folder, sealedSegmentFileName(0));
+    const file = path.join(folder, fileFor(0));
     await writeSealedSegment(file, [corpusSegment(10)]);
     const before = fs.readFileSync(file);
     const broken = corpusSegment(300);
@@ -93,7 +97,7 @@ describe("writing a sealed segment", () => {
   });
 
   test("refuses inputs of other partitions, overlapping inputs and terms out of order", async () => {
-    const file = path.join(dir, sealedSegmentFileName(0));
+    const file = path.join(dir, fileFor(0));
     await expect(writeSealedSegment(file, [])).rejects.toThrow("no input segments");
     const first = corpusSegment(5, 0);
     const other = new ArraySegment(corpusSegment(5, 10).docs, { topic: "other", partition: 0 });
@@ -132,12 +136,12 @@ const indexShareMax = 0.65;
 test(`log lines take at most ${indexShareMax * 100} % of their bytes in the index (${benchLines} lines)`, async () => {
   const lineBytes = [...logLines(benchLines)].reduce((sum, line) => sum + Buffer.byteLength(line), 0);
   const input = corpusSegment(benchLines);
-  const file = path.join(fs.mkdtempSync(path.join(dir, "size-")), sealedSegmentFileName(0));
+  const file = path.join(fs.mkdtempSync(path.join(dir, "size-")), fileFor(0));
   const writeStart = performance.now();
   await writeSealedSegment(file, [input]);
   const writeMs = performance.now() - writeStart;
   const fileBytes = fs.statSync(file).size;
-  const sealed = openSealedSegment(path.dirname(file), 0)!;
+  const sealed = openSealedSegment(path.dirname(file), fileFor(0))!;
   let postings = 0;
   const decodeStart = performance.now();
   for (const field of sealed.fieldNames()) {
@@ -160,8 +164,8 @@ test(`log lines take at most ${indexShareMax * 100} % of their bytes in the inde
 test.skipIf(process.env.CHRONIK_BENCH !== "1")("bench: long postings decode, and a merge of three sealed segments", async () => {
   const folder = fs.mkdtempSync(path.join(dir, "merge-"));
   const input = corpusSegment(benchLines);
-  await writeSealedSegment(path.join(folder, sealedSegmentFileName(0)), [input]);
-  const sealed = openSealedSegment(folder, 0)!;
+  await writeSealedSegment(path.join(folder, fileFor(0)), [input]);
+  const sealed = openSealedSegment(folder, fileFor(0))!;
   const value = sealed.text("_value")!;
   const long = [...value.terms("")].filter((term) => value.documentFrequency(term) >= 1000);
   let postings = 0;
@@ -170,16 +174,16 @@ test.skipIf(process.env.CHRONIK_BENCH !== "1")("bench: long postings decode, and
   const decodeMs = performance.now() - decodeStart;
   const third = Math.ceil(benchLines / 3);
   const parts = [0, 1, 2].map((i) => new ArraySegment(input.docs.slice(i * third, (i + 1) * third), { topic: "logs", partition: 0 }));
-  for (const part of parts) await writeSealedSegment(path.join(folder, sealedSegmentFileName(part.baseOffset)), [part]);
-  const inputs = parts.map((part) => openSealedSegment(folder, part.baseOffset)!);
+  for (const part of parts) await writeSealedSegment(path.join(folder, fileFor(part.baseOffset)), [part]);
+  const inputs = parts.map((part) => openSealedSegment(folder, fileFor(part.baseOffset))!);
   const mergeStart = performance.now();
   const merged = path.join(folder, "merged");
   fs.mkdirSync(merged);
-  await writeSealedSegment(path.join(merged, sealedSegmentFileName(0)), inputs);
+  await writeSealedSegment(path.join(merged, fileFor(0)), inputs);
   const mergeMs = performance.now() - mergeStart;
   console.log(
     `${long.length} "_value" terms in ≥ 1000 documents: ${Math.round(postings / (decodeMs / 1000))} postings/s decoded; ` +
       `merge of 3 sealed segments: ${Math.round(benchLines / (mergeMs / 1000))} docs/s`,
   );
-  expect(openSealedSegment(merged, 0)!.docCount).toBe(benchLines);
+  expect(openSealedSegment(merged, fileFor(0))!.docCount).toBe(benchLines);
 }, 300_000);

@@ -6,10 +6,14 @@ import { crc32c } from "../../src/records/crc32c.ts";
 import { CompressionCodec } from "../../src/records/compression/index.ts";
 import { buildRecordBatch, type RecordInput } from "../../src/records/record-batch.ts";
 import type { SearchSegment } from "../../src/search/search-segment.ts";
-import { CorruptIndexFileError, openSealedSegment, type SealedMeta, sealedSegmentFileName, verifySealedSegment } from "../../src/search/sealed-segment.ts";
+import { CorruptIndexFileError, openSealedSegment, type SealedMeta, verifySealedSegment } from "../../src/search/sealed-segment.ts";
 import { writeSealedSegment } from "../../src/search/sealed-segment-writer.ts";
 import { seededRandom } from "../../scripts/bench/log-corpus.ts";
 import { type ArrayDoc, ArraySegment } from "./array-segment.ts";
+import { chunkFileName } from "../../src/search/index-manifest.ts";
+
+/** A chunk file name for a segment at `base` (the end is not checked by the reader). */
+const fileFor = (base: number) => chunkFileName({ baseOffset: base, endOffset: base });
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chronik-sealed-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -182,10 +186,10 @@ describe("a sealed segment", () => {
       [3, "spread"],
     ] as const) {
       const input = new ArraySegment(randomDocs(seed, 700, 1000, { times }), { topic: "logs", partition: 3, logSegmentBase: 900, endOffset: 5000 });
-      await writeSealedSegment(path.join(dir, sealedSegmentFileName(1000)), [input]);
-      const sealed = openSealedSegment(dir, 1000)!;
+      await writeSealedSegment(path.join(dir, fileFor(1000)), [input]);
+      const sealed = openSealedSegment(dir, fileFor(1000))!;
       expectSameAnswers(sealed, input);
-      const meta = readMeta(path.join(dir, sealedSegmentFileName(1000)));
+      const meta = readMeta(path.join(dir, fileFor(1000)));
       expect([meta.timestampsMin === null, meta.timestampBasesAt === null]).toEqual(
         times === "wide" ? [true, true] : times === "spread" ? [false, true] : [false, false],
       );
@@ -202,27 +206,27 @@ describe("a sealed segment", () => {
       const sentences = meta.fields.find((field) => field.name === "sentence")!.keyword!;
       const sentenceBytes = input.docs.reduce((sum, doc) => sum + Buffer.byteLength(doc.keywords!.sentence[0]), 0);
       expect(sentences.dictBytes).toBeLessThan(sentenceBytes / 2);
-      verifySealedSegment(path.join(dir, sealedSegmentFileName(1000)));
+      verifySealedSegment(path.join(dir, fileFor(1000)));
     }
   });
 
   test("an empty segment round-trips", async () => {
     const input = new ArraySegment([], { topic: "t", baseOffset: 70, endOffset: 75 });
-    await writeSealedSegment(path.join(dir, sealedSegmentFileName(70)), [input]);
-    expectSameAnswers(openSealedSegment(dir, 70)!, input);
+    await writeSealedSegment(path.join(dir, fileFor(70)), [input]);
+    expectSameAnswers(openSealedSegment(dir, fileFor(70))!, input);
   });
 
   test("a merge of three segments answers as one segment holding all their documents", async () => {
     const parts = [randomDocs(11, 300, 0), randomDocs(12, 50, 2000), randomDocs(13, 400, 3000, { times: "wide" })];
     const options = { topic: "logs", partition: 1, logSegmentBase: 0 };
     const inputs = parts.map((docs, i) => new ArraySegment(docs, { ...options, endOffset: [1500, 2500, 9000][i] }));
-    for (const input of inputs) await writeSealedSegment(path.join(dir, sealedSegmentFileName(input.baseOffset)), [input]);
-    const sealedInputs = inputs.map((input) => openSealedSegment(dir, input.baseOffset)!);
-    const merged = path.join(dir, "merged", sealedSegmentFileName(0));
+    for (const input of inputs) await writeSealedSegment(path.join(dir, fileFor(input.baseOffset)), [input]);
+    const sealedInputs = inputs.map((input) => openSealedSegment(dir, fileFor(input.baseOffset))!);
+    const merged = path.join(dir, "merged", fileFor(0));
     fs.mkdirSync(path.dirname(merged), { recursive: true });
     await writeSealedSegment(merged, sealedInputs);
     const expected = new ArraySegment(parts.flat(), { ...options, endOffset: 9000 });
-    expectSameAnswers(openSealedSegment(path.dirname(merged), 0)!, expected);
+    expectSameAnswers(openSealedSegment(path.dirname(merged), fileFor(0))!, expected);
   });
 
   test("holds on the heap its metadata, not its documents or terms", async () => {
@@ -230,19 +234,19 @@ describe("a sealed segment", () => {
     const large = new ArraySegment(randomDocs(22, 5000, 0));
     fs.mkdirSync(path.join(dir, "heap-small"), { recursive: true });
     fs.mkdirSync(path.join(dir, "heap-large"), { recursive: true });
-    await writeSealedSegment(path.join(dir, "heap-small", sealedSegmentFileName(0)), [small]);
-    await writeSealedSegment(path.join(dir, "heap-large", sealedSegmentFileName(0)), [large]);
-    const smallHeap = openSealedSegment(path.join(dir, "heap-small"), 0)!.heapBytes;
-    const largeHeap = openSealedSegment(path.join(dir, "heap-large"), 0)!.heapBytes;
+    await writeSealedSegment(path.join(dir, "heap-small", fileFor(0)), [small]);
+    await writeSealedSegment(path.join(dir, "heap-large", fileFor(0)), [large]);
+    const smallHeap = openSealedSegment(path.join(dir, "heap-small"), fileFor(0))!.heapBytes;
+    const largeHeap = openSealedSegment(path.join(dir, "heap-large"), fileFor(0))!.heapBytes;
     expect(smallHeap).toBeGreaterThan(0);
     expect(largeHeap).toBeLessThan(smallHeap * 1.5);
   });
 });
 
 describe("opening a .search file", () => {
-  const file = path.join(dir, "bad", sealedSegmentFileName(0));
+  const file = path.join(dir, "bad", fileFor(0));
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const open = () => openSealedSegment(path.dirname(file), 0);
+  const open = () => openSealedSegment(path.dirname(file), fileFor(0));
   const trailerBytes = 24;
 
   async function writeGood(): Promise<Uint8Array> {
@@ -251,7 +255,7 @@ describe("opening a .search file", () => {
   }
 
   test("a missing file is null", () => {
-    expect(openSealedSegment(path.join(dir, "bad"), 12345)).toBeNull();
+    expect(openSealedSegment(path.join(dir, "bad"), fileFor(12345))).toBeNull();
   });
 
   test("a version-1 file is reported as old format", () => {
@@ -363,8 +367,8 @@ describe("records read from the log", () => {
 
   async function sealWith(batches: { baseOffsets: number[]; positions: number[] }) {
     const input = new ArraySegment(docs(), { topic: "logs", partition: 2, logSegmentBase: logBase, batches });
-    await writeSealedSegment(path.join(logDir, sealedSegmentFileName(logBase)), [input]);
-    return { input, sealed: openSealedSegment(logDir, logBase)! };
+    await writeSealedSegment(path.join(logDir, fileFor(logBase)), [input]);
+    return { input, sealed: openSealedSegment(logDir, fileFor(logBase))! };
   }
 
   test("at their stored positions, as the segment they were sealed from holds them", async () => {
