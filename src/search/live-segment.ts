@@ -10,7 +10,6 @@
 
 import { detectedDate, type FieldValue, MetaField, type SearchDocument } from "./document.ts";
 import {
-  compareUtf8,
   type KeywordField,
   type NumberField,
   type Postings,
@@ -18,6 +17,7 @@ import {
   type StoredRecord,
   type TextField,
   type TextTotals,
+  sortUtf8,
 } from "./search-segment.ts";
 import { fieldTokensMax, terms } from "./tokenizer.ts";
 import { valueScalarsField } from "./value-text.ts";
@@ -102,9 +102,9 @@ class LiveTextField implements TextField {
     return this.#lengths[doc] ?? 0;
   }
 
-  *terms(prefix: string): Iterable<string> {
-    this.#sorted ??= [...this.#terms.keys()].sort(compareUtf8);
-    for (const term of this.#sorted) if (term.startsWith(prefix)) yield term;
+  terms(prefix: string): Iterable<string> {
+    this.#sorted ??= sortUtf8([...this.#terms.keys()]);
+    return prefix === "" ? this.#sorted : this.#sorted.filter((term) => term.startsWith(prefix));
   }
 }
 
@@ -131,7 +131,7 @@ class LiveKeywordField implements KeywordField {
 
   #order(): { values: string[]; ordinals: Map<string, number> } {
     if (this.#sorted === null) {
-      const values = [...this.#docs.keys()].sort(compareUtf8);
+      const values = sortUtf8([...this.#docs.keys()]);
       this.#sorted = { values, ordinals: new Map(values.map((value, ordinal) => [value, ordinal])) };
     }
     return this.#sorted;
@@ -157,6 +157,10 @@ class LiveKeywordField implements KeywordField {
     const values = this.#values[doc];
     if (values === undefined) return;
     const { ordinals } = this.#order();
+    if (values.length === 1) {
+      visit(ordinals.get(values[0])!);
+      return;
+    }
     const found = values.map((value) => ordinals.get(value)!);
     found.sort((a, b) => a - b);
     for (const ordinal of found) visit(ordinal);
@@ -372,7 +376,7 @@ export class LiveSegment implements SearchSegment {
   }
 
   fieldNames(): string[] {
-    return [...this.#fields].sort(compareUtf8);
+    return sortUtf8([...this.#fields]);
   }
 
   text(field: string): TextField | null {

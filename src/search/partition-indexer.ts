@@ -61,6 +61,8 @@ export const indexSliceMs = 4;
 export const indexPollMs = 1000;
 /** The largest live segment: its estimated heap bytes when sealed, whatever the memory budget allows. */
 export const liveBytesMax = 32 * 1024 * 1024;
+/** The smallest: below this, chunks would be too small to be worth a file each (merging joins them later). */
+export const liveBytesMin = 256 * 1024;
 
 interface IndexerOptions {
   logger: Logger;
@@ -328,7 +330,8 @@ export class PartitionIndexer {
       this.#logger.debug("Sealing a search index chunk", { partition: this.key, base: chunk.baseOffset, documents: finished.docCount });
       await writeSealedSegment(path.join(dir, chunkFileName(chunk)), [finished]);
       if (!this.#sealed.includes(chunk) || this.#stale.has(chunk)) return [chunkFileName(chunk)];
-      chunk.segment = openSealedSegment(dir, chunkFileName(chunk)) ?? finished;
+      // Opened again when this thread searches it; usually a query thread does.
+      chunk.segment = null;
       chunk.version = nextVersion++;
       return [];
     });

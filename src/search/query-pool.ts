@@ -185,11 +185,14 @@ export class QueryPool {
         after.set(handle.baseOffset, thread);
         assigned.set(handle, thread);
       }
+      const gone = new Map<number, string[]>();
       for (const [base, thread] of before) {
         if (after.has(base)) continue;
         this.#owned[thread]--;
         this.#warm.delete(`${key}/${base}`);
+        gone.set(thread, [...(gone.get(thread) ?? []), `${key}/${base}`]);
       }
+      for (const [thread, chunks] of gone) this.#post(this.#threads[thread], { type: "close", chunks });
       this.#owners.set(key, after);
     }
     return assigned;

@@ -32,6 +32,8 @@ export type ToQueryThread =
   | { type: "stats"; id: number; chunks: ChunkRef[]; wanted: Map<string, Set<string>> }
   /** Opens `chunk` ahead of the searches it will be given. */
   | { type: "preload"; id: number; chunk: ChunkRef }
+  /** Drops the chunks ("topic/partition/base") that are gone (merged, expired, rebuilt elsewhere), so their mapped files can be freed. */
+  | { type: "close"; chunks: string[] }
   /** Pass 2: `chunks` evaluated with the statistics of all chunks. */
   | { type: "search"; id: number; chunks: ChunkRef[]; request: SearchRequest; stats: StatsPart; nowMs: number };
 

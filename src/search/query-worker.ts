@@ -82,6 +82,10 @@ self.onmessage = (event: MessageEvent<ToQueryThread>) => {
     logger = createLogger("chronik/search-query", message.logLevel);
     return;
   }
+  if (message.type === "close") {
+    for (const key of message.chunks) open.delete(key);
+    return;
+  }
   const work =
     message.type === "stats"
       ? gather(message)

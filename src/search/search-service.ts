@@ -5,7 +5,7 @@
 
 import type { Logger } from "../logger.ts";
 import type { DocumentCounters } from "./document.ts";
-import { liveBytesMax, PartitionIndexer, type SearchablePartition } from "./partition-indexer.ts";
+import { liveBytesMax, liveBytesMin, PartitionIndexer, type SearchablePartition } from "./partition-indexer.ts";
 import type { QueryPool } from "./query-pool.ts";
 import { QueryError } from "./query.ts";
 import { runSearch, type SearchResponse } from "./searcher.ts";
@@ -143,11 +143,11 @@ export class SearchService {
 
   /**
    * A live segment's size limit: an even share of the budget, halved because a sealed live
-   * segment stays in memory while its file is written, within [1 MiB, liveBytesMax].
+   * segment stays in memory while its file is written, within [liveBytesMin, liveBytesMax].
    */
   #liveBytesLimit(): number {
     const share = this.#budgetBytes / 2 / Math.max(1, this.#indexers.size);
-    return Math.max(1024 * 1024, Math.min(liveBytesMax, share));
+    return Math.max(liveBytesMin, Math.min(liveBytesMax, share));
   }
 
   async stop(): Promise<void> {
