@@ -31,8 +31,8 @@ export const fieldsMax = 1000;
  * Heap cost estimates for sealing by size: a posting is two array slots, a term its Map entry,
  * string and two arrays; a document its columns and record (strings at two bytes per character).
  */
-const bytesPerPosting = 24;
-const bytesPerTerm = 160;
+const bytesPerPosting = 28;
+const bytesPerTerm = 200;
 const bytesPerDocument = 400;
 const bytesPerValue = 40;
 
