@@ -109,36 +109,53 @@ class LiveTextField implements TextField {
 }
 
 class LiveKeywordField implements KeywordField {
-  readonly #docs = new Map<string, number[]>();
-  /** Each document's values (in the order added); undefined for documents without any. */
-  readonly #values: (string[] | undefined)[] = [];
-  #sorted: { values: string[]; ordinals: Map<string, number> } | null = null;
+  /** Value → its number in the order values were first seen. */
+  readonly #ids = new Map<string, number>();
+  /** By value number: the value and its documents. */
+  readonly #values: string[] = [];
+  readonly #docs: number[][] = [];
+  /** Each document's value numbers (one number, or several); -1 for documents without any. */
+  readonly #perDoc: (number | number[])[] = [];
+  /** The values in UTF-8 order, each value number's ordinal there and back; rebuilt after new values. */
+  #sorted: { values: string[]; ordinalOf: Int32Array; idOf: Int32Array } | null = null;
 
   add(doc: number, values: readonly string[]): number {
     let bytes = 0;
-    const distinct = values.length === 1 ? values : [...new Set(values)];
-    for (const value of distinct) {
-      const docs = this.#docs.get(value);
-      if (docs === undefined) {
-        this.#docs.set(value, [doc]);
+    const ids: number[] = [];
+    for (const value of values) {
+      let id = this.#ids.get(value);
+      if (id === undefined) {
+        id = this.#values.length;
+        this.#ids.set(value, id);
+        this.#values.push(value);
+        this.#docs.push([doc]);
         this.#sorted = null;
         bytes += bytesPerTerm + 2 * value.length;
-      } else docs.push(doc);
+      } else if (ids.includes(id)) continue;
+      else this.#docs[id].push(doc);
+      ids.push(id);
     }
-    setDense(this.#values, doc, distinct, undefined);
-    return bytes + bytesPerValue * distinct.length;
+    setDense(this.#perDoc, doc, ids.length === 1 ? ids[0] : ids, -1);
+    return bytes + bytesPerValue * ids.length;
   }
 
-  #order(): { values: string[]; ordinals: Map<string, number> } {
+  #order(): { values: string[]; ordinalOf: Int32Array; idOf: Int32Array } {
     if (this.#sorted === null) {
-      const values = sortUtf8([...this.#docs.keys()]);
-      this.#sorted = { values, ordinals: new Map(values.map((value, ordinal) => [value, ordinal])) };
+      const values = sortUtf8([...this.#values]);
+      const ordinalOf = new Int32Array(values.length);
+      const idOf = new Int32Array(values.length);
+      for (let ordinal = 0; ordinal < values.length; ordinal++) {
+        const id = this.#ids.get(values[ordinal])!;
+        ordinalOf[id] = ordinal;
+        idOf[ordinal] = id;
+      }
+      this.#sorted = { values, ordinalOf, idOf };
     }
     return this.#sorted;
   }
 
   get cardinality(): number {
-    return this.#docs.size;
+    return this.#values.length;
   }
 
   value(ordinal: number): string {
@@ -146,22 +163,23 @@ class LiveKeywordField implements KeywordField {
   }
 
   ordinal(value: string): number {
-    return this.#order().ordinals.get(value) ?? -1;
+    const id = this.#ids.get(value);
+    return id === undefined ? -1 : this.#order().ordinalOf[id];
   }
 
   docs(ordinal: number): ArrayLike<number> {
-    return this.#docs.get(this.value(ordinal)) ?? [];
+    return this.#docs[this.#order().idOf[ordinal]];
   }
 
   forEachOrdinal(doc: number, visit: (ordinal: number) => void): void {
-    const values = this.#values[doc];
-    if (values === undefined) return;
-    const { ordinals } = this.#order();
-    if (values.length === 1) {
-      visit(ordinals.get(values[0])!);
+    const ids = this.#perDoc[doc];
+    if (ids === undefined || ids === -1) return;
+    const { ordinalOf } = this.#order();
+    if (typeof ids === "number") {
+      visit(ordinalOf[ids]);
       return;
     }
-    const found = values.map((value) => ordinals.get(value)!);
+    const found = ids.map((id) => ordinalOf[id]);
     found.sort((a, b) => a - b);
     for (const ordinal of found) visit(ordinal);
   }

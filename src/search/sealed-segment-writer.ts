@@ -82,6 +82,12 @@ class FileSink {
   }
 
   write(bytes: Uint8Array): void {
+    if (this.#buffered + bytes.length <= this.#buffer.length) {
+      this.#buffer.set(bytes, this.#buffered);
+      this.#buffered += bytes.length;
+      this.position += bytes.length;
+      return;
+    }
     for (let at = 0; at < bytes.length; ) {
       this.#room(1);
       const length = Math.min(bytes.length - at, this.#buffer.length - this.#buffered);
@@ -437,6 +443,19 @@ function writeBatches(sink: FileSink, placed: readonly Placed[], baseOffset: num
  * each string and their items.
  */
 function* mergeSorted<T>(streams: readonly (Iterator<[string, T]> | null)[], what: string): Generator<[string, [number, T][]]> {
+  if (streams.length === 1 && streams[0] !== null) {
+    // One input (a seal): its stream as it is, still checked for order.
+    const holder: [number, T][] = [[0, undefined as T]];
+    let previous: string | null = null;
+    for (let next = streams[0].next(); !next.done; next = streams[0].next()) {
+      const [key, item] = next.value;
+      if (previous !== null && compareUtf8(key, previous) <= 0) throw new Error(`Cannot merge ${what}: input 0 lists "${key}" after "${previous}"`);
+      previous = key;
+      holder[0][1] = item;
+      yield [key, holder];
+    }
+    return;
+  }
   const heads: ([string, T] | null)[] = streams.map((stream) => {
     const next = stream?.next();
     return next && !next.done ? next.value : null;
