@@ -87,6 +87,7 @@ async function compile(options: CompileOptions): Promise<void> {
     // src/search/query-pool.ts and src/storage/worker-cleaner.ts).
     resolve(repoRoot, "src/search/search-worker.ts"),
     resolve(repoRoot, "src/search/query-worker.ts"),
+    resolve(repoRoot, "src/search/merge-worker.ts"),
     resolve(repoRoot, "src/storage/cleaner-worker.ts"),
     "--outfile",
     options.outfile,

@@ -85,7 +85,7 @@ export function chunkFileName(chunk: { baseOffset: number; endOffset: number }):
   return `${String(chunk.baseOffset).padStart(20, "0")}-${String(chunk.endOffset).padStart(20, "0")}.search`;
 }
 
-/** The names of the search index files in `dir`: chunk files, and files of earlier formats (<base>.search). */
+/** The names of the search index files in `dir`: chunk files, their temporary files, and files of earlier formats (<base>.search). */
 export function listSearchFiles(dir: string): string[] {
-  return fs.readdirSync(dir).filter((name) => /^\d{20}(-\d{20})?\.search(\.tmp)?$/.test(name));
+  return fs.readdirSync(dir).filter((name) => /^\d{20}(-\d{20})?\.search(\.entries|\.blocks)?(\.tmp)?$/.test(name));
 }

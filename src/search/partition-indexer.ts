@@ -34,9 +34,10 @@ import { segmentBaseOf, staleChunks } from "./chunk-freshness.ts";
 import { type DocumentCounters, recordToDocument } from "./document.ts";
 import { type ChunkRange, chunkFileName, listSearchFiles, readManifest, writeManifest } from "./index-manifest.ts";
 import { LiveSegment } from "./live-segment.ts";
+import { type Merger, mergeChunkFiles } from "./merge.ts";
 import { chooseMerge } from "./merge-policy.ts";
 import type { SearchSegment } from "./search-segment.ts";
-import { CorruptIndexFileError, openSealedSegment, verifySealedSegment } from "./sealed-segment.ts";
+import { CorruptIndexFileError, openSealedSegment } from "./sealed-segment.ts";
 import { writeSealedSegment } from "./sealed-segment-writer.ts";
 import type { IndexHandle } from "./searcher.ts";
 import type { IndexedLog } from "./segment-file-reader.ts";
@@ -71,6 +72,8 @@ interface IndexerOptions {
   liveBytesLimit?: () => number;
   /** Whether to merge small chunks (tests of other behaviour turn it off to keep chunks as sealed). */
   merge?: boolean;
+  /** Where merges run: the search worker's merge thread; in this thread when absent. */
+  merger?: Merger;
 }
 
 /** Versions of written chunk files, unique in this thread: a query thread reopens a chunk whose version changed. */
@@ -93,6 +96,9 @@ export class PartitionIndexer {
   #counters: DocumentCounters;
   #liveBytesLimit: () => number;
   #merge: boolean;
+  #merger: Merger;
+  /** The merges running in the background, if any. */
+  #merging: Promise<void> | null = null;
   #sealed: SealedChunk[];
   /** Sealed chunks that no longer match the log (or have no good file): rebuilt before they are searched. */
   #stale = new Set<SealedChunk>();
@@ -120,6 +126,7 @@ export class PartitionIndexer {
     this.#counters = options.counters;
     this.#liveBytesLimit = options.liveBytesLimit ?? (() => liveBytesMax);
     this.#merge = options.merge ?? true;
+    this.#merger = options.merger ?? mergeChunkFiles;
     this.#sealed = sealed.map((chunk) => ({ ...chunk, segment: null, version: nextVersion++ }));
     this.#position = resumeOffset;
     this.#liveFrom = resumeOffset;
@@ -193,6 +200,7 @@ export class PartitionIndexer {
     this.#cancelWait?.();
     this.#wakeLoop?.();
     await this.#running;
+    await this.#merging;
     await this.#writes.catch(() => {});
   }
 
@@ -208,7 +216,7 @@ export class PartitionIndexer {
           if (this.#stopped) return;
           await this.#rebuild(chunk);
         }
-        if (this.#merge) await this.#mergeSmallChunks();
+        if (this.#merge) this.#startMerging();
       } catch (error) {
         this.#logger.error("Indexing failed; retrying", { partition: this.key, offset: this.#position, error: error as Error });
         await Bun.sleep(indexPollMs);
@@ -553,10 +561,16 @@ export class PartitionIndexer {
     return segments;
   }
 
+  /** Starts merging in the background, unless a merge is running: indexing and searches go on meanwhile. */
+  #startMerging(): void {
+    if (this.#merging !== null || this.partition.dir === null) return;
+    this.#merging = this.#mergeSmallChunks(this.partition.dir)
+      .catch((error: unknown) => this.#logger.error("Merging search index chunks failed; retrying later", { partition: this.key, error: error as Error }))
+      .finally(() => (this.#merging = null));
+  }
+
   /** Merges runs of small chunks the merge policy picks, one merge at a time, until it picks none. */
-  async #mergeSmallChunks(): Promise<void> {
-    const dir = this.partition.dir;
-    if (dir === null) return;
+  async #mergeSmallChunks(dir: string): Promise<void> {
     while (!this.#stopped) {
       const bases = listSegmentBaseOffsets(dir);
       const candidates = this.#sealed.map((chunk) => ({
@@ -572,6 +586,7 @@ export class PartitionIndexer {
     }
   }
 
+  /** Merges `inputs` into one chunk file (on the merge thread), then lists it in their place. */
   async #mergeRun(dir: string, inputs: SealedChunk[]): Promise<void> {
     const merged: SealedChunk = {
       baseOffset: inputs[0].baseOffset,
@@ -581,32 +596,26 @@ export class PartitionIndexer {
       segment: null,
     };
     const file = chunkFileName(merged);
-    const segments: SearchSegment[] = [];
-    for (const chunk of inputs) {
-      const name = path.join(dir, chunkFileName(chunk));
-      try {
-        // A merge copies its inputs: one with a damaged body is rebuilt instead of spreading.
-        verifySealedSegment(name);
-      } catch (error) {
-        if (!(error instanceof CorruptIndexFileError)) throw error;
-        this.#logger.warn("Rebuilding a damaged search index file from the log", { partition: this.key, base: chunk.baseOffset, error });
-        this.#markStale(chunk);
-        return;
-      }
-      segments.push(await this.#open(chunk));
-    }
     const started = performance.now();
+    this.#logger.debug("Merging search index chunks", { partition: this.key, chunks: inputs.length });
+    try {
+      await this.#merger(dir, inputs.map(chunkFileName), file);
+    } catch (error) {
+      this.#deleteFile(dir, file);
+      if (this.#stopped) return;
+      if (!(error instanceof CorruptIndexFileError)) throw error;
+      const damaged = inputs.find((chunk) => chunkFileName(chunk) === error.file);
+      this.#logger.warn("Rebuilding a damaged search index file from the log", { partition: this.key, file: error.file, error });
+      if (damaged !== undefined && this.#sealed.includes(damaged)) this.#markStale(damaged);
+      return;
+    }
     await this.#persist(async () => {
-      this.#logger.debug("Merging search index chunks", { partition: this.key, chunks: inputs.length });
-      await writeSealedSegment(path.join(dir, file), segments);
       // An input that turned stale or went while merging makes the output stale too: dropped.
-      if (inputs.some((chunk) => this.#stale.has(chunk) || !this.#sealed.includes(chunk))) return [file];
-      merged.segment = openSealedSegment(dir, file);
-      if (merged.segment === null) return [];
+      if (this.#stopped || inputs.some((chunk) => this.#stale.has(chunk) || !this.#sealed.includes(chunk))) return [file];
       merged.version = nextVersion++;
       return this.#replace(inputs, [merged]);
     });
-    this.#logger.debug("Merged search index chunks", { partition: this.key, chunks: inputs.length, documents: merged.segment?.docCount, ms: Math.round(performance.now() - started) });
+    this.#logger.debug("Merged search index chunks", { partition: this.key, chunks: inputs.length, ms: Math.round(performance.now() - started) });
   }
 }
 

@@ -170,6 +170,8 @@ function checkSections(meta: SealedMeta, bodyBytes: number): string | null {
 
 export class CorruptIndexFileError extends Error {
   override name = "CorruptIndexFileError";
+  /** The file found damaged, when the reporter knows it (a merge reports which input). */
+  file?: string;
 }
 
 

@@ -5,6 +5,7 @@
 
 import type { Logger } from "../logger.ts";
 import type { DocumentCounters } from "./document.ts";
+import type { Merger } from "./merge.ts";
 import { liveBytesMax, liveBytesMin, PartitionIndexer, type SearchablePartition } from "./partition-indexer.ts";
 import type { QueryPool } from "./query-pool.ts";
 import { QueryError } from "./query.ts";
@@ -32,6 +33,8 @@ export interface SearchServiceOptions {
   logger: Logger;
   /** Query threads that search the saved sealed chunks (stopped with the service); without, every search runs on this thread. */
   queryPool?: QueryPool;
+  /** Where sealed chunks are merged (the merge thread); in this thread when absent. */
+  merger?: Merger;
 }
 
 /** How often the topic list is compared with the running indexers. */
@@ -62,6 +65,7 @@ export class SearchService {
   #logger: Logger;
   #budgetBytes: number;
   #pool: QueryPool | null;
+  #merger: Merger | undefined;
   #indexers = new Map<string, PartitionIndexer>();
   #counters: DocumentCounters = { binaryValues: 0 };
   #timer: ReturnType<typeof setInterval>;
@@ -71,6 +75,7 @@ export class SearchService {
     this.#source = source;
     this.#logger = options.logger;
     this.#pool = options.queryPool ?? null;
+    this.#merger = options.merger;
     this.#budgetBytes = options.memoryBytes;
     this.sync();
     this.#timer = setInterval(() => this.sync(), topicSyncMs);
@@ -92,7 +97,7 @@ export class SearchService {
     }
     for (const [key, partition] of wanted) {
       if (this.#indexers.has(key)) continue;
-      this.#indexers.set(key, PartitionIndexer.start(partition, { logger: this.#logger, counters: this.#counters, liveBytesLimit: () => this.#liveBytesLimit() }));
+      this.#indexers.set(key, PartitionIndexer.start(partition, { logger: this.#logger, counters: this.#counters, liveBytesLimit: () => this.#liveBytesLimit(), merger: this.#merger }));
     }
   }
 

@@ -5,6 +5,7 @@
 
 import { createLogger } from "../logger.ts";
 import type { SearchablePartition } from "./partition-indexer.ts";
+import { MergeThread } from "./merge-thread.ts";
 import { QueryPool } from "./query-pool.ts";
 import { QueryError } from "./query.ts";
 import { SegmentFileReader } from "./segment-file-reader.ts";
@@ -20,6 +21,7 @@ interface FollowedPartition extends SearchablePartition {
 
 const partitions = new Map<string, FollowedPartition>();
 let service: SearchService | null = null;
+let mergeThread: MergeThread | null = null;
 
 function post(message: FromWorker): void {
   self.postMessage(message);
@@ -82,7 +84,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     case "start": {
       const logger = createLogger("chronik/search", message.logLevel);
       const queryPool = new QueryPool(message.threads, { logLevel: message.logLevel, logger });
-      service = new SearchService({ topics }, { memoryBytes: message.memoryBytes, logger, queryPool });
+      mergeThread = new MergeThread(logger);
+      service = new SearchService({ topics }, { memoryBytes: message.memoryBytes, logger, queryPool, merger: mergeThread.merge });
       return;
     }
     case "partitions":
@@ -99,6 +102,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       return;
     case "stop":
       void answer(message.id, async () => {
+        // A merge in progress is abandoned (its output is deleted at the next start): stopping does not wait for it.
+        mergeThread?.stop();
         await service?.stop();
         return { type: "stopped", id: message.id };
       });
