@@ -6,9 +6,10 @@
 // a third of the index.
 //
 // The union scores as the one field it stands for: a term's count is summed over the fields of a
-// document, and the length is the default field's own (kept for every document). A term's
-// document frequency is the sum over the fields, so a document holding a term in two of its
-// fields counts twice: the idf of such terms is a little lower than one field's would be.
+// document, the length is the default field's own (kept for every document), and a term's
+// document frequency counts each document once, however many of its fields hold the term (a
+// sum over the fields would lower the idf of exactly the words known-item searches use: a
+// package's name, which its description repeats).
 
 import { MetaField } from "./document.ts";
 import { compareUtf8, type Postings, type SearchSegment, type TextField } from "./search-segment.ts";
@@ -52,9 +53,16 @@ class UnionText implements TextField {
   }
 
   documentFrequency(term: string): number {
+    let holders = 0;
     let frequency = 0;
-    for (const part of this.#parts) frequency += part.documentFrequency(term);
-    return frequency;
+    for (const part of this.#parts) {
+      const partFrequency = part.documentFrequency(term);
+      if (partFrequency === 0) continue;
+      holders++;
+      frequency = partFrequency;
+    }
+    // In several fields: the documents of the union, counted once each.
+    return holders <= 1 ? frequency : this.postings(term)!.docs.length;
   }
 
   postings(term: string): Postings | null {
