@@ -80,6 +80,11 @@ export class ByteWriter {
 
   append(bytes: Uint8Array, start = 0, end = bytes.length): void {
     this.ensure(end - start);
+    if (end - start <= 32) {
+      // A term's suffix, most often: a loop beats making a view to copy from.
+      for (let at = start; at < end; at++) this.bytes[this.length++] = bytes[at];
+      return;
+    }
     this.bytes.set(bytes.subarray(start, end), this.length);
     this.length += end - start;
   }

@@ -519,6 +519,21 @@ function writeText(sink: FileSink, entries: FileSink, blocks: FileSink, placed: 
   });
   const dictionary = new DictionaryWriter(sink, entries, blocks);
   const postings = new PostingsBuffer();
+  const only = texts.length === 1 ? texts[0] : null;
+  if (only !== null && !(only instanceof SealedTextField)) {
+    // A seal: the live field's terms in order, without the merge's machinery.
+    let previous: string | null = null;
+    for (const term of only.terms("")) {
+      if (previous !== null && compareUtf8(term, previous) <= 0) throw new Error(`Cannot write the terms of "${name}": input 0 lists "${term}" after "${previous}"`);
+      previous = term;
+      const list = only.postings(term);
+      if (list === null) continue;
+      postings.count = 0;
+      postings.add(list.docs, list.freqs, 0);
+      if (postings.count > 0) dictionary.add(term, postings, true);
+    }
+    return { ...dictionary.finish(), docs, sum, normWidth, normsAt, normLength: maxLength };
+  }
   const streams = texts.map((text) => (text === null ? null : textEntries(text)));
   for (const [term, holders] of mergeSorted(streams, `the terms of "${name}"`)) {
     postings.count = 0;
@@ -540,7 +555,22 @@ function writeKeywords(sink: FileSink, entries: FileSink, blocks: FileSink, plac
   const streams = fields.map((field) => (field === null ? null : keywordEntries(field)));
   const nextOrdinals = fields.map(() => 0);
   let cardinality = 0;
-  for (const [value, holders] of mergeSorted(streams, `the keywords of "${name}"`)) {
+  const only = fields.length === 1 ? fields[0] : null;
+  if (only !== null && !(only instanceof SealedKeywordField)) {
+    // A seal: the live field's values are in order already, and their ordinals are the output's.
+    let previous: string | null = null;
+    for (let ordinal = 0; ordinal < only.cardinality; ordinal++) {
+      const value = only.value(ordinal);
+      if (previous !== null && compareUtf8(value, previous) <= 0) throw new Error(`Cannot write the keywords of "${name}": input 0 lists "${value}" after "${previous}"`);
+      previous = value;
+      ordinalMaps[0][ordinal] = ordinal;
+      postings.count = 0;
+      postings.add(only.docs(ordinal), null, 0);
+      dictionary.add(value, postings, false);
+    }
+    cardinality = only.cardinality;
+  }
+  for (const [value, holders] of only !== null && !(only instanceof SealedKeywordField) ? [] : mergeSorted(streams, `the keywords of "${name}"`)) {
     postings.count = 0;
     for (const [i, readDocs] of holders) {
       ordinalMaps[i][nextOrdinals[i]++] = cardinality;
