@@ -124,12 +124,12 @@ export function jsonValueText(fields: Map<string, FieldValue[]>): string {
 }
 
 /** The text `field` of a record was indexed with (phrase checks re-analyse it); null when it has none. */
-export function indexedText(record: { key: string | null; value: string | null; headers: Record<string, string> }, field: string): string | null {
+export function indexedText(record: { key: string | null; value: string | null; headers: Record<string, string>; fields?: Map<string, FieldValue[]> }, field: string): string | null {
   if (field === MetaField.key) return record.key;
   if (field.startsWith(MetaField.headersPrefix)) return record.headers[field.slice(MetaField.headersPrefix.length)] ?? null;
   const value = record.value;
   if (value === null) return null;
-  const fields = flattenJsonText(value);
+  const fields = record.fields ?? flattenJsonText(value);
   if (field === MetaField.value) return fields.size === 0 ? value : jsonValueText(fields);
   const strings = (fields.get(field) ?? []).filter((item) => typeof item === "string");
   return strings.length === 0 ? null : strings.join("\n");

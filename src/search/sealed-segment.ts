@@ -481,13 +481,17 @@ export class SealedSegment implements SearchSegment {
   record(doc: number): StoredRecord {
     const record = this.#findRecord(this.offset(doc));
     const document = recordToDocument(record, { binaryValues: 0 });
-    return { key: document.key, value: document.value, headers: document.headers, valueIsBinary: document.valueIsBinary };
+    return { key: document.key, value: document.value, headers: document.headers, valueIsBinary: document.valueIsBinary, fields: document.fields };
   }
 
   #findRecord(offset: number): DecodedRecord {
     const gone = () => new Error(`Cannot read record "${this.topic}-${this.partition}@${offset}": the record is no longer in the log`);
     for (const batch of this.#batchCache) {
-      if (offset >= batch.baseOffset && offset <= batch.lastOffset) return batch.records.find((record) => record.offset === offset) ?? throwError(gone());
+      if (offset < batch.baseOffset || offset > batch.lastOffset) continue;
+      // Records sit at their offset delta unless compaction left gaps.
+      const direct = batch.records[offset - batch.baseOffset];
+      if (direct?.offset === offset) return direct;
+      return batch.records.find((record) => record.offset === offset) ?? throwError(gone());
     }
     let fd: number;
     try {
