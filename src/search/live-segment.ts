@@ -343,33 +343,26 @@ export class LiveSegment implements SearchSegment {
   }
 
   #text(field: string): LiveTextField | null {
-    let text = this.#texts.get(field);
-    if (text === undefined) {
-      if (!this.#admit(field)) return null;
-      text = new LiveTextField();
-      this.#texts.set(field, text);
-    }
-    return text;
+    return this.#structure(this.#texts, field, () => new LiveTextField());
   }
 
   #keyword(field: string): LiveKeywordField | null {
-    let keywords = this.#keywords.get(field);
-    if (keywords === undefined) {
-      if (!this.#admit(field)) return null;
-      keywords = new LiveKeywordField();
-      this.#keywords.set(field, keywords);
-    }
-    return keywords;
+    return this.#structure(this.#keywords, field, () => new LiveKeywordField());
   }
 
   #number(field: string): LiveNumberField | null {
-    let numbers = this.#numbers.get(field);
-    if (numbers === undefined) {
+    return this.#structure(this.#numbers, field, () => new LiveNumberField());
+  }
+
+  /** `field`'s structure in `map`, made on first use; null when the field is not admitted. */
+  #structure<T>(map: Map<string, T>, field: string, create: () => T): T | null {
+    let found = map.get(field);
+    if (found === undefined) {
       if (!this.#admit(field)) return null;
-      numbers = new LiveNumberField();
-      this.#numbers.set(field, numbers);
+      found = create();
+      map.set(field, found);
     }
-    return numbers;
+    return found;
   }
 
   offset(doc: number): number {
