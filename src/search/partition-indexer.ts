@@ -26,14 +26,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "../logger.ts";
-import { batchLogOverhead } from "../records/batch-header.ts";
 import { decodeRecordBatches } from "../records/decode-batches.ts";
 import { OffsetOutOfRangeError } from "../storage/partition-log.ts";
 import { listSegmentBaseOffsets } from "../storage/segment.ts";
 import { segmentBaseOf, staleChunks } from "./chunk-freshness.ts";
-import { type DocumentCounters, recordToDocument } from "./document.ts";
+import type { DocumentCounters } from "./document.ts";
 import { type ChunkRange, chunkFileName, listSearchFiles, readManifest, writeManifest } from "./index-manifest.ts";
 import { LiveSegment } from "./live-segment.ts";
+import { addBatch, batchPositions, indexLogRange, indexReadBytesMax, yieldToEventLoop } from "./range-indexer.ts";
 import { type Merger, mergeChunkFiles } from "./merge.ts";
 import { chooseMerge } from "./merge-policy.ts";
 import type { SearchSegment } from "./search-segment.ts";
@@ -54,8 +54,6 @@ export interface SearchablePartition {
   onNextData(wake: () => void): () => void;
 }
 
-/** Bytes read from the log per step. */
-export const indexReadBytesMax = 1024 * 1024;
 /** Longest stretch of indexing between yields to the event loop, so requests wait at most about this long. */
 export const indexSliceMs = 4;
 /** Longest wait for a wake-up before looking at the log anyway (a missed wake costs at most this). */
@@ -78,10 +76,6 @@ interface IndexerOptions {
 
 /** Versions of written chunk files, unique in this thread: a query thread reopens a chunk whose version changed. */
 let nextVersion = 1;
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 interface SealedChunk extends ChunkRange {
   /** The chunk's segment once opened (or, for a log in memory, the sealed live segment); null until then. */
@@ -258,17 +252,12 @@ export class PartitionIndexer {
       // One read never crosses a segment, and the segment's file exists before its data is readable.
       await this.#followSegment(read.source ?? this.#sourceAfterRead(batches[0].header.baseOffset));
       let sliceStarted = performance.now();
-      let batchPosition = read.position ?? -1;
-      for (const batch of batches) {
+      const positions = batchPositions(batches, read.position);
+      for (const [i, batch] of batches.entries()) {
         const batchEnd = batch.header.baseOffset + batch.header.lastOffsetDelta + 1;
-        const position = batchPosition;
-        if (batchPosition >= 0) batchPosition += batch.header.batchLength + batchLogOverhead;
         if (batchEnd <= this.#position) continue;
         if (this.#live.heapBytes >= this.#liveBytesLimit()) await this.#seal(this.#position);
-        if (!batch.isControl) {
-          this.#live.addBatch(batch.header.baseOffset, position);
-          for (const record of batch.records) if (record.offset >= this.#position) this.#live.add(recordToDocument(record, this.#counters));
-        }
+        addBatch(this.#live, batch, positions[i], this.#position, batchEnd, this.#counters);
         this.#position = batchEnd;
         this.#live.advanceEndOffset(batchEnd);
         if (performance.now() - sliceStarted >= indexSliceMs) {
@@ -479,7 +468,17 @@ export class PartitionIndexer {
       const logSegmentBase = this.#segmentBaseFor(chunk.baseOffset);
       // Looked at before reading: if compaction replaces the file during the rebuild, the two looks differ.
       const identityBefore = dir === null ? null : segmentIdentity(dir, logSegmentBase);
-      const segments = await this.#indexRange(chunk.baseOffset, fromOffset, chunk.endOffset, logSegmentBase);
+      const { topic, index: partition } = this.partition;
+      const segments = await indexLogRange(log, {
+        topic,
+        partition,
+        baseOffset: chunk.baseOffset,
+        fromOffset,
+        endOffset: chunk.endOffset,
+        logSegmentBase,
+        counters: this.#counters,
+        bytesLimit: this.#liveBytesLimit,
+      });
       const identityAfter = dir === null ? null : segmentIdentity(dir, logSegmentBase);
       // Replaced during the rebuild: what was read may be either file, so it stays stale.
       if (identityBefore !== identityAfter || !this.#sealed.includes(chunk)) return;
@@ -517,48 +516,6 @@ export class PartitionIndexer {
     this.#sealed.splice(at, chunks.length, ...replacements);
     for (const chunk of chunks) this.#stale.delete(chunk);
     return chunks.map(chunkFileName).filter((name) => !kept.has(name));
-  }
-
-  /**
-   * Live segments of the records from `fromOffset` up to `endOffset`, read from the log, each at
-   * most the live size limit; the first has base `baseOffset`, the last ends at `endOffset`.
-   */
-  async #indexRange(baseOffset: number, fromOffset: number, endOffset: number, logSegmentBase: number): Promise<LiveSegment[]> {
-    const segments = [new LiveSegment(this.partition.topic, this.partition.index, baseOffset, logSegmentBase)];
-    let position = fromOffset;
-    while (position < endOffset) {
-      let read: Awaited<ReturnType<IndexedLog["read"]>>;
-      try {
-        read = await this.partition.log.read(position, indexReadBytesMax);
-      } catch (error) {
-        // The log start moved past the rest: those records are gone, and the chunk expires.
-        if (error instanceof OffsetOutOfRangeError) break;
-        throw error;
-      }
-      const batches = decodeRecordBatches(read.bytes);
-      let batchPosition = read.position ?? -1;
-      // Compaction may have removed the range's last records: the log then answers from beyond it.
-      const inRange = batches.filter((batch) => batch.header.baseOffset < endOffset);
-      if (inRange.length === 0) break;
-      for (const batch of inRange) {
-        let segment = segments.at(-1)!;
-        if (segment.heapBytes >= this.#liveBytesLimit()) {
-          segment.advanceEndOffset(position);
-          segment = new LiveSegment(this.partition.topic, this.partition.index, position, logSegmentBase);
-          segments.push(segment);
-        }
-        if (!batch.isControl) {
-          segment.addBatch(batch.header.baseOffset, batchPosition);
-          for (const record of batch.records) if (record.offset >= position && record.offset < endOffset) segment.add(recordToDocument(record, this.#counters));
-        }
-        if (batchPosition >= 0) batchPosition += batch.header.batchLength + batchLogOverhead;
-        position = batch.header.baseOffset + batch.header.lastOffsetDelta + 1;
-        segment.advanceEndOffset(Math.min(position, endOffset));
-      }
-      await yieldToEventLoop();
-    }
-    segments.at(-1)!.advanceEndOffset(endOffset);
-    return segments;
   }
 
   /** Starts merging in the background, unless a merge is running: indexing and searches go on meanwhile. */
