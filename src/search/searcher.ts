@@ -118,9 +118,15 @@ export async function searchPart(handles: IndexHandle[], request: SearchRequest,
   let best: Candidate[] = [];
   let total = 0;
   let maxScore: number | null = null;
-  // Backwards: the indexes the statistics pass loaded last are the ones still in memory.
+  // Only counting everything (a `size: 0` poll of how much is searchable): no document need be visited.
+  const countingAll = request.query.kind === "match_all" && pageEnd === 0 && request.aggregations.length === 0;
   for (const handle of handles.toReversed()) {
     const index = await handle.load();
+    if (countingAll) {
+      total += index.docCount;
+      if (index.docCount > 0) maxScore = 1;
+      continue;
+    }
     const matches = evaluate(request.query, index, context);
     total += matches.size;
     for (const score of matches.values()) if (maxScore === null || score > maxScore) maxScore = score;
