@@ -25,13 +25,15 @@
 //   metadata: JSON (SealedMeta in sealed-segment.ts)
 //   trailer: metadata length, metadata CRC32C, body CRC32C (magic..metadata), 0: 4 × Uint32
 //   magic again                                                         8 bytes
-// Postings and dictionary entries are encoded as postings-codec.ts describes.
+// Postings are encoded as postings-codec.ts describes, dictionaries as dictionary-codec.ts does.
 
 import fs from "node:fs";
 import { crc32c } from "../records/crc32c.ts";
 import { syncDirectory, tempSuffix } from "../storage/checkpoint.ts";
 import path from "node:path";
-import { ByteWriter, encodePostings, termsPerBlock, widthOf, writeDictionaryBlock, writeTermEntry } from "./postings-codec.ts";
+import { ByteWriter, widthOf } from "./byte-codec.ts";
+import { termsPerBlock, writeDictionaryBlock, writeTermEntry } from "./dictionary-codec.ts";
+import { encodePostings } from "./postings-codec.ts";
 import { compareUtf8, type KeywordField, type Postings, type SearchSegment, type TextField } from "./search-segment.ts";
 import {
   DocFlag,

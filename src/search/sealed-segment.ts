@@ -15,7 +15,9 @@ import { batchHeaderSize, batchLogOverhead, readBatchHeader } from "../records/b
 import { crc32c } from "../records/crc32c.ts";
 import { decodeRecordBatches, type DecodedRecord } from "../records/decode-batches.ts";
 import { recordToDocument } from "./document.ts";
-import { decodeDocs, decodePostings, SortedDictionary, startsWithBytes, termsPerBlock } from "./postings-codec.ts";
+import { startsWithBytes } from "./byte-codec.ts";
+import { SortedDictionary, termsPerBlock } from "./dictionary-codec.ts";
+import { decodeDocs, decodePostings } from "./postings-codec.ts";
 import {
   compareUtf8,
   type KeywordField,
