@@ -1,4 +1,4 @@
-// The bytes of the sealed segment format (sealed-segment-writer.ts describes the file): a growable writer
+// The bytes of the sealed segment format (sealed-format.ts describes the file): a growable writer
 // with unsigned varints, the varint reader, and comparisons of byte ranges (terms compare in
 // UTF-8 byte order, in place).
 

@@ -1,4 +1,4 @@
-// The term dictionary of the sealed segment format (sealed-segment-writer.ts describes the file): sorted
+// The term dictionary of the sealed segment format (sealed-format.ts describes the file): sorted
 // terms front-coded in blocks, and SortedDictionary, which looks terms up in place.
 //
 // Term entry: shared prefix length with the previous term: varint, suffix length: varint, suffix

@@ -1,4 +1,4 @@
-// The postings lists of the sealed segment format (sealed-segment-writer.ts describes the file), encoded
+// The postings lists of the sealed segment format (sealed-format.ts describes the file), encoded
 // and decoded.
 //
 // Postings of `count` documents, at a position the dictionary points to:
