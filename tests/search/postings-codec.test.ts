@@ -1,18 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import {
-  ByteWriter,
-  compareBytes,
-  decodeDocs,
-  decodePostings,
-  decodePostingsFrom,
-  encodePostings,
-  postingsBlockDocs,
-  postingsBlockOf,
-  readVarint,
-  TermCursor,
-  widthOf,
-  writeTermEntry,
-} from "../../src/search/postings-codec.ts";
+import { ByteWriter } from "../../src/search/byte-codec.ts";
+import { decodeDocs, decodePostings, decodePostingsFrom, encodePostings, postingsBlockDocs, postingsBlockOf } from "../../src/search/postings-codec.ts";
 import { seededRandom } from "../../scripts/bench/log-corpus.ts";
 
 function randomPostings(random: () => number, count: number): { docs: number[]; freqs: number[] } {
@@ -26,17 +14,6 @@ function randomPostings(random: () => number, count: number): { docs: number[]; 
   }
   return { docs, freqs };
 }
-
-describe("varints", () => {
-  test("values up to 2^53 round-trip", () => {
-    const values = [0, 1, 127, 128, 16_383, 16_384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 5, Number.MAX_SAFE_INTEGER];
-    const writer = new ByteWriter(4);
-    for (const value of values) writer.varint(value);
-    const cursor = { at: 0 };
-    expect(values.map(() => readVarint(writer.bytes, cursor))).toEqual(values);
-    expect(cursor.at).toBe(writer.length);
-  });
-});
 
 describe("postings", () => {
   test("documents and frequencies round-trip, short and long (with skip data)", () => {
@@ -103,39 +80,4 @@ describe("postings", () => {
       expect([...rest.freqs]).toEqual(freqs.slice(block.index));
     }
   });
-});
-
-describe("term entries", () => {
-  test("front-coded entries walk back to the same terms, docFreqs and pointers", () => {
-    const encoder = new TextEncoder();
-    const terms = ["", "a", "ab", "abc", "abd", "b", "é", "éa", "日本", "日本語", "😀", "😀x"].map((term) => encoder.encode(term));
-    const writer = new ByteWriter(8);
-    let previous = new Uint8Array(0);
-    terms.forEach((term, i) => {
-      writeTermEntry(writer, previous, term, i + 1, i * 10);
-      previous = term;
-    });
-    const cursor = new TermCursor(writer.bytes, 0);
-    const decoded: string[] = [];
-    for (let i = 0; i < terms.length; i++) {
-      cursor.next();
-      decoded.push(cursor.termString());
-      expect(cursor.docFreq).toBe(i + 1);
-      expect(cursor.pointerDelta).toBe(i * 10);
-      expect(compareBytes(cursor.term, 0, cursor.termLength, terms[i], 0, terms[i].length)).toBe(0);
-    }
-    expect(decoded).toEqual(terms.map((term) => new TextDecoder().decode(term)));
-    expect(cursor.at).toBe(writer.length);
-  });
-
-  test("bytes compare as unsigned, shorter first", () => {
-    const bytes = (...values: number[]) => Uint8Array.from(values);
-    expect(compareBytes(bytes(1, 2), 0, 2, bytes(1, 2, 0), 0, 3)).toBeLessThan(0);
-    expect(compareBytes(bytes(0xff), 0, 1, bytes(0x7f), 0, 1)).toBeGreaterThan(0);
-    expect(compareBytes(bytes(9, 1, 2), 1, 3, bytes(1, 2), 0, 2)).toBe(0);
-  });
-});
-
-test("widths are the narrowest of 1, 2 and 4 bytes", () => {
-  expect([0, 255, 256, 65_535, 65_536, 2 ** 32 - 1].map(widthOf)).toEqual([1, 1, 2, 2, 4, 4]);
 });

@@ -1,0 +1,100 @@
+// Writes a sealed segment's sorted dictionaries (sealed-format.ts describes the file): the
+// postings go to the file as each term is added, while the dictionary's blocks and block index
+// go to side files, copied after the postings when the dictionary is finished.
+
+import { ByteWriter } from "./byte-codec.ts";
+import { termsPerBlock, writeDictionaryBlock, writeTermEntry } from "./dictionary-codec.ts";
+import type { FileSink } from "./file-sink.ts";
+import { encodePostings } from "./postings-codec.ts";
+import type { DictionaryMeta } from "./sealed-format.ts";
+
+/** A growable pair of typed arrays holding one term's postings while they are merged. */
+export class PostingsBuffer {
+  docs = new Uint32Array(1024);
+  freqs = new Uint32Array(1024);
+  count = 0;
+
+  add(docs: ArrayLike<number>, freqs: ArrayLike<number> | null, shift: number): void {
+    const needed = this.count + docs.length;
+    if (needed > this.docs.length) {
+      const size = Math.max(needed, this.docs.length * 2);
+      const grownDocs = new Uint32Array(size);
+      grownDocs.set(this.docs.subarray(0, this.count));
+      const grownFreqs = new Uint32Array(size);
+      grownFreqs.set(this.freqs.subarray(0, this.count));
+      this.docs = grownDocs;
+      this.freqs = grownFreqs;
+    }
+    for (let i = 0; i < docs.length; i++) {
+      this.docs[this.count] = docs[i] + shift;
+      this.freqs[this.count++] = freqs === null ? 1 : freqs[i];
+    }
+  }
+}
+
+/** Writes a sorted dictionary's blocks and block index to side files, its postings to the file. */
+export class DictionaryWriter {
+  readonly #file: FileSink;
+  readonly #entries: FileSink;
+  readonly #blocks: FileSink;
+  /** The entries of the block being filled (at most termsPerBlock). */
+  readonly #block = new ByteWriter(4096);
+  readonly #encodedBlock = new ByteWriter(4096);
+  readonly #postings = new ByteWriter(64 * 1024);
+  readonly #encoder = new TextEncoder();
+  #head = new Uint8Array(0);
+  #previous = new Uint8Array(0);
+  #count = 0;
+  #postingsAt = 0;
+  #previousPointer = 0;
+
+  constructor(file: FileSink, entries: FileSink, blocks: FileSink) {
+    this.#file = file;
+    this.#entries = entries;
+    this.#blocks = blocks;
+    entries.restart();
+    blocks.restart();
+    this.#postingsAt = file.align();
+  }
+
+  add(term: string, postings: PostingsBuffer, withFreqs: boolean): void {
+    const pointer = this.#file.position - this.#postingsAt;
+    const bytes = this.#encoder.encode(term);
+    if (this.#count % termsPerBlock === 0) {
+      this.#flushBlock();
+      this.#blocks.float64(this.#entries.position);
+      this.#blocks.float64(pointer);
+      // The first entry shares the whole head, which the block stores before its entries.
+      this.#head = bytes;
+      this.#previous = bytes;
+      this.#previousPointer = pointer;
+    }
+    writeTermEntry(this.#block, this.#previous, bytes, postings.count, pointer - this.#previousPointer);
+    this.#previous = bytes;
+    this.#previousPointer = pointer;
+    this.#postings.reset();
+    encodePostings(this.#postings, postings.docs, withFreqs ? postings.freqs : null, postings.count);
+    this.#file.write(this.#postings.view());
+    this.#count++;
+  }
+
+  #flushBlock(): void {
+    if (this.#block.length === 0) return;
+    this.#encodedBlock.reset();
+    writeDictionaryBlock(this.#encodedBlock, this.#head, this.#block.view());
+    this.#entries.write(this.#encodedBlock.view());
+    this.#block.reset();
+  }
+
+  /** Appends the blocks and the block index after the postings; returns the dictionary's metadata. */
+  finish(): DictionaryMeta {
+    this.#flushBlock();
+    const postingsBytes = this.#file.position - this.#postingsAt;
+    const dictAt = this.#file.align();
+    this.#file.copyFrom(this.#entries);
+    const dictBytes = this.#file.position - dictAt;
+    const blocksAt = this.#file.align();
+    this.#file.copyFrom(this.#blocks);
+    return { count: this.#count, dictAt, dictBytes, blocksAt, postingsAt: this.#postingsAt, postingsBytes };
+  }
+}

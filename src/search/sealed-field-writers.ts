@@ -1,0 +1,261 @@
+// Writes the fields of search segments into a sealed segment file (sealed-format.ts describes the
+// file): text and keyword fields as sorted dictionaries with their postings (and keyword ordinal
+// columns), number fields as columns. A seal writes its one live input's field as it is; a merge
+// walks the inputs' sorted dictionaries together, one term's postings in memory at a time.
+
+import { widthOf } from "./byte-codec.ts";
+import { DictionaryWriter, PostingsBuffer } from "./dictionary-writer.ts";
+import type { FileSink } from "./file-sink.ts";
+import { SealedKeywordField, SealedTextField } from "./sealed-fields.ts";
+import { type KeywordMeta, missingValue, type NumberMeta, type TextMeta } from "./sealed-format.ts";
+import { compareUtf8, type KeywordField, type Postings, type SearchSegment, type TextField } from "./search-segment.ts";
+
+/** The inputs with the document number each starts at in the output. */
+export interface Placed {
+  segment: SearchSegment;
+  firstDoc: number;
+}
+
+/** Where fields are written: the file, the side files of a dictionary being written, and the inputs. */
+export interface FieldOutput {
+  sink: FileSink;
+  entries: FileSink;
+  blocks: FileSink;
+  placed: readonly Placed[];
+}
+
+/**
+ * The ascending union of the inputs' sorted streams of (string, item), with the inputs holding
+ * each string and their items.
+ */
+function* mergeSorted<T>(streams: readonly (Iterator<[string, T]> | null)[], what: string): Generator<[string, [number, T][]]> {
+  if (streams.length === 1 && streams[0] !== null) {
+    // One input (a seal): its stream as it is, still checked for order.
+    const holder: [number, T][] = [[0, undefined as T]];
+    let previous: string | null = null;
+    for (let next = streams[0].next(); !next.done; next = streams[0].next()) {
+      const [key, item] = next.value;
+      if (previous !== null && compareUtf8(key, previous) <= 0) throw new Error(`Cannot merge ${what}: input 0 lists "${key}" after "${previous}"`);
+      previous = key;
+      holder[0][1] = item;
+      yield [key, holder];
+    }
+    return;
+  }
+  const heads: ([string, T] | null)[] = streams.map((stream) => {
+    const next = stream?.next();
+    return next && !next.done ? next.value : null;
+  });
+  for (;;) {
+    let smallest: string | null = null;
+    for (const head of heads) if (head !== null && (smallest === null || compareUtf8(head[0], smallest) < 0)) smallest = head[0];
+    if (smallest === null) return;
+    const holders: [number, T][] = [];
+    for (let i = 0; i < heads.length; i++) if (heads[i] !== null && heads[i]![0] === smallest) holders.push([i, heads[i]![1]]);
+    yield [smallest, holders];
+    for (const [i] of holders) {
+      const next = streams[i]!.next();
+      heads[i] = next.done ? null : next.value;
+      // The merge relies on each input's order; a disorder would silently lose terms.
+      if (heads[i] !== null && compareUtf8(heads[i]![0], smallest) <= 0) throw new Error(`Cannot merge ${what}: input ${i} lists "${heads[i]![0]}" after "${smallest}"`);
+    }
+  }
+}
+
+/** A text field's terms in order with a reader of their postings: sealed fields walk their dictionary once. */
+function* textEntries(text: TextField): Generator<[string, () => Postings | null]> {
+  if (text instanceof SealedTextField) {
+    yield* text.entries();
+    return;
+  }
+  for (const term of text.terms("")) yield [term, () => text.postings(term)];
+}
+
+/** A keyword field's values in ordinal order with a reader of their documents. */
+function* keywordEntries(field: KeywordField): Generator<[string, () => ArrayLike<number>]> {
+  if (field instanceof SealedKeywordField) {
+    yield* field.entries();
+    return;
+  }
+  for (let ordinal = 0; ordinal < field.cardinality; ordinal++) yield [field.value(ordinal), () => field.docs(ordinal)];
+}
+
+export function writeText(output: FieldOutput, name: string): TextMeta {
+  const { sink, entries, blocks, placed } = output;
+  const texts = placed.map(({ segment }) => segment.text(name));
+  let maxLength = 0;
+  let minLength = Infinity;
+  let docs = 0;
+  let sum = 0;
+  texts.forEach((text, i) => {
+    if (text !== null) {
+      docs += text.totals.docs;
+      sum += text.totals.sum;
+    }
+    for (let doc = 0; doc < placed[i].segment.docCount; doc++) {
+      const length = text === null ? 0 : text.length(doc);
+      maxLength = Math.max(maxLength, length);
+      minLength = Math.min(minLength, length);
+    }
+  });
+  const normWidth = widthOf(maxLength);
+  // Fields like "level" or "user" have one token in every document: the column would say nothing.
+  const normsAt = minLength === maxLength ? null : sink.align();
+  texts.forEach((text, i) => {
+    for (let doc = 0; normsAt !== null && doc < placed[i].segment.docCount; doc++) sink.uint(text === null ? 0 : text.length(doc), normWidth);
+  });
+  const dictionary = new DictionaryWriter(sink, entries, blocks);
+  const postings = new PostingsBuffer();
+  const only = texts.length === 1 ? texts[0] : null;
+  if (only !== null && !(only instanceof SealedTextField)) {
+    // A seal: the live field's terms in order, without the merge's machinery.
+    let previous: string | null = null;
+    for (const term of only.terms("")) {
+      if (previous !== null && compareUtf8(term, previous) <= 0) throw new Error(`Cannot write the terms of "${name}": input 0 lists "${term}" after "${previous}"`);
+      previous = term;
+      const list = only.postings(term);
+      if (list === null) continue;
+      postings.count = 0;
+      postings.add(list.docs, list.freqs, 0);
+      if (postings.count > 0) dictionary.add(term, postings, true);
+    }
+    return { ...dictionary.finish(), docs, sum, normWidth, normsAt, normLength: maxLength };
+  }
+  const streams = texts.map((text) => (text === null ? null : textEntries(text)));
+  for (const [term, holders] of mergeSorted(streams, `the terms of "${name}"`)) {
+    postings.count = 0;
+    for (const [i, read] of holders) {
+      const list = read();
+      if (list !== null) postings.add(list.docs, list.freqs, placed[i].firstDoc);
+    }
+    if (postings.count > 0) dictionary.add(term, postings, true);
+  }
+  return { ...dictionary.finish(), docs, sum, normWidth, normsAt, normLength: maxLength };
+}
+
+export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
+  const { sink, entries, blocks, placed } = output;
+  const fields = placed.map(({ segment }) => segment.keywords(name));
+  // Each input's ordinal → the output's, so the ordinal column can be written document by document.
+  const ordinalMaps = fields.map((field) => new Uint32Array(field?.cardinality ?? 0));
+  const dictionary = new DictionaryWriter(sink, entries, blocks);
+  const postings = new PostingsBuffer();
+  const streams = fields.map((field) => (field === null ? null : keywordEntries(field)));
+  const nextOrdinals = fields.map(() => 0);
+  let cardinality = 0;
+  const only = fields.length === 1 ? fields[0] : null;
+  if (only !== null && !(only instanceof SealedKeywordField)) {
+    // A seal: the live field's values are in order already, and their ordinals are the output's.
+    let previous: string | null = null;
+    for (let ordinal = 0; ordinal < only.cardinality; ordinal++) {
+      const value = only.value(ordinal);
+      if (previous !== null && compareUtf8(value, previous) <= 0) throw new Error(`Cannot write the keywords of "${name}": input 0 lists "${value}" after "${previous}"`);
+      previous = value;
+      ordinalMaps[0][ordinal] = ordinal;
+      postings.count = 0;
+      postings.add(only.docs(ordinal), null, 0);
+      dictionary.add(value, postings, false);
+    }
+    cardinality = only.cardinality;
+  }
+  for (const [value, holders] of only !== null && !(only instanceof SealedKeywordField) ? [] : mergeSorted(streams, `the keywords of "${name}"`)) {
+    postings.count = 0;
+    for (const [i, readDocs] of holders) {
+      ordinalMaps[i][nextOrdinals[i]++] = cardinality;
+      postings.add(readDocs(), null, placed[i].firstDoc);
+    }
+    dictionary.add(value, postings, false);
+    cardinality++;
+  }
+  const meta = dictionary.finish();
+  let valueCount = 0;
+  let multi = false;
+  fields.forEach((field, i) => {
+    for (let doc = 0; field !== null && doc < placed[i].segment.docCount; doc++) {
+      let count = 0;
+      field.forEachOrdinal(doc, () => count++);
+      valueCount += count;
+      if (count > 1) multi = true;
+    }
+  });
+  const visitDocs = (visit: (doc: number, ordinals: number[]) => void) => {
+    const ordinals: number[] = [];
+    fields.forEach((field, i) => {
+      for (let doc = 0; doc < placed[i].segment.docCount; doc++) {
+        ordinals.length = 0;
+        field?.forEachOrdinal(doc, (ordinal) => ordinals.push(ordinalMaps[i][ordinal]));
+        visit(doc, ordinals);
+      }
+    });
+  };
+  if (!multi) {
+    const ordinalWidth = widthOf(cardinality);
+    const missing = missingValue(ordinalWidth);
+    const ordinalsAt = sink.align();
+    visitDocs((_, ordinals) => sink.uint(ordinals.length === 0 ? missing : ordinals[0], ordinalWidth));
+    return { ...meta, ordinalWidth, ordinalsAt, startsAt: null, valueCount };
+  }
+  const startsAt = sink.align();
+  let start = 0;
+  sink.uint(0, 4);
+  visitDocs((_, ordinals) => sink.uint((start += ordinals.length), 4));
+  const ordinalWidth = widthOf(Math.max(0, cardinality - 1));
+  const ordinalsAt = sink.align();
+  visitDocs((_, ordinals) => {
+    for (const ordinal of ordinals) sink.uint(ordinal, ordinalWidth);
+  });
+  return { ...meta, ordinalWidth, ordinalsAt, startsAt, valueCount };
+}
+
+export function writeNumbers(output: FieldOutput, name: string): NumberMeta {
+  const { sink, placed } = output;
+  const fields = placed.map(({ segment }) => segment.numbers(name));
+  let valueCount = 0;
+  let multi = false;
+  let integers = true;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const field of fields) {
+    let previousDoc = -1;
+    field?.forEach((doc, value) => {
+      if (doc === previousDoc) multi = true;
+      previousDoc = doc;
+      valueCount++;
+      if (value < min) min = value;
+      if (value > max) max = value;
+      // -0 would come back as 0 from a delta.
+      if (!Number.isSafeInteger(value) || Object.is(value, -0)) integers = false;
+    });
+  }
+  const eachDoc = (visit: (values: number[]) => void) => {
+    const values: number[] = [];
+    fields.forEach((field, i) => {
+      for (let doc = 0; doc < placed[i].segment.docCount; doc++) {
+        values.length = 0;
+        field?.forEachValue(doc, (value) => values.push(value));
+        visit(values);
+      }
+    });
+  };
+  if (!multi && integers && valueCount > 0 && max - min < 0xffff_ffff) {
+    const width = widthOf(max - min + 1);
+    const missing = missingValue(width);
+    const valuesAt = sink.align();
+    eachDoc((values) => sink.uint(values.length === 0 ? missing : values[0] - min, width));
+    return { encoding: "integer", width, min, valuesAt, startsAt: null, valueCount };
+  }
+  if (!multi) {
+    const valuesAt = sink.align();
+    eachDoc((values) => sink.float64(values.length === 0 ? NaN : values[0]));
+    return { encoding: "float", width: 8, min: 0, valuesAt, startsAt: null, valueCount };
+  }
+  const startsAt = sink.align();
+  let start = 0;
+  sink.uint(0, 4);
+  eachDoc((values) => sink.uint((start += values.length), 4));
+  const valuesAt = sink.align();
+  eachDoc((values) => {
+    for (const value of values) sink.float64(value);
+  });
+  return { encoding: "multi", width: 8, min: 0, valuesAt, startsAt, valueCount };
+}
