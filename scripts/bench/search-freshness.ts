@@ -78,6 +78,7 @@ const searchTimeoutMs = 30_000;
 /** The final count check gives up when the hit count has not moved for this long. */
 const finalStallMs = 60_000;
 const finalPollMs = 250;
+const indexerStartWaitMs = 15_000;
 
 /** Temp dirs and the broker, released on exit and on Ctrl-C. */
 const cleanups: Array<() => Promise<void>> = [];
@@ -324,6 +325,18 @@ class LagSampler {
   }
 }
 
+/**
+ * Waits until the topic answers searches: the broker starts a topic's indexers up to 200 ms after
+ * creating it, and the first probes would otherwise measure that start instead of freshness.
+ */
+async function waitIndexerStarted(broker: Broker): Promise<void> {
+  const deadline = performance.now() + indexerStartWaitMs;
+  while ((await searchCount(broker)) === null) {
+    if (performance.now() > deadline) throw new Error(`Topic "${topic}" was not searchable within ${indexerStartWaitMs} ms of its creation`);
+    await Bun.sleep(finalPollMs);
+  }
+}
+
 /** Polls the hit count of everything until it reaches `acknowledged` or stops moving for finalStallMs. */
 async function finalCount(broker: Broker, acknowledged: number): Promise<{ searchable: number; seconds: number }> {
   const started = performance.now();
@@ -377,6 +390,7 @@ async function run(): Promise<Figures> {
   cleanups.push(async () => memory.stop());
   try {
     await new Admin(cluster).createTopics([{ name: topic, partitions: options.partitions }]);
+    await waitIndexerStarted(broker);
     const acknowledged: Acknowledged = { count: 0, highestSeq: -1, highestAt: 0, failure: null };
     const prober = new Prober(broker, acknowledged);
     const lag = new LagSampler(broker, acknowledged);
