@@ -451,7 +451,7 @@ function table(figures: Figures): string {
     ["freshness p50 / p90", `${milliseconds(freshnessMs.p50)} / ${milliseconds(freshnessMs.p90)}`],
     ["freshness p99 / p99.9 / max", `${milliseconds(freshnessMs.p99)} / ${milliseconds(freshnessMs.p999)} / ${milliseconds(freshnessMs.max)} (max: acknowledged ${figures.worstAtSeconds.toFixed(1)} s into the run)`],
     ["probes measured", `${figures.probes} (every ${options.probeMs} ms)`],
-    ["probes skipped", `${figures.skipped} (${probesInFlightMax} in flight), ${figures.idle} (nothing new acknowledged)`],
+    ["probes skipped", `${figures.skipped} (${probesInFlightMax} in flight${figures.skipped === 0 ? "" : ": the percentiles are a lower bound"}), ${figures.idle} (nothing new acknowledged)`],
     ["probes timed out / failed", `${figures.timedOut} (after ${probeTimeoutMs / 1000} s) / ${figures.errors}${figures.firstError === null ? "" : `: ${figures.firstError}`}`],
     ["probe searches", `${figures.polls}, latency p50 ${milliseconds(figures.pollLatencyMs.p50)}, p99 ${milliseconds(figures.pollLatencyMs.p99)}`],
     ["indexing lag max", `${figures.lagMaxRecords} records (${figures.lagSamples} samples, one a second${figures.lagErrors === 0 ? "" : `; ${figures.lagErrors} failed`})`],
