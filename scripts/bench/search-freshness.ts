@@ -1,6 +1,7 @@
 // Search freshness under a steady produce rate (issue 10: "freshness p99 ≤ 1 s while producing
 // 5,000 records/s for 10 minutes"), through a real broker started with `--search-all-topics`.
-// Records are log-corpus lines (log-corpus.ts) with one more JSON field, `"seq": <n>` (0, 1, 2, …),
+// Records are log-corpus lines (log-corpus.ts) with one more JSON field, `"seq": "s<n>"` (s0, s1, …:
+// a keyword, found through its postings as a user's id would be, not by scanning a number column),
 // produced with chronik's Producer (acks=all) at --rate records/s, paced by the wall clock: a
 // producer that falls behind catches up, but never sends more than 50 ms worth at once.
 //   - Freshness of a record: from its produce acknowledgement to the first search response that
@@ -196,7 +197,7 @@ async function produceSteadily(cluster: Cluster, acknowledged: Acknowledged): Pr
     behindMax = Math.max(behindMax, due);
     for (let i = 0; i < Math.min(due, burstMax) && !producer.bufferFull; i++, sent++) {
       const line = lines.next().value as string;
-      const value = encoder.encode(`{"seq":${sent},${line.slice(1)}`);
+      const value = encoder.encode(`{"seq":"s${sent}",${line.slice(1)}`);
       producer.produce({ topic, partition: sent % partitions, value }, onDelivery, sent);
     }
     if (producer.bufferFull) await producer.waitForCapacity();
@@ -257,7 +258,7 @@ class Prober {
   }
 
   async #probe(seq: number, acknowledgedAt: number): Promise<void> {
-    const query = { term: { seq } };
+    const query = { term: { seq: `s${seq}` } };
     for (;;) {
       const sentAt = performance.now();
       let found: number | null;
