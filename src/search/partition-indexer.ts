@@ -180,6 +180,9 @@ export class PartitionIndexer {
     for (const chunk of [...this.#stale]) await this.#rebuild(chunk);
     const { topic, index: partition, dir } = this.partition;
     const sealed = this.#sealed.map((chunk): IndexHandle => {
+      // Opened now: a merge may delete the file before the search gets to it, while an open
+      // (mapped) segment stays readable for as long as the search holds it.
+      if (chunk.segment === null && dir !== null && !this.#stale.has(chunk)) chunk.segment = this.#tryOpen(dir, chunk);
       const handle: IndexHandle = { topic, partition, baseOffset: chunk.baseOffset, load: async () => this.#open(chunk) };
       if (dir !== null && chunk.version !== undefined && !this.#stale.has(chunk)) handle.saved = { dir, file: chunkFileName(chunk), version: chunk.version };
       return handle;
@@ -430,6 +433,16 @@ export class PartitionIndexer {
       fs.rmSync(path.join(dir, name), { force: true });
     } catch (error) {
       this.#logger.warn("Cannot delete a search index file", { partition: this.key, file: name, error: error as Error });
+    }
+  }
+
+  /** The chunk's file opened, or null when it is missing or damaged (#open then rebuilds it). */
+  #tryOpen(dir: string, chunk: SealedChunk): SearchSegment | null {
+    try {
+      return openSealedSegment(dir, chunkFileName(chunk));
+    } catch (error) {
+      if (error instanceof CorruptIndexFileError) return null;
+      throw error;
     }
   }
 

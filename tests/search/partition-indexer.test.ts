@@ -271,3 +271,47 @@ describe("PartitionIndexer killed with SIGKILL", () => {
     await log.close();
   }, 60_000);
 });
+
+describe("PartitionIndexer merging", () => {
+  test("searches while chunks merge answer every time, and merging leaves few chunks", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chronik-indexer-merge-"));
+    dirs.push(dir);
+    const log = await FileLog.open(dir, { segmentBytes: 4 * 1024 * 1024, logger });
+    for (let b = 0; b < 100; b++) {
+      const records = Array.from({ length: 50 }, (_, r) => ({ value: JSON.stringify({ n: b * 50 + r, text: `word${(b * 50 + r) % 7} filler text number ${b}` }), timestamp: 1000 }));
+      await log.append(buildRecordBatch({ records }));
+    }
+    const total = log.highWatermark;
+    const reader = new SegmentFileReader(dir);
+    reader.highWatermark = total;
+    const indexer = PartitionIndexer.start(
+      { topic: "t", index: 0, log: reader, dir, onNextData: () => () => {} },
+      { logger, counters: { binaryValues: 0 }, liveBytesLimit: () => 32 * 1024 },
+    );
+    const expected = Array.from({ length: total }, (_, i) => i).filter((i) => i % 7 === 3);
+    let searches = 0;
+    let mostChunks = 0;
+    const deadline = Date.now() + 30_000;
+    // Until indexing is done and merging has brought the chunks down to the policy's bound.
+    while (indexer.indexedOffset < total || indexer.sealedChunkCount >= 2 * 8) {
+      if (Date.now() > deadline) throw new Error(`Merging did not finish: ${indexer.sealedChunkCount} chunks`);
+      mostChunks = Math.max(mostChunks, indexer.sealedChunkCount);
+      if (indexer.indexedOffset === total) {
+        // Handles taken before a merge and searched after it: the merge deleted their files meanwhile.
+        const handles = await indexer.handles();
+        const chunks = indexer.sealedChunkCount;
+        const files = () => fs.readdirSync(dir).filter((name) => name.endsWith(".search")).length;
+        while ((indexer.sealedChunkCount === chunks || files() !== indexer.sealedChunkCount) && Date.now() < deadline) await Bun.sleep(1);
+        const response = await runSearch(handles, parseSearchBody({ query: { match: { text: "word3" } }, size: 10_000, sort: [{ _offset: "asc" }] }));
+        expect(response.hits.hits.map((hit) => hit.offset)).toEqual(expected);
+        searches++;
+      }
+      await Bun.sleep(1);
+    }
+    expect(mostChunks).toBeGreaterThan(16);
+    expect(searches).toBeGreaterThan(0);
+    expect(await offsets(indexer, { match: { text: "word3" } })).toEqual(expected);
+    await indexer.stop();
+    await log.close();
+  }, 60_000);
+});
