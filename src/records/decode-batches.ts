@@ -134,3 +134,60 @@ function decodeRecords(section: Uint8Array, header: BatchHeader, timestampType: 
   }
   return decoded;
 }
+
+/** A batch's header and its records section, decompressed, for reading single records from it (recordAt). */
+export interface BatchRecords {
+  header: BatchHeader;
+  section: Uint8Array;
+  /** Where each record starts in `section`, in order. */
+  starts: Int32Array;
+}
+
+/**
+ * The records of the whole batch `bytes` (as stored in a segment), ready for recordAt. Unlike
+ * decodeRecordBatches it checks no CRC (the log verified its batches when it recovered them) and
+ * decodes no record: a search reads one hit, or a phrase check a few, from batches of thousands.
+ */
+export function batchRecords(bytes: Uint8Array, options: DecodeOptions = {}): BatchRecords {
+  const header = readBatchHeader(bytes, 0);
+  const codec = header.attributes & Attributes.compressionMask;
+  if (!isCompressionCodec(codec)) throw new CorruptRecordError(`Cannot decode record batch at offset ${header.baseOffset}: unknown compression codec "${codec}"`);
+  const section = decompress(codec, bytes.subarray(batchHeaderSize), options.decompressedBytesMax ?? decompressedBytesMaxDefault);
+  const reader = new VarintReader(section, 0, section.length);
+  const starts = new Int32Array(Math.max(0, header.recordCount));
+  let count = 0;
+  while (count < starts.length && reader.position < section.length) {
+    starts[count++] = reader.position;
+    const length = reader.readVarint();
+    reader.position += length;
+  }
+  return { header, section, starts: starts.subarray(0, count) };
+}
+
+/** The record at `offset` in `batch`, or null when the batch does not hold it (compaction leaves gaps). */
+export function recordAt(batch: BatchRecords, offset: number): DecodedRecord | null {
+  const { header, section, starts } = batch;
+  const reader = new VarintReader(section, 0, section.length);
+  const deltaAt = (index: number) => {
+    reader.position = starts[index];
+    reader.readVarint();
+    reader.readInt8();
+    reader.readVarlong();
+    return reader.readVarint();
+  };
+  const wanted = offset - header.baseOffset;
+  // Records sit at their offset delta unless compaction left gaps; then a binary search.
+  let index = wanted >= 0 && wanted < starts.length && deltaAt(wanted) === wanted ? wanted : -1;
+  for (let low = 0, high = starts.length - 1; index < 0 && low <= high; ) {
+    const middle = (low + high) >>> 1;
+    const delta = deltaAt(middle);
+    if (delta === wanted) index = middle;
+    else if (delta < wanted) low = middle + 1;
+    else high = middle - 1;
+  }
+  if (index < 0) return null;
+  reader.position = starts[index];
+  const record = readRecord(reader);
+  const logAppend = (header.attributes & Attributes.timestampTypeLogAppend) !== 0;
+  return { offset, timestamp: logAppend ? header.maxTimestamp : header.baseTimestamp + record.timestampDelta, key: record.key, value: record.value, headers: record.headers };
+}

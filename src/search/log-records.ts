@@ -6,19 +6,43 @@
 
 import fs from "node:fs";
 import { batchHeaderSize, batchLogOverhead, readBatchHeader } from "../records/batch-header.ts";
-import { decodeRecordBatches, type DecodedRecord } from "../records/decode-batches.ts";
+import { type BatchRecords, batchRecords, type DecodedRecord, recordAt } from "../records/decode-batches.ts";
 import { unknownPosition } from "./sealed-format.ts";
 
-/** Decoded batches kept for record(): hits of one query often share a batch. */
-const cachedBatchesMax = 4;
-/** A batch larger than this (decompressed records) is decoded for its record but not cached. */
-const cachedBatchBytesMax = 1024 * 1024;
+/**
+ * Batches kept (decompressed, with their records' starts), shared by every segment of this
+ * thread, least recently used first out: hits of one query often share a batch, and a phrase
+ * check reads many records of each batch.
+ */
+const cacheBytesMax = 16 * 1024 * 1024;
+const cache = new Map<string, CachedBatch>();
+let cacheBytes = 0;
+
+function cached(key: string): CachedBatch | undefined {
+  const batch = cache.get(key);
+  if (batch !== undefined) {
+    cache.delete(key);
+    cache.set(key, batch);
+  }
+  return batch;
+}
+
+function keep(key: string, batch: CachedBatch): void {
+  if (batch.bytes > cacheBytesMax / 4) return;
+  cache.set(key, batch);
+  cacheBytes += batch.bytes;
+  for (const [oldest, old] of cache) {
+    if (cacheBytes <= cacheBytesMax) break;
+    cache.delete(oldest);
+    cacheBytes -= old.bytes;
+  }
+}
 
 interface CachedBatch {
   baseOffset: number;
   lastOffset: number;
   bytes: number;
-  records: DecodedRecord[];
+  records: BatchRecords;
 }
 
 /** Where a sealed segment's records are. */
@@ -39,7 +63,6 @@ export class LogRecordReader {
   readonly #baseOffset: number;
   readonly #batchTable: Uint32Array;
   readonly #batchCount: number;
-  readonly #batchCache: CachedBatch[] = [];
 
   constructor(options: LogRecordsOptions) {
     this.#logFile = options.logFile;
@@ -49,23 +72,11 @@ export class LogRecordReader {
     this.#batchCount = options.batchTable.length / 2;
   }
 
-  /** Bytes of the decoded batches kept. */
-  get cachedBytes(): number {
-    let cached = 0;
-    for (const batch of this.#batchCache) cached += batch.bytes;
-    return cached;
-  }
-
   /** The record at `offset`; throws when it is no longer in the log. */
   record(offset: number): DecodedRecord {
     const gone = () => new Error(`Cannot read record "${this.#topicPartition}@${offset}": the record is no longer in the log`);
-    for (const batch of this.#batchCache) {
-      if (offset < batch.baseOffset || offset > batch.lastOffset) continue;
-      // Records sit at their offset delta unless compaction left gaps.
-      const direct = batch.records[offset - batch.baseOffset];
-      if (direct?.offset === offset) return direct;
-      return batch.records.find((record) => record.offset === offset) ?? throwError(gone());
-    }
+    const batch = this.#batchIndexOf(offset) < 0 ? undefined : cached(this.#cacheKey(this.#baseOffset + this.#batchTable[2 * this.#batchIndexOf(offset)]));
+    if (batch !== undefined && offset <= batch.lastOffset) return recordAt(batch.records, offset) ?? throwError(gone());
     let fd: number;
     try {
       fd = fs.openSync(this.#logFile, "r");
@@ -75,23 +86,17 @@ export class LogRecordReader {
     }
     try {
       const records = this.#readBatchHolding(fd, offset);
-      return records?.find((record) => record.offset === offset) ?? throwError(gone());
+      return (records === null ? null : recordAt(records, offset)) ?? throwError(gone());
     } finally {
       fs.closeSync(fd);
     }
   }
 
   /** The records of the batch holding `offset`: at its remembered position, else by scanning. */
-  #readBatchHolding(fd: number, offset: number): DecodedRecord[] | null {
+  #readBatchHolding(fd: number, offset: number): BatchRecords | null {
     const table = this.#batchTable;
-    let low = 0;
-    let high = this.#batchCount - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >>> 1;
-      if (this.#baseOffset + table[2 * middle] <= offset) low = middle;
-      else high = middle - 1;
-    }
-    if (this.#batchCount > 0 && table[2 * low + 1] !== unknownPosition && this.#baseOffset + table[2 * low] <= offset) {
+    const low = this.#batchIndexOf(offset);
+    if (low >= 0 && table[2 * low + 1] !== unknownPosition) {
       const position = table[2 * low + 1];
       const header = readHeaderAt(fd, position);
       if (header !== null && header.baseOffset === this.#baseOffset + table[2 * low] && offset <= header.baseOffset + header.lastOffsetDelta) {
@@ -109,17 +114,32 @@ export class LogRecordReader {
     }
   }
 
-  #decodeAt(fd: number, position: number, size: number): DecodedRecord[] {
-    const bytes = new Uint8Array(size);
-    if (fs.readSync(fd, bytes, 0, size, position) < size) return [];
-    const [batch] = decodeRecordBatches(bytes);
-    if (batch === undefined) return [];
-    if (size <= cachedBatchBytesMax) {
-      if (this.#batchCache.length >= cachedBatchesMax) this.#batchCache.shift();
-      this.#batchCache.push({ baseOffset: batch.header.baseOffset, lastOffset: batch.header.baseOffset + batch.header.lastOffsetDelta, bytes: size, records: batch.records });
+  /** The position in the batch table of the last batch starting at or below `offset`; -1 when none does. */
+  #batchIndexOf(offset: number): number {
+    const table = this.#batchTable;
+    let low = 0;
+    let high = this.#batchCount - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >>> 1;
+      if (this.#baseOffset + table[2 * middle] <= offset) low = middle;
+      else high = middle - 1;
     }
-    return batch.records;
+    return this.#batchCount > 0 && this.#baseOffset + table[2 * low] <= offset ? low : -1;
   }
+
+  #cacheKey(batchBase: number): string {
+    return `${this.#logFile}@${batchBase}`;
+  }
+
+  #decodeAt(fd: number, position: number, size: number): BatchRecords | null {
+    const bytes = new Uint8Array(size);
+    if (fs.readSync(fd, bytes, 0, size, position) < size) return null;
+    const records = batchRecords(bytes);
+    const { header } = records;
+    keep(this.#cacheKey(header.baseOffset), { baseOffset: header.baseOffset, lastOffset: header.baseOffset + header.lastOffsetDelta, bytes: records.section.length + 4 * records.starts.length, records });
+    return records;
+  }
+
 }
 
 function throwError(error: Error): never {

@@ -82,7 +82,7 @@ export class SealedSegment implements SearchSegment {
 
   get heapBytes(): number {
     const fieldsUsed = this.#texts.size + this.#keywords.size + this.#numbers.size;
-    return 2 * this.#metaBytes + fieldHeapBytes * (fieldsUsed + 4) + this.#records.cachedBytes;
+    return 2 * this.#metaBytes + fieldHeapBytes * (fieldsUsed + 4);
   }
 
   offset(doc: number): number {

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { createRequire } from "node:module";
 import { buildRecordBatch } from "../../src/records/build-batch.ts";
 import { CompressionCodec, compressionCodecName } from "../../src/records/compression/index.ts";
-import { decodeRecordBatches, TimestampType } from "../../src/records/decode-batches.ts";
+import { batchRecords, decodeRecordBatches, recordAt, TimestampType } from "../../src/records/decode-batches.ts";
+import { rebuildBatch } from "../../src/storage/compacted-batch.ts";
 import { CorruptRecordError, DecompressedSizeError, UnsupportedMagicError } from "../../src/records/errors.ts";
 import { stampLogAppendTime } from "../../src/records/batch-header.ts";
 import { BatchField, baseTime, concat, edited, sampleRecords } from "./batch-fixtures.ts";
@@ -117,5 +118,29 @@ describe("decodeRecordBatches", () => {
       ]);
       expect(decoded.records[0].headers.map((header) => [header.key, text(header.value)])).toEqual([["a", "1"]]);
     }
+  });
+});
+
+describe("batchRecords and recordAt", () => {
+  const records = Array.from({ length: 300 }, (_, i) => ({ key: i % 3 === 0 ? null : new TextEncoder().encode(`k${i}`), value: new TextEncoder().encode(`value number ${i}`), timestamp: baseTime + i }));
+
+  for (const compression of [CompressionCodec.none, CompressionCodec.gzip, CompressionCodec.lz4]) {
+    test(`read one record at a time what decodeRecordBatches reads (${compressionCodecName(compression)})`, () => {
+      const bytes = buildRecordBatch({ records, compression });
+      const expected = decodeRecordBatches(bytes)[0].records;
+      const batch = batchRecords(bytes);
+      expect(batch.starts.length).toBe(300);
+      for (const record of expected.toReversed()) expect(recordAt(batch, record.offset)).toEqual(record);
+      expect(recordAt(batch, 300)).toBeNull();
+      expect(recordAt(batch, -1)).toBeNull();
+    });
+  }
+
+  test("find records past gaps compaction left, and not the ones it removed", () => {
+    const original = decodeRecordBatches(buildRecordBatch({ records, baseOffset: 1000 }))[0];
+    const kept = original.records.filter((record) => record.offset % 7 !== 0);
+    const batch = batchRecords(rebuildBatch(original, kept));
+    for (const record of kept) expect(recordAt(batch, record.offset)).toEqual(record);
+    for (const record of original.records.filter((candidate) => candidate.offset % 7 === 0 && candidate.offset > kept[0].offset)) expect(recordAt(batch, record.offset)).toBeNull();
   });
 });
