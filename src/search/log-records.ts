@@ -16,6 +16,7 @@ import { unknownPosition } from "./sealed-format.ts";
  */
 const cacheBytesMax = 16 * 1024 * 1024;
 const cache = new Map<string, CachedBatch>();
+let nextReaderId = 1;
 let cacheBytes = 0;
 
 function cached(key: string): CachedBatch | undefined {
@@ -58,6 +59,7 @@ export interface LogRecordsOptions {
 }
 
 export class LogRecordReader {
+  readonly #id = nextReaderId++;
   readonly #logFile: string;
   readonly #topicPartition: string;
   readonly #baseOffset: number;
@@ -127,8 +129,9 @@ export class LogRecordReader {
     return this.#batchCount > 0 && this.#baseOffset + table[2 * low] <= offset ? low : -1;
   }
 
+  /** Keyed by reader, not file: a log file compaction rewrote under the same name is a new chunk, with a new reader. */
   #cacheKey(batchBase: number): string {
-    return `${this.#logFile}@${batchBase}`;
+    return `${this.#id}@${batchBase}`;
   }
 
   #decodeAt(fd: number, position: number, size: number): BatchRecords | null {
