@@ -115,7 +115,7 @@ export async function searchPart(handles: IndexHandle[], request: SearchRequest,
   const context = { stats, nowMs };
   const aggregator = new Aggregator(request.aggregations);
   const pageEnd = request.from + request.size;
-  let best: Candidate[] = [];
+  const top = new TopCandidates(pageEnd, comparator(request.sort));
   let total = 0;
   let maxScore: number | null = null;
   // Only counting everything (a `size: 0` poll of how much is searchable): no document need be visited.
@@ -131,10 +131,10 @@ export async function searchPart(handles: IndexHandle[], request: SearchRequest,
     total += matches.size;
     for (const score of matches.values()) if (maxScore === null || score > maxScore) maxScore = score;
     if (request.aggregations.length > 0) aggregator.add(index, matches);
-    if (pageEnd > 0 && matches.size > 0) best = mergeTop(best, candidates(index, matches, request.sort), request.sort, pageEnd);
+    if (pageEnd > 0 && matches.size > 0) offerCandidates(top, index, matches, request.sort);
   }
   const sortedByScore = request.sort[0]?.field === "_score";
-  const built = best.map((candidate): PartCandidate => {
+  const built = top.sorted().map((candidate): PartCandidate => {
     const hit = buildHit(candidate.index, candidate.doc, sortedByScore ? candidate.score : null, {
       source: request.source,
       highlight: request.highlight,
@@ -174,14 +174,66 @@ export function mergeParts(parts: SearchPart[], request: SearchRequest, shards: 
   return response;
 }
 
-function candidates(index: SearchSegment, matches: Matches, sort: SortSpec[]): Candidate[] {
+/**
+ * The first `limit` candidates under an order, kept in a binary heap whose root is the worst of
+ * them: a query matching millions of documents holds `limit` candidates, not millions.
+ */
+class TopCandidates {
+  readonly limit: number;
+  readonly #compare: (a: Candidate, b: Candidate) => number;
+  readonly #heap: Candidate[] = [];
+
+  constructor(limit: number, compare: (a: Ordered, b: Ordered) => number) {
+    this.limit = limit;
+    this.#compare = compare;
+  }
+
+  /** The worst candidate kept, once `limit` are: only better ones get in. */
+  get worst(): Candidate | undefined {
+    return this.#heap.length === this.limit ? this.#heap[0] : undefined;
+  }
+
+  offer(candidate: Candidate): void {
+    const heap = this.#heap;
+    if (heap.length < this.limit) {
+      heap.push(candidate);
+      for (let at = heap.length - 1; at > 0; ) {
+        const parent = (at - 1) >> 1;
+        if (this.#compare(heap[parent], heap[at]) >= 0) break;
+        [heap[parent], heap[at]] = [heap[at], heap[parent]];
+        at = parent;
+      }
+      return;
+    }
+    if (this.#compare(candidate, heap[0]) >= 0) return;
+    heap[0] = candidate;
+    for (let at = 0; ; ) {
+      const left = 2 * at + 1;
+      const right = left + 1;
+      let worst = at;
+      if (left < heap.length && this.#compare(heap[left], heap[worst]) > 0) worst = left;
+      if (right < heap.length && this.#compare(heap[right], heap[worst]) > 0) worst = right;
+      if (worst === at) return;
+      [heap[worst], heap[at]] = [heap[at], heap[worst]];
+      at = worst;
+    }
+  }
+
+  sorted(): Candidate[] {
+    return [...this.#heap].sort(this.#compare);
+  }
+}
+
+function offerCandidates(top: TopCandidates, index: SearchSegment, matches: Matches, sort: SortSpec[]): void {
   const columns = sort.map((spec) => sortColumn(index, spec.field));
-  const list: Candidate[] = [];
+  const byScore = sort.length === 1 && sort[0].field === "_score" && sort[0].order === "desc";
   const { topic, partition } = index;
   for (const [doc, score] of matches) {
-    list.push({ index, doc, score, sortValues: columns.map((column) => (column === null ? score : column(doc))), topic, partition, offset: index.offset(doc) });
+    // Sorted by score alone, a lower score than the worst kept cannot get in: no candidate is made for it.
+    const worst = top.worst;
+    if (byScore && worst !== undefined && score < worst.score) continue;
+    top.offer({ index, doc, score, sortValues: columns.map((column) => (column === null ? score : column(doc))), topic, partition, offset: index.offset(doc) });
   }
-  return list;
 }
 
 /** Each document's sort value for `field`; null for _score (the score itself is used). */
@@ -200,15 +252,6 @@ function sortColumn(index: SearchSegment, field: string): ((doc: number) => numb
     if (found === null && keywords !== null) keywords.forEachOrdinal(doc, (ordinal) => (found ??= keywords.value(ordinal)));
     return found;
   };
-}
-
-/** Keeps the first `limit` of both lists under `sort`. */
-function mergeTop(kept: Candidate[], incoming: Candidate[], sort: SortSpec[], limit: number): Candidate[] {
-  const compare = comparator(sort);
-  incoming.sort(compare);
-  const merged = kept.concat(incoming.slice(0, limit));
-  merged.sort(compare);
-  return merged.slice(0, limit);
 }
 
 /**
