@@ -18,10 +18,10 @@
 // Flags the script does not know are passed to `chronik serve`. Progress goes to stderr; the
 // table (or, with --json, one JSON object) to stdout.
 
-import { readFileSync } from "node:fs";
 import { Admin, Cluster, Producer } from "../../src/client/index.ts";
 import { logLines } from "./log-corpus.ts";
 import { type Broker, startBroker } from "../../tests/e2e/harness.ts";
+import { cleanUp, cleanups, MemorySampler, percentile, progress } from "./bench-support.ts";
 
 const usage = "Usage: search-freshness.ts [--rate records/s] [--seconds N] [--partitions N] [--probe-ms N] [--json] [serve flags…]";
 const args = process.argv.slice(2);
@@ -81,61 +81,9 @@ const finalStallMs = 60_000;
 const finalPollMs = 250;
 const indexerStartWaitMs = 15_000;
 
-/** Temp dirs and the broker, released on exit and on Ctrl-C. */
-const cleanups: Array<() => Promise<void>> = [];
-let cleaning: Promise<void> | undefined;
-/** Releases everything once; a second call (a second Ctrl-C) waits for the first instead of cutting it short. */
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error(`Cleanup failed: ${(error as Error).message}`));
-  })();
-  return cleaning;
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (cleaning === undefined) console.error(`${signal}: stopping the broker and removing temporary files`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
 
-const progress = (text: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
 
-function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
-}
 
-/** Peak RSS and RssAnon of the broker process, sampled from /proc/<pid>/status. */
-class MemorySampler {
-  peakRssBytes = 0;
-  peakRssAnonBytes = 0;
-  /** The kernel's own peak (VmHWM) as of the last sample. */
-  hwmBytes = 0;
-  #timer: ReturnType<typeof setInterval>;
-
-  constructor(readonly broker: Broker) {
-    this.#timer = setInterval(() => this.sample(), rssSampleMs);
-  }
-
-  sample(): void {
-    const pid = this.broker.pid;
-    if (pid === undefined || !this.broker.alive) return;
-    let status = "";
-    try {
-      status = readFileSync(`/proc/${pid}/status`, "utf8");
-    } catch {
-      return;
-    }
-    const kilobytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
-    this.peakRssBytes = Math.max(this.peakRssBytes, kilobytes("VmRSS"));
-    this.peakRssAnonBytes = Math.max(this.peakRssAnonBytes, kilobytes("RssAnon"));
-    this.hwmBytes = Math.max(this.hwmBytes, kilobytes("VmHWM"));
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-  }
-}
 
 /** The hit count of `query` (everything when absent); null while the topic's indexers are not started yet (404). */
 async function searchCount(broker: Broker, query?: Record<string, unknown>): Promise<number | null> {
@@ -387,7 +335,7 @@ async function run(): Promise<Figures> {
   cleanups.push(() => broker.cleanup());
   const cluster = new Cluster({ brokers: broker.bootstrap });
   cleanups.push(async () => cluster.close());
-  const memory = new MemorySampler(broker);
+  const memory = new MemorySampler(broker, rssSampleMs);
   cleanups.push(async () => memory.stop());
   try {
     await new Admin(cluster).createTopics([{ name: topic, partitions: options.partitions }]);

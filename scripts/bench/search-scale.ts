@@ -17,13 +17,14 @@
 // Flags the script does not know are passed to `chronik serve`. Progress goes to stderr; the
 // table (or, with --json, one JSON object) to stdout.
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Admin, Cluster, Producer } from "../../src/client/index.ts";
 import { Fts5LogIndex, type FtsQuery, type FtsResult, topHits } from "./fts5-log-index.ts";
 import { logLines, vocabulary } from "./log-corpus.ts";
 import { type Broker, makeTempDir, startBroker } from "../../tests/e2e/harness.ts";
+import { cleanUp, cleanups, MemorySampler, percentile, progress } from "./bench-support.ts";
 
 const usage = "Usage: search-scale.ts [--records N] [--partitions N] [--json] [--index-timeout s] [--query-runs N] [--query-seconds s] [--query-timeout s] [--skip-restart] [serve flags…]";
 const args = process.argv.slice(2);
@@ -107,9 +108,6 @@ function queries(): ScaleQuery[] {
   ];
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
-}
 
 /** Runs `query` up to queryRuns times or querySecondsMax seconds, whichever ends first. */
 async function measure(query: () => Promise<FtsResult> | FtsResult): Promise<Latency> {
@@ -127,24 +125,7 @@ async function measure(query: () => Promise<FtsResult> | FtsResult): Promise<Lat
   return { runs: times.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), firstMs: times[0], firstHits, hits: result.hits, buckets: result.buckets };
 }
 
-/** Temp dirs and the broker, released on exit and on Ctrl-C. */
-const cleanups: Array<() => Promise<void>> = [];
-let cleaning: Promise<void> | undefined;
-/** Releases everything once; a second call (a second Ctrl-C) waits for the first instead of cutting it short. */
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error(`Cleanup failed: ${(error as Error).message}`));
-  })();
-  return cleaning;
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (cleaning === undefined) console.error(`${signal}: stopping the broker and removing temporary files`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
 
-const progress = (text: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
 
 interface FtsFigures {
   indexSeconds: number;
@@ -175,40 +156,6 @@ async function ftsBenchmark(scaleQueries: ScaleQuery[]): Promise<FtsFigures> {
   }
 }
 
-/** Peak RSS and RssAnon of the broker process, sampled from /proc/<pid>/status. */
-class MemorySampler {
-  peakRssBytes = 0;
-  peakRssAnonBytes = 0;
-  /** The kernel's own peak (VmHWM) as of the last sample. */
-  hwmBytes = 0;
-  #timer: ReturnType<typeof setInterval>;
-
-  constructor(readonly broker: Broker) {
-    this.#timer = setInterval(() => this.sample(), rssSampleMs);
-  }
-
-  /** The current figures (and updates the peaks). */
-  sample(): { rssBytes: number; rssAnonBytes: number } {
-    const pid = this.broker.pid;
-    if (pid === undefined || !this.broker.alive) return { rssBytes: 0, rssAnonBytes: 0 };
-    let status = "";
-    try {
-      status = readFileSync(`/proc/${pid}/status`, "utf8");
-    } catch {
-      return { rssBytes: 0, rssAnonBytes: 0 };
-    }
-    const kilobytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
-    const figures = { rssBytes: kilobytes("VmRSS"), rssAnonBytes: kilobytes("RssAnon") };
-    this.peakRssBytes = Math.max(this.peakRssBytes, figures.rssBytes);
-    this.peakRssAnonBytes = Math.max(this.peakRssAnonBytes, figures.rssAnonBytes);
-    this.hwmBytes = Math.max(this.hwmBytes, kilobytes("VmHWM"));
-    return figures;
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-  }
-}
 
 /** Bytes of the files under `dir` whose names end in each of `suffixes`. */
 function bytesBySuffix(dir: string, suffixes: string[]): Record<string, number> {
@@ -294,7 +241,7 @@ async function chronikBenchmark(scaleQueries: ScaleQuery[]): Promise<ChronikFigu
   cleanups.push(() => broker.cleanup());
   const cluster = new Cluster({ brokers: broker.bootstrap });
   cleanups.push(async () => cluster.close());
-  let sampler = new MemorySampler(broker);
+  let sampler = new MemorySampler(broker, rssSampleMs);
   cleanups.push(async () => sampler.stop());
   try {
     await new Admin(cluster).createTopics([{ name: topic, partitions }]);
@@ -324,7 +271,7 @@ async function chronikBenchmark(scaleQueries: ScaleQuery[]): Promise<ChronikFigu
     await broker.stop();
     sampler.stop();
     await broker.start();
-    sampler = new MemorySampler(broker);
+    sampler = new MemorySampler(broker, rssSampleMs);
     figures.restart = await afterRestart(broker, sampler, scaleQueries);
     return figures;
   } catch (error) {

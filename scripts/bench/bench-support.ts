@@ -1,0 +1,71 @@
+// What the broker benchmarks (search-scale.ts, search-freshness.ts) share: releasing temporary
+// files and the broker on exit or Ctrl-C, progress lines, percentiles, and the broker's memory
+// sampled from /proc.
+
+import { readFileSync } from "node:fs";
+import type { Broker } from "../../tests/e2e/harness.ts";
+
+/** Temp dirs and the broker, released on exit and on Ctrl-C. */
+export const cleanups: Array<() => Promise<void>> = [];
+let cleaning: Promise<void> | undefined;
+
+/** Releases everything once; a second call (a second Ctrl-C) waits for the first instead of cutting it short. */
+export function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error(`Cleanup failed: ${(error as Error).message}`));
+  })();
+  return cleaning;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (cleaning === undefined) console.error(`${signal}: stopping the broker and removing temporary files`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+export const progress = (text: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
+
+/** The nearest-rank percentile `p` of ascending `sorted`; NaN when empty. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+}
+
+/** Peak RSS and RssAnon of the broker process, sampled from /proc/<pid>/status. */
+export class MemorySampler {
+  peakRssBytes = 0;
+  peakRssAnonBytes = 0;
+  /** The kernel's own peak (VmHWM) as of the last sample. */
+  hwmBytes = 0;
+  #timer: ReturnType<typeof setInterval>;
+
+  constructor(
+    readonly broker: Broker,
+    sampleMs: number,
+  ) {
+    this.#timer = setInterval(() => this.sample(), sampleMs);
+  }
+
+  /** The current figures (and updates the peaks). */
+  sample(): { rssBytes: number; rssAnonBytes: number } {
+    const pid = this.broker.pid;
+    if (pid === undefined || !this.broker.alive) return { rssBytes: 0, rssAnonBytes: 0 };
+    let status = "";
+    try {
+      status = readFileSync(`/proc/${pid}/status`, "utf8");
+    } catch {
+      return { rssBytes: 0, rssAnonBytes: 0 };
+    }
+    const kilobytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
+    const figures = { rssBytes: kilobytes("VmRSS"), rssAnonBytes: kilobytes("RssAnon") };
+    this.peakRssBytes = Math.max(this.peakRssBytes, figures.rssBytes);
+    this.peakRssAnonBytes = Math.max(this.peakRssAnonBytes, figures.rssAnonBytes);
+    this.hwmBytes = Math.max(this.hwmBytes, kilobytes("VmHWM"));
+    return figures;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
