@@ -102,8 +102,9 @@ function matchText(query: Extract<Query, { kind: "match" }>, index: SearchSegmen
 
 /**
  * Documents with the phrase's terms in order (each within `slop` extra positions of the one
- * before). The index keeps no positions (they would double its size), so the documents having
- * every term are checked against their re-analysed text; a match scores as the sum of its terms.
+ * before). The index keeps no positions (not built yet: docs/search.md, Limits), so the
+ * documents having every term are checked against their re-analysed text, read from the log; a
+ * match scores as the sum of its terms.
  */
 function matchPhrase(field: string, phrase: string[], slop: number, index: SearchSegment, context: EvaluateContext): Matches {
   const text = searchedText(index, field);
