@@ -1,11 +1,11 @@
 // Searches on several cores: a pool of query threads (query-worker.ts, --search-threads) that
 // own the saved sealed index chunks. Each chunk belongs to one thread for as long as it exists:
 // the thread owning fewest chunks when a search first meets it. So a chunk is open in one
-// place, and a partition's few chunks are spread evenly (an FNV hash of topic, partition and base offset put the Debian benchmark's 8 chunks
-// 5 to 3 on two threads). A search runs its two passes (searcher.ts) on every thread at once,
-// while the indexing thread (which calls this) does its own part: the active chunks and the
-// sealed ones not saved yet, or stale, which only it can rebuild from the log. The parts merge
-// into the response one thread would give.
+// place, and a partition's few chunks are spread evenly (an FNV hash of topic, partition and
+// base offset put the Debian benchmark's 8 chunks 5 to 3 on two threads). A search runs its two
+// passes (searcher.ts) on every thread at once, while the indexing thread (which calls this)
+// does its own part: the live segments and the sealed chunks not written yet, or stale, which
+// only it can rebuild from the log. The parts merge into the response one thread would give.
 
 import type { Logger, LogLevel } from "../logger.ts";
 import type { ChunkRef, FromQueryThread, QueryThreadMemory, ToQueryThread } from "./query-protocol.ts";
