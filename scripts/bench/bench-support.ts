@@ -69,3 +69,40 @@ export class MemorySampler {
     clearInterval(this.#timer);
   }
 }
+
+/** A bad flag of a benchmark: reported as one line and the usage, without a stack trace. */
+export class UsageError extends Error {}
+
+/**
+ * The command line of a benchmark, consumed as flags are read: what is left at the end goes to
+ * `chronik serve`.
+ */
+export class BenchArgs {
+  readonly rest: string[];
+
+  constructor(args: string[]) {
+    this.rest = [...args];
+  }
+
+  /** The value after `name`, taken out of the rest; undefined when absent. */
+  value(name: string): string | undefined {
+    const at = this.rest.indexOf(name);
+    return at < 0 ? undefined : this.rest.splice(at, 2)[1];
+  }
+
+  /** Whether the switch `name` was given, taken out of the rest. */
+  switch(name: string): boolean {
+    const at = this.rest.indexOf(name);
+    if (at >= 0) this.rest.splice(at, 1);
+    return at >= 0;
+  }
+
+  /** A whole number of at least 1 ("1_000_000" and "1,000,000" read too); UsageError otherwise. */
+  wholeNumber(name: string, fallback: number): number {
+    const text = this.value(name);
+    if (text === undefined) return fallback;
+    const value = Number(text.replaceAll("_", "").replaceAll(",", ""));
+    if (!Number.isInteger(value) || value < 1) throw new UsageError(`${name} must be a whole number of at least 1, not "${text}"`);
+    return value;
+  }
+}

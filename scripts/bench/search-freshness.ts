@@ -21,40 +21,21 @@
 import { Admin, Cluster, Producer } from "../../src/client/index.ts";
 import { logLines } from "./log-corpus.ts";
 import { type Broker, startBroker } from "../../tests/e2e/harness.ts";
-import { cleanUp, cleanups, MemorySampler, percentile, progress } from "./bench-support.ts";
+import { BenchArgs, cleanUp, cleanups, MemorySampler, percentile, progress, UsageError } from "./bench-support.ts";
 
 const usage = "Usage: search-freshness.ts [--rate records/s] [--seconds N] [--partitions N] [--probe-ms N] [--json] [serve flags…]";
-const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const at = args.indexOf(name);
-  return at < 0 ? undefined : args.splice(at, 2)[1];
-};
-const switchFlag = (name: string) => {
-  const at = args.indexOf(name);
-  if (at >= 0) args.splice(at, 1);
-  return at >= 0;
-};
-const wholeNumber = (name: string, fallback: number) => {
-  const text = flag(name);
-  if (text === undefined) return fallback;
-  const value = Number(text.replaceAll("_", "").replaceAll(",", ""));
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${name} must be a whole number of at least 1, not "${text}"`);
-  return value;
-};
-
-/** Bad flags: one line and the usage, no stack trace, exit code 2. */
-class UsageError extends Error {}
+const args = new BenchArgs(process.argv.slice(2));
 
 let options: ReturnType<typeof parseOptions>;
 function parseOptions() {
   return {
-    rate: wholeNumber("--rate", 5000),
-    seconds: wholeNumber("--seconds", 600),
-    partitions: wholeNumber("--partitions", 1),
-    probeMs: wholeNumber("--probe-ms", 100),
-    jsonOutput: switchFlag("--json"),
+    rate: args.wholeNumber("--rate", 5000),
+    seconds: args.wholeNumber("--seconds", 600),
+    partitions: args.wholeNumber("--partitions", 1),
+    probeMs: args.wholeNumber("--probe-ms", 100),
+    jsonOutput: args.switch("--json"),
     /** What is left goes to `chronik serve`. */
-    serveArgs: args,
+    serveArgs: args.rest,
   };
 }
 
@@ -414,7 +395,7 @@ function table(figures: Figures): string {
 }
 
 async function main(): Promise<number> {
-  if (switchFlag("--help") || switchFlag("-h")) {
+  if (args.switch("--help") || args.switch("-h")) {
     console.log(usage);
     return 0;
   }

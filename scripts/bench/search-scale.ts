@@ -24,25 +24,18 @@ import { Admin, Cluster, Producer } from "../../src/client/index.ts";
 import { Fts5LogIndex, type FtsQuery, type FtsResult, topHits } from "./fts5-log-index.ts";
 import { logLines, vocabulary } from "./log-corpus.ts";
 import { type Broker, makeTempDir, startBroker } from "../../tests/e2e/harness.ts";
-import { cleanUp, cleanups, MemorySampler, percentile, progress } from "./bench-support.ts";
+import { BenchArgs, cleanUp, cleanups, MemorySampler, percentile, progress } from "./bench-support.ts";
 
 const usage = "Usage: search-scale.ts [--records N] [--partitions N] [--json] [--index-timeout s] [--query-runs N] [--query-seconds s] [--query-timeout s] [--skip-restart] [serve flags…]";
-const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const at = args.indexOf(name);
-  return at < 0 ? undefined : args.splice(at, 2)[1];
-};
-const switchFlag = (name: string) => {
-  const at = args.indexOf(name);
-  if (at >= 0) args.splice(at, 1);
-  return at >= 0;
-};
-const wholeNumber = (name: string, fallback: number) => {
-  const text = flag(name);
-  if (text === undefined) return fallback;
-  const value = Number(text.replaceAll("_", "").replaceAll(",", ""));
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${usage}\n${name} must be a whole number of at least 1, not "${text}"`);
-  return value;
+const args = new BenchArgs(process.argv.slice(2));
+/** A bad flag: one line and the usage, no stack trace, exit code 2. */
+const wholeNumber = (name: string, fallback: number): number => {
+  try {
+    return args.wholeNumber(name, fallback);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
 };
 const records = wholeNumber("--records", 1_000_000);
 const partitions = wholeNumber("--partitions", 1);
@@ -51,10 +44,10 @@ const queryRuns = wholeNumber("--query-runs", 50);
 /** A query kind stops after this long even if it has not done its runs: today's chronik can take many seconds a query. */
 const querySecondsMax = wholeNumber("--query-seconds", 60);
 const queryTimeoutMs = wholeNumber("--query-timeout", 300) * 1000;
-const jsonOutput = switchFlag("--json");
-const skipRestart = switchFlag("--skip-restart");
+const jsonOutput = args.switch("--json");
+const skipRestart = args.switch("--skip-restart");
 /** What is left goes to `chronik serve`. */
-const serveArgs = args;
+const serveArgs = args.rest;
 const topic = "logs";
 const rssSampleMs = 200;
 const searchablePollMs = 250;
