@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import { batchHeaderSize, batchLogOverhead, readBatchHeader } from "../records/batch-header.ts";
 import { type BatchRecords, batchRecords, type DecodedRecord, recordAt } from "../records/decode-batches.ts";
+import { SearchChangedError } from "./search-segment.ts";
 import { unknownPosition } from "./sealed-format.ts";
 
 /**
@@ -51,7 +52,8 @@ export interface LogRecordsOptions {
   /** The log segment file the segment was indexed from. */
   logFile: string;
   /** `<topic>-<partition>`, to name a record in errors. */
-  topicPartition: string;
+  topic: string;
+  partition: number;
   /** The segment's base offset, which the batch table's offsets are relative to. */
   baseOffset: number;
   /** Uint32 pairs per batch: base offset − baseOffset, position in the log file (unknownPosition when unknown). */
@@ -61,14 +63,16 @@ export interface LogRecordsOptions {
 export class LogRecordReader {
   readonly #id = nextReaderId++;
   readonly #logFile: string;
-  readonly #topicPartition: string;
+  readonly #topic: string;
+  readonly #partition: number;
   readonly #baseOffset: number;
   readonly #batchTable: Uint32Array;
   readonly #batchCount: number;
 
   constructor(options: LogRecordsOptions) {
     this.#logFile = options.logFile;
-    this.#topicPartition = options.topicPartition;
+    this.#topic = options.topic;
+    this.#partition = options.partition;
     this.#baseOffset = options.baseOffset;
     this.#batchTable = options.batchTable;
     this.#batchCount = options.batchTable.length / 2;
@@ -76,7 +80,8 @@ export class LogRecordReader {
 
   /** The record at `offset`; throws when it is no longer in the log. */
   record(offset: number): DecodedRecord {
-    const gone = () => new Error(`Cannot read record "${this.#topicPartition}@${offset}": the record is no longer in the log`);
+    const at = { topic: this.#topic, partition: this.#partition, offset };
+    const gone = () => new SearchChangedError(`Cannot read record "${this.#topic}-${this.#partition}@${offset}": the record is no longer in the log`, at);
     const batch = this.#batchIndexOf(offset) < 0 ? undefined : cached(this.#cacheKey(this.#baseOffset + this.#batchTable[2 * this.#batchIndexOf(offset)]));
     if (batch !== undefined && offset <= batch.lastOffset) return recordAt(batch.records, offset) ?? throwError(gone());
     let fd: number;

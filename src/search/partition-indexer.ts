@@ -36,7 +36,7 @@ import { LiveSegment } from "./live-segment.ts";
 import { addBatch, batchPositions, indexLogRange, indexReadBytesMax, yieldToEventLoop } from "./range-indexer.ts";
 import { type Merger, mergeChunkFiles } from "./merge.ts";
 import { chooseMerge } from "./merge-policy.ts";
-import type { SearchSegment } from "./search-segment.ts";
+import { SearchChangedError, type SearchSegment } from "./search-segment.ts";
 import { CorruptIndexFileError, openSealedSegment } from "./sealed-segment.ts";
 import { writeSealedSegment } from "./sealed-segment-writer.ts";
 import type { IndexHandle } from "./searcher.ts";
@@ -159,6 +159,17 @@ export class PartitionIndexer {
     let bytes = this.#live.heapBytes;
     for (const chunk of this.#sealed) bytes += chunk.segment?.heapBytes ?? 0;
     return bytes;
+  }
+
+  /**
+   * The sealed chunk holding `offset` no longer matches the log (a search could not read one of
+   * its records back): it is rebuilt before it is searched again, whatever the file checks said.
+   */
+  markStaleAt(offset: number): void {
+    const chunk = this.#sealed.find((candidate) => candidate.baseOffset <= offset && offset < candidate.endOffset);
+    if (chunk === undefined || this.#stale.has(chunk)) return;
+    this.#logger.warn("A search index chunk no longer matches the log; rebuilding it", { partition: this.key, base: chunk.baseOffset, offset });
+    this.#markStale(chunk);
   }
 
   /** Sealed chunks waiting for their rebuild (for tests and stats). */
@@ -465,7 +476,7 @@ export class PartitionIndexer {
     // Rebuilt chunks replace `chunk` in the list; a search that held its handle gets them as one.
     const parts = this.#sealed.filter((other) => other.baseOffset >= chunk.baseOffset && other.endOffset <= chunk.endOffset);
     if (parts.length === 1 && parts[0].segment !== null) return parts[0].segment;
-    throw new Error(`Search index of ${this.key} at offset ${chunk.baseOffset} changed during the search; search again`);
+    throw new SearchChangedError(`Search index of ${this.key} at offset ${chunk.baseOffset} changed during the search`);
   }
 
   /**

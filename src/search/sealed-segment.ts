@@ -74,7 +74,8 @@ export class SealedSegment implements SearchSegment {
     for (const field of meta.fields) this.#fields.set(field.name, field);
     this.#records = new LogRecordReader({
       logFile: path.join(path.dirname(file), segmentFileName(meta.logSegmentBase, ".log")),
-      topicPartition: `${meta.topic}-${meta.partition}`,
+      topic: meta.topic,
+      partition: meta.partition,
       baseOffset: meta.baseOffset,
       batchTable: this.#batchTable,
     });

@@ -125,3 +125,18 @@ export function sortUtf8(strings: string[]): string[] {
 export function utf8Bytes(text: string): Uint8Array {
   return utf8.encode(text);
 }
+
+/**
+ * The log or the index changed under a running search (compaction removed a hit's record, a
+ * rebuild replaced a chunk): searching again, once the index has caught up, answers.
+ */
+export class SearchChangedError extends Error {
+  override name = "SearchChangedError";
+  /** The record a sealed segment could not find in the log: its chunk no longer matches the log. */
+  readonly at?: { topic: string; partition: number; offset: number };
+
+  constructor(message: string, at?: { topic: string; partition: number; offset: number }) {
+    super(message);
+    this.at = at;
+  }
+}

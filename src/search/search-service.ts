@@ -9,6 +9,7 @@ import type { Merger } from "./merge.ts";
 import { liveBytesMax, liveBytesMin, PartitionIndexer, type SearchablePartition } from "./partition-indexer.ts";
 import type { QueryPool } from "./query-pool.ts";
 import { QueryError } from "./query.ts";
+import { SearchChangedError } from "./search-segment.ts";
 import { runSearch, type SearchResponse } from "./searcher.ts";
 import type { SearchRequest } from "./search-request.ts";
 
@@ -36,6 +37,11 @@ export interface SearchServiceOptions {
   /** Where sealed chunks are merged (the merge thread); in this thread when absent. */
   merger?: Merger;
 }
+
+/** Attempts of a search that the log or the index changed under (SearchChangedError). */
+export const searchAttemptsMax = 4;
+/** Wait before the second attempt (then twice, three times that). */
+export const searchRetryMs = 50;
 
 /** How often the topic list is compared with the running indexers. */
 export const topicSyncMs = 200;
@@ -111,9 +117,20 @@ export class SearchService {
     }
     const selected = topics.length === 0 ? indexers : indexers.filter((indexer) => topics.includes(indexer.partition.topic));
     selected.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const handles = (await Promise.all(selected.map((indexer) => indexer.handles()))).flat();
-    if (this.#pool !== null) return await this.#pool.search(handles, request);
-    return await runSearch(handles, request);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Taking the handles again brings the chunks in line with the log (a compaction is rebuilt first).
+        const handles = (await Promise.all(selected.map((indexer) => indexer.handles()))).flat();
+        if (this.#pool !== null) return await this.#pool.search(handles, request);
+        return await runSearch(handles, request);
+      } catch (error) {
+        if (!(error instanceof SearchChangedError) || attempt >= searchAttemptsMax) throw error;
+        if (error.at !== undefined) this.#indexers.get(`${error.at.topic}/${error.at.partition}`)?.markStaleAt(error.at.offset);
+        this.#logger.debug("The index changed during a search; searching again", { attempt, error });
+        // The broker reports a compaction to this thread within its offsets messages: give it that long.
+        await Bun.sleep(searchRetryMs * attempt);
+      }
+    }
   }
 
   /** The offset up to which a partition is searchable, or null when it is not indexed. */

@@ -104,6 +104,19 @@ describe("PartitionIndexer over segment files", () => {
     await log.close();
   });
 
+  test("a chunk a search found out of step with the log is rebuilt before the next search", async () => {
+    const { dir, log } = await logWith(30, 10);
+    const { indexer } = start(dir, log);
+    await until(() => indexer.indexedOffset === 300);
+    const chunk = readManifest(dir, logger)!.chunks[1];
+    indexer.markStaleAt(chunk.baseOffset + 1);
+    expect(indexer.staleChunkCount).toBe(1);
+    expect(await offsets(indexer)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(indexer.staleChunkCount).toBe(0);
+    await indexer.stop();
+    await log.close();
+  });
+
   test("chunks of segments deleted by retention go with their .search files", async () => {
     const { dir, log } = await logWith(30, 10);
     const { indexer, reader } = start(dir, log);
