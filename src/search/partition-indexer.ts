@@ -553,18 +553,31 @@ export class PartitionIndexer {
   /** Merges runs of small chunks the merge policy picks, one merge at a time, until it picks none. */
   async #mergeSmallChunks(dir: string): Promise<void> {
     while (!this.#stopped) {
-      const bases = listSegmentBaseOffsets(dir);
-      const candidates = this.#sealed.map((chunk) => ({
-        logSegmentBase: segmentBaseOf(bases, chunk.baseOffset),
-        identity: chunk.identity,
-        mergeable: chunk.version !== undefined && !this.#stale.has(chunk) && chunk.identity !== null,
-        bytes: chunk.version === undefined ? 0 : fileBytes(path.join(dir, chunkFileName(chunk))),
-        firstHoldsAll: chunk.fromOffset === chunk.baseOffset,
-      }));
-      const run = chooseMerge(candidates);
+      const run = this.#nextMerge(dir);
       if (run === null) return;
-      await this.#mergeRun(dir, this.#sealed.slice(run.start, run.end));
+      await this.#mergeRun(dir, run);
     }
+  }
+
+  /** The chunks the merge policy would merge now; null when none are due. */
+  #nextMerge(dir: string): SealedChunk[] | null {
+    const bases = listSegmentBaseOffsets(dir);
+    const candidates = this.#sealed.map((chunk) => ({
+      logSegmentBase: segmentBaseOf(bases, chunk.baseOffset),
+      identity: chunk.identity,
+      mergeable: chunk.version !== undefined && !this.#stale.has(chunk) && chunk.identity !== null,
+      bytes: chunk.version === undefined ? 0 : fileBytes(path.join(dir, chunkFileName(chunk))),
+      firstHoldsAll: chunk.fromOffset === chunk.baseOffset,
+    }));
+    const run = chooseMerge(candidates);
+    return run === null ? null : this.#sealed.slice(run.start, run.end);
+  }
+
+  /** Whether a merge is running or due (for tests that wait for merging to settle). */
+  get mergeDue(): boolean {
+    const dir = this.partition.dir;
+    if (!this.#merge || dir === null) return false;
+    return this.#merging !== null || this.#nextMerge(dir) !== null;
   }
 
   /** Merges `inputs` into one chunk file (on the merge thread), then lists it in their place. */

@@ -12,20 +12,18 @@ const reader = new SegmentFileReader(dir);
 reader.highWatermark = highWatermark;
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const quiet = createLogger("crash-child", "warn");
-let lastEvent = Date.now();
 const logger = {
   ...quiet,
   debug: (message: string) => {
     if (message.startsWith("Sealing")) print("sealing");
     if (message.startsWith("Merging")) print("merging");
-    lastEvent = Date.now();
   },
 };
 const indexer = PartitionIndexer.start(
   { topic: "logs", index: 0, log: reader, dir, onNextData: () => () => {} },
   { logger, counters: { binaryValues: 0 }, liveBytesLimit: () => 64 * 1024 },
 );
-// Done when everything is indexed and nothing was sealed or merged for a second.
-while (indexer.indexedOffset < highWatermark || Date.now() - lastEvent < 1000) await Bun.sleep(5);
+// Done when everything is indexed and no merge is running or due.
+while (indexer.indexedOffset < highWatermark || indexer.mergeDue) await Bun.sleep(5);
 print("done");
 process.exit(0);
