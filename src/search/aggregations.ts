@@ -6,7 +6,7 @@
 // (ExactSum), and buckets of equal count are ordered by key alone.
 
 import { MetaField } from "./document.ts";
-import type { Matches } from "./evaluate.ts";
+import type { Matches } from "./matches.ts";
 import type { AggregationSpec } from "./search-request.ts";
 import type { SearchSegment } from "./search-segment.ts";
 
@@ -213,9 +213,10 @@ function countValues(index: SearchSegment, field: string, matches: Matches): Map
   // Counted per ordinal of the matching documents, so a value's string is read once.
   const keywords = index.keywords(field);
   if (keywords !== null) {
-    const perOrdinal = new Map<number, number>();
-    for (const doc of matches.keys()) keywords.forEachOrdinal(doc, (ordinal) => perOrdinal.set(ordinal, (perOrdinal.get(ordinal) ?? 0) + 1));
-    for (const [ordinal, count] of perOrdinal) bump(keywords.value(ordinal), count);
+    const perOrdinal = new Float64Array(keywords.cardinality);
+    const countOrdinal = (ordinal: number) => perOrdinal[ordinal]++;
+    for (let i = 0; i < matches.size; i++) keywords.forEachOrdinal(matches.docs[i], countOrdinal);
+    for (let ordinal = 0; ordinal < perOrdinal.length; ordinal++) if (perOrdinal[ordinal] > 0) bump(keywords.value(ordinal), perOrdinal[ordinal]);
   }
   forEachNumber(index, field, matches, (value) => bump(value));
   return counts;
@@ -225,7 +226,7 @@ function countValues(index: SearchSegment, field: string, matches: Matches): Map
 function forEachNumber(index: SearchSegment, field: string, matches: Matches, visit: (value: number) => void): void {
   if (field === MetaField.timestamp || field === MetaField.offset) {
     const column = field === MetaField.timestamp ? (doc: number) => index.timestamp(doc) : (doc: number) => index.offset(doc);
-    for (const doc of matches.keys()) visit(column(doc));
+    for (let i = 0; i < matches.size; i++) visit(column(matches.docs[i]));
     return;
   }
   if (field === MetaField.partition) {
@@ -233,5 +234,5 @@ function forEachNumber(index: SearchSegment, field: string, matches: Matches, vi
     return;
   }
   const numbers = index.numbers(field);
-  if (numbers !== null) for (const doc of matches.keys()) numbers.forEachValue(doc, visit);
+  if (numbers !== null) for (let i = 0; i < matches.size; i++) numbers.forEachValue(matches.docs[i], visit);
 }

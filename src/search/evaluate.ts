@@ -4,14 +4,12 @@
 // must_not clauses never add to a score.
 
 import { detectedDate, indexedText, MetaField } from "./document.ts";
+import { AscendingBuilder, Cursor, DocCollector, intersect, keepFirst, larger, Matches, subtract, union } from "./matches.ts";
 import { parseTimeMs, type Query, QueryError, type RangeBound, resolveMinimumShouldMatch } from "./query.ts";
 import type { GlobalStats } from "./scoring.ts";
 import type { KeywordField, Postings, SearchSegment } from "./search-segment.ts";
 import { terms } from "./tokenizer.ts";
 import { searchedText } from "./value-text.ts";
-
-/** Document id → score. */
-export type Matches = Map<number, number>;
 
 export interface EvaluateContext {
   stats: GlobalStats;
@@ -23,81 +21,76 @@ const numericMetaFields = new Set<string>([MetaField.offset, MetaField.timestamp
 export function evaluate(query: Query, index: SearchSegment, context: EvaluateContext): Matches {
   switch (query.kind) {
     case "match_all":
-      return allDocs(index);
+      return Matches.all(index.docCount);
     case "match_none":
-      return new Map();
+      return Matches.none();
     case "match":
-      return union(matchText(query, index, context), exactMatches(query.field, query.text, index));
+      return union(matchText(query, index, context), exactMatches(query.field, query.text, index), keepFirst);
     case "phrase":
       return matchPhrase(query.field, terms(query.text), query.slop, index, context);
     case "term":
       return exactMatches(query.field, query.value, index);
     case "terms":
-      return query.values.reduce<Matches>((found, value) => union(found, exactMatches(query.field, value, index)), new Map());
+      return query.values.reduce((found, value) => union(found, exactMatches(query.field, value, index), keepFirst), Matches.none());
     case "range":
       return matchRange(query, index, context.nowMs);
     case "prefix":
       return matchPrefix(query.field, query.prefix, index);
     case "exists":
-      return constant(fieldDocs(query.field, index));
+      return fieldDocs(query.field, index);
     case "dis_max":
-      return disMax(query.queries.map((part) => evaluate(part, index, context)));
+      return query.queries.reduce((best, part) => union(best, evaluate(part, index, context), larger), Matches.none());
     case "bool":
       return evaluateBool(query, index, context);
   }
 }
 
-function allDocs(index: SearchSegment): Matches {
-  const matches: Matches = new Map();
-  for (let doc = 0; doc < index.docCount; doc++) matches.set(doc, 1);
-  return matches;
-}
-
-function constant(docs: Iterable<number>): Matches {
-  const matches: Matches = new Map();
-  for (const doc of docs) matches.set(doc, 1);
-  return matches;
-}
-
-/** Adds `extra`'s documents that `scored` lacks, keeping scored's scores. */
-function union(scored: Matches, extra: Matches): Matches {
-  for (const [doc, score] of extra) if (!scored.has(doc)) scored.set(doc, score);
-  return scored;
-}
-
-function disMax(parts: Matches[]): Matches {
-  const best: Matches = new Map();
-  for (const part of parts) for (const [doc, score] of part) best.set(doc, Math.max(best.get(doc) ?? 0, score));
-  return best;
-}
-
 function matchText(query: Extract<Query, { kind: "match" }>, index: SearchSegment, context: EvaluateContext): Matches {
   const queryTerms = [...new Set(terms(query.text))];
   const text = searchedText(index, query.field);
-  if (queryTerms.length === 0 || text === null) return new Map();
+  if (queryTerms.length === 0 || text === null) return Matches.none();
   const required =
     query.operator === "and"
       ? queryTerms.length
       : query.minimumShouldMatch === null
         ? 1
         : Math.max(1, resolveMinimumShouldMatch(query.minimumShouldMatch, queryTerms.length));
-  const scores: Matches = new Map();
-  const counts = required > 1 ? new Map<number, number>() : null;
+  // Each term's postings merged into the running sum, counting the terms each document has.
+  let docs = new Int32Array(0);
+  let scores = new Float64Array(0);
+  let counts = new Uint32Array(0);
   for (const term of queryTerms) {
     const score = context.stats.termScorer(query.field, context.stats.matching(query.field, term));
     const postings = text.postings(term);
     if (postings === null) continue;
-    const { docs, freqs } = postings;
-    for (let i = 0; i < docs.length; i++) {
-      const doc = docs[i];
-      const termScore = score(freqs[i], text.length(doc));
-      const before = scores.get(doc);
-      scores.set(doc, before === undefined ? termScore : before + termScore);
-      counts?.set(doc, (counts.get(doc) ?? 0) + 1);
+    const capacity = docs.length + postings.docs.length;
+    const [nextDocs, nextScores, nextCounts] = [new Int32Array(capacity), new Float64Array(capacity), new Uint32Array(capacity)];
+    let size = 0;
+    let i = 0;
+    let j = 0;
+    while (i < docs.length || j < postings.docs.length) {
+      const doc = j < postings.docs.length ? postings.docs[j] : Number.POSITIVE_INFINITY;
+      if (i < docs.length && docs[i] < doc) {
+        nextDocs[size] = docs[i];
+        nextScores[size] = scores[i];
+        nextCounts[size++] = counts[i++];
+        continue;
+      }
+      const termScore = score(postings.freqs[j], text.length(doc));
+      const before = i < docs.length && docs[i] === doc;
+      nextDocs[size] = doc;
+      nextScores[size] = before ? scores[i] + termScore : termScore;
+      nextCounts[size++] = before ? counts[i++] + 1 : 1;
+      j++;
     }
+    docs = nextDocs.subarray(0, size);
+    scores = nextScores.subarray(0, size);
+    counts = nextCounts.subarray(0, size);
   }
-  if (counts) for (const [doc, count] of counts) if (count < required) scores.delete(doc);
-  return scores;
+  if (required <= 1) return new Matches(docs, scores);
+  const found = new AscendingBuilder();
+  for (let i = 0; i < docs.length; i++) if (counts[i] >= required) found.push(docs[i], scores[i]);
+  return found.matches();
 }
 
 /**
@@ -108,30 +101,28 @@ function matchText(query: Extract<Query, { kind: "match" }>, index: SearchSegmen
  */
 function matchPhrase(field: string, phrase: string[], slop: number, index: SearchSegment, context: EvaluateContext): Matches {
   const text = searchedText(index, field);
-  if (phrase.length === 0 || text === null) return new Map();
+  if (phrase.length === 0 || text === null) return Matches.none();
   const distinct = [...new Set(phrase)];
   const postings = distinct.map((term) => text.postings(term));
-  if (postings.some((list) => list === null)) return new Map();
-  const frequencies = postings.map((list) => docFrequencies(list!));
+  if (postings.some((list) => list === null)) return Matches.none();
+  const lists = postings as Postings[];
   const scorers = distinct.map((term) => context.stats.termScorer(field, context.stats.matching(field, term)));
-  const rarest = frequencies.reduce((best, candidate) => (candidate.size < best.size ? candidate : best));
-  const matches: Matches = new Map();
-  for (const doc of rarest.keys()) {
-    if (!frequencies.every((docs) => docs.has(doc))) continue;
+  const rarest = lists.reduce((best, candidate) => (candidate.docs.length < best.docs.length ? candidate : best));
+  const cursors = lists.map((list) => new Cursor(list.docs));
+  const at = new Array<number>(lists.length);
+  const matches = new AscendingBuilder();
+  for (let r = 0; r < rarest.docs.length; r++) {
+    const doc = rarest.docs[r];
+    let inAll = true;
+    for (let i = 0; i < lists.length && inAll; i++) inAll = (at[i] = cursors[i].find(doc)) >= 0;
+    if (!inAll) continue;
     const textOfDoc = indexedText(index.record(doc), field);
     if (textOfDoc === null || !containsPhrase(terms(textOfDoc), phrase, slop)) continue;
     let score = 0;
-    scorers.forEach((termScore, i) => (score += termScore(frequencies[i].get(doc)!, text.length(doc))));
-    matches.set(doc, score);
+    for (let i = 0; i < lists.length; i++) score += scorers[i](lists[i].freqs[at[i]], text.length(doc));
+    matches.push(doc, score);
   }
-  return matches;
-}
-
-/** A term's documents with its count in each. */
-function docFrequencies(postings: Postings): Map<number, number> {
-  const found = new Map<number, number>();
-  for (let i = 0; i < postings.docs.length; i++) found.set(postings.docs[i], postings.freqs[i]);
-  return found;
+  return matches.matches();
 }
 
 function containsPhrase(tokens: string[], phrase: string[], slop: number): boolean {
@@ -157,35 +148,34 @@ function containsPhrase(tokens: string[], phrase: string[], slop: number): boole
 
 /** Documents whose field equals `value` exactly: a keyword, a number, a boolean, or record metadata. */
 function exactMatches(field: string, value: string | number | boolean, index: SearchSegment): Matches {
-  if (field === MetaField.topic) return String(value) === index.topic ? allDocs(index) : new Map();
+  if (field === MetaField.topic) return String(value) === index.topic ? Matches.all(index.docCount) : Matches.none();
   // A string may name a number, or a date, which JSON values' date strings were indexed as.
   const number = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
   const date = typeof value === "string" && Number.isNaN(number) ? detectedDate(value) : null;
-  if (numericMetaFields.has(field)) return Number.isNaN(number) ? new Map() : constant(numericDocs(field, index, (candidate) => candidate === number));
+  if (numericMetaFields.has(field)) return Number.isNaN(number) ? Matches.none() : numericDocs(field, index, (candidate) => candidate === number);
   const keywords = index.keywords(field);
   const ordinal = keywords?.ordinal(String(value)) ?? -1;
-  const matches = constant(ordinal < 0 ? [] : Array.from(keywords!.docs(ordinal)));
+  const matches = ordinal < 0 ? Matches.none() : Matches.constant(keywords!.docs(ordinal));
   const wanted = date ?? number;
-  if (!Number.isNaN(wanted)) for (const doc of numericDocs(field, index, (candidate) => candidate === wanted)) matches.set(doc, 1);
-  return matches;
+  return Number.isNaN(wanted) ? matches : union(matches, numericDocs(field, index, (candidate) => candidate === wanted), keepFirst);
 }
 
-/** Documents having a number in `field` that passes `test`. */
-function numericDocs(field: string, index: SearchSegment, test: (value: number) => boolean): number[] {
-  const found: number[] = [];
-  if (field === MetaField.partition) return test(index.partition) ? [...allDocs(index).keys()] : [];
+/** Documents having a number in `field` that passes `test`, scoring 1. */
+function numericDocs(field: string, index: SearchSegment, test: (value: number) => boolean): Matches {
+  if (field === MetaField.partition) return test(index.partition) ? Matches.all(index.docCount) : Matches.none();
+  const found = new AscendingBuilder();
   const column = field === MetaField.offset ? (doc: number) => index.offset(doc) : field === MetaField.timestamp ? (doc: number) => index.timestamp(doc) : null;
   if (column) {
-    for (let doc = 0; doc < index.docCount; doc++) if (test(column(doc))) found.push(doc);
-    return found;
+    for (let doc = 0; doc < index.docCount; doc++) if (test(column(doc))) found.push(doc, 1);
+    return found.matches();
   }
   let last = -1;
   index.numbers(field)?.forEach((doc, value) => {
     if (doc === last || !test(value)) return;
     last = doc;
-    found.push(doc);
+    found.push(doc, 1);
   });
-  return found;
+  return found.matches();
 }
 
 function matchRange(query: Extract<Query, { kind: "range" }>, index: SearchSegment, nowMs: number): Matches {
@@ -208,37 +198,35 @@ function matchRange(query: Extract<Query, { kind: "range" }>, index: SearchSegme
     if (field === MetaField.timestamp || !(error instanceof QueryError)) throw error;
     numeric = null;
   }
-  const matches: Matches = new Map();
+  let matches = Matches.none();
   if (numeric) {
     const { gt, gte, lt, lte } = numeric;
     const test = (value: number) =>
       (gt === undefined || value > gt) && (gte === undefined || value >= gte) && (lt === undefined || value < lt) && (lte === undefined || value <= lte);
-    for (const doc of numericDocs(field, index, test)) matches.set(doc, 1);
+    matches = numericDocs(field, index, test);
   }
   // Keyword fields compare as strings, as Elasticsearch's range on a keyword does.
-  {
+  const keywords = index.keywords(field);
+  if (keywords !== null) {
     const text = (bound: RangeBound | undefined) => (bound === undefined ? undefined : String(bound));
     const [gt, gte, lt, lte] = [text(query.gt), text(query.gte), text(query.lt), text(query.lte)];
-    for (const [value, docs] of keywordEntries(index.keywords(field))) {
+    const found = new DocCollector();
+    for (const [value, docs] of keywordEntries(keywords)) {
       const inside = (gt === undefined || value > gt) && (gte === undefined || value >= gte) && (lt === undefined || value < lt) && (lte === undefined || value <= lte);
-      if (inside) for (let i = 0; i < docs.length; i++) matches.set(docs[i], 1);
+      if (inside) found.addAll(docs);
     }
+    matches = union(matches, found.matches(), keepFirst);
   }
   return matches;
 }
 
 function matchPrefix(field: string, prefix: string, index: SearchSegment): Matches {
-  const matches: Matches = new Map();
+  const found = new DocCollector();
   const termPrefix = terms(prefix).join(" ");
   const text = searchedText(index, field);
-  if (termPrefix !== "" && text !== null) {
-    for (const term of text.terms(termPrefix)) {
-      const { docs } = text.postings(term)!;
-      for (let i = 0; i < docs.length; i++) matches.set(docs[i], 1);
-    }
-  }
-  for (const [value, docs] of keywordEntries(index.keywords(field))) if (value.startsWith(prefix)) for (let i = 0; i < docs.length; i++) matches.set(docs[i], 1);
-  return matches;
+  if (termPrefix !== "" && text !== null) for (const term of text.terms(termPrefix)) found.addAll(text.postings(term)!.docs);
+  for (const [value, docs] of keywordEntries(index.keywords(field))) if (value.startsWith(prefix)) found.addAll(docs);
+  return found.matches();
 }
 
 /** Each value of a keyword field with its documents, in the field's order. */
@@ -247,68 +235,59 @@ function* keywordEntries(keywords: KeywordField | null): Generator<[string, Arra
   for (let ordinal = 0; ordinal < keywords.cardinality; ordinal++) yield [keywords.value(ordinal), keywords.docs(ordinal)];
 }
 
-/** Documents that have `field` at all. */
-export function fieldDocs(field: string, index: SearchSegment): Set<number> {
-  const docs = new Set<number>();
-  if (field === MetaField.topic || numericMetaFields.has(field)) return new Set(allDocs(index).keys());
+/** Documents that have `field` at all, scoring 1. */
+export function fieldDocs(field: string, index: SearchSegment): Matches {
+  if (field === MetaField.topic || numericMetaFields.has(field)) return Matches.all(index.docCount);
+  const has = new Uint8Array(index.docCount);
   if (field === MetaField.value || field === MetaField.key) {
-    const has = field === MetaField.value ? (doc: number) => index.hasValue(doc) : (doc: number) => index.hasKey(doc);
-    for (let doc = 0; doc < index.docCount; doc++) if (has(doc)) docs.add(doc);
-    return docs;
+    const holds = field === MetaField.value ? (doc: number) => index.hasValue(doc) : (doc: number) => index.hasKey(doc);
+    for (let doc = 0; doc < index.docCount; doc++) if (holds(doc)) has[doc] = 1;
+  } else {
+    const text = searchedText(index, field);
+    if (text !== null) for (let doc = 0; doc < index.docCount; doc++) if (text.length(doc) > 0) has[doc] = 1;
+    for (const [, list] of keywordEntries(index.keywords(field))) for (let i = 0; i < list.length; i++) has[list[i]] = 1;
+    index.numbers(field)?.forEach((doc) => (has[doc] = 1));
   }
-  const text = searchedText(index, field);
-  if (text !== null) for (let doc = 0; doc < index.docCount; doc++) if (text.length(doc) > 0) docs.add(doc);
-  for (const [, list] of keywordEntries(index.keywords(field))) for (let i = 0; i < list.length; i++) docs.add(list[i]);
-  index.numbers(field)?.forEach((doc) => docs.add(doc));
-  return docs;
+  const found = new AscendingBuilder();
+  for (let doc = 0; doc < has.length; doc++) if (has[doc] === 1) found.push(doc, 1);
+  return found.matches();
 }
 
 function evaluateBool(query: Extract<Query, { kind: "bool" }>, index: SearchSegment, context: EvaluateContext): Matches {
-  const required = [...query.must, ...query.filter];
   const optional = query.should;
+  const required = query.must.length + query.filter.length;
   const minimumShould =
-    query.minimumShouldMatch !== null ? resolveMinimumShouldMatch(query.minimumShouldMatch, optional.length) : required.length === 0 ? 1 : 0;
-  if (minimumShould > optional.length) return new Map();
+    query.minimumShouldMatch !== null ? resolveMinimumShouldMatch(query.minimumShouldMatch, optional.length) : required === 0 ? 1 : 0;
+  if (minimumShould > optional.length) return Matches.none();
   let result: Matches | null = null;
-  for (const clause of query.must) result = intersect(result, evaluate(clause, index, context), true);
-  for (const clause of query.filter) result = intersect(result, evaluate(clause, index, context), false);
-  const shouldMatches = optional.map((clause) => evaluate(clause, index, context));
-  if (result === null) {
-    // Only should (or only must_not) clauses: candidates are the should matches (or everything).
-    result = new Map();
-    if (optional.length === 0) for (let doc = 0; doc < index.docCount; doc++) result.set(doc, 0);
-    for (const matches of shouldMatches) for (const doc of matches.keys()) result.set(doc, 0);
+  for (const clause of query.must) {
+    const next = evaluate(clause, index, context);
+    result = result === null ? next : intersect(result, next, true);
   }
+  for (const clause of query.filter) {
+    const next = evaluate(clause, index, context);
+    result = result === null ? next.withScore(0) : intersect(result, next, false);
+  }
+  const shouldMatches = optional.map((clause) => evaluate(clause, index, context));
+  // Only should (or only must_not) clauses: candidates are the should matches (or everything).
+  result ??= optional.length === 0 ? Matches.all(index.docCount, 0) : shouldMatches.reduce((all, matches) => union(all, matches, keepFirst), Matches.none()).withScore(0);
   if (optional.length > 0) {
-    for (const [doc, score] of result) {
+    const cursors = shouldMatches.map((matches) => new Cursor(matches.docs, matches.size));
+    const kept = new AscendingBuilder();
+    for (let i = 0; i < result.size; i++) {
+      const doc = result.docs[i];
       let matched = 0;
       let added = 0;
-      for (const matches of shouldMatches) {
-        const should = matches.get(doc);
-        if (should === undefined) continue;
+      for (let c = 0; c < cursors.length; c++) {
+        const at = cursors[c].find(doc);
+        if (at < 0) continue;
         matched++;
-        added += should;
+        added += shouldMatches[c].scores[at];
       }
-      if (matched < minimumShould) result.delete(doc);
-      else result.set(doc, score + added);
+      if (matched >= minimumShould) kept.push(doc, result.scores[i] + added);
     }
+    result = kept.matches();
   }
-  for (const clause of query.mustNot) for (const doc of evaluate(clause, index, context).keys()) result.delete(doc);
+  for (const clause of query.mustNot) result = subtract(result, evaluate(clause, index, context));
   return result;
-}
-
-/** Documents in both; scores add when `scored` (must), stay as they were otherwise (filter). */
-function intersect(current: Matches | null, next: Matches, scored: boolean): Matches {
-  if (current === null) {
-    if (scored) return next;
-    const unscored: Matches = new Map();
-    for (const doc of next.keys()) unscored.set(doc, 0);
-    return unscored;
-  }
-  const both: Matches = new Map();
-  for (const [doc, score] of current) {
-    const other = next.get(doc);
-    if (other !== undefined) both.set(doc, scored ? score + other : score);
-  }
-  return both;
 }

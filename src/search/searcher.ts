@@ -9,7 +9,8 @@
 
 import { Aggregator, type AggregationState } from "./aggregations.ts";
 import { MetaField } from "./document.ts";
-import { evaluate, type Matches } from "./evaluate.ts";
+import { evaluate } from "./evaluate.ts";
+import type { Matches } from "./matches.ts";
 import { buildHit, type Hit } from "./hits.ts";
 import { GlobalStats, scoredTerms } from "./scoring.ts";
 import type { SearchRequest, SortSpec } from "./search-request.ts";
@@ -129,7 +130,7 @@ export async function searchPart(handles: IndexHandle[], request: SearchRequest,
     }
     const matches = evaluate(request.query, index, context);
     total += matches.size;
-    for (const score of matches.values()) if (maxScore === null || score > maxScore) maxScore = score;
+    for (let i = 0; i < matches.size; i++) if (maxScore === null || matches.scores[i] > maxScore) maxScore = matches.scores[i];
     if (request.aggregations.length > 0) aggregator.add(index, matches);
     if (pageEnd > 0 && matches.size > 0) offerCandidates(top, index, matches, request.sort);
   }
@@ -228,7 +229,9 @@ function offerCandidates(top: TopCandidates, index: SearchSegment, matches: Matc
   const columns = sort.map((spec) => sortColumn(index, spec.field));
   const byScore = sort.length === 1 && sort[0].field === "_score" && sort[0].order === "desc";
   const { topic, partition } = index;
-  for (const [doc, score] of matches) {
+  for (let i = 0; i < matches.size; i++) {
+    const doc = matches.docs[i];
+    const score = matches.scores[i];
     // Sorted by score alone, a lower score than the worst kept cannot get in: no candidate is made for it.
     const worst = top.worst;
     if (byScore && worst !== undefined && score < worst.score) continue;

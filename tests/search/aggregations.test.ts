@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Aggregator, ExactSum } from "../../src/search/aggregations.ts";
 import { flattenJsonText } from "../../src/search/document.ts";
-import type { Matches } from "../../src/search/evaluate.ts";
+import { Matches } from "../../src/search/matches.ts";
 import type { AggregationSpec } from "../../src/search/search-request.ts";
 import { LiveSegment } from "../../src/search/live-segment.ts";
 
@@ -20,14 +20,14 @@ function segments(): { index: LiveSegment; matches: Matches }[] {
   const latencies = [0.1, 1e16, 0.2, -1e16, 0.3, 1 / 3, 2.5e-7, 123456.789, 1e-300, 7];
   return Array.from({ length: 5 }, (_, s) => {
     const index = new LiveSegment("t", s % 2, s * 100, 0);
-    const matches: Matches = new Map();
+    const docs: number[] = [];
     for (let d = 0; d < 20; d++) {
       const n = s * 20 + d;
       const value = JSON.stringify({ level: ["info", "warn", "error"][n % 3], code: n % 4 === 0 ? "7" : n % 4 === 2 ? 7 : 8, latency: latencies[n % latencies.length] * (1 + s) });
       index.add({ offset: s * 100 + d, timestamp: 1_700_000_000_000 + n * 17_000, key: null, headers: {}, value, valueIsBinary: false, fields: flattenJsonText(value) });
-      if (n % 5 !== 1) matches.set(d, 1);
+      if (n % 5 !== 1) docs.push(d);
     }
-    return { index, matches };
+    return { index, matches: Matches.constant(docs) };
   });
 }
 
