@@ -38,6 +38,8 @@ export class MemorySampler {
   peakRssAnonBytes = 0;
   /** The kernel's own peak (VmHWM) as of the last sample. */
   hwmBytes = 0;
+  /** Peak RssAnon since the last startWindow(): what one phase (a kind of query) adds. */
+  windowPeakRssAnonBytes = 0;
   #timer: ReturnType<typeof setInterval>;
 
   constructor(
@@ -61,8 +63,15 @@ export class MemorySampler {
     const figures = { rssBytes: kilobytes("VmRSS"), rssAnonBytes: kilobytes("RssAnon") };
     this.peakRssBytes = Math.max(this.peakRssBytes, figures.rssBytes);
     this.peakRssAnonBytes = Math.max(this.peakRssAnonBytes, figures.rssAnonBytes);
+    this.windowPeakRssAnonBytes = Math.max(this.windowPeakRssAnonBytes, figures.rssAnonBytes);
     this.hwmBytes = Math.max(this.hwmBytes, kilobytes("VmHWM"));
     return figures;
+  }
+
+  /** Starts a new window for windowPeakRssAnonBytes, from the current figure. */
+  startWindow(): void {
+    this.windowPeakRssAnonBytes = 0;
+    this.sample();
   }
 
   stop(): void {

@@ -73,6 +73,8 @@ interface Latency {
   firstHits: number;
   hits: number;
   buckets?: Record<string, number>;
+  /** The broker's peak RssAnon while these queries ran (chronik only). */
+  peakRssAnonBytes?: number;
 }
 
 function queries(): ScaleQuery[] {
@@ -248,7 +250,10 @@ async function chronikBenchmark(scaleQueries: ScaleQuery[]): Promise<ChronikFigu
     const after = sampler.sample();
     const warm: Record<string, Latency> = {};
     for (const query of scaleQueries) {
+      sampler.startWindow();
       warm[query.kind] = await measure(() => searchBroker(broker, query.body));
+      sampler.sample();
+      warm[query.kind].peakRssAnonBytes = sampler.windowPeakRssAnonBytes;
       progress(`chronik: ${query.kind} p50 ${warm[query.kind].p50Ms.toFixed(1)} ms over ${warm[query.kind].runs} runs`);
     }
     const files = bytesBySuffix(broker.dataDir, [".search", ".log"]);
@@ -285,7 +290,10 @@ async function afterRestart(broker: Broker, sampler: MemorySampler, scaleQueries
   await waitSearchable(broker, Date.now() + indexTimeoutMs);
   const searchableAgainSeconds = (performance.now() - started) / 1000;
   for (const query of scaleQueries) {
+    sampler.startWindow();
     const measured = await measure(() => searchBroker(broker, query.body));
+    sampler.sample();
+    measured.peakRssAnonBytes = sampler.windowPeakRssAnonBytes;
     queriesAfter[query.kind] = { ...measured, firstMs: queriesAfter[query.kind].firstMs, firstHits: queriesAfter[query.kind].firstHits };
     progress(`chronik after restart: ${query.kind} first ${queriesAfter[query.kind].firstMs.toFixed(1)} ms, p50 ${measured.p50Ms.toFixed(1)} ms`);
   }
@@ -302,7 +310,8 @@ function sameHits(chronik: Latency, fts: Latency): boolean {
 
 const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
 const milliseconds = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`);
-const latencyCell = (latency: Latency) => `p50 ${milliseconds(latency.p50Ms)}, p99 ${milliseconds(latency.p99Ms)} (${latency.runs} runs)`;
+const latencyCell = (latency: Latency) =>
+  `p50 ${milliseconds(latency.p50Ms)}, p99 ${milliseconds(latency.p99Ms)} (${latency.runs} runs)${latency.peakRssAnonBytes === undefined ? "" : `; peak RssAnon ${megabytes(latency.peakRssAnonBytes)}`}`;
 
 function table(scaleQueries: ScaleQuery[], chronik: ChronikFigures, fts: FtsFigures, mismatches: string[]): string {
   const rows: [string, string, string][] = [
