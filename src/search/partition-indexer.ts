@@ -520,6 +520,10 @@ export class PartitionIndexer {
           part.segment = openSealedSegment(directory, file) ?? part.segment;
           part.version = nextVersion++;
         }
+        // Looked at again just before listing them: a compaction while the files were written,
+        // whose report a refresh may have taken in already (so no later refresh compares these
+        // chunks with their file), leaves the chunk stale instead of listing records it removed.
+        if (segmentIdentity(directory, logSegmentBase) !== identityBefore) return rebuilt.map(chunkFileName);
         return this.#replace([chunk], rebuilt);
       });
       if (dir === null) this.#replace([chunk], rebuilt);
