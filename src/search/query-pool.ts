@@ -10,6 +10,7 @@
 import type { Logger, LogLevel } from "../logger.ts";
 import type { ChunkRef, FromQueryThread, QueryThreadMemory, ToQueryThread } from "./query-protocol.ts";
 import { QueryError } from "./query.ts";
+import { SearchChangedError } from "./search-segment.ts";
 import { gatherStats, type IndexHandle, mergeParts, mergeStats, type SearchPart, type SearchResponse, searchPart, type StatsPart, statsPart } from "./searcher.ts";
 import { scoredTerms } from "./scoring.ts";
 import type { SearchRequest } from "./search-request.ts";
@@ -203,7 +204,7 @@ export class QueryPool {
     try {
       return await answer;
     } catch (error) {
-      if (error instanceof QueryError) throw error;
+      if (error instanceof QueryError || error instanceof SearchChangedError) throw error;
       this.#logger.warn("A search query thread failed; its chunks are searched by the indexing thread", { error: error as Error });
       return null;
     }
@@ -261,6 +262,7 @@ export class QueryPool {
       thread.memory = message.memory;
       pending.resolve(message);
     } else if (message.queryErrorType !== null) pending.reject(new QueryError(message.queryErrorType, message.message));
+    else if (message.changed !== undefined) pending.reject(new SearchChangedError(message.message, message.changed.at));
     else pending.reject(new Error(`Search failed in a query thread: ${message.message}`));
   }
 }

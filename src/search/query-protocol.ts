@@ -42,5 +42,9 @@ export type FromQueryThread =
   | { type: "stats"; id: number; part: StatsPart; failed: number[]; memory: QueryThreadMemory }
   | { type: "part"; id: number; part: SearchPart; memory: QueryThreadMemory }
   | { type: "loaded"; id: number; memory: QueryThreadMemory }
-  /** `queryErrorType` is set for a QueryError (a 4xx), null for another failure (e.g. a chunk that could not be loaded). */
-  | { type: "error"; id: number; queryErrorType: string | null; message: string };
+  /**
+   * `queryErrorType` is set for a QueryError (a 4xx), null for another failure (e.g. a chunk that
+   * could not be loaded); `changed` for a SearchChangedError (the log changed under the search:
+   * searched again, not a failure of the thread), with the record it could not read.
+   */
+  | { type: "error"; id: number; queryErrorType: string | null; message: string; changed?: { at?: { topic: string; partition: number; offset: number } } };

@@ -7,6 +7,7 @@
 import { createLogger, type Logger } from "../logger.ts";
 import type { ChunkRef, FromQueryThread, QueryThreadMemory, ToQueryThread } from "./query-protocol.ts";
 import { QueryError } from "./query.ts";
+import { SearchChangedError } from "./search-segment.ts";
 import { GlobalStats } from "./scoring.ts";
 import { type IndexHandle, mergeStats, searchPart, statsPart } from "./searcher.ts";
 import { openSealedSegment, type SealedSegment } from "./sealed-segment.ts";
@@ -97,6 +98,7 @@ self.onmessage = (event: MessageEvent<ToQueryThread>) => {
         : search(message);
   work.then(post, (error: unknown) => {
     const queryErrorType = error instanceof QueryError ? error.type : null;
-    post({ type: "error", id: message.id, queryErrorType, message: error instanceof Error ? error.message : String(error) });
+    const changed = error instanceof SearchChangedError ? { at: error.at } : undefined;
+    post({ type: "error", id: message.id, queryErrorType, message: error instanceof Error ? error.message : String(error), changed });
   });
 };

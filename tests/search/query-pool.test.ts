@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createLogger } from "../../src/logger.ts";
+import { createLogger, type Logger } from "../../src/logger.ts";
 import { buildRecordBatch } from "../../src/records/record-batch.ts";
 import { parseSearchBody } from "../../src/search/es-dsl.ts";
 import type { SearchablePartition } from "../../src/search/partition-indexer.ts";
@@ -38,7 +38,7 @@ interface Setup {
 }
 
 /** A search service over the partitions' logs, written first unless `existing` folders (of an earlier setup) are given. */
-async function setup(threads: number | null, existing?: string[]): Promise<Setup> {
+async function setup(threads: number | null, existing?: string[], log: Logger = logger): Promise<Setup> {
   const dirs: string[] = existing ?? [];
   const searchable: SearchablePartition[] = [];
   for (let partition = 0; partition < partitions; partition++) {
@@ -57,8 +57,8 @@ async function setup(threads: number | null, existing?: string[]): Promise<Setup
     reader.highWatermark = recordsPerPartition;
     searchable.push({ topic: "logs", index: partition, log: reader, dir: dirs[partition], onNextData: () => () => {} });
   }
-  const queryPool = threads === null ? undefined : new QueryPool(threads, { logLevel: "error", logger });
-  const service = new SearchService({ topics: () => [{ name: "logs", searchEnabled: true, partitions: searchable }] }, { memoryBytes, logger, queryPool });
+  const queryPool = threads === null ? undefined : new QueryPool(threads, { logLevel: "error", logger: log });
+  const service = new SearchService({ topics: () => [{ name: "logs", searchEnabled: true, partitions: searchable }] }, { memoryBytes, logger: log, queryPool });
   const deadline = Date.now() + 20_000;
   while (searchable.some((partition) => service.indexedOffset("logs", partition.index) !== recordsPerPartition)) {
     if (Date.now() > deadline) throw new Error("Not indexed within 20 s");
@@ -174,4 +174,38 @@ describe("searches over query threads", () => {
       }
     }, 30_000);
   }
+
+  test("a record gone from under a chunk that looks fresh makes the search run again, not a query thread failure", async () => {
+    const warnings: string[] = [];
+    const recording: Logger = {
+      debug: () => {},
+      info: () => {},
+      warn: (message) => warnings.push(message),
+      error: (message) => warnings.push(message),
+      child: () => recording,
+    };
+    const changing = await setup(2, undefined, recording);
+    try {
+      // The threads open the sealed chunks; a count with an aggregation reads no record, so none is cached.
+      const counting = parseSearchBody({ query: { match_all: {} }, size: 0, aggs: { levels: { terms: { field: "level" } } } });
+      const deadline = Date.now() + 10_000;
+      while (changing.service.stats().residentIndexes <= 4 && Date.now() < deadline) {
+        await changing.service.search(["logs"], counting);
+        await Bun.sleep(20);
+      }
+      expect(changing.service.stats().residentIndexes).toBeGreaterThan(4);
+      // Emptied in place: the same file, so its chunk still looks fresh, but its records are gone.
+      const segments = fs.readdirSync(changing.dirs[0]).filter((name) => name.endsWith(".log")).sort();
+      const [from, to] = [Number.parseInt(segments[1], 10), Number.parseInt(segments[2], 10)];
+      fs.truncateSync(path.join(changing.dirs[0], segments[1]), 0);
+      const everything = parseSearchBody({ query: { term: { _partition: 0 } }, sort: [{ _offset: "asc" }], size: 1000 });
+      const offsets = (await changing.service.search(["logs"], everything)).hits.hits.map((hit) => hit.offset);
+      expect(offsets.length).toBe(recordsPerPartition - (to - from));
+      expect(offsets.some((offset) => offset >= from && offset < to)).toBe(false);
+      expect(warnings.filter((message) => message.includes("query thread"))).toEqual([]);
+    } finally {
+      await changing.service.stop();
+      for (const dir of changing.dirs) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
