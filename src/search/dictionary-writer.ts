@@ -5,14 +5,33 @@
 import { ByteWriter } from "./byte-codec.ts";
 import { termsPerBlock, writeDictionaryBlock, writeTermEntry } from "./dictionary-codec.ts";
 import type { FileSink } from "./file-sink.ts";
-import { encodePostings } from "./postings-codec.ts";
+import { encodePositions, encodePostings } from "./postings-codec.ts";
 import type { DictionaryMeta } from "./sealed-format.ts";
 
-/** A growable pair of typed arrays holding one term's postings while they are merged. */
+/** Growable typed arrays holding one term's postings (and positions) while they are merged. */
 export class PostingsBuffer {
   docs = new Uint32Array(1024);
   freqs = new Uint32Array(1024);
   count = 0;
+  positions = new Uint32Array(1024);
+  positionCount = 0;
+
+  /** Empties the buffer for the next term. */
+  clear(): void {
+    this.count = 0;
+    this.positionCount = 0;
+  }
+
+  addPositions(positions: ArrayLike<number>): void {
+    const needed = this.positionCount + positions.length;
+    if (needed > this.positions.length) {
+      const grown = new Uint32Array(Math.max(needed, this.positions.length * 2));
+      grown.set(this.positions.subarray(0, this.positionCount));
+      this.positions = grown;
+    }
+    this.positions.set(positions, this.positionCount);
+    this.positionCount = needed;
+  }
 
   add(docs: ArrayLike<number>, freqs: ArrayLike<number> | null, shift: number): void {
     const needed = this.count + docs.length;
@@ -57,7 +76,8 @@ export class DictionaryWriter {
     this.#postingsAt = file.align();
   }
 
-  add(term: string, postings: PostingsBuffer, withFreqs: boolean): void {
+  /** Adds `term` with its postings: with frequencies (text) or documents only (keywords), and with positions when asked. */
+  add(term: string, postings: PostingsBuffer, withFreqs: boolean, withPositions = false): void {
     const pointer = this.#file.position - this.#postingsAt;
     const bytes = this.#encoder.encode(term);
     if (this.#count % termsPerBlock === 0) {
@@ -74,6 +94,7 @@ export class DictionaryWriter {
     this.#previousPointer = pointer;
     this.#postings.reset();
     encodePostings(this.#postings, postings.docs, withFreqs ? postings.freqs : null, postings.count);
+    if (withPositions) encodePositions(this.#postings, postings.freqs, postings.positions, postings.count);
     this.#file.write(this.#postings.view());
     this.#count++;
   }

@@ -7,7 +7,7 @@ import { detectedDate, indexedText, MetaField } from "./document.ts";
 import { AscendingBuilder, Cursor, DocCollector, intersect, keepFirst, larger, Matches, subtract, union } from "./matches.ts";
 import { parseTimeMs, type Query, QueryError, type RangeBound, resolveMinimumShouldMatch } from "./query.ts";
 import type { GlobalStats } from "./scoring.ts";
-import type { KeywordField, Postings, SearchSegment } from "./search-segment.ts";
+import type { KeywordField, PositionedPostings, Postings, SearchSegment } from "./search-segment.ts";
 import { terms } from "./tokenizer.ts";
 import { searchedText } from "./value-text.ts";
 
@@ -94,35 +94,72 @@ function matchText(query: Extract<Query, { kind: "match" }>, index: SearchSegmen
 }
 
 /**
- * Documents with the phrase's terms in order (each within `slop` extra positions of the one
- * before). The index keeps no positions (not built yet: docs/search.md, Limits), so the
- * documents having every term are checked against their re-analysed text, read from the log; a
- * match scores as the sum of its terms.
+ * Documents with the phrase's terms in order, each within `slop` extra positions of the one
+ * before (the first occurrence after it counts); a match scores as the sum of its terms. The
+ * terms' positions come from the index; a field that keeps none (the default field of JSON
+ * values, the union of their fields) is checked on the records' re-analysed text instead.
  */
 function matchPhrase(field: string, phrase: string[], slop: number, index: SearchSegment, context: EvaluateContext): Matches {
   const text = searchedText(index, field);
   if (phrase.length === 0 || text === null) return Matches.none();
   const distinct = [...new Set(phrase)];
-  const postings = distinct.map((term) => text.postings(term));
-  if (postings.some((list) => list === null)) return Matches.none();
-  const lists = postings as Postings[];
+  const lists = distinct.map((term) => (text.keepsPositions ? text.positioned(term) : text.postings(term)));
+  if (lists.some((list) => list === null)) return Matches.none();
+  const found = lists as Postings[];
   const scorers = distinct.map((term) => context.stats.termScorer(field, context.stats.matching(field, term)));
-  const rarest = lists.reduce((best, candidate) => (candidate.docs.length < best.docs.length ? candidate : best));
-  const cursors = lists.map((list) => new Cursor(list.docs));
-  const at = new Array<number>(lists.length);
+  const inOrder = text.keepsPositions
+    ? positionsMatch(found as PositionedPostings[], phrase.map((term) => distinct.indexOf(term)), slop)
+    : (doc: number) => {
+        const textOfDoc = indexedText(index.record(doc), field);
+        return textOfDoc !== null && containsPhrase(terms(textOfDoc), phrase, slop);
+      };
+  const rarest = found.reduce((best, candidate) => (candidate.docs.length < best.docs.length ? candidate : best));
+  const cursors = found.map((list) => new Cursor(list.docs));
+  const at = new Array<number>(found.length);
   const matches = new AscendingBuilder();
   for (let r = 0; r < rarest.docs.length; r++) {
     const doc = rarest.docs[r];
     let inAll = true;
-    for (let i = 0; i < lists.length && inAll; i++) inAll = (at[i] = cursors[i].find(doc)) >= 0;
-    if (!inAll) continue;
-    const textOfDoc = indexedText(index.record(doc), field);
-    if (textOfDoc === null || !containsPhrase(terms(textOfDoc), phrase, slop)) continue;
+    for (let i = 0; i < found.length && inAll; i++) inAll = (at[i] = cursors[i].find(doc)) >= 0;
+    if (!inAll || !inOrder(doc, at)) continue;
     let score = 0;
-    for (let i = 0; i < lists.length; i++) score += scorers[i](lists[i].freqs[at[i]], text.length(doc));
+    for (let i = 0; i < found.length; i++) score += scorers[i](found[i].freqs[at[i]], text.length(doc));
     matches.push(doc, score);
   }
   return matches.matches();
+}
+
+/**
+ * Whether a document has the phrase in order, from the terms' positions: `lists` are the distinct
+ * terms' postings, `slots` each phrase word's list, and `at` (given per document) each list's
+ * posting of the document. The same test as containsPhrase on the document's tokens.
+ */
+function positionsMatch(lists: PositionedPostings[], slots: number[], slop: number): (doc: number, at: number[]) => boolean {
+  // Where each posting's positions start in its list's positions (prefix sums of the frequencies).
+  const starts = lists.map((list) => {
+    const sums = new Uint32Array(list.docs.length + 1);
+    for (let i = 0; i < list.docs.length; i++) sums[i + 1] = sums[i] + list.freqs[i];
+    return sums;
+  });
+  return (_doc, at) => {
+    const first = slots[0];
+    const firstPositions = lists[first].positions;
+    for (let p = starts[first][at[first]], end = starts[first][at[first] + 1]; p < end; p++) {
+      let previous = firstPositions[p];
+      let complete = true;
+      for (let i = 1; i < slots.length && complete; i++) {
+        const slot = slots[i];
+        const positions = lists[slot].positions;
+        let q = starts[slot][at[slot]];
+        const last = starts[slot][at[slot] + 1];
+        while (q < last && positions[q] <= previous) q++;
+        if (q < last && positions[q] <= previous + 1 + slop) previous = positions[q];
+        else complete = false;
+      }
+      if (complete) return true;
+    }
+    return false;
+  };
 }
 
 function containsPhrase(tokens: string[], phrase: string[], slop: number): boolean {

@@ -1,8 +1,8 @@
 // Which index chunks a partition has, and where indexing resumes: `search.manifest` in the
 // partition folder, replaced atomically each time a chunk is sealed or rebuilt.
 //
-// Format (text, version 3):
-//   line 1: "3"
+// Format (text, version 4):
+//   line 1: "4"
 //   line 2: "resume <offset>"          the live segment's base: indexing restarts here
 //   then:   "chunk <base> <end> <from> <identity>"
 //                                      one per sealed chunk, ascending; its file
@@ -11,8 +11,9 @@
 //                                      the segment file with that identity
 //                                      (segment-source.ts), "-" when unknown
 // A chunk's file may be missing, corrupt or stale: it is rebuilt from the log. Versions 1 and 2
-// listed chunks of the earlier JSON format (one Orama index per chunk): such a manifest is
-// ignored, so the partition is indexed again from the log, and its files are deleted as unlisted.
+// listed chunks of the earlier JSON format (one Orama index per chunk), version 3 chunks of
+// sealed format 2 (no positions): such a manifest is ignored, so the partition is indexed again
+// from the log, and its files are deleted as unlisted.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -20,7 +21,7 @@ import { writeFileAtomic } from "../storage/checkpoint.ts";
 import type { StorageLogger } from "../storage/logger.ts";
 
 export const manifestFileName = "search.manifest";
-const manifestVersion = 3;
+const manifestVersion = 4;
 const unknownIdentity = "-";
 
 export interface ChunkRange {
@@ -55,7 +56,7 @@ export function readManifest(dir: string, logger: StorageLogger): IndexManifest 
     throw error;
   }
   const lines = text.split("\n").filter((line) => line !== "");
-  if (lines[0] === "1" || lines[0] === "2") {
+  if (lines[0] === "1" || lines[0] === "2" || lines[0] === "3") {
     logger.info(`Search index in "${dir}" has the format of an earlier version: indexing the partition again from the log`);
     return null;
   }

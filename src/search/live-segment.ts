@@ -12,6 +12,7 @@ import { detectedDate, type FieldValue, MetaField, type SearchDocument } from ".
 import {
   type KeywordField,
   type NumberField,
+  type PositionedPostings,
   type Postings,
   type SearchSegment,
   type StoredRecord,
@@ -28,11 +29,14 @@ export const keywordCharsMax = 256;
 export const fieldsMax = 1000;
 
 /**
- * Heap cost estimates for sealing by size: a posting is two array slots, a term its Map entry,
- * string and two arrays; a document its columns and record (strings at two bytes per character).
+ * Heap cost estimates for sealing by size: a posting is two array slots, a position one, a term
+ * its Map entry, string, entry object and arrays; a document its columns and record (strings at two bytes per character).
  */
 const bytesPerPosting = 28;
+const bytesPerPosition = 12;
 const bytesPerTerm = 200;
+/** A text term's extra: its entry object and positions array. */
+const bytesPerTextTerm = 60;
 const bytesPerDocument = 400;
 const bytesPerValue = 40;
 
@@ -45,25 +49,35 @@ function setDense<T>(array: T[], index: number, value: T, filler: T): void {
   array[index] = value;
 }
 
+/** A term of a live text field: its documents and counts interleaved (doc, count, doc, count, …), and its positions. */
+interface LiveTerm {
+  postings: number[];
+  /** For each posting in order, the term's token numbers in that document. */
+  positions: number[];
+}
+
 class LiveTextField implements TextField {
   readonly totals: TextTotals = { docs: 0, sum: 0 };
-  /** Term → its documents and counts interleaved (doc, count, doc, count, …): one array per term is half the garbage of two. */
-  readonly #terms = new Map<string, number[]>();
+  readonly keepsPositions = true;
+  readonly #terms = new Map<string, LiveTerm>();
   /** Length in tokens per document; 0 for documents without the field. */
   readonly #lengths: number[] = [];
   #sorted: string[] | null = null;
 
   /** Adds `doc`'s tokens; returns the heap bytes added. */
   add(doc: number, tokens: readonly string[]): number {
-    let bytes = 0;
-    for (const term of tokens) {
-      const postings = this.#terms.get(term);
-      if (postings === undefined) {
-        this.#terms.set(term, [doc, 1]);
+    let bytes = bytesPerPosition * tokens.length;
+    for (let position = 0; position < tokens.length; position++) {
+      const term = tokens[position];
+      const entry = this.#terms.get(term);
+      if (entry === undefined) {
+        this.#terms.set(term, { postings: [doc, 1], positions: [position] });
         this.#sorted = null;
-        bytes += bytesPerTerm + 2 * term.length;
+        bytes += bytesPerTerm + bytesPerTextTerm + 2 * term.length;
         continue;
       }
+      const { postings } = entry;
+      entry.positions.push(position);
       const last = postings.length - 2;
       if (postings[last] === doc) postings[last + 1]++;
       else {
@@ -83,7 +97,7 @@ class LiveTextField implements TextField {
   }
 
   postings(term: string): Postings | null {
-    const interleaved = this.#terms.get(term);
+    const interleaved = this.#terms.get(term)?.postings;
     if (interleaved === undefined) return null;
     const docs = new Int32Array(interleaved.length / 2);
     const freqs = new Int32Array(docs.length);
@@ -94,8 +108,13 @@ class LiveTextField implements TextField {
     return { docs, freqs };
   }
 
+  positioned(term: string): PositionedPostings | null {
+    const postings = this.postings(term);
+    return postings === null ? null : { docs: postings.docs, freqs: postings.freqs, positions: new Int32Array(this.#terms.get(term)!.positions) };
+  }
+
   documentFrequency(term: string): number {
-    return (this.#terms.get(term)?.length ?? 0) / 2;
+    return (this.#terms.get(term)?.postings.length ?? 0) / 2;
   }
 
   length(doc: number): number {

@@ -12,7 +12,8 @@
 //   in lists longer than a block, each full block of postingsBlockDocs values is bit-packed as
 //     Lucene does: the bit width of its largest value (a byte), the values at that width (LSB
 //     first, 16 × width bytes), then varint(freq) of each entry whose freq ≠ 1; the rest (short
-//     lists, the last partial block) is varints: varint(value), then varint(freq) when freq ≠ 1.
+//     lists, the last partial block) is varints: varint(value), then varint(freq) when freq ≠ 1;
+//   in a text field that keeps positions, the positions after the last entry (encodePositions).
 
 import { ByteWriter, readVarint } from "./byte-codec.ts";
 
@@ -156,9 +157,10 @@ const unpacked = new Uint32Array(postingsBlockDocs);
 
 /**
  * Decodes the postings from entry `first` (a block start) at byte `position`, after document
- * `previousDoc`, up to `count`, into `docs` and, unless null (documents only), `freqs`.
+ * `previousDoc`, up to `count`, into `docs` and, unless null (documents only), `freqs`; returns
+ * the position after the last entry (where a text field's positions follow).
  */
-function decodeInto(bytes: Uint8Array, position: number, first: number, previousDoc: number, count: number, docs: Uint32Array, freqs: Uint32Array | null): void {
+function decodeInto(bytes: Uint8Array, position: number, first: number, previousDoc: number, count: number, docs: Uint32Array, freqs: Uint32Array | null): number {
   const cursor = { at: 0 };
   let doc = previousDoc;
   const packedEnd = count > postingsBlockDocs ? count - (count % postingsBlockDocs) : 0;
@@ -200,6 +202,51 @@ function decodeInto(bytes: Uint8Array, position: number, first: number, previous
       position = cursor.at;
     }
   }
+  return position;
+}
+
+/**
+ * Writes where a term occurs, after its postings: for each posting in order, its `freqs[i]`
+ * positions (token numbers in the document's field, ascending), the first as it is and each
+ * next as the distance from the one before, as varints (mostly one byte each).
+ */
+export function encodePositions(out: ByteWriter, freqs: ArrayLike<number>, positions: ArrayLike<number>, count: number): void {
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    let previous = 0;
+    for (let end = at + freqs[i]; at < end; at++) {
+      const position = positions[at];
+      if (!(position >= previous)) throw new Error(`Cannot encode positions: position "${position}" does not follow "${previous}"`);
+      out.varint(position - previous);
+      previous = position;
+    }
+  }
+}
+
+/** Decodes the postings at `at` of a text field that keeps positions, with the positions that follow them. */
+export function decodePositionedPostings(bytes: Uint8Array, at: number, count: number): { docs: Uint32Array; freqs: Uint32Array; positions: Uint32Array } {
+  const docs = new Uint32Array(count);
+  const freqs = new Uint32Array(count);
+  let position = decodeInto(bytes, entriesStart(bytes, at, count), 0, -1, count, docs, freqs);
+  let total = 0;
+  for (let i = 0; i < count; i++) total += freqs[i];
+  const positions = new Uint32Array(total);
+  const cursor = { at: 0 };
+  let next = 0;
+  for (let i = 0; i < count; i++) {
+    let previous = 0;
+    for (let end = next + freqs[i]; next < end; next++) {
+      let value = bytes[position];
+      if (value < 0x80) position++;
+      else {
+        cursor.at = position;
+        value = readVarint(bytes, cursor);
+        position = cursor.at;
+      }
+      positions[next] = previous += value;
+    }
+  }
+  return { docs, freqs, positions };
 }
 
 /** Decodes the postings at `at` from `block` on (see postingsBlockOf): what an iterator advancing to a document needs. */

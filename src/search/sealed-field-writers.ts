@@ -8,7 +8,8 @@ import { DictionaryWriter, PostingsBuffer } from "./dictionary-writer.ts";
 import type { FileSink } from "./file-sink.ts";
 import { SealedKeywordField, SealedTextField } from "./sealed-fields.ts";
 import { type KeywordMeta, missingValue, type NumberMeta, type TextMeta } from "./sealed-format.ts";
-import { compareUtf8, type KeywordField, type Postings, type SearchSegment, type TextField } from "./search-segment.ts";
+import { valueScalarsField } from "./value-text.ts";
+import { compareUtf8, type KeywordField, type PositionedPostings, type Postings, type SearchSegment, type TextField } from "./search-segment.ts";
 
 /** The inputs with the document number each starts at in the output. */
 export interface Placed {
@@ -62,13 +63,13 @@ function* mergeSorted<T>(streams: readonly (Iterator<[string, T]> | null)[], wha
   }
 }
 
-/** A text field's terms in order with a reader of their postings: sealed fields walk their dictionary once. */
-function* textEntries(text: TextField): Generator<[string, () => Postings | null]> {
+/** A text field's terms in order with a reader of their postings and positions: sealed fields walk their dictionary once. */
+function* textEntries(text: TextField): Generator<[string, () => PositionedPostings | null]> {
   if (text instanceof SealedTextField) {
     yield* text.entries();
     return;
   }
-  for (const term of text.terms("")) yield [term, () => text.postings(term)];
+  for (const term of text.terms("")) yield [term, () => text.positioned(term)];
 }
 
 /** A keyword field's values in ordinal order with a reader of their documents. */
@@ -106,6 +107,12 @@ export function writeText(output: FieldOutput, name: string): TextMeta {
   });
   const dictionary = new DictionaryWriter(sink, entries, blocks);
   const postings = new PostingsBuffer();
+  // Where no document has more than one token, every position is 0: none are written (sealed-fields.ts).
+  const withPositions = maxLength > 1 && name !== valueScalarsField;
+  const add = (list: Postings | PositionedPostings, firstDoc: number) => {
+    postings.add(list.docs, list.freqs, firstDoc);
+    if (withPositions) postings.addPositions((list as PositionedPostings).positions);
+  };
   const only = texts.length === 1 ? texts[0] : null;
   if (only !== null && !(only instanceof SealedTextField)) {
     // A seal: the live field's terms in order, without the merge's machinery.
@@ -113,24 +120,24 @@ export function writeText(output: FieldOutput, name: string): TextMeta {
     for (const term of only.terms("")) {
       if (previous !== null && compareUtf8(term, previous) <= 0) throw new Error(`Cannot write the terms of "${name}": input 0 lists "${term}" after "${previous}"`);
       previous = term;
-      const list = only.postings(term);
+      const list = withPositions ? only.positioned(term) : only.postings(term);
       if (list === null) continue;
-      postings.count = 0;
-      postings.add(list.docs, list.freqs, 0);
-      if (postings.count > 0) dictionary.add(term, postings, true);
+      postings.clear();
+      add(list, 0);
+      if (postings.count > 0) dictionary.add(term, postings, true, withPositions);
     }
-    return { ...dictionary.finish(), docs, sum, normWidth, normsAt, normLength: maxLength };
+    return { ...dictionary.finish(), docs, sum, normWidth, normsAt, normLength: maxLength, positions: withPositions };
   }
   const streams = texts.map((text) => (text === null ? null : textEntries(text)));
   for (const [term, holders] of mergeSorted(streams, `the terms of "${name}"`)) {
-    postings.count = 0;
+    postings.clear();
     for (const [i, read] of holders) {
       const list = read();
-      if (list !== null) postings.add(list.docs, list.freqs, placed[i].firstDoc);
+      if (list !== null) add(list, placed[i].firstDoc);
     }
-    if (postings.count > 0) dictionary.add(term, postings, true);
+    if (postings.count > 0) dictionary.add(term, postings, true, withPositions);
   }
-  return { ...dictionary.finish(), docs, sum, normWidth, normsAt, normLength: maxLength };
+  return { ...dictionary.finish(), docs, sum, normWidth, normsAt, normLength: maxLength, positions: withPositions };
 }
 
 export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {

@@ -4,9 +4,9 @@
 
 import { startsWithBytes } from "./byte-codec.ts";
 import { SortedDictionary, termsPerBlock } from "./dictionary-codec.ts";
-import { decodeDocs, decodePostings } from "./postings-codec.ts";
+import { decodeDocs, decodePositionedPostings, decodePostings } from "./postings-codec.ts";
 import { type DictionaryMeta, float64View, type KeywordMeta, missingValue, type NumberMeta, type TextMeta, uintView } from "./sealed-format.ts";
-import { type KeywordField, type NumberField, type Postings, type TextField, type TextTotals, utf8Bytes } from "./search-segment.ts";
+import { type KeywordField, type NumberField, type PositionedPostings, type Postings, type TextField, type TextTotals, utf8Bytes } from "./search-segment.ts";
 
 function dictionaryOf(bytes: Uint8Array, meta: DictionaryMeta): SortedDictionary {
   const blocks = float64View(bytes, meta.blocksAt, 2 * Math.ceil(meta.count / termsPerBlock));
@@ -38,6 +38,8 @@ function* dictionaryEntries<T>(dictionary: SortedDictionary, decode: (bytes: Uin
 
 export class SealedTextField implements TextField {
   readonly totals: TextTotals;
+  readonly keepsPositions: boolean;
+  readonly #positions: boolean;
   readonly #dictionary: SortedDictionary;
   readonly #norms: Uint8Array | Uint16Array | Uint32Array | null;
   readonly #normLength: number;
@@ -48,6 +50,8 @@ export class SealedTextField implements TextField {
     this.#dictionary = dictionaryOf(bytes, meta);
     this.#norms = meta.normsAt === null ? null : uintView(bytes, meta.normsAt, meta.normWidth, docCount);
     this.#normLength = meta.normLength;
+    this.#positions = meta.positions;
+    this.keepsPositions = meta.positions || meta.normLength <= 1;
     this.#docCount = docCount;
   }
 
@@ -55,6 +59,22 @@ export class SealedTextField implements TextField {
     const dictionary = this.#dictionary;
     if (dictionary.find(utf8Bytes(term)) < 0) return null;
     return decodePostings(dictionary.bytes, dictionary.foundPointer, dictionary.foundDocFreq);
+  }
+
+  positioned(term: string): PositionedPostings | null {
+    const dictionary = this.#dictionary;
+    if (!this.keepsPositions || dictionary.find(utf8Bytes(term)) < 0) return null;
+    return this.#positioned(dictionary.bytes, dictionary.foundPointer, dictionary.foundDocFreq);
+  }
+
+  /**
+   * A field whose documents have at most one token keeps no positions in the file: each of its
+   * postings occurs once, at position 0.
+   */
+  #positioned(bytes: Uint8Array, at: number, count: number): PositionedPostings {
+    if (this.#positions) return decodePositionedPostings(bytes, at, count);
+    // No positions written: every posting occurs once, at 0 (or, in the scalars field, they are not needed).
+    return { ...decodePostings(bytes, at, count), positions: new Uint32Array(count) };
   }
 
   documentFrequency(term: string): number {
@@ -70,9 +90,9 @@ export class SealedTextField implements TextField {
     return dictionaryTerms(this.#dictionary, prefix);
   }
 
-  /** Each term, in order, with a reader of its postings: what a merge walks (one cursor, no lookups). */
-  entries(): Generator<[string, () => Postings]> {
-    return dictionaryEntries(this.#dictionary, (bytes, at, count) => decodePostings(bytes, at, count));
+  /** Each term, in order, with a reader of its postings and positions: what a merge walks (one cursor, no lookups). */
+  entries(): Generator<[string, () => PositionedPostings]> {
+    return dictionaryEntries(this.#dictionary, (bytes, at, count) => this.#positioned(bytes, at, count));
   }
 }
 

@@ -2,9 +2,9 @@
 // footer, with the checks a reader makes before trusting a file. sealed-segment-writer.ts writes
 // such a file, sealed-segment.ts reads it in place.
 //
-// Format, version 2 (little-endian; every section starts at a multiple of 8 so typed arrays can
+// Format, version 3 (little-endian; every section starts at a multiple of 8 so typed arrays can
 // view the mapped file in place; positions in the metadata are from the start of the file):
-//   magic: "CHRSEG", version (2), 0                                    8 bytes
+//   magic: "CHRSEG", version (3), 0                                    8 bytes
 //   offsets: Uint32 per document, offset − baseOffset (absent when that is the document number)
 //   timestamps: per block of 128 documents a Float64 base, then Uint16 per document, timestamp −
 //           its block's base; or Uint32 per document, timestamp − timestampsMin; or Float64
@@ -13,7 +13,7 @@
 //   per field, in UTF-8 order of names:
 //     text: norms (Uint8/16/32 length in tokens per document, 0 = no such field; absent when every
 //           document has the same length), postings with
-//           frequencies, dictionary (front-coded blocks of 32 terms, DEFLATE-compressed when that
+//           frequencies (and positions, unless no document has more than one token), dictionary (front-coded blocks of 32 terms, DEFLATE-compressed when that
 //           pays), block index (Float64 pairs)
 //     keyword: postings (documents only), dictionary, block index, then ordinals: single-valued
 //           Uint8/16/32 per document (the width's maximum = missing); multi-valued Uint32 starts
@@ -29,7 +29,7 @@ import { crc32c } from "../records/crc32c.ts";
 import { termsPerBlock } from "./dictionary-codec.ts";
 import { compareUtf8 } from "./search-segment.ts";
 
-export const sealedFormatVersion = 2;
+export const sealedFormatVersion = 3;
 /** "CHRSEG", the version, a zero byte: the first and the last 8 bytes of a file. */
 export const sealedMagic = Uint8Array.from([0x43, 0x48, 0x52, 0x53, 0x45, 0x47, sealedFormatVersion, 0]);
 /** Before the closing magic: metadata length, metadata CRC32C, body CRC32C, zero (4 × Uint32). */
@@ -59,6 +59,11 @@ export interface TextMeta extends DictionaryMeta {
   /** null when every document has the field with the same length, normLength (no column then). */
   normsAt: number | null;
   normLength: number;
+  /**
+   * Whether each term's positions follow its postings: when some document has more than one
+   * token, except in the hidden field of a JSON value's scalars, which phrases never search.
+   */
+  positions: boolean;
 }
 
 /** Single-valued: ordinals per document (startsAt null; the width's maximum is "missing"); multi-valued: starts + ordinals. */

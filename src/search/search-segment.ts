@@ -26,6 +26,14 @@ export interface Postings {
   freqs: ArrayLike<number>;
 }
 
+/**
+ * A term's postings with where it occurs in each document: `positions` holds, for each posting
+ * in order, its freqs[i] token numbers (ascending) in the document's field.
+ */
+export interface PositionedPostings extends Postings {
+  positions: ArrayLike<number>;
+}
+
 /** Per text field: documents having it and their summed length in tokens (for BM25's average). */
 export interface TextTotals {
   docs: number;
@@ -36,6 +44,13 @@ export interface TextField {
   readonly totals: TextTotals;
   /** Documents having `term`; null when none. */
   postings(term: string): Postings | null;
+  /**
+   * Whether positioned() answers: false for a field searched as the union of others (the default
+   * field of JSON values, value-text.ts), whose phrases are checked on the records instead.
+   */
+  readonly keepsPositions: boolean;
+  /** `term`'s postings with its positions; null when no document has it (or the field keeps no positions). */
+  positioned(term: string): PositionedPostings | null;
   /** How many documents have `term`. */
   documentFrequency(term: string): number;
   /** The field's length in tokens in `doc`; 0 when the document does not have it. */

@@ -12,7 +12,7 @@
 // package's name, which its description repeats).
 
 import { MetaField } from "./document.ts";
-import { compareUtf8, type Postings, type SearchSegment, type TextField } from "./search-segment.ts";
+import { compareUtf8, type PositionedPostings, type Postings, type SearchSegment, type TextField } from "./search-segment.ts";
 
 /** The text of JSON numbers and booleans: a field no JSON path produces. */
 export const valueScalarsField = "\u0001scalars";
@@ -36,6 +36,8 @@ export function searchedText(segment: SearchSegment, field: string): TextField |
 }
 
 class UnionText implements TextField {
+  /** Positions of different fields do not line up: a phrase is checked on the record's text. */
+  readonly keepsPositions = false;
   readonly #own: TextField;
   readonly #parts: TextField[];
 
@@ -73,6 +75,10 @@ class UnionText implements TextField {
     }
     if (found.length <= 1) return found[0] ?? null;
     return mergePostings(found);
+  }
+
+  positioned(): PositionedPostings | null {
+    return null;
   }
 
   *terms(prefix: string): Iterable<string> {

@@ -6,6 +6,7 @@ import {
   compareUtf8,
   type KeywordField,
   type NumberField,
+  type PositionedPostings,
   type Postings,
   type SearchSegment,
   type StoredRecord,
@@ -41,7 +42,8 @@ export interface ArraySegmentOptions {
 
 class ArrayTextField implements TextField {
   readonly totals = { docs: 0, sum: 0 };
-  readonly #postings = new Map<string, { docs: number[]; freqs: number[] }>();
+  readonly keepsPositions = true;
+  readonly #postings = new Map<string, { docs: number[]; freqs: number[]; positions: number[] }>();
   readonly #lengths: number[];
   readonly #sorted: string[];
 
@@ -53,19 +55,24 @@ class ArrayTextField implements TextField {
       this.#lengths[number] = tokens.length;
       if (tokens.length > 0) this.totals.docs++;
       this.totals.sum += tokens.length;
-      const counts = new Map<string, number>();
-      for (const token of tokens) counts.set(token, (counts.get(token) ?? 0) + 1);
-      for (const [term, count] of counts) {
+      const where = new Map<string, number[]>();
+      tokens.forEach((token, position) => where.set(token, [...(where.get(token) ?? []), position]));
+      for (const [term, positions] of where) {
         let postings = this.#postings.get(term);
-        if (!postings) this.#postings.set(term, (postings = { docs: [], freqs: [] }));
+        if (!postings) this.#postings.set(term, (postings = { docs: [], freqs: [], positions: [] }));
         postings.docs.push(number);
-        postings.freqs.push(count);
+        postings.freqs.push(positions.length);
+        postings.positions.push(...positions);
       }
     });
     this.#sorted = [...this.#postings.keys()].sort(compareUtf8);
   }
 
   postings(term: string): Postings | null {
+    return this.#postings.get(term) ?? null;
+  }
+
+  positioned(term: string): PositionedPostings | null {
     return this.#postings.get(term) ?? null;
   }
 

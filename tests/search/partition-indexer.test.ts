@@ -8,6 +8,7 @@ import { decodeRecordBatches } from "../../src/records/decode-batches.ts";
 import { FileLog } from "../../src/storage/file-log.ts";
 import { chunkFileName, manifestFileName, readManifest } from "../../src/search/index-manifest.ts";
 import { PartitionIndexer } from "../../src/search/partition-indexer.ts";
+import { openSealedSegment } from "../../src/search/sealed-segment.ts";
 import { parseSearchBody } from "../../src/search/es-dsl.ts";
 import { runSearch } from "../../src/search/searcher.ts";
 import { SegmentFileReader } from "../../src/search/segment-file-reader.ts";
@@ -236,6 +237,32 @@ describe("PartitionIndexer over segment files", () => {
     const files = fs.readdirSync(dir).filter((name) => name.endsWith(".search"));
     for (const name of oldFiles) expect(files).not.toContain(name);
     expect(readManifest(dir, logger)!.chunks.map(chunkFileName)).toEqual(files.sort());
+    await log.close();
+  });
+});
+
+describe("PartitionIndexer upgrading", () => {
+  test("chunks of sealed format 2 (version 3 manifest, no positions) are indexed again from the log at start", async () => {
+    const { dir, log } = await logWith(30, 10);
+    const first = start(dir, log).indexer;
+    await until(() => first.indexedOffset === 300 && first.sealedChunkCount > 0);
+    await first.stop();
+    // What the earlier version left: the same files, of format 2, listed by a version 3 manifest.
+    const oldFiles = fs.readdirSync(dir).filter((file) => file.endsWith(".search"));
+    for (const name of oldFiles) {
+      const bytes = fs.readFileSync(path.join(dir, name));
+      bytes[6] = 2;
+      bytes[bytes.length - 2] = 2;
+      fs.writeFileSync(path.join(dir, name), bytes);
+    }
+    const manifest = fs.readFileSync(path.join(dir, manifestFileName), "utf8");
+    fs.writeFileSync(path.join(dir, manifestFileName), manifest.replace(/^4\n/, "3\n"));
+    const { indexer } = start(dir, log);
+    await until(() => indexer.indexedOffset === 300 && indexer.sealedChunkCount > 0);
+    expect(await offsets(indexer, { match_phrase: { text: "word3 filler" } })).toEqual(Array.from({ length: 300 }, (_, i) => i).filter((i) => i % 7 === 3));
+    await indexer.stop();
+    expect(fs.readFileSync(path.join(dir, manifestFileName), "utf8").startsWith("4\n")).toBe(true);
+    for (const name of fs.readdirSync(dir).filter((file) => file.endsWith(".search"))) expect(openSealedSegment(dir, name)).not.toBeNull();
     await log.close();
   });
 });

@@ -146,6 +146,9 @@ function expectSameText(actual: SearchSegment, expected: SearchSegment, field: s
     const reference = expectedText.postings(term)!;
     expect([field, term, Array.from(postings.docs), Array.from(postings.freqs)]).toEqual([field, term, Array.from(reference.docs), Array.from(reference.freqs)]);
     expect(actualText.documentFrequency(term)).toBe(expectedText.documentFrequency(term));
+    if (actualText.keepsPositions) {
+      expect([field, term, Array.from(actualText.positioned(term)!.positions)]).toEqual([field, term, Array.from(expectedText.positioned(term)!.positions)]);
+    }
     const points = [...term];
     for (let length = 1; length <= Math.min(2, points.length); length++) prefixes.add(points.slice(0, length).join(""));
   }
@@ -280,10 +283,10 @@ describe("opening a .search file", () => {
 
   test("another version is named", async () => {
     const bytes = await writeGood();
-    bytes[6] = 3;
-    bytes[bytes.length - 2] = 3;
+    bytes[6] = 4;
+    bytes[bytes.length - 2] = 4;
     fs.writeFileSync(file, bytes);
-    expect(open).toThrow(/version "3"/);
+    expect(open).toThrow(/version "4"/);
   });
 
   test("a damaged metadata byte fails its CRC", async () => {
