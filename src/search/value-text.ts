@@ -90,10 +90,21 @@ class UnionText implements TextField {
 
 /** One list of the documents of several, counts summed where a document is in more than one. */
 export function mergePostings(lists: Postings[]): Postings {
-  const counts = new Map<number, number>();
-  for (const { docs, freqs } of lists) for (let i = 0; i < docs.length; i++) counts.set(docs[i], (counts.get(docs[i]) ?? 0) + freqs[i]);
-  const docs = Int32Array.from(counts.keys()).sort();
+  return lists.reduce(mergeTwo);
+}
+
+/** The ascending union of two lists (a merge of sorted lists: no map of every document). */
+function mergeTwo(a: Postings, b: Postings): Postings {
+  const docs = new Int32Array(a.docs.length + b.docs.length);
   const freqs = new Int32Array(docs.length);
-  for (let i = 0; i < docs.length; i++) freqs[i] = counts.get(docs[i])!;
-  return { docs, freqs };
+  let size = 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.docs.length || j < b.docs.length) {
+    const x = i < a.docs.length ? a.docs[i] : Number.POSITIVE_INFINITY;
+    const y = j < b.docs.length ? b.docs[j] : Number.POSITIVE_INFINITY;
+    docs[size] = Math.min(x, y);
+    freqs[size++] = (x <= y ? a.freqs[i++] : 0) + (y <= x ? b.freqs[j++] : 0);
+  }
+  return { docs: docs.subarray(0, size), freqs: freqs.subarray(0, size) };
 }
