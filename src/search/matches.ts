@@ -112,7 +112,6 @@ export function union(a: Matches, b: Matches, both: (x: number, y: number) => nu
 
 export const keepFirst = (x: number): number => x;
 export const larger = (x: number, y: number): number => Math.max(x, y);
-export const sum = (x: number, y: number): number => x + y;
 
 /** Documents in both; scores add when `scored` (a must clause), stay a's otherwise (a filter). */
 export function intersect(a: Matches, b: Matches, scored: boolean): Matches {
