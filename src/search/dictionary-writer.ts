@@ -15,7 +15,14 @@ export class PostingsBuffer {
   count = 0;
 
   add(docs: ArrayLike<number>, freqs: ArrayLike<number> | null, shift: number): void {
-    const needed = this.count + docs.length;
+    this.#grow(this.count + docs.length);
+    for (let i = 0; i < docs.length; i++) {
+      this.docs[this.count] = docs[i] + shift;
+      this.freqs[this.count++] = freqs === null ? 1 : freqs[i];
+    }
+  }
+
+  #grow(needed: number): void {
     if (needed > this.docs.length) {
       const size = Math.max(needed, this.docs.length * 2);
       const grownDocs = new Uint32Array(size);
@@ -25,10 +32,19 @@ export class PostingsBuffer {
       this.docs = grownDocs;
       this.freqs = grownFreqs;
     }
-    for (let i = 0; i < docs.length; i++) {
-      this.docs[this.count] = docs[i] + shift;
-      this.freqs[this.count++] = freqs === null ? 1 : freqs[i];
+  }
+
+  /** Appends documents and counts held interleaved (doc, count, doc, count, …), as a live text field holds them. */
+  addInterleaved(interleaved: readonly number[]): void {
+    const pairs = interleaved.length >> 1;
+    this.#grow(this.count + pairs);
+    const { docs, freqs } = this;
+    let count = this.count;
+    for (let i = 0; i < interleaved.length; i += 2) {
+      docs[count] = interleaved[i];
+      freqs[count++] = interleaved[i + 1];
     }
+    this.count = count;
   }
 }
 

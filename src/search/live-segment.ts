@@ -45,7 +45,17 @@ function setDense<T>(array: T[], index: number, value: T, filler: T): void {
   array[index] = value;
 }
 
-class LiveTextField implements TextField {
+/** Whether `text` is all lowercase ASCII letters and digits (a whole number, true, false): its only term is itself. */
+function isOneTerm(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 122))) return false;
+  }
+  return true;
+}
+
+export class LiveTextField implements TextField {
   readonly totals: TextTotals = { docs: 0, sum: 0 };
   /** Term → its documents and counts interleaved (doc, count, doc, count, …): one array per term is half the garbage of two. */
   readonly #terms = new Map<string, number[]>();
@@ -94,6 +104,11 @@ class LiveTextField implements TextField {
     return { docs, freqs };
   }
 
+  /** The term's documents and counts interleaved, as held (sealing copies them once, not through postings()). */
+  interleavedPostings(term: string): readonly number[] | undefined {
+    return this.#terms.get(term);
+  }
+
   documentFrequency(term: string): number {
     return (this.#terms.get(term)?.length ?? 0) / 2;
   }
@@ -108,7 +123,7 @@ class LiveTextField implements TextField {
   }
 }
 
-class LiveKeywordField implements KeywordField {
+export class LiveKeywordField implements KeywordField {
   /** Value → its number in the order values were first seen. */
   readonly #ids = new Map<string, number>();
   /** By value number: the value and its documents. */
@@ -120,6 +135,7 @@ class LiveKeywordField implements KeywordField {
   #sorted: { values: string[]; ordinalOf: Int32Array; idOf: Int32Array } | null = null;
 
   add(doc: number, values: readonly string[]): number {
+    if (values.length === 1) return this.#addOne(doc, values[0]);
     let bytes = 0;
     const ids: number[] = [];
     for (const value of values) {
@@ -137,6 +153,37 @@ class LiveKeywordField implements KeywordField {
     }
     setDense(this.#perDoc, doc, ids.length === 1 ? ids[0] : ids, -1);
     return bytes + bytesPerValue * ids.length;
+  }
+
+  /** add() of one value, the common case, without the array of ids. */
+  #addOne(doc: number, value: string): number {
+    let bytes = bytesPerValue;
+    let id = this.#ids.get(value);
+    if (id === undefined) {
+      id = this.#values.length;
+      this.#ids.set(value, id);
+      this.#values.push(value);
+      this.#docs.push([doc]);
+      this.#sorted = null;
+      bytes += bytesPerTerm + 2 * value.length;
+    } else this.#docs[id].push(doc);
+    setDense(this.#perDoc, doc, id, -1);
+    return bytes;
+  }
+
+  /**
+   * Each of the first `docCount` documents' ordinals, for sealing without a call per document: a
+   * number, ascending numbers when it has several, or -1 when it has none.
+   */
+  ordinalsByDoc(docCount: number): (number | number[])[] {
+    const { ordinalOf } = this.#order();
+    const column: (number | number[])[] = new Array(docCount);
+    for (let doc = 0; doc < docCount; doc++) {
+      const ids = doc < this.#perDoc.length ? this.#perDoc[doc] : -1;
+      if (typeof ids === "number") column[doc] = ids === -1 ? -1 : ordinalOf[ids];
+      else column[doc] = ids.map((id) => ordinalOf[id]).sort((a, b) => a - b);
+    }
+    return column;
   }
 
   #order(): { values: string[]; ordinalOf: Int32Array; idOf: Int32Array } {
@@ -185,14 +232,19 @@ class LiveKeywordField implements KeywordField {
   }
 }
 
-class LiveNumberField implements NumberField {
+export class LiveNumberField implements NumberField {
   /** Each document's numbers, ascending; undefined for documents without any. */
   readonly #values: (number[] | undefined)[] = [];
 
   add(doc: number, numbers: number[]): number {
-    numbers.sort((a, b) => a - b);
+    if (numbers.length > 1) numbers.sort((a, b) => a - b);
     setDense(this.#values, doc, numbers, undefined);
     return bytesPerValue * numbers.length;
+  }
+
+  /** Document `doc`'s numbers ascending, as held (sealing reads them without a call per value); undefined when it has none. */
+  valuesAt(doc: number): readonly number[] | undefined {
+    return this.#values[doc];
   }
 
   forEachValue(doc: number, visit: (value: number) => void): void {
@@ -306,7 +358,7 @@ export class LiveSegment implements SearchSegment {
         else (keywords ??= []).push(String(value));
         const scalar = String(value);
         // A whole number is one term already: the tokenizer would give it back unchanged.
-        if (/^[0-9a-z]+$/.test(scalar)) (scalarTokens ??= []).push(scalar);
+        if (isOneTerm(scalar)) (scalarTokens ??= []).push(scalar);
         else for (const term of terms(scalar)) (scalarTokens ??= []).push(term);
       }
       if (fieldTokens !== null) {

@@ -6,8 +6,9 @@
 import { widthOf } from "./byte-codec.ts";
 import { DictionaryWriter, PostingsBuffer } from "./dictionary-writer.ts";
 import type { FileSink } from "./file-sink.ts";
+import { LiveKeywordField, LiveNumberField, LiveTextField } from "./live-segment.ts";
 import { SealedKeywordField, SealedTextField } from "./sealed-fields.ts";
-import { type KeywordMeta, missingValue, type NumberMeta, type TextMeta } from "./sealed-format.ts";
+import { type DictionaryMeta, type KeywordMeta, missingValue, type NumberMeta, type TextMeta } from "./sealed-format.ts";
 import { compareUtf8, type KeywordField, type Postings, type SearchSegment, type TextField } from "./search-segment.ts";
 
 /** The inputs with the document number each starts at in the output. */
@@ -113,10 +114,13 @@ export function writeText(output: FieldOutput, name: string): TextMeta {
     for (const term of only.terms("")) {
       if (previous !== null && compareUtf8(term, previous) <= 0) throw new Error(`Cannot write the terms of "${name}": input 0 lists "${term}" after "${previous}"`);
       previous = term;
-      const list = only.postings(term);
-      if (list === null) continue;
       postings.count = 0;
-      postings.add(list.docs, list.freqs, 0);
+      if (only instanceof LiveTextField) postings.addInterleaved(only.interleavedPostings(term) ?? []);
+      else {
+        const list = only.postings(term);
+        if (list === null) continue;
+        postings.add(list.docs, list.freqs, 0);
+      }
       if (postings.count > 0) dictionary.add(term, postings, true);
     }
     return { ...dictionary.finish(), docs, sum, normWidth, normsAt, normLength: maxLength };
@@ -168,6 +172,7 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
     cardinality++;
   }
   const meta = dictionary.finish();
+  if (only instanceof LiveKeywordField) return { ...meta, ...writeOrdinals(sink, only.ordinalsByDoc(placed[0].segment.docCount), cardinality) };
   let valueCount = 0;
   let multi = false;
   fields.forEach((field, i) => {
@@ -207,6 +212,36 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
   return { ...meta, ordinalWidth, ordinalsAt, startsAt, valueCount };
 }
 
+/** A seal's keyword ordinal columns, from each document's ordinals (ordinalsByDoc). */
+function writeOrdinals(sink: FileSink, column: readonly (number | number[])[], cardinality: number): Omit<KeywordMeta, keyof DictionaryMeta> {
+  let valueCount = 0;
+  let multi = false;
+  for (const ordinals of column) {
+    if (typeof ordinals !== "number") {
+      valueCount += ordinals.length;
+      if (ordinals.length > 1) multi = true;
+    } else if (ordinals !== -1) valueCount++;
+  }
+  if (!multi) {
+    const ordinalWidth = widthOf(cardinality);
+    const missing = missingValue(ordinalWidth);
+    const ordinalsAt = sink.align();
+    for (const ordinals of column) sink.uint(typeof ordinals === "number" ? (ordinals === -1 ? missing : ordinals) : ordinals.length === 0 ? missing : ordinals[0], ordinalWidth);
+    return { ordinalWidth, ordinalsAt, startsAt: null, valueCount };
+  }
+  const startsAt = sink.align();
+  let start = 0;
+  sink.uint(0, 4);
+  for (const ordinals of column) sink.uint((start += typeof ordinals === "number" ? (ordinals === -1 ? 0 : 1) : ordinals.length), 4);
+  const ordinalWidth = widthOf(Math.max(0, cardinality - 1));
+  const ordinalsAt = sink.align();
+  for (const ordinals of column) {
+    if (typeof ordinals !== "number") for (const ordinal of ordinals) sink.uint(ordinal, ordinalWidth);
+    else if (ordinals !== -1) sink.uint(ordinals, ordinalWidth);
+  }
+  return { ordinalWidth, ordinalsAt, startsAt, valueCount };
+}
+
 export function writeNumbers(output: FieldOutput, name: string): NumberMeta {
   const { sink, placed } = output;
   const fields = placed.map(({ segment }) => segment.numbers(name));
@@ -215,6 +250,7 @@ export function writeNumbers(output: FieldOutput, name: string): NumberMeta {
   let integers = true;
   let min = Infinity;
   let max = -Infinity;
+  const live = fields.length === 1 && fields[0] instanceof LiveNumberField ? fields[0] : null;
   for (const field of fields) {
     let previousDoc = -1;
     field?.forEach((doc, value) => {
@@ -227,7 +263,13 @@ export function writeNumbers(output: FieldOutput, name: string): NumberMeta {
       if (!Number.isSafeInteger(value) || Object.is(value, -0)) integers = false;
     });
   }
-  const eachDoc = (visit: (values: number[]) => void) => {
+  const none: number[] = [];
+  const eachDoc = (visit: (values: readonly number[]) => void) => {
+    if (live !== null) {
+      // A seal: the live field's arrays as they are, without a call per value.
+      for (let doc = 0; doc < placed[0].segment.docCount; doc++) visit(live.valuesAt(doc) ?? none);
+      return;
+    }
     const values: number[] = [];
     fields.forEach((field, i) => {
       for (let doc = 0; doc < placed[i].segment.docCount; doc++) {
