@@ -2,7 +2,7 @@
 // postings go to the file as each term is added, while the dictionary's blocks and block index
 // go to side files, copied after the postings when the dictionary is finished.
 
-import { ByteWriter } from "./byte-codec.ts";
+import { ByteWriter, compareBytes } from "./byte-codec.ts";
 import { termsPerBlock, writeDictionaryBlock, writeTermEntry } from "./dictionary-codec.ts";
 import type { FileSink } from "./file-sink.ts";
 import { encodePostings } from "./postings-codec.ts";
@@ -16,10 +16,21 @@ export class PostingsBuffer {
 
   add(docs: ArrayLike<number>, freqs: ArrayLike<number> | null, shift: number): void {
     this.#grow(this.count + docs.length);
-    for (let i = 0; i < docs.length; i++) {
-      this.docs[this.count] = docs[i] + shift;
-      this.freqs[this.count++] = freqs === null ? 1 : freqs[i];
+    const into = this.docs;
+    const intoFreqs = this.freqs;
+    let count = this.count;
+    if (freqs === null) {
+      for (let i = 0; i < docs.length; i++) {
+        into[count] = docs[i] + shift;
+        intoFreqs[count++] = 1;
+      }
+    } else {
+      for (let i = 0; i < docs.length; i++) {
+        into[count] = docs[i] + shift;
+        intoFreqs[count++] = freqs[i];
+      }
     }
+    this.count = count;
   }
 
   #grow(needed: number): void {
@@ -58,13 +69,18 @@ export class DictionaryWriter {
   readonly #encodedBlock = new ByteWriter(4096);
   readonly #postings = new ByteWriter(64 * 1024);
   readonly #encoder = new TextEncoder();
+  /** What the dictionary holds, for errors: `the terms of "message"`. */
+  readonly #what: string;
   #head = new Uint8Array(0);
   #previous = new Uint8Array(0);
+  /** The term added last, for errors. */
+  #previousTerm = "";
   #count = 0;
   #postingsAt = 0;
   #previousPointer = 0;
 
-  constructor(file: FileSink, entries: FileSink, blocks: FileSink) {
+  constructor(file: FileSink, entries: FileSink, blocks: FileSink, what: string) {
+    this.#what = what;
     this.#file = file;
     this.#entries = entries;
     this.#blocks = blocks;
@@ -76,6 +92,11 @@ export class DictionaryWriter {
   add(term: string, postings: PostingsBuffer, withFreqs: boolean): void {
     const pointer = this.#file.position - this.#postingsAt;
     const bytes = this.#encoder.encode(term);
+    // Checked in the bytes written, which order exactly as UTF-8 does: a disorder would make lookups miss terms.
+    if (this.#count > 0 && compareBytes(bytes, 0, bytes.length, this.#previous, 0, this.#previous.length) <= 0) {
+      throw new Error(`Cannot write ${this.#what}: input lists "${term}" after "${this.#previousTerm}"`);
+    }
+    this.#previousTerm = term;
     if (this.#count % termsPerBlock === 0) {
       this.#flushBlock();
       this.#blocks.float64(this.#entries.position);
@@ -90,7 +111,7 @@ export class DictionaryWriter {
     this.#previousPointer = pointer;
     this.#postings.reset();
     encodePostings(this.#postings, postings.docs, withFreqs ? postings.freqs : null, postings.count);
-    this.#file.write(this.#postings.view());
+    this.#file.writePrefix(this.#postings.bytes, this.#postings.length);
     this.#count++;
   }
 

@@ -105,18 +105,19 @@ export function writeText(output: FieldOutput, name: string): TextMeta {
   texts.forEach((text, i) => {
     for (let doc = 0; normsAt !== null && doc < placed[i].segment.docCount; doc++) sink.uint(text === null ? 0 : text.length(doc), normWidth);
   });
-  const dictionary = new DictionaryWriter(sink, entries, blocks);
+  const dictionary = new DictionaryWriter(sink, entries, blocks, `the terms of "${name}"`);
   const postings = new PostingsBuffer();
   const only = texts.length === 1 ? texts[0] : null;
   if (only !== null && !(only instanceof SealedTextField)) {
     // A seal: the live field's terms in order, without the merge's machinery.
     let previous: string | null = null;
     for (const term of only.terms("")) {
-      if (previous !== null && compareUtf8(term, previous) <= 0) throw new Error(`Cannot write the terms of "${name}": input 0 lists "${term}" after "${previous}"`);
-      previous = term;
       postings.count = 0;
       if (only instanceof LiveTextField) postings.addInterleaved(only.interleavedPostings(term) ?? []);
       else {
+        // Terms without postings never reach the dictionary writer's check.
+        if (previous !== null && compareUtf8(term, previous) <= 0) throw new Error(`Cannot write the terms of "${name}": input 0 lists "${term}" after "${previous}"`);
+        previous = term;
         const list = only.postings(term);
         if (list === null) continue;
         postings.add(list.docs, list.freqs, 0);
@@ -142,7 +143,7 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
   const fields = placed.map(({ segment }) => segment.keywords(name));
   // Each input's ordinal → the output's, so the ordinal column can be written document by document.
   const ordinalMaps = fields.map((field) => new Uint32Array(field?.cardinality ?? 0));
-  const dictionary = new DictionaryWriter(sink, entries, blocks);
+  const dictionary = new DictionaryWriter(sink, entries, blocks, `the keywords of "${name}"`);
   const postings = new PostingsBuffer();
   const streams = fields.map((field) => (field === null ? null : keywordEntries(field)));
   const nextOrdinals = fields.map(() => 0);
@@ -150,11 +151,8 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
   const only = fields.length === 1 ? fields[0] : null;
   if (only !== null && !(only instanceof SealedKeywordField)) {
     // A seal: the live field's values are in order already, and their ordinals are the output's.
-    let previous: string | null = null;
     for (let ordinal = 0; ordinal < only.cardinality; ordinal++) {
       const value = only.value(ordinal);
-      if (previous !== null && compareUtf8(value, previous) <= 0) throw new Error(`Cannot write the keywords of "${name}": input 0 lists "${value}" after "${previous}"`);
-      previous = value;
       ordinalMaps[0][ordinal] = ordinal;
       postings.count = 0;
       postings.add(only.docs(ordinal), null, 0);
