@@ -2,10 +2,11 @@
 // can be profiled): the log-corpus lines (log-corpus.ts) appended to a FileLog in a temp dir as
 // the Producer sends them (uncompressed batches of about 1 MB), then indexed from offset 0 to the
 // end by a PartitionIndexer reading the segment files, as the search worker does (seals and
-// their file writes included; merges off: in the broker they run on the merge thread). Beside it,
+// their file writes included, and the backlog thread indexing stretches ahead unless
+// --no-backlog-thread; merges off: in the broker they run on the merge thread). Beside it,
 // in the same run: SQLite FTS5 indexing the same lines (fts5-log-index.ts), and a floor, the bare
 // JSON.parse + tokenize + postings-map loop over the same lines.
-// Run: npx bun scripts/bench/search-indexing.ts [--records 200000] [--runs 1] [--skip-fts5] [--json]
+// Run: npx bun scripts/bench/search-indexing.ts [--records 200000] [--runs 1] [--skip-fts5] [--no-backlog-thread] [--json]
 // Profile: node_modules/.bin/bun --cpu-prof scripts/bench/search-indexing.ts --skip-fts5
 
 import fs from "node:fs";
@@ -13,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { createLogger } from "../../src/logger.ts";
 import { buildRecordBatch, type RecordInput } from "../../src/records/record-batch.ts";
+import { BacklogThread } from "../../src/search/backlog-thread.ts";
 import { PartitionIndexer } from "../../src/search/partition-indexer.ts";
 import { SegmentFileReader } from "../../src/search/segment-file-reader.ts";
 import { terms } from "../../src/search/tokenizer.ts";
@@ -21,7 +23,7 @@ import { BenchArgs, progress, UsageError } from "./bench-support.ts";
 import { Fts5LogIndex } from "./fts5-log-index.ts";
 import { logLines } from "./log-corpus.ts";
 
-const usage = "Usage: search-indexing.ts [--records N] [--runs N] [--skip-fts5] [--json]";
+const usage = "Usage: search-indexing.ts [--records N] [--runs N] [--skip-fts5] [--no-backlog-thread] [--json]";
 /** The Producer's default batch size: a batch closes once its records reach this many bytes. */
 const batchBytesMax = 1_000_000;
 /** The broker's default segment.bytes. */
@@ -29,10 +31,16 @@ const segmentBytes = 1024 * 1024 * 1024;
 /** How often the bench looks whether the indexer has reached the end. */
 const pollMs = 2;
 
-function parseArgs(): { records: number; runs: number; skipFts5: boolean; json: boolean } {
+function parseArgs(): { records: number; runs: number; skipFts5: boolean; backlogThread: boolean; json: boolean } {
   const args = new BenchArgs(process.argv.slice(2));
   try {
-    const options = { records: args.wholeNumber("--records", 200_000), runs: args.wholeNumber("--runs", 1), skipFts5: args.switch("--skip-fts5"), json: args.switch("--json") };
+    const options = {
+      records: args.wholeNumber("--records", 200_000),
+      runs: args.wholeNumber("--runs", 1),
+      skipFts5: args.switch("--skip-fts5"),
+      backlogThread: !args.switch("--no-backlog-thread"),
+      json: args.switch("--json"),
+    };
     if (args.rest.length > 0) throw new UsageError(`Unknown flag "${args.rest[0]}"`);
     return options;
   } catch (error) {
@@ -69,17 +77,20 @@ async function writeLog(dir: string, records: number): Promise<number> {
 
 /**
  * Seconds a PartitionIndexer takes from offset 0 until every record of the log in `dir` is
- * indexed: wall clock, and CPU time of the process (steadier on a shared machine).
+ * indexed: wall clock, and CPU time of the process (all its threads: with the backlog thread,
+ * more than the wall clock).
  */
 async function indexLog(dir: string, highWatermark: number): Promise<{ seconds: number; cpuSeconds: number }> {
   const reader = new SegmentFileReader(dir);
   reader.highWatermark = highWatermark;
+  const backlog = backlogThread ? new BacklogThread(logger) : undefined;
   const cpuStarted = process.cpuUsage();
   const started = performance.now();
-  const indexer = PartitionIndexer.start({ topic: "logs", index: 0, log: reader, dir, onNextData: () => () => {} }, { logger, counters: { binaryValues: 0 }, merge: false });
+  const indexer = PartitionIndexer.start({ topic: "logs", index: 0, log: reader, dir, onNextData: () => () => {} }, { logger, counters: { binaryValues: 0 }, merge: false, backlog });
   while (indexer.indexedOffset < highWatermark) await Bun.sleep(pollMs);
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStarted);
+  backlog?.stop();
   await indexer.stop();
   return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
@@ -117,7 +128,7 @@ function ftsSeconds(records: number): number {
   }
 }
 
-const { records, runs, skipFts5, json } = parseArgs();
+const { records, runs, skipFts5, backlogThread, json } = parseArgs();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chronik-index-bench-"));
 try {
   progress(`writing ${records} lines to a log in ${dir}`);
