@@ -15,7 +15,7 @@ export class PostingsBuffer {
   count = 0;
 
   add(docs: ArrayLike<number>, freqs: ArrayLike<number> | null, shift: number): void {
-    this.#grow(this.count + docs.length);
+    if (this.count + docs.length > this.docs.length) this.#grow(this.count + docs.length);
     const into = this.docs;
     const intoFreqs = this.freqs;
     let count = this.count;
@@ -48,7 +48,7 @@ export class PostingsBuffer {
   /** Appends documents and counts held interleaved (doc, count, doc, count, …), as a live text field holds them. */
   addInterleaved(interleaved: readonly number[]): void {
     const pairs = interleaved.length >> 1;
-    this.#grow(this.count + pairs);
+    if (this.count + pairs > this.docs.length) this.#grow(this.count + pairs);
     const { docs, freqs } = this;
     let count = this.count;
     for (let i = 0; i < interleaved.length; i += 2) {

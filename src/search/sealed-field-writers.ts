@@ -249,16 +249,25 @@ export function writeNumbers(output: FieldOutput, name: string): NumberMeta {
   let min = Infinity;
   let max = -Infinity;
   const live = fields.length === 1 && fields[0] instanceof LiveNumberField ? fields[0] : null;
-  for (const field of fields) {
+  const note = (value: number) => {
+    valueCount++;
+    if (value < min) min = value;
+    if (value > max) max = value;
+    // -0 would come back as 0 from a delta.
+    if (!Number.isSafeInteger(value) || Object.is(value, -0)) integers = false;
+  };
+  for (let doc = 0; live !== null && doc < placed[0].segment.docCount; doc++) {
+    const values = live.valuesAt(doc);
+    if (values === undefined) continue;
+    if (values.length > 1) multi = true;
+    for (let i = 0; i < values.length; i++) note(values[i]);
+  }
+  for (const field of live === null ? fields : []) {
     let previousDoc = -1;
     field?.forEach((doc, value) => {
       if (doc === previousDoc) multi = true;
       previousDoc = doc;
-      valueCount++;
-      if (value < min) min = value;
-      if (value > max) max = value;
-      // -0 would come back as 0 from a delta.
-      if (!Number.isSafeInteger(value) || Object.is(value, -0)) integers = false;
+      note(value);
     });
   }
   const none: number[] = [];
