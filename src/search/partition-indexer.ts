@@ -63,6 +63,8 @@ export const indexPollMs = 1000;
 export const liveBytesMax = 32 * 1024 * 1024;
 /** The smallest: below this, chunks would be too small to be worth a file each (merging joins them later). */
 export const liveBytesMin = 256 * 1024;
+/** A stretch handed to the backlog indexer is at least a live segment's worth divided by this (the end of a backlog). */
+const backlogShareMin = 4;
 
 interface IndexerOptions {
   logger: Logger;
@@ -308,17 +310,21 @@ export class PartitionIndexer {
   /**
    * With a new live segment and a backlog of at least two more, hands the stretch after the next
    * live segment's worth to the backlog indexer, within the log segment being read. Sized as the
-   * last full live segment, so the backlog indexer's chunk is about done when indexing gets there.
+   * last full live segment (or half the backlog, if less), so the backlog indexer's chunk is
+   * about done when indexing gets there.
    */
   #handAhead(): void {
     const backlog = this.#backlog;
     const dir = this.partition.dir;
     if (backlog === null || dir === null || this.#ahead !== null || backlog.busy || this.#fullLiveDocs === 0 || this.#liveIdentity == null) return;
     const { log } = this.partition;
-    const fromOffset = this.#position + this.#fullLiveDocs;
+    // The end of a backlog is shared in halves too, down to a quarter of a live segment each.
+    const stretch = Math.min(this.#fullLiveDocs, Math.floor((log.highWatermark - this.#position) / 2));
+    if (stretch < this.#fullLiveDocs / backlogShareMin) return;
+    const fromOffset = this.#position + stretch;
     const nextSegmentBase = listSegmentBaseOffsets(dir).find((base) => base > this.#position) ?? Infinity;
-    const endOffset = Math.min(fromOffset + this.#fullLiveDocs, nextSegmentBase);
-    if (endOffset > log.highWatermark || fromOffset >= endOffset) return;
+    const endOffset = Math.min(fromOffset + stretch, nextSegmentBase);
+    if (fromOffset >= endOffset) return;
     const { topic, index: partition } = this.partition;
     const job: BacklogJob = {
       dir,
