@@ -19,7 +19,8 @@ import {
   type TextTotals,
   sortUtf8,
 } from "./search-segment.ts";
-import { fieldTokensMax, terms } from "./tokenizer.ts";
+import { TermTable } from "./term-table.ts";
+import { asciiTermSpans, fieldTokensMax, terms } from "./tokenizer.ts";
 import { valueScalarsField } from "./value-text.ts";
 
 /** Longer strings are not indexed as exact keywords (Elasticsearch's ignore_above: 256). */
@@ -55,34 +56,63 @@ function isOneTerm(text: string): boolean {
   return true;
 }
 
+/** Term spans of one value (asciiTermSpans), reused: indexing is synchronous. */
+const spanScratch = new Int32Array(2 * fieldTokensMax);
+
 export class LiveTextField implements TextField {
   readonly totals: TextTotals = { docs: 0, sum: 0 };
-  /** Term → its documents and counts interleaved (doc, count, doc, count, …): one array per term is half the garbage of two. */
-  readonly #terms = new Map<string, number[]>();
+  /** The terms, numbered as first seen. */
+  readonly #table = new TermTable();
+  /** By term number: its documents and counts interleaved (doc, count, doc, count, …): one array per term is half the garbage of two. */
+  readonly #postings: number[][] = [];
   /** Length in tokens per document; 0 for documents without the field. */
   readonly #lengths: number[] = [];
   #sorted: string[] | null = null;
+  /** Heap bytes the last addTerms call added. */
+  addedBytes = 0;
 
   /** Adds `doc`'s tokens; returns the heap bytes added. */
   add(doc: number, tokens: readonly string[]): number {
     let bytes = 0;
-    for (const term of tokens) {
-      const postings = this.#terms.get(term);
-      if (postings === undefined) {
-        this.#terms.set(term, [doc, 1]);
-        this.#sorted = null;
-        bytes += bytesPerTerm + 2 * term.length;
-        continue;
-      }
-      const last = postings.length - 2;
-      if (postings[last] === doc) postings[last + 1]++;
-      else {
-        postings.push(doc, 1);
-        bytes += bytesPerPosting;
-      }
-    }
+    for (const term of tokens) bytes += this.#addTerm(doc, this.#table.intern(term));
     this.addLength(doc, tokens.length);
     return bytes + 8;
+  }
+
+  /**
+   * Adds the first `room` terms of `text` to `doc` (its length is counted by addLength, once all
+   * its values are in); returns how many, and leaves the heap bytes added in addedBytes. ASCII
+   * text is looked up span by span, without a string per token.
+   */
+  addTerms(doc: number, text: string, room: number): number {
+    let bytes = 0;
+    let count = room <= 0 ? 0 : asciiTermSpans(text, room, spanScratch);
+    if (count >= 0) {
+      for (let i = 0; i < count; i++) bytes += this.#addTerm(doc, this.#table.internSpan(text, spanScratch[2 * i], spanScratch[2 * i + 1]));
+    } else {
+      const tokens = terms(text);
+      count = Math.min(tokens.length, room);
+      for (let i = 0; i < count; i++) bytes += this.#addTerm(doc, this.#table.intern(tokens[i]));
+    }
+    this.addedBytes = bytes;
+    return count;
+  }
+
+  /** Counts an occurrence of term `id` in `doc`; returns the heap bytes added. */
+  #addTerm(doc: number, id: number): number {
+    if (id === this.#postings.length) {
+      this.#postings.push([doc, 1]);
+      this.#sorted = null;
+      return bytesPerTerm + 2 * this.#table.terms[id].length;
+    }
+    const postings = this.#postings[id];
+    const last = postings.length - 2;
+    if (postings[last] === doc) {
+      postings[last + 1]++;
+      return 0;
+    }
+    postings.push(doc, 1);
+    return bytesPerPosting;
   }
 
   /** Counts `doc` as having the field with `length` tokens that are indexed elsewhere (the default field of a JSON value). */
@@ -93,7 +123,7 @@ export class LiveTextField implements TextField {
   }
 
   postings(term: string): Postings | null {
-    const interleaved = this.#terms.get(term);
+    const interleaved = this.interleavedPostings(term);
     if (interleaved === undefined) return null;
     const docs = new Int32Array(interleaved.length / 2);
     const freqs = new Int32Array(docs.length);
@@ -106,11 +136,12 @@ export class LiveTextField implements TextField {
 
   /** The term's documents and counts interleaved, as held (sealing copies them once, not through postings()). */
   interleavedPostings(term: string): readonly number[] | undefined {
-    return this.#terms.get(term);
+    const id = this.#table.find(term);
+    return id < 0 ? undefined : this.#postings[id];
   }
 
   documentFrequency(term: string): number {
-    return (this.#terms.get(term)?.length ?? 0) / 2;
+    return (this.interleavedPostings(term)?.length ?? 0) / 2;
   }
 
   length(doc: number): number {
@@ -118,7 +149,7 @@ export class LiveTextField implements TextField {
   }
 
   terms(prefix: string): Iterable<string> {
-    this.#sorted ??= sortUtf8([...this.#terms.keys()]);
+    this.#sorted ??= sortUtf8([...this.#table.terms]);
     return prefix === "" ? this.#sorted : this.#sorted.filter((term) => term.startsWith(prefix));
   }
 }
@@ -338,7 +369,9 @@ export class LiveSegment implements SearchSegment {
     let valueLength = 0;
     let scalarTokens: string[] | null = null;
     for (const [path, values] of fields) {
-      let fieldTokens: string[] | null = null;
+      // The field's strings' tokens, at most fieldTokensMax in all; -1 until it has a string.
+      let tokenCount = -1;
+      let text: LiveTextField | null = null;
       let keywords: string[] | null = null;
       let numbers: number[] | null = null;
       for (const value of values) {
@@ -348,9 +381,16 @@ export class LiveSegment implements SearchSegment {
             (numbers ??= []).push(date);
             continue;
           }
-          const valueTerms = terms(value);
-          if (fieldTokens === null) fieldTokens = valueTerms;
-          else for (const term of valueTerms) fieldTokens.push(term);
+          if (tokenCount < 0) {
+            tokenCount = 0;
+            text = this.#text(path);
+          }
+          const room = fieldTokensMax - tokenCount;
+          if (text === null) tokenCount += Math.min(room, terms(value).length);
+          else {
+            tokenCount += text.addTerms(doc, value, room);
+            bytes += text.addedBytes;
+          }
           if (value.length <= keywordCharsMax) (keywords ??= []).push(value);
           continue;
         }
@@ -361,11 +401,12 @@ export class LiveSegment implements SearchSegment {
         if (isOneTerm(scalar)) (scalarTokens ??= []).push(scalar);
         else for (const term of terms(scalar)) (scalarTokens ??= []).push(term);
       }
-      if (fieldTokens !== null) {
-        if (fieldTokens.length > fieldTokensMax) fieldTokens.length = fieldTokensMax;
-        valueLength += fieldTokens.length;
-        const text = this.#text(path);
-        if (text) bytes += text.add(doc, fieldTokens);
+      if (tokenCount >= 0) {
+        valueLength += tokenCount;
+        if (text !== null) {
+          text.addLength(doc, tokenCount);
+          bytes += 8;
+        }
       }
       if (keywords !== null) bytes += this.#keyword(path)?.add(doc, keywords) ?? 0;
       if (numbers !== null) bytes += this.#number(path)?.add(doc, numbers) ?? 0;
