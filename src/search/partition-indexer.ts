@@ -316,7 +316,9 @@ export class PartitionIndexer {
   #handAhead(): void {
     const backlog = this.#backlog;
     const dir = this.partition.dir;
-    if (backlog === null || dir === null || this.#ahead !== null || backlog.busy || this.#fullLiveDocs === 0 || this.#liveIdentity == null) return;
+    if (backlog === null || dir === null || this.#ahead !== null || backlog.busy || this.#fullLiveDocs === 0) return;
+    // A chunk ahead is taken only if read from the file the live segment is read from: unknown or mixed, none is handed.
+    if (this.#liveIdentity === undefined || this.#liveIdentity === null) return;
     const { log } = this.partition;
     // The end of a backlog is shared in halves too, down to a quarter of a live segment each.
     const stretch = Math.min(this.#fullLiveDocs, Math.floor((log.highWatermark - this.#position) / 2));
