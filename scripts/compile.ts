@@ -88,6 +88,7 @@ async function compile(options: CompileOptions): Promise<void> {
     resolve(repoRoot, "src/search/search-worker.ts"),
     resolve(repoRoot, "src/search/query-worker.ts"),
     resolve(repoRoot, "src/search/merge-worker.ts"),
+    resolve(repoRoot, "src/search/backlog-worker.ts"),
     resolve(repoRoot, "src/storage/cleaner-worker.ts"),
     "--outfile",
     options.outfile,

@@ -57,7 +57,7 @@ export class ByteWriter {
 
   append(bytes: Uint8Array, start = 0, end = bytes.length): void {
     this.ensure(end - start);
-    if (end - start <= 32) {
+    if (end - start <= 64) {
       // A term's suffix, most often: a loop beats making a view to copy from.
       for (let at = start; at < end; at++) this.bytes[this.length++] = bytes[at];
       return;

@@ -2,7 +2,7 @@
 // postings go to the file as each term is added, while the dictionary's blocks and block index
 // go to side files, copied after the postings when the dictionary is finished.
 
-import { ByteWriter } from "./byte-codec.ts";
+import { ByteWriter, compareBytes } from "./byte-codec.ts";
 import { termsPerBlock, writeDictionaryBlock, writeTermEntry } from "./dictionary-codec.ts";
 import type { FileSink } from "./file-sink.ts";
 import { encodePositions, encodePostings } from "./postings-codec.ts";
@@ -34,7 +34,25 @@ export class PostingsBuffer {
   }
 
   add(docs: ArrayLike<number>, freqs: ArrayLike<number> | null, shift: number): void {
-    const needed = this.count + docs.length;
+    if (this.count + docs.length > this.docs.length) this.#grow(this.count + docs.length);
+    const into = this.docs;
+    const intoFreqs = this.freqs;
+    let count = this.count;
+    if (freqs === null) {
+      for (let i = 0; i < docs.length; i++) {
+        into[count] = docs[i] + shift;
+        intoFreqs[count++] = 1;
+      }
+    } else {
+      for (let i = 0; i < docs.length; i++) {
+        into[count] = docs[i] + shift;
+        intoFreqs[count++] = freqs[i];
+      }
+    }
+    this.count = count;
+  }
+
+  #grow(needed: number): void {
     if (needed > this.docs.length) {
       const size = Math.max(needed, this.docs.length * 2);
       const grownDocs = new Uint32Array(size);
@@ -44,10 +62,19 @@ export class PostingsBuffer {
       this.docs = grownDocs;
       this.freqs = grownFreqs;
     }
-    for (let i = 0; i < docs.length; i++) {
-      this.docs[this.count] = docs[i] + shift;
-      this.freqs[this.count++] = freqs === null ? 1 : freqs[i];
+  }
+
+  /** Appends documents and counts held interleaved (doc, count, doc, count, …), as a live text field holds them. */
+  addInterleaved(interleaved: readonly number[]): void {
+    const pairs = interleaved.length >> 1;
+    if (this.count + pairs > this.docs.length) this.#grow(this.count + pairs);
+    const { docs, freqs } = this;
+    let count = this.count;
+    for (let i = 0; i < interleaved.length; i += 2) {
+      docs[count] = interleaved[i];
+      freqs[count++] = interleaved[i + 1];
     }
+    this.count = count;
   }
 }
 
@@ -61,13 +88,18 @@ export class DictionaryWriter {
   readonly #encodedBlock = new ByteWriter(4096);
   readonly #postings = new ByteWriter(64 * 1024);
   readonly #encoder = new TextEncoder();
+  /** What the dictionary holds, for errors: `the terms of "message"`. */
+  readonly #what: string;
   #head = new Uint8Array(0);
   #previous = new Uint8Array(0);
+  /** The term added last, for errors. */
+  #previousTerm = "";
   #count = 0;
   #postingsAt = 0;
   #previousPointer = 0;
 
-  constructor(file: FileSink, entries: FileSink, blocks: FileSink) {
+  constructor(file: FileSink, entries: FileSink, blocks: FileSink, what: string) {
+    this.#what = what;
     this.#file = file;
     this.#entries = entries;
     this.#blocks = blocks;
@@ -80,6 +112,11 @@ export class DictionaryWriter {
   add(term: string, postings: PostingsBuffer, withFreqs: boolean, withPositions = false): void {
     const pointer = this.#file.position - this.#postingsAt;
     const bytes = this.#encoder.encode(term);
+    // Checked in the bytes written, which order exactly as UTF-8 does: a disorder would make lookups miss terms.
+    if (this.#count > 0 && compareBytes(bytes, 0, bytes.length, this.#previous, 0, this.#previous.length) <= 0) {
+      throw new Error(`Cannot write ${this.#what}: input lists "${term}" after "${this.#previousTerm}"`);
+    }
+    this.#previousTerm = term;
     if (this.#count % termsPerBlock === 0) {
       this.#flushBlock();
       this.#blocks.float64(this.#entries.position);
@@ -95,7 +132,7 @@ export class DictionaryWriter {
     this.#postings.reset();
     encodePostings(this.#postings, postings.docs, withFreqs ? postings.freqs : null, postings.count);
     if (withPositions) encodePositions(this.#postings, postings.freqs, postings.positions, postings.count);
-    this.#file.write(this.#postings.view());
+    this.#file.writePrefix(this.#postings.bytes, this.#postings.length);
     this.#count++;
   }
 

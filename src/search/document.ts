@@ -144,7 +144,44 @@ const isoDate = /^\d{4}-\d{2}-\d{2}(?:T\d{2}(?::\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?
  * ranges, sorting and date histograms, and not as text or keywords.
  */
 export function detectedDate(text: string): number | null {
-  if (text.length < 10 || text.length > 35 || !isoDate.test(text)) return null;
+  // Most strings are not dates: a look at two characters rejects them before the expression runs.
+  if (text.length < 10 || text.length > 35 || text.charCodeAt(4) !== 45 || !isDigit(text.charCodeAt(0))) return null;
+  const common = text.length === 24 ? commonUtcTime(text) : null;
+  if (common !== null) return common;
+  if (!isoDate.test(text)) return null;
   const time = Date.parse(text.replace(",", "."));
   return Number.isNaN(time) ? null : time;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** The digits of `text` from `start` to `end` as a number; -1 unless they are all digits. */
+function digitsAt(text: string, start: number, end: number): number {
+  let value = 0;
+  for (let at = start; at < end; at++) {
+    const code = text.charCodeAt(at);
+    if (!isDigit(code)) return -1;
+    value = value * 10 + code - 48;
+  }
+  return value;
+}
+
+/**
+ * The time of the form log lines use most, 2024-05-01T10:00:00.123Z (what toISOString writes),
+ * read without Date.parse; null for anything else, including fields out of the plain ranges
+ * (day 29 and later, hour 24), which are left to Date.parse so the result is always its own.
+ */
+function commonUtcTime(text: string): number | null {
+  if (text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || text.charCodeAt(19) !== 46 || text.charCodeAt(23) !== 90) return null;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 7);
+  const day = digitsAt(text, 8, 10);
+  const hour = digitsAt(text, 11, 13);
+  const minute = digitsAt(text, 14, 16);
+  const second = digitsAt(text, 17, 19);
+  const millisecond = digitsAt(text, 20, 23);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millisecond < 0) return null;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
 }

@@ -34,6 +34,21 @@ export class FileSink {
     if (this.#buffered + bytes > this.#buffer.length) this.flush();
   }
 
+  /** Writes `bytes[0, length)`: a writer's buffer, without a view made per write. */
+  writePrefix(bytes: Uint8Array, length: number): void {
+    if (this.#buffered + length <= this.#buffer.length) {
+      const buffer = this.#buffer;
+      let at = this.#buffered;
+      // Postings of one term are mostly a few bytes: a loop beats making a view to copy from.
+      if (length <= 64) for (let i = 0; i < length; i++) buffer[at++] = bytes[i];
+      else buffer.set(bytes.subarray(0, length), at);
+      this.#buffered += length;
+      this.position += length;
+      return;
+    }
+    this.write(bytes.subarray(0, length));
+  }
+
   write(bytes: Uint8Array): void {
     if (this.#buffered + bytes.length <= this.#buffer.length) {
       this.#buffer.set(bytes, this.#buffered);
@@ -52,8 +67,8 @@ export class FileSink {
   }
 
   uint(value: number, width: number): void {
-    this.#room(4);
-    if (width === 1) this.#view.setUint8(this.#buffered, value);
+    if (this.#buffered + 4 > this.#buffer.length) this.flush();
+    if (width === 1) this.#buffer[this.#buffered] = value;
     else if (width === 2) this.#view.setUint16(this.#buffered, value, true);
     else this.#view.setUint32(this.#buffered, value, true);
     this.#buffered += width;

@@ -20,7 +20,8 @@ import {
   type TextTotals,
   sortUtf8,
 } from "./search-segment.ts";
-import { fieldTokensMax, terms } from "./tokenizer.ts";
+import { TermTable } from "./term-table.ts";
+import { asciiTermSpans, fieldTokensMax, terms } from "./tokenizer.ts";
 import { valueScalarsField } from "./value-text.ts";
 
 /** Longer strings are not indexed as exact keywords (Elasticsearch's ignore_above: 256). */
@@ -30,12 +31,13 @@ export const fieldsMax = 1000;
 
 /**
  * Heap cost estimates for sealing by size: a posting is two array slots, a position one, a term
- * its Map entry, string, entry object and arrays; a document its columns and record (strings at two bytes per character).
+ * its table slot, string and arrays; a document its columns and record (strings at two bytes per
+ * character).
  */
 const bytesPerPosting = 28;
 const bytesPerPosition = 12;
 const bytesPerTerm = 200;
-/** A text term's extra: its entry object and positions array. */
+/** A text term's extra: its positions array. */
 const bytesPerTextTerm = 60;
 const bytesPerDocument = 400;
 const bytesPerValue = 40;
@@ -49,44 +51,80 @@ function setDense<T>(array: T[], index: number, value: T, filler: T): void {
   array[index] = value;
 }
 
-/** A term of a live text field: its documents and counts interleaved (doc, count, doc, count, …), and its positions. */
-interface LiveTerm {
-  postings: number[];
-  /** For each posting in order, the term's token numbers in that document. */
-  positions: number[];
+/** Whether `text` is all lowercase ASCII letters and digits (a whole number, true, false): its only term is itself. */
+function isOneTerm(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 122))) return false;
+  }
+  return true;
 }
 
-class LiveTextField implements TextField {
+/** Term spans of one value (asciiTermSpans), reused: indexing is synchronous. */
+const spanScratch = new Int32Array(2 * fieldTokensMax);
+
+export class LiveTextField implements TextField {
   readonly totals: TextTotals = { docs: 0, sum: 0 };
   readonly keepsPositions = true;
-  readonly #terms = new Map<string, LiveTerm>();
+  /** The terms, numbered as first seen. */
+  readonly #table = new TermTable();
+  /** By term number: its documents and counts interleaved (doc, count, doc, count, …): one array per term is half the garbage of two. */
+  readonly #postings: number[][] = [];
+  /** By term number: for each of its postings in order, the term's token numbers in that document. */
+  readonly #positions: number[][] = [];
   /** Length in tokens per document; 0 for documents without the field. */
   readonly #lengths: number[] = [];
   #sorted: string[] | null = null;
+  /** Heap bytes the last addTerms call added. */
+  addedBytes = 0;
 
   /** Adds `doc`'s tokens; returns the heap bytes added. */
   add(doc: number, tokens: readonly string[]): number {
-    let bytes = bytesPerPosition * tokens.length;
-    for (let position = 0; position < tokens.length; position++) {
-      const term = tokens[position];
-      const entry = this.#terms.get(term);
-      if (entry === undefined) {
-        this.#terms.set(term, { postings: [doc, 1], positions: [position] });
-        this.#sorted = null;
-        bytes += bytesPerTerm + bytesPerTextTerm + 2 * term.length;
-        continue;
-      }
-      const { postings } = entry;
-      entry.positions.push(position);
-      const last = postings.length - 2;
-      if (postings[last] === doc) postings[last + 1]++;
-      else {
-        postings.push(doc, 1);
-        bytes += bytesPerPosting;
-      }
-    }
+    let bytes = 0;
+    for (let position = 0; position < tokens.length; position++) bytes += this.#addTerm(doc, this.#table.intern(tokens[position]), position);
     this.addLength(doc, tokens.length);
     return bytes + 8;
+  }
+
+  /**
+   * Adds the terms of `text` to `doc` at token numbers from `at` (the field's tokens already
+   * added for it), up to fieldTokensMax in all (its length is counted by addLength, once all its
+   * values are in); returns how many, and leaves the heap bytes added in addedBytes. ASCII text
+   * is looked up span by span, without a string per token.
+   */
+  addTerms(doc: number, text: string, at: number): number {
+    const room = fieldTokensMax - at;
+    let bytes = 0;
+    let count = room <= 0 ? 0 : asciiTermSpans(text, room, spanScratch);
+    if (count >= 0) {
+      for (let i = 0; i < count; i++) bytes += this.#addTerm(doc, this.#table.internSpan(text, spanScratch[2 * i], spanScratch[2 * i + 1]), at + i);
+    } else {
+      const tokens = terms(text);
+      count = Math.min(tokens.length, room);
+      for (let i = 0; i < count; i++) bytes += this.#addTerm(doc, this.#table.intern(tokens[i]), at + i);
+    }
+    this.addedBytes = bytes;
+    return count;
+  }
+
+  /** Counts an occurrence of term `id` at token number `position` in `doc`; returns the heap bytes added. */
+  #addTerm(doc: number, id: number, position: number): number {
+    if (id === this.#postings.length) {
+      this.#postings.push([doc, 1]);
+      this.#positions.push([position]);
+      this.#sorted = null;
+      return bytesPerTerm + bytesPerTextTerm + bytesPerPosition + 2 * this.#table.terms[id].length;
+    }
+    this.#positions[id].push(position);
+    const postings = this.#postings[id];
+    const last = postings.length - 2;
+    if (postings[last] === doc) {
+      postings[last + 1]++;
+      return bytesPerPosition;
+    }
+    postings.push(doc, 1);
+    return bytesPerPosting + bytesPerPosition;
   }
 
   /** Counts `doc` as having the field with `length` tokens that are indexed elsewhere (the default field of a JSON value). */
@@ -97,7 +135,7 @@ class LiveTextField implements TextField {
   }
 
   postings(term: string): Postings | null {
-    const interleaved = this.#terms.get(term)?.postings;
+    const interleaved = this.interleavedPostings(term);
     if (interleaved === undefined) return null;
     const docs = new Int32Array(interleaved.length / 2);
     const freqs = new Int32Array(docs.length);
@@ -110,11 +148,23 @@ class LiveTextField implements TextField {
 
   positioned(term: string): PositionedPostings | null {
     const postings = this.postings(term);
-    return postings === null ? null : { docs: postings.docs, freqs: postings.freqs, positions: new Int32Array(this.#terms.get(term)!.positions) };
+    return postings === null ? null : { docs: postings.docs, freqs: postings.freqs, positions: new Int32Array(this.termPositions(term)!) };
+  }
+
+  /** The term's documents and counts interleaved, as held (sealing copies them once, not through postings()). */
+  interleavedPostings(term: string): readonly number[] | undefined {
+    const id = this.#table.find(term);
+    return id < 0 ? undefined : this.#postings[id];
+  }
+
+  /** The term's positions, as held: for each posting in order, its token numbers in that document. */
+  termPositions(term: string): readonly number[] | undefined {
+    const id = this.#table.find(term);
+    return id < 0 ? undefined : this.#positions[id];
   }
 
   documentFrequency(term: string): number {
-    return (this.#terms.get(term)?.postings.length ?? 0) / 2;
+    return (this.interleavedPostings(term)?.length ?? 0) / 2;
   }
 
   length(doc: number): number {
@@ -122,12 +172,12 @@ class LiveTextField implements TextField {
   }
 
   terms(prefix: string): Iterable<string> {
-    this.#sorted ??= sortUtf8([...this.#terms.keys()]);
+    this.#sorted ??= sortUtf8([...this.#table.terms]);
     return prefix === "" ? this.#sorted : this.#sorted.filter((term) => term.startsWith(prefix));
   }
 }
 
-class LiveKeywordField implements KeywordField {
+export class LiveKeywordField implements KeywordField {
   /** Value → its number in the order values were first seen. */
   readonly #ids = new Map<string, number>();
   /** By value number: the value and its documents. */
@@ -139,6 +189,7 @@ class LiveKeywordField implements KeywordField {
   #sorted: { values: string[]; ordinalOf: Int32Array; idOf: Int32Array } | null = null;
 
   add(doc: number, values: readonly string[]): number {
+    if (values.length === 1) return this.#addOne(doc, values[0]);
     let bytes = 0;
     const ids: number[] = [];
     for (const value of values) {
@@ -156,6 +207,37 @@ class LiveKeywordField implements KeywordField {
     }
     setDense(this.#perDoc, doc, ids.length === 1 ? ids[0] : ids, -1);
     return bytes + bytesPerValue * ids.length;
+  }
+
+  /** add() of one value, the common case, without the array of ids. */
+  #addOne(doc: number, value: string): number {
+    let bytes = bytesPerValue;
+    let id = this.#ids.get(value);
+    if (id === undefined) {
+      id = this.#values.length;
+      this.#ids.set(value, id);
+      this.#values.push(value);
+      this.#docs.push([doc]);
+      this.#sorted = null;
+      bytes += bytesPerTerm + 2 * value.length;
+    } else this.#docs[id].push(doc);
+    setDense(this.#perDoc, doc, id, -1);
+    return bytes;
+  }
+
+  /**
+   * Each of the first `docCount` documents' ordinals, for sealing without a call per document: a
+   * number, ascending numbers when it has several, or -1 when it has none.
+   */
+  ordinalsByDoc(docCount: number): (number | number[])[] {
+    const { ordinalOf } = this.#order();
+    const column: (number | number[])[] = new Array(docCount);
+    for (let doc = 0; doc < docCount; doc++) {
+      const ids = doc < this.#perDoc.length ? this.#perDoc[doc] : -1;
+      if (typeof ids === "number") column[doc] = ids === -1 ? -1 : ordinalOf[ids];
+      else column[doc] = ids.map((id) => ordinalOf[id]).sort((a, b) => a - b);
+    }
+    return column;
   }
 
   #order(): { values: string[]; ordinalOf: Int32Array; idOf: Int32Array } {
@@ -204,14 +286,19 @@ class LiveKeywordField implements KeywordField {
   }
 }
 
-class LiveNumberField implements NumberField {
+export class LiveNumberField implements NumberField {
   /** Each document's numbers, ascending; undefined for documents without any. */
   readonly #values: (number[] | undefined)[] = [];
 
   add(doc: number, numbers: number[]): number {
-    numbers.sort((a, b) => a - b);
+    if (numbers.length > 1) numbers.sort((a, b) => a - b);
     setDense(this.#values, doc, numbers, undefined);
     return bytesPerValue * numbers.length;
+  }
+
+  /** Document `doc`'s numbers ascending, as held (sealing reads them without a call per value); undefined when it has none. */
+  valuesAt(doc: number): readonly number[] | undefined {
+    return this.#values[doc];
   }
 
   forEachValue(doc: number, visit: (value: number) => void): void {
@@ -305,7 +392,9 @@ export class LiveSegment implements SearchSegment {
     let valueLength = 0;
     let scalarTokens: string[] | null = null;
     for (const [path, values] of fields) {
-      let fieldTokens: string[] | null = null;
+      // The field's strings' tokens, at most fieldTokensMax in all; -1 until it has a string.
+      let tokenCount = -1;
+      let text: LiveTextField | null = null;
       let keywords: string[] | null = null;
       let numbers: number[] | null = null;
       for (const value of values) {
@@ -315,9 +404,15 @@ export class LiveSegment implements SearchSegment {
             (numbers ??= []).push(date);
             continue;
           }
-          const valueTerms = terms(value);
-          if (fieldTokens === null) fieldTokens = valueTerms;
-          else for (const term of valueTerms) fieldTokens.push(term);
+          if (tokenCount < 0) {
+            tokenCount = 0;
+            text = this.#text(path);
+          }
+          if (text === null) tokenCount += Math.min(fieldTokensMax - tokenCount, terms(value).length);
+          else {
+            tokenCount += text.addTerms(doc, value, tokenCount);
+            bytes += text.addedBytes;
+          }
           if (value.length <= keywordCharsMax) (keywords ??= []).push(value);
           continue;
         }
@@ -325,14 +420,15 @@ export class LiveSegment implements SearchSegment {
         else (keywords ??= []).push(String(value));
         const scalar = String(value);
         // A whole number is one term already: the tokenizer would give it back unchanged.
-        if (/^[0-9a-z]+$/.test(scalar)) (scalarTokens ??= []).push(scalar);
+        if (isOneTerm(scalar)) (scalarTokens ??= []).push(scalar);
         else for (const term of terms(scalar)) (scalarTokens ??= []).push(term);
       }
-      if (fieldTokens !== null) {
-        if (fieldTokens.length > fieldTokensMax) fieldTokens.length = fieldTokensMax;
-        valueLength += fieldTokens.length;
-        const text = this.#text(path);
-        if (text) bytes += text.add(doc, fieldTokens);
+      if (tokenCount >= 0) {
+        valueLength += tokenCount;
+        if (text !== null) {
+          text.addLength(doc, tokenCount);
+          bytes += 8;
+        }
       }
       if (keywords !== null) bytes += this.#keyword(path)?.add(doc, keywords) ?? 0;
       if (numbers !== null) bytes += this.#number(path)?.add(doc, numbers) ?? 0;

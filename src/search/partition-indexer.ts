@@ -29,6 +29,7 @@ import type { Logger } from "../logger.ts";
 import { decodeRecordBatches } from "../records/decode-batches.ts";
 import { OffsetOutOfRangeError } from "../storage/partition-log.ts";
 import { listSegmentBaseOffsets } from "../storage/segment.ts";
+import type { BacklogChunk, BacklogIndexer, BacklogJob } from "./backlog-chunk.ts";
 import { segmentBaseOf, staleChunks } from "./chunk-freshness.ts";
 import type { DocumentCounters } from "./document.ts";
 import { type ChunkRange, chunkFileName, listSearchFiles, readManifest, writeManifest } from "./index-manifest.ts";
@@ -62,6 +63,8 @@ export const indexPollMs = 1000;
 export const liveBytesMax = 32 * 1024 * 1024;
 /** The smallest: below this, chunks would be too small to be worth a file each (merging joins them later). */
 export const liveBytesMin = 256 * 1024;
+/** A stretch handed to the backlog indexer is at least a live segment's worth divided by this (the end of a backlog). */
+const backlogShareMin = 4;
 
 interface IndexerOptions {
   logger: Logger;
@@ -72,6 +75,8 @@ interface IndexerOptions {
   merge?: boolean;
   /** Where merges run: the search worker's merge thread; in this thread when absent. */
   merger?: Merger;
+  /** Who indexes stretches of a backlog ahead of this indexer (the search worker's backlog thread); nobody when absent. */
+  backlog?: BacklogIndexer;
 }
 
 /** Versions of written chunk files, unique in this thread: a query thread reopens a chunk whose version changed. */
@@ -113,6 +118,11 @@ export class PartitionIndexer {
   #rebuilding = new Map<SealedChunk, Promise<void>>();
   /** File and manifest writes, one at a time (the manifest is replaced through one temp file). */
   #writes: Promise<void> = Promise.resolve();
+  #backlog: BacklogIndexer | null;
+  /** The stretch ahead the backlog indexer is indexing, taken when indexing reaches its start. */
+  #ahead: { job: BacklogJob; chunk: Promise<BacklogChunk | null> } | null = null;
+  /** Documents of the last live segment sealed at its size limit: the size of a stretch handed ahead. */
+  #fullLiveDocs = 0;
 
   private constructor(partition: SearchablePartition, options: IndexerOptions, resumeOffset: number, sealed: ChunkRange[]) {
     this.partition = partition;
@@ -121,6 +131,7 @@ export class PartitionIndexer {
     this.#liveBytesLimit = options.liveBytesLimit ?? (() => liveBytesMax);
     this.#merge = options.merge ?? true;
     this.#merger = options.merger ?? mergeChunkFiles;
+    this.#backlog = options.backlog ?? null;
     this.#sealed = sealed.map((chunk) => ({ ...chunk, segment: null, version: nextVersion++ }));
     this.#position = resumeOffset;
     this.#liveFrom = resumeOffset;
@@ -270,7 +281,20 @@ export class PartitionIndexer {
       for (const [i, batch] of batches.entries()) {
         const batchEnd = batch.header.baseOffset + batch.header.lastOffsetDelta + 1;
         if (batchEnd <= this.#position) continue;
-        if (this.#live.heapBytes >= this.#liveBytesLimit()) await this.#seal(this.#position);
+        const ahead = this.#ahead;
+        if (ahead !== null && batchEnd > ahead.job.fromOffset) {
+          // Up to where the stretch ahead starts, then its chunk; the log is read again from where that ends.
+          if (this.#position < ahead.job.fromOffset) addBatch(this.#live, batch, positions[i], this.#position, ahead.job.fromOffset, this.#counters);
+          this.#position = ahead.job.fromOffset;
+          this.#live.advanceEndOffset(this.#position);
+          await this.#takeAhead();
+          break;
+        }
+        if (this.#live.heapBytes >= this.#liveBytesLimit()) {
+          this.#fullLiveDocs = this.#live.docCount;
+          await this.#seal(this.#position);
+        }
+        if (this.#live.docCount === 0) this.#handAhead();
         addBatch(this.#live, batch, positions[i], this.#position, batchEnd, this.#counters);
         this.#position = batchEnd;
         this.#live.advanceEndOffset(batchEnd);
@@ -281,6 +305,73 @@ export class PartitionIndexer {
       }
       await yieldToEventLoop();
     }
+  }
+
+  /**
+   * With a new live segment and a backlog of at least two more, hands the stretch after the next
+   * live segment's worth to the backlog indexer, within the log segment being read. Sized as the
+   * last full live segment (or half the backlog, if less), so the backlog indexer's chunk is
+   * about done when indexing gets there.
+   */
+  #handAhead(): void {
+    const backlog = this.#backlog;
+    const dir = this.partition.dir;
+    if (backlog === null || dir === null || this.#ahead !== null || backlog.busy || this.#fullLiveDocs === 0) return;
+    // A chunk ahead is taken only if read from the file the live segment is read from: unknown or mixed, none is handed.
+    if (this.#liveIdentity === undefined || this.#liveIdentity === null) return;
+    const { log } = this.partition;
+    // The end of a backlog is shared in halves too, down to a quarter of a live segment each.
+    const stretch = Math.min(this.#fullLiveDocs, Math.floor((log.highWatermark - this.#position) / 2));
+    if (stretch < this.#fullLiveDocs / backlogShareMin) return;
+    const fromOffset = this.#position + stretch;
+    const nextSegmentBase = listSegmentBaseOffsets(dir).find((base) => base > this.#position) ?? Infinity;
+    const endOffset = Math.min(fromOffset + stretch, nextSegmentBase);
+    if (fromOffset >= endOffset) return;
+    const { topic, index: partition } = this.partition;
+    const job: BacklogJob = {
+      dir,
+      topic,
+      partition,
+      fromOffset,
+      endOffset,
+      logSegmentBase: this.#live.logSegmentBase,
+      logStartOffset: log.logStartOffset,
+      highWatermark: log.highWatermark,
+      bytesLimit: this.#liveBytesLimit(),
+    };
+    const chunk = backlog.index(job).catch((error: unknown) => {
+      this.#logger.warn("Indexing a backlog stretch ahead failed; indexing it here", { partition: this.key, base: fromOffset, error: error as Error });
+      return null;
+    });
+    this.#ahead = { job, chunk };
+  }
+
+  /**
+   * Indexing has reached the stretch ahead: the live segment is sealed there, and the stretch's
+   * chunk is listed as if sealed here, unless the log changed under it (it is then deleted, and
+   * indexing goes on from its start).
+   */
+  async #takeAhead(): Promise<void> {
+    const { job, chunk: pending } = this.#ahead!;
+    this.#ahead = null;
+    await this.#seal(this.#position);
+    const chunk = await pending;
+    if (chunk === null) return;
+    const dir = this.partition.dir!;
+    const file = chunkFileName(chunk);
+    const { log } = this.partition;
+    const current = segmentIdentity(dir, job.logSegmentBase);
+    if (this.#stopped || this.#position !== job.fromOffset || this.#live.docCount !== 0 || log.logStartOffset > job.fromOffset || current !== chunk.identity || this.#liveIdentity !== chunk.identity) {
+      this.#deleteFile(dir, file);
+      return;
+    }
+    this.#sealed.push({ baseOffset: chunk.baseOffset, endOffset: chunk.endOffset, fromOffset: chunk.baseOffset, identity: chunk.identity, segment: null, version: nextVersion++ });
+    this.#counters.binaryValues += chunk.binaryValues;
+    this.#position = chunk.endOffset;
+    this.#live = this.#newLive(chunk.endOffset, job.logSegmentBase);
+    this.#liveFrom = chunk.endOffset;
+    this.#logger.debug("Took a search index chunk indexed ahead", { partition: this.key, base: chunk.baseOffset, documents: chunk.documents });
+    await this.#persist(null);
   }
 
   /** Notes which segment file a read came from: a new segment seals the live segment; another file under the same name taints it. */

@@ -6,8 +6,9 @@
 import { widthOf } from "./byte-codec.ts";
 import { DictionaryWriter, PostingsBuffer } from "./dictionary-writer.ts";
 import type { FileSink } from "./file-sink.ts";
+import { LiveKeywordField, LiveNumberField, LiveTextField } from "./live-segment.ts";
 import { SealedKeywordField, SealedTextField } from "./sealed-fields.ts";
-import { type KeywordMeta, missingValue, type NumberMeta, type TextMeta } from "./sealed-format.ts";
+import { type DictionaryMeta, type KeywordMeta, missingValue, type NumberMeta, type TextMeta } from "./sealed-format.ts";
 import { valueScalarsField } from "./value-text.ts";
 import { compareUtf8, type KeywordField, type PositionedPostings, type Postings, type SearchSegment, type TextField } from "./search-segment.ts";
 
@@ -105,7 +106,7 @@ export function writeText(output: FieldOutput, name: string): TextMeta {
   texts.forEach((text, i) => {
     for (let doc = 0; normsAt !== null && doc < placed[i].segment.docCount; doc++) sink.uint(text === null ? 0 : text.length(doc), normWidth);
   });
-  const dictionary = new DictionaryWriter(sink, entries, blocks);
+  const dictionary = new DictionaryWriter(sink, entries, blocks, `the terms of "${name}"`);
   const postings = new PostingsBuffer();
   // Where no document has more than one token, every position is 0: none are written (sealed-fields.ts).
   const withPositions = maxLength > 1 && name !== valueScalarsField;
@@ -118,12 +119,18 @@ export function writeText(output: FieldOutput, name: string): TextMeta {
     // A seal: the live field's terms in order, without the merge's machinery.
     let previous: string | null = null;
     for (const term of only.terms("")) {
-      if (previous !== null && compareUtf8(term, previous) <= 0) throw new Error(`Cannot write the terms of "${name}": input 0 lists "${term}" after "${previous}"`);
-      previous = term;
-      const list = withPositions ? only.positioned(term) : only.postings(term);
-      if (list === null) continue;
       postings.clear();
-      add(list, 0);
+      if (only instanceof LiveTextField) {
+        postings.addInterleaved(only.interleavedPostings(term) ?? []);
+        if (withPositions) postings.addPositions(only.termPositions(term) ?? []);
+      } else {
+        // Terms without postings never reach the dictionary writer's check.
+        if (previous !== null && compareUtf8(term, previous) <= 0) throw new Error(`Cannot write the terms of "${name}": input 0 lists "${term}" after "${previous}"`);
+        previous = term;
+        const list = withPositions ? only.positioned(term) : only.postings(term);
+        if (list === null) continue;
+        add(list, 0);
+      }
       if (postings.count > 0) dictionary.add(term, postings, true, withPositions);
     }
     return { ...dictionary.finish(), docs, sum, normWidth, normsAt, normLength: maxLength, positions: withPositions };
@@ -145,7 +152,7 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
   const fields = placed.map(({ segment }) => segment.keywords(name));
   // Each input's ordinal → the output's, so the ordinal column can be written document by document.
   const ordinalMaps = fields.map((field) => new Uint32Array(field?.cardinality ?? 0));
-  const dictionary = new DictionaryWriter(sink, entries, blocks);
+  const dictionary = new DictionaryWriter(sink, entries, blocks, `the keywords of "${name}"`);
   const postings = new PostingsBuffer();
   const streams = fields.map((field) => (field === null ? null : keywordEntries(field)));
   const nextOrdinals = fields.map(() => 0);
@@ -153,11 +160,8 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
   const only = fields.length === 1 ? fields[0] : null;
   if (only !== null && !(only instanceof SealedKeywordField)) {
     // A seal: the live field's values are in order already, and their ordinals are the output's.
-    let previous: string | null = null;
     for (let ordinal = 0; ordinal < only.cardinality; ordinal++) {
       const value = only.value(ordinal);
-      if (previous !== null && compareUtf8(value, previous) <= 0) throw new Error(`Cannot write the keywords of "${name}": input 0 lists "${value}" after "${previous}"`);
-      previous = value;
       ordinalMaps[0][ordinal] = ordinal;
       postings.count = 0;
       postings.add(only.docs(ordinal), null, 0);
@@ -175,6 +179,7 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
     cardinality++;
   }
   const meta = dictionary.finish();
+  if (only instanceof LiveKeywordField) return { ...meta, ...writeOrdinals(sink, only.ordinalsByDoc(placed[0].segment.docCount), cardinality) };
   let valueCount = 0;
   let multi = false;
   fields.forEach((field, i) => {
@@ -214,6 +219,36 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
   return { ...meta, ordinalWidth, ordinalsAt, startsAt, valueCount };
 }
 
+/** A seal's keyword ordinal columns, from each document's ordinals (ordinalsByDoc). */
+function writeOrdinals(sink: FileSink, column: readonly (number | number[])[], cardinality: number): Omit<KeywordMeta, keyof DictionaryMeta> {
+  let valueCount = 0;
+  let multi = false;
+  for (const ordinals of column) {
+    if (typeof ordinals !== "number") {
+      valueCount += ordinals.length;
+      if (ordinals.length > 1) multi = true;
+    } else if (ordinals !== -1) valueCount++;
+  }
+  if (!multi) {
+    const ordinalWidth = widthOf(cardinality);
+    const missing = missingValue(ordinalWidth);
+    const ordinalsAt = sink.align();
+    for (const ordinals of column) sink.uint(typeof ordinals === "number" ? (ordinals === -1 ? missing : ordinals) : ordinals.length === 0 ? missing : ordinals[0], ordinalWidth);
+    return { ordinalWidth, ordinalsAt, startsAt: null, valueCount };
+  }
+  const startsAt = sink.align();
+  let start = 0;
+  sink.uint(0, 4);
+  for (const ordinals of column) sink.uint((start += typeof ordinals === "number" ? (ordinals === -1 ? 0 : 1) : ordinals.length), 4);
+  const ordinalWidth = widthOf(Math.max(0, cardinality - 1));
+  const ordinalsAt = sink.align();
+  for (const ordinals of column) {
+    if (typeof ordinals !== "number") for (const ordinal of ordinals) sink.uint(ordinal, ordinalWidth);
+    else if (ordinals !== -1) sink.uint(ordinals, ordinalWidth);
+  }
+  return { ordinalWidth, ordinalsAt, startsAt, valueCount };
+}
+
 export function writeNumbers(output: FieldOutput, name: string): NumberMeta {
   const { sink, placed } = output;
   const fields = placed.map(({ segment }) => segment.numbers(name));
@@ -222,19 +257,35 @@ export function writeNumbers(output: FieldOutput, name: string): NumberMeta {
   let integers = true;
   let min = Infinity;
   let max = -Infinity;
-  for (const field of fields) {
+  const live = fields.length === 1 && fields[0] instanceof LiveNumberField ? fields[0] : null;
+  const note = (value: number) => {
+    valueCount++;
+    if (value < min) min = value;
+    if (value > max) max = value;
+    // -0 would come back as 0 from a delta.
+    if (!Number.isSafeInteger(value) || Object.is(value, -0)) integers = false;
+  };
+  for (let doc = 0; live !== null && doc < placed[0].segment.docCount; doc++) {
+    const values = live.valuesAt(doc);
+    if (values === undefined) continue;
+    if (values.length > 1) multi = true;
+    for (let i = 0; i < values.length; i++) note(values[i]);
+  }
+  for (const field of live === null ? fields : []) {
     let previousDoc = -1;
     field?.forEach((doc, value) => {
       if (doc === previousDoc) multi = true;
       previousDoc = doc;
-      valueCount++;
-      if (value < min) min = value;
-      if (value > max) max = value;
-      // -0 would come back as 0 from a delta.
-      if (!Number.isSafeInteger(value) || Object.is(value, -0)) integers = false;
+      note(value);
     });
   }
-  const eachDoc = (visit: (values: number[]) => void) => {
+  const none: number[] = [];
+  const eachDoc = (visit: (values: readonly number[]) => void) => {
+    if (live !== null) {
+      // A seal: the live field's arrays as they are, without a call per value.
+      for (let doc = 0; doc < placed[0].segment.docCount; doc++) visit(live.valuesAt(doc) ?? none);
+      return;
+    }
     const values: number[] = [];
     fields.forEach((field, i) => {
       for (let doc = 0; doc < placed[i].segment.docCount; doc++) {

@@ -125,14 +125,18 @@ export function compareUtf8(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** UTF-16 units where UTF-16 order and code point order can disagree: surrogates and what sorts after them. */
+const surrogateOrAbove = /[\ud800-\uffff]/;
+
 /**
  * Sorts strings in UTF-8 byte order, in place. The engine's own sort (UTF-16 order, native and
- * several times faster than a comparator) agrees except where a string holds an astral
- * character, so it is checked pair by pair and redone with compareUtf8 only then.
+ * several times faster than a comparator) agrees unless a string holds a surrogate or a unit
+ * above them, so it is redone with compareUtf8 only then; the check is a native regular
+ * expression per string, not a comparison of neighbours in JavaScript (sealing sorts every term).
  */
 export function sortUtf8(strings: string[]): string[] {
   strings.sort();
-  for (let i = 1; i < strings.length; i++) if (compareUtf8(strings[i - 1], strings[i]) > 0) return strings.sort(compareUtf8);
+  for (const text of strings) if (surrogateOrAbove.test(text)) return strings.sort(compareUtf8);
   return strings;
 }
 

@@ -4,6 +4,7 @@
 // at the topic list every topicSyncMs and starts or stops indexers to match.
 
 import type { Logger } from "../logger.ts";
+import type { BacklogIndexer } from "./backlog-chunk.ts";
 import type { DocumentCounters } from "./document.ts";
 import type { Merger } from "./merge.ts";
 import { liveBytesMax, liveBytesMin, PartitionIndexer, type SearchablePartition } from "./partition-indexer.ts";
@@ -36,6 +37,8 @@ export interface SearchServiceOptions {
   queryPool?: QueryPool;
   /** Where sealed chunks are merged (the merge thread); in this thread when absent. */
   merger?: Merger;
+  /** Who indexes stretches of backlogs ahead of the indexers (the backlog thread); nobody when absent. */
+  backlog?: BacklogIndexer;
 }
 
 /** Attempts of a search that the log or the index changed under (SearchChangedError). */
@@ -72,6 +75,7 @@ export class SearchService {
   #budgetBytes: number;
   #pool: QueryPool | null;
   #merger: Merger | undefined;
+  #backlog: BacklogIndexer | undefined;
   #indexers = new Map<string, PartitionIndexer>();
   #counters: DocumentCounters = { binaryValues: 0 };
   #timer: ReturnType<typeof setInterval>;
@@ -82,6 +86,7 @@ export class SearchService {
     this.#logger = options.logger;
     this.#pool = options.queryPool ?? null;
     this.#merger = options.merger;
+    this.#backlog = options.backlog;
     this.#budgetBytes = options.memoryBytes;
     this.sync();
     this.#timer = setInterval(() => this.sync(), topicSyncMs);
@@ -103,7 +108,7 @@ export class SearchService {
     }
     for (const [key, partition] of wanted) {
       if (this.#indexers.has(key)) continue;
-      this.#indexers.set(key, PartitionIndexer.start(partition, { logger: this.#logger, counters: this.#counters, liveBytesLimit: () => this.#liveBytesLimit(), merger: this.#merger }));
+      this.#indexers.set(key, PartitionIndexer.start(partition, { logger: this.#logger, counters: this.#counters, liveBytesLimit: () => this.#liveBytesLimit(), merger: this.#merger, backlog: this.#backlog }));
     }
   }
 

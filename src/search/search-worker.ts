@@ -5,6 +5,7 @@
 
 import { createLogger } from "../logger.ts";
 import type { SearchablePartition } from "./partition-indexer.ts";
+import { BacklogThread } from "./backlog-thread.ts";
 import { MergeThread } from "./merge-thread.ts";
 import { QueryPool } from "./query-pool.ts";
 import { QueryError } from "./query.ts";
@@ -22,6 +23,7 @@ interface FollowedPartition extends SearchablePartition {
 const partitions = new Map<string, FollowedPartition>();
 let service: SearchService | null = null;
 let mergeThread: MergeThread | null = null;
+let backlogThread: BacklogThread | null = null;
 
 function post(message: FromWorker): void {
   self.postMessage(message);
@@ -85,7 +87,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       const logger = createLogger("chronik/search", message.logLevel);
       const queryPool = new QueryPool(message.threads, { logLevel: message.logLevel, logger });
       mergeThread = new MergeThread(logger);
-      service = new SearchService({ topics }, { memoryBytes: message.memoryBytes, logger, queryPool, merger: mergeThread.merge });
+      backlogThread = new BacklogThread(logger);
+      service = new SearchService({ topics }, { memoryBytes: message.memoryBytes, logger, queryPool, merger: mergeThread.merge, backlog: backlogThread });
       return;
     }
     case "partitions":
@@ -104,6 +107,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       void answer(message.id, async () => {
         // A merge in progress is abandoned (its output is deleted at the next start): stopping does not wait for it.
         mergeThread?.stop();
+        // A backlog stretch in progress is abandoned too: its file is not listed, and the next start deletes it.
+        backlogThread?.stop();
         await service?.stop();
         return { type: "stopped", id: message.id };
       });

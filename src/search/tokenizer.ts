@@ -95,3 +95,30 @@ export function terms(text: string): string[] {
   }
   return found;
 }
+
+/**
+ * The spans of the first `room` terms of `text` into `spans` (start, end, start, end, …; each
+ * end already cut at tokenCharsMax), without making their strings: what terms() would return,
+ * as [start, end) of `text` lowercased. Returns the number of terms, or -1 when `text` is not
+ * ASCII (terms() then folds it). `spans` holds at least 2 · room numbers.
+ */
+export function asciiTermSpans(text: string, room: number, spans: Int32Array): number {
+  const length = text.length;
+  let count = 0;
+  let start = -1;
+  for (let at = 0; at <= length; at++) {
+    const code = at < length ? text.charCodeAt(at) : 32;
+    if (code >= 128) return -1;
+    if (asciiWordChar[code] === 1) {
+      if (start < 0) start = at;
+      continue;
+    }
+    if (start < 0) continue;
+    if (count >= room) return count;
+    spans[2 * count] = start;
+    spans[2 * count + 1] = Math.min(at, start + tokenCharsMax);
+    count++;
+    start = -1;
+  }
+  return count;
+}

@@ -7,6 +7,7 @@ import { buildRecordBatch, CompressionCodec } from "../../src/records/record-bat
 import { decodeRecordBatches } from "../../src/records/decode-batches.ts";
 import { FileLog } from "../../src/storage/file-log.ts";
 import { chunkFileName, manifestFileName, readManifest } from "../../src/search/index-manifest.ts";
+import { type BacklogIndexer, inProcessBacklogIndexer } from "../../src/search/backlog-chunk.ts";
 import { PartitionIndexer } from "../../src/search/partition-indexer.ts";
 import { openSealedSegment } from "../../src/search/sealed-segment.ts";
 import { parseSearchBody } from "../../src/search/es-dsl.ts";
@@ -310,6 +311,53 @@ describe("PartitionIndexer killed with SIGKILL", () => {
     expect(readManifest(dir, logger)!.chunks.map(chunkFileName).sort()).toEqual(fs.readdirSync(dir).filter((name) => name.includes(".search")).sort());
     await log.close();
   }, 60_000);
+});
+
+describe("PartitionIndexer with a backlog indexer", () => {
+  test("takes the stretches of a backlog indexed ahead: every record once, every chunk listed, none overlapping", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chronik-indexer-backlog-"));
+    dirs.push(dir);
+    const log = await FileLog.open(dir, { segmentBytes: 256 * 1024, logger });
+    for (let b = 0; b < 100; b++) {
+      const records = Array.from({ length: 50 }, (_, r) => ({ value: JSON.stringify({ n: b * 50 + r, text: `word${(b * 50 + r) % 7} filler text number ${b}` }), timestamp: 1000 }));
+      await log.append(buildRecordBatch({ records, compression: b % 3 === 0 ? CompressionCodec.gzip : CompressionCodec.none }));
+    }
+    const total = log.highWatermark;
+    const inProcess = inProcessBacklogIndexer();
+    const written: number[] = [];
+    const backlog: BacklogIndexer = {
+      get busy() {
+        return inProcess.busy;
+      },
+      async index(job) {
+        const chunk = await inProcess.index(job);
+        if (chunk !== null) written.push(chunk.baseOffset);
+        return chunk;
+      },
+    };
+    const reader = new SegmentFileReader(dir);
+    reader.highWatermark = total;
+    const indexer = PartitionIndexer.start(
+      { topic: "t", index: 0, log: reader, dir, onNextData: () => () => {} },
+      { logger, counters: { binaryValues: 0 }, liveBytesLimit: () => 64 * 1024, merge: false, backlog },
+    );
+    await until(() => indexer.indexedOffset === total);
+    const all = Array.from({ length: total }, (_, i) => i);
+    expect(await offsets(indexer)).toEqual(all);
+    expect(await offsets(indexer, { match: { text: "word3" } })).toEqual(all.filter((i) => i % 7 === 3));
+    await indexer.stop();
+    const chunks = readManifest(dir, logger)!.chunks;
+    expect(written.length).toBeGreaterThan(2);
+    for (const base of written) expect(chunks.some((chunk) => chunk.baseOffset === base)).toBe(true);
+    for (let i = 1; i < chunks.length; i++) expect(chunks[i].baseOffset).toBe(chunks[i - 1].endOffset);
+    expect(chunks.map(chunkFileName)).toEqual(fs.readdirSync(dir).filter((name) => name.includes(".search")).sort());
+
+    const again = start(dir, log).indexer;
+    await until(() => again.indexedOffset === total);
+    expect(await offsets(again)).toEqual(all);
+    await again.stop();
+    await log.close();
+  });
 });
 
 describe("PartitionIndexer merging", () => {
