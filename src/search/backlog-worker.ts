@@ -2,6 +2,7 @@
 // (backlog-chunk.ts) that indexing threads ask for, one at a time, on a core of its own.
 
 import { type BacklogChunk, type BacklogJob, writeBacklogChunk } from "./backlog-chunk.ts";
+import { collectAfterWork } from "./garbage.ts";
 
 declare const self: Worker;
 
@@ -18,5 +19,6 @@ self.onmessage = (event: MessageEvent<ToBacklogThread>) => {
     } catch (error) {
       self.postMessage({ id, chunk: null, error: error instanceof Error ? error.message : String(error) } satisfies FromBacklogThread);
     }
+    collectAfterWork();
   });
 };

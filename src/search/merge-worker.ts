@@ -1,6 +1,7 @@
 // The merge thread: runs merges of sealed chunk files (merge.ts) that the indexing thread asks
 // for, one at a time, on a core of its own.
 
+import { collectAfterWork } from "./garbage.ts";
 import { mergeChunkFiles } from "./merge.ts";
 import { CorruptIndexFileError } from "./sealed-segment.ts";
 
@@ -21,5 +22,6 @@ self.onmessage = (event: MessageEvent<ToMergeThread>) => {
       const corruptFile = error instanceof CorruptIndexFileError ? (error.file ?? null) : null;
       self.postMessage({ id, error: error instanceof Error ? error.message : String(error), corruptFile } satisfies FromMergeThread);
     }
+    collectAfterWork();
   });
 };

@@ -6,6 +6,7 @@
 import { createLogger } from "../logger.ts";
 import type { SearchablePartition } from "./partition-indexer.ts";
 import { BacklogThread } from "./backlog-thread.ts";
+import { collectAfterWork } from "./garbage.ts";
 import { MergeThread } from "./merge-thread.ts";
 import { QueryPool } from "./query-pool.ts";
 import { QueryError } from "./query.ts";
@@ -78,6 +79,7 @@ async function answer(id: number, work: () => Promise<FromWorker>): Promise<void
     const queryErrorType = error instanceof QueryError ? error.type : null;
     post({ type: "error", id, queryErrorType, message: error instanceof Error ? error.message : String(error) });
   }
+  collectAfterWork();
 }
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {

@@ -10,6 +10,7 @@
 import { Aggregator, type AggregationState } from "./aggregations.ts";
 import { MetaField } from "./document.ts";
 import { evaluate } from "./evaluate.ts";
+import { noteWork } from "./garbage.ts";
 import type { Matches } from "./matches.ts";
 import { buildHit, type Hit } from "./hits.ts";
 import { GlobalStats, scoredTerms } from "./scoring.ts";
@@ -128,11 +129,13 @@ export async function searchPart(handles: IndexHandle[], request: SearchRequest,
       if (index.docCount > 0) maxScore = 1;
       continue;
     }
+    const started = performance.now();
     const matches = evaluate(request.query, index, context);
     total += matches.size;
     for (let i = 0; i < matches.size; i++) if (maxScore === null || matches.scores[i] > maxScore) maxScore = matches.scores[i];
     if (request.aggregations.length > 0) aggregator.add(index, matches);
     if (pageEnd > 0 && matches.size > 0) offerCandidates(top, index, matches, request.sort);
+    noteWork(performance.now() - started);
   }
   const sortedByScore = request.sort[0]?.field === "_score";
   const built = top.sorted().map((candidate): PartCandidate => {
