@@ -22,22 +22,31 @@ export const workBetweenCollectionsMs = 100;
 
 let idleTimer: ReturnType<typeof setTimeout> | undefined;
 let workSinceCollection = 0;
+/** Runs a collection: full and synchronous, or asynchronous. Replaced in tests. */
+let collect = (full: boolean): void => void Bun.gc(full);
+
+/** Has `collector` run the collections from now on (tests watch what is asked for); returns the one before. */
+export function useCollector(collector: (full: boolean) => void): (full: boolean) => void {
+  const before = collect;
+  collect = collector;
+  return before;
+}
 
 /** Counts `ms` of work that allocated as it went; collects at once past workBetweenCollectionsMs. */
 export function noteWork(ms: number): void {
   workSinceCollection += ms;
   if (workSinceCollection < workBetweenCollectionsMs) return;
   workSinceCollection = 0;
-  Bun.gc(true);
+  collect(true);
 }
 
 /** Called after a piece of work that allocated much. */
 export function collectAfterWork(): void {
-  Bun.gc(false);
+  collect(false);
   clearTimeout(idleTimer);
   idleTimer = setTimeout(() => {
     workSinceCollection = 0;
-    Bun.gc(true);
+    collect(true);
   }, idleCollectionMs);
   // An idle thread's pending collection must not keep it (or a process) alive.
   idleTimer.unref();
