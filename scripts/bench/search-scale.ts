@@ -6,6 +6,8 @@
 //   - index bytes (`.search` files; FTS5 shadow tables + B-tree indexes) against log bytes
 //     (`.log` files; the `logs` table);
 //   - the broker's RSS and RssAnon, peak sampled every 200 ms, and VmHWM;
+//   - how long after that the merges of the backlog's chunks settled (`mergingPartitions` of
+//     /_stats/search at 0): queries are measured after, on a quiet broker;
 //   - query latency p50/p99 for selective, boolean, broad, phrase, range and `terms`-aggregation
 //     queries (chronik over HTTP with an Elasticsearch body, size 10; FTS5 the count plus the top
 //     10 rows), then the same after a broker restart (first query, then p50/p99) and a reopened
@@ -195,6 +197,21 @@ async function waitSearchable(broker: Broker, deadline: number): Promise<void> {
   }
 }
 
+/**
+ * Polls /_stats/search until no partition has a merge running or due; returns the seconds it took.
+ * Queries are measured after it: right after a backlog, merges of its chunks share the cores.
+ */
+async function waitMergesSettled(broker: Broker, deadline: number): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const response = await fetch(`http://${broker.host}:${broker.httpPort}/_stats/search`, { signal: AbortSignal.timeout(queryTimeoutMs) });
+    const stats = (await response.json()) as { mergingPartitions?: number };
+    if (stats.mergingPartitions === 0) return (performance.now() - started) / 1000;
+    if (Date.now() > deadline) throw new Error(`Merges not settled within --index-timeout ${indexTimeoutMs / 1000} s: ${stats.mergingPartitions} partitions merging`);
+    await Bun.sleep(searchablePollMs);
+  }
+}
+
 /** Produces every line (acks=all) as fast as the broker takes them; returns the seconds until the last acknowledgement. */
 async function produceAll(cluster: Cluster): Promise<number> {
   const producer = new Producer(cluster, { acks: -1, bufferBytesMax: producerBufferBytes });
@@ -218,6 +235,8 @@ interface ChronikFigures {
   produceSeconds: number;
   indexSeconds: number;
   recordsPerSecond: number;
+  /** Seconds from all searchable until no merge was running or due. */
+  settleSeconds: number;
   searchBytes: number;
   logBytes: number;
   rssAfterIndexingBytes: number;
@@ -248,6 +267,8 @@ async function chronikBenchmark(scaleQueries: ScaleQuery[]): Promise<ChronikFigu
     const indexSeconds = (performance.now() - started) / 1000;
     progress(`chronik: all searchable after ${indexSeconds.toFixed(1)} s`);
     const after = sampler.sample();
+    const settleSeconds = await waitMergesSettled(broker, Date.now() + indexTimeoutMs);
+    progress(`chronik: merges settled ${settleSeconds.toFixed(1)} s later`);
     const warm: Record<string, Latency> = {};
     for (const query of scaleQueries) {
       sampler.startWindow();
@@ -258,7 +279,7 @@ async function chronikBenchmark(scaleQueries: ScaleQuery[]): Promise<ChronikFigu
     }
     const files = bytesBySuffix(broker.dataDir, [".search", ".log"]);
     const figures: ChronikFigures = {
-      produceSeconds, indexSeconds, recordsPerSecond: records / indexSeconds,
+      produceSeconds, indexSeconds, recordsPerSecond: records / indexSeconds, settleSeconds,
       searchBytes: files[".search"], logBytes: files[".log"],
       rssAfterIndexingBytes: after.rssBytes, rssAnonAfterIndexingBytes: after.rssAnonBytes,
       peakRssBytes: sampler.peakRssBytes, peakRssAnonBytes: sampler.peakRssAnonBytes, hwmBytes: sampler.hwmBytes,
@@ -318,6 +339,7 @@ function table(scaleQueries: ScaleQuery[], chronik: ChronikFigures, fts: FtsFigu
     ["records", `${records} (${partitions} partition${partitions === 1 ? "" : "s"})`, `${records}`],
     ["produce (acks=all)", `${(records / chronik.produceSeconds).toFixed(0)} records/s (${chronik.produceSeconds.toFixed(1)} s)`, "–"],
     ["indexing", `${chronik.recordsPerSecond.toFixed(0)} records/s (${chronik.indexSeconds.toFixed(1)} s until all searchable)`, `${fts.docsPerSecond.toFixed(0)} docs/s (${fts.indexSeconds.toFixed(1)} s)`],
+    ["merges settled (queries measured after)", `${chronik.settleSeconds.toFixed(1)} s after all searchable`, "–"],
     ["index bytes / log bytes", `${megabytes(chronik.searchBytes)} / ${megabytes(chronik.logBytes)} = ${(chronik.searchBytes / chronik.logBytes).toFixed(2)}`, `${megabytes(fts.indexBytes)} / ${megabytes(fts.documentBytes)} = ${(fts.indexBytes / fts.documentBytes).toFixed(2)}`],
     ["RSS / RssAnon when searchable", `${megabytes(chronik.rssAfterIndexingBytes)} / ${megabytes(chronik.rssAnonAfterIndexingBytes)}`, "–"],
     ["peak RSS / RssAnon (VmHWM)", `${megabytes(chronik.peakRssBytes)} / ${megabytes(chronik.peakRssAnonBytes)} (${megabytes(chronik.hwmBytes)})`, "–"],

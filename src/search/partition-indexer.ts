@@ -671,7 +671,7 @@ export class PartitionIndexer {
     return run === null ? null : this.#sealed.slice(run.start, run.end);
   }
 
-  /** Whether a merge is running or due (for tests that wait for merging to settle). */
+  /** Whether a merge is running or due (for stats, and tests that wait for merging to settle). */
   get mergeDue(): boolean {
     const dir = this.partition.dir;
     if (!this.#merge || dir === null) return false;

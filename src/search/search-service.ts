@@ -63,6 +63,8 @@ export interface SearchStats extends Record<string, number> {
   residentIndexes: number;
   /** Sealed chunks of all partitions (merging keeps this small). */
   sealedChunks: number;
+  /** Partitions with a merge running or due (Elasticsearch's merges.current): 0 once merging has settled. */
+  mergingPartitions: number;
   /** Query threads searching sealed chunks; 0 when searches run on the indexing thread alone. */
   searchThreads: number;
   /** The whole process, for comparing with the budget. */
@@ -157,6 +159,7 @@ export class SearchService {
       evictions: threads.evictions,
       residentIndexes: threads.residentIndexes,
       sealedChunks: indexers.reduce((sum, indexer) => sum + indexer.sealedChunkCount, 0),
+      mergingPartitions: indexers.filter((indexer) => indexer.mergeDue).length,
       searchThreads: this.#pool?.size ?? 0,
       rssBytes: process.memoryUsage.rss(),
     };

@@ -379,11 +379,13 @@ describe("PartitionIndexer merging", () => {
     const expected = Array.from({ length: total }, (_, i) => i).filter((i) => i % 7 === 3);
     let searches = 0;
     let mostChunks = 0;
+    let sawMergeDue = false;
     const deadline = Date.now() + 30_000;
     // Until indexing is done and merging has brought the chunks down to the policy's bound.
     while (indexer.indexedOffset < total || indexer.sealedChunkCount >= 2 * 8) {
       if (Date.now() > deadline) throw new Error(`Merging did not finish: ${indexer.sealedChunkCount} chunks`);
       mostChunks = Math.max(mostChunks, indexer.sealedChunkCount);
+      sawMergeDue ||= indexer.mergeDue;
       if (indexer.indexedOffset === total) {
         // Handles taken before a merge and searched after it: the merge deleted their files meanwhile.
         const handles = await indexer.handles();
@@ -398,6 +400,11 @@ describe("PartitionIndexer merging", () => {
     }
     expect(mostChunks).toBeGreaterThan(16);
     expect(searches).toBeGreaterThan(0);
+    // mergeDue (the stats' mergingPartitions) says when merging has settled.
+    expect(sawMergeDue).toBe(true);
+    while (indexer.mergeDue && Date.now() < deadline) await Bun.sleep(5);
+    expect(indexer.mergeDue).toBe(false);
+    expect(indexer.sealedChunkCount).toBeLessThan(2 * 8);
     expect(await offsets(indexer, { match: { text: "word3" } })).toEqual(expected);
     await indexer.stop();
     await log.close();
