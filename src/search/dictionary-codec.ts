@@ -214,7 +214,7 @@ export function writeDictionaryBlock(out: ByteWriter, head: Uint8Array, entries:
   out.varint(head.length);
   out.append(head);
   out.varint(entries.length);
-  const compressed = entries.length >= compressBytesMin ? Bun.deflateSync(entries as Uint8Array<ArrayBuffer>, { level: 6 }) : null;
+  const compressed = entries.length >= compressBytesMin ? Bun.deflateSync(entries as Uint8Array<ArrayBuffer>, { level: 3 }) : null;
   if (compressed !== null && compressed.length <= entries.length * (1 - compressGainMin)) {
     out.varint(compressed.length);
     out.append(compressed);

@@ -1,27 +1,35 @@
-// Asks the engine to collect this thread's garbage during and after work that allocates much: a
-// search, a seal, a merge, a backlog chunk. JavaScriptCore collects when a thread's heap grows,
-// but most of what a search allocates is typed arrays (decoded postings, match sets) whose bytes
-// live outside that heap, and it let them pile up: on 2M log records in one thread, 60 searches
-// took RssAnon from 70 MB to 628 MB with no collection asked for, under 160 MB with an
-// asynchronous collection after each, and under 45 MB with a full one after each; at 10M records
-// in the broker, asynchronous collections after each search still let the queries take RssAnon
-// from 269 MB to 641 MB. So: a full collection whenever a thread has worked a while since its last
-// one (a search calls noteWork per segment), an asynchronous one after each piece of work, and a
-// full one once the thread has been idle a moment, which gives the memory back before the next burst.
+// Asks the engine to collect a thread's garbage during and after work that allocates much:
+// searches, merges, backlog chunks. JavaScriptCore collects when a thread's heap grows, but most
+// of what a search allocates is typed arrays (decoded postings, match sets) whose bytes live
+// outside that heap, and it let them pile up: on 2M log records in one thread, 60 searches took
+// RssAnon from 70 MB to 628 MB with no collection asked for, under 160 MB with an asynchronous
+// collection after each, and under 45 MB with a full one after each; at 10M records in the
+// broker, asynchronous collections after each search still let the queries take RssAnon from
+// 269 MB to 641 MB. So:
+//   - noteWork: a search counts its work segment by segment, and a full collection runs once
+//     enough has added up (at least 10 times what the last full collection took, so it costs
+//     at most a tenth of the work, however large the thread's heap);
+//   - asWork: a piece of work on a thread that only does such pieces (a query, merge or backlog
+//     thread) is followed by an asynchronous collection, and by a full one once the thread has
+//     been idle a moment, which gives the memory back before the next burst;
+//   - collectSoon: an asynchronous collection only, for the indexing thread, which is never
+//     idle while a backlog is indexed (a full collection of its heap, live segment and all,
+//     fired by a timer mid-backlog took a fifth of its time).
 //
 // Each thread loads its own copy of this module, so each thread collects its own heap.
 
 /** How long a thread waits, idle, before a full collection. */
 export const idleCollectionMs = 250;
-/**
- * Work (ms) after which a thread collects at once: a full collection of a query thread's small
- * heap takes a few ms, so this costs searches a few per cent and bounds their garbage to what
- * this much work allocates.
- */
+/** Work (ms) after which a thread collects in full at the soonest. */
 export const workBetweenCollectionsMs = 100;
+/** A full collection waits for at least this many times its last duration of work. */
+const workPerCollectionMs = 10;
 
 let idleTimer: ReturnType<typeof setTimeout> | undefined;
 let workSinceCollection = 0;
+let lastFullMs = 0;
+/** Pieces of work (asWork) running now. */
+let working = 0;
 /** Runs a collection: full and synchronous, or asynchronous. Replaced in tests. */
 let collect = (full: boolean): void => void Bun.gc(full);
 
@@ -32,22 +40,39 @@ export function useCollector(collector: (full: boolean) => void): (full: boolean
   return before;
 }
 
-/** Counts `ms` of work that allocated as it went; collects at once past workBetweenCollectionsMs. */
-export function noteWork(ms: number): void {
-  workSinceCollection += ms;
-  if (workSinceCollection < workBetweenCollectionsMs) return;
-  workSinceCollection = 0;
+function collectFully(): void {
+  const started = performance.now();
   collect(true);
+  lastFullMs = performance.now() - started;
+  workSinceCollection = 0;
 }
 
-/** Called after a piece of work that allocated much. */
-export function collectAfterWork(): void {
+/** Counts `ms` of work that allocated as it went; collects in full once enough has added up. */
+export function noteWork(ms: number): void {
+  workSinceCollection += ms;
+  if (workSinceCollection >= Math.max(workBetweenCollectionsMs, workPerCollectionMs * lastFullMs)) collectFully();
+}
+
+/** An asynchronous collection: costs the caller nothing. */
+export function collectSoon(): void {
   collect(false);
+}
+
+/** Runs a piece of work, then collects asynchronously, and in full once no work has run for idleCollectionMs. */
+export async function asWork<T>(work: () => Promise<T>): Promise<T> {
+  working++;
   clearTimeout(idleTimer);
-  idleTimer = setTimeout(() => {
-    workSinceCollection = 0;
-    collect(true);
-  }, idleCollectionMs);
-  // An idle thread's pending collection must not keep it (or a process) alive.
-  idleTimer.unref();
+  try {
+    return await work();
+  } finally {
+    working--;
+    collect(false);
+    if (working === 0) {
+      idleTimer = setTimeout(() => {
+        if (working === 0) collectFully();
+      }, idleCollectionMs);
+      // An idle thread's pending collection must not keep it (or a process) alive.
+      idleTimer.unref();
+    }
+  }
 }

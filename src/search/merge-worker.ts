@@ -1,7 +1,7 @@
 // The merge thread: runs merges of sealed chunk files (merge.ts) that the indexing thread asks
 // for, one at a time, on a core of its own.
 
-import { collectAfterWork } from "./garbage.ts";
+import { asWork } from "./garbage.ts";
 import { mergeChunkFiles } from "./merge.ts";
 import { CorruptIndexFileError } from "./sealed-segment.ts";
 
@@ -14,7 +14,7 @@ let queue: Promise<void> = Promise.resolve();
 
 self.onmessage = (event: MessageEvent<ToMergeThread>) => {
   const { id, dir, inputs, output } = event.data;
-  queue = queue.then(async () => {
+  queue = queue.then(() => asWork(async () => {
     try {
       await mergeChunkFiles(dir, inputs, output);
       self.postMessage({ id, error: null } satisfies FromMergeThread);
@@ -22,6 +22,5 @@ self.onmessage = (event: MessageEvent<ToMergeThread>) => {
       const corruptFile = error instanceof CorruptIndexFileError ? (error.file ?? null) : null;
       self.postMessage({ id, error: error instanceof Error ? error.message : String(error), corruptFile } satisfies FromMergeThread);
     }
-    collectAfterWork();
-  });
+  }));
 };

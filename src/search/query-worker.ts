@@ -5,7 +5,7 @@
 // search worker, which can rebuild chunks from the log, searches it.
 
 import { createLogger, type Logger } from "../logger.ts";
-import { collectAfterWork } from "./garbage.ts";
+import { asWork } from "./garbage.ts";
 import type { ChunkRef, FromQueryThread, QueryThreadMemory, ToQueryThread } from "./query-protocol.ts";
 import { QueryError } from "./query.ts";
 import { SearchChangedError } from "./search-segment.ts";
@@ -88,7 +88,8 @@ self.onmessage = (event: MessageEvent<ToQueryThread>) => {
     for (const key of message.chunks) open.delete(key);
     return;
   }
-  const work =
+  // A search's matches and decoded postings are garbage once its part is sent.
+  const work = asWork(() =>
     message.type === "stats"
       ? gather(message)
       : message.type === "preload"
@@ -96,13 +97,12 @@ self.onmessage = (event: MessageEvent<ToQueryThread>) => {
             load(message.chunk);
             return { type: "loaded", id: message.id, memory: memory() };
           })
-        : search(message);
+        : search(message),
+  );
   work
     .then(post, (error: unknown) => {
       const queryErrorType = error instanceof QueryError ? error.type : null;
       const changed = error instanceof SearchChangedError ? { at: error.at } : undefined;
       post({ type: "error", id: message.id, queryErrorType, message: error instanceof Error ? error.message : String(error), changed });
-    })
-    // A search's matches and decoded postings are garbage once its part is sent.
-    .finally(() => message.type === "search" && collectAfterWork());
+    });
 };

@@ -6,7 +6,7 @@
 import { createLogger } from "../logger.ts";
 import type { SearchablePartition } from "./partition-indexer.ts";
 import { BacklogThread } from "./backlog-thread.ts";
-import { collectAfterWork } from "./garbage.ts";
+import { collectSoon } from "./garbage.ts";
 import { MergeThread } from "./merge-thread.ts";
 import { QueryPool } from "./query-pool.ts";
 import { QueryError } from "./query.ts";
@@ -79,7 +79,8 @@ async function answer(id: number, work: () => Promise<FromWorker>): Promise<void
     const queryErrorType = error instanceof QueryError ? error.type : null;
     post({ type: "error", id, queryErrorType, message: error instanceof Error ? error.message : String(error) });
   }
-  collectAfterWork();
+  // Asynchronous only: this thread indexes too, and is never idle while a backlog is indexed.
+  collectSoon();
 }
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {

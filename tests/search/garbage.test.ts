@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import { collectAfterWork, noteWork, useCollector, workBetweenCollectionsMs } from "../../src/search/garbage.ts";
+import { asWork, collectSoon, noteWork, useCollector, workBetweenCollectionsMs } from "../../src/search/garbage.ts";
 import { eventually } from "../e2e/harness.ts";
 
 let restore: ((full: boolean) => void) | null = null;
@@ -27,11 +27,21 @@ test("work collects in full once it adds up to workBetweenCollectionsMs, and cou
   expect(asked).toEqual([true]);
 });
 
-test("after work: an asynchronous collection at once, and one full collection once the thread is idle", async () => {
+test("collectSoon asks for an asynchronous collection only", () => {
   const asked = watchCollections();
-  collectAfterWork();
-  collectAfterWork();
+  collectSoon();
+  expect(asked).toEqual([false]);
+});
+
+test("after pieces of work: an asynchronous collection each, and one full collection once no work runs", async () => {
+  const asked = watchCollections();
+  let finishLong!: () => void;
+  const long = asWork(() => new Promise<void>((resolve) => (finishLong = resolve)));
+  await asWork(async () => {});
+  await asWork(async () => {});
   expect(asked).toEqual([false, false]);
-  await eventually(async () => asked.length === 3, "the idle collection");
-  expect(asked).toEqual([false, false, true]);
+  finishLong();
+  await long;
+  await eventually(async () => asked.length === 4, "the idle collection");
+  expect(asked).toEqual([false, false, false, true]);
 });
