@@ -12,9 +12,10 @@
 //   - asWork: a piece of work on a thread that only does such pieces (a query, merge or backlog
 //     thread) is followed by an asynchronous collection, and by a full one once the thread has
 //     been idle a moment, which gives the memory back before the next burst;
-//   - collectSoon: an asynchronous collection only, for the indexing thread, which is never
-//     idle while a backlog is indexed (a full collection of its heap, live segment and all,
-//     fired by a timer mid-backlog took a fifth of its time).
+//   - the indexing thread counts its catch-ups as work, so its full collection waits until it
+//     has caught up (one fired by a timer mid-backlog, of its heap, live segment and all, took
+//     a fifth of its time), and asks for asynchronous ones after searches (collectSoon);
+//   - WorkMeter: a merge's loops over terms note their work now and then, as searches do.
 //
 // Each thread loads its own copy of this module, so each thread collects its own heap.
 
@@ -58,15 +59,19 @@ export function collectSoon(): void {
   collect(false);
 }
 
-/** Runs a piece of work, then collects asynchronously, and in full once no work has run for idleCollectionMs. */
-export async function asWork<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * Runs a piece of work, then collects asynchronously (unless `collectAfter` is false: the
+ * indexing thread's catch-ups come many a second under a steady load), and in full once no work
+ * has run for idleCollectionMs.
+ */
+export async function asWork<T>(work: () => Promise<T>, collectAfter = true): Promise<T> {
   working++;
   clearTimeout(idleTimer);
   try {
     return await work();
   } finally {
     working--;
-    collect(false);
+    if (collectAfter) collect(false);
     if (working === 0) {
       idleTimer = setTimeout(() => {
         if (working === 0) collectFully();
@@ -74,5 +79,24 @@ export async function asWork<T>(work: () => Promise<T>): Promise<T> {
       // An idle thread's pending collection must not keep it (or a process) alive.
       idleTimer.unref();
     }
+  }
+}
+
+/** Notes a loop's work to noteWork every `unitsPerCheck` units (terms, postings), so it reads the clock only now and then. */
+export class WorkMeter {
+  readonly unitsPerCheck: number;
+  #units = 0;
+  #since = performance.now();
+
+  constructor(unitsPerCheck = 65_536) {
+    this.unitsPerCheck = unitsPerCheck;
+  }
+
+  add(units: number): void {
+    this.#units += units;
+    if (this.#units < this.unitsPerCheck) return;
+    this.#units = 0;
+    noteWork(performance.now() - this.#since);
+    this.#since = performance.now();
   }
 }

@@ -33,6 +33,7 @@ import type { BacklogChunk, BacklogIndexer, BacklogJob } from "./backlog-chunk.t
 import { segmentBaseOf, staleChunks } from "./chunk-freshness.ts";
 import type { DocumentCounters } from "./document.ts";
 import { type ChunkRange, chunkFileName, listSearchFiles, readManifest, writeManifest } from "./index-manifest.ts";
+import { asWork } from "./garbage.ts";
 import { LiveSegment } from "./live-segment.ts";
 import { addBatch, batchPositions, indexLogRange, indexReadBytesMax, yieldToEventLoop } from "./range-indexer.ts";
 import { type Merger, mergeChunkFiles } from "./merge.ts";
@@ -229,7 +230,7 @@ export class PartitionIndexer {
         await this.#waitForData();
         if (this.#stopped) return;
         this.#refresh();
-        await this.#catchUp();
+        await asWork(() => this.#catchUp(), false);
         // After catching up, so a restart makes new records searchable before old chunks are repaired.
         for (const chunk of [...this.#stale]) {
           if (this.#stopped) return;
@@ -645,22 +646,13 @@ export class PartitionIndexer {
       .finally(() => (this.#merging = null));
   }
 
-  /**
-   * Merges runs of small chunks the merge policy picks, one merge at a time, until it picks none
-   * or indexing has fallen behind: merges take a core, and the chunks of a backlog would be merged
-   * again and again while it is indexed, so they wait until indexing has caught up.
-   */
+  /** Merges runs of small chunks the merge policy picks, one merge at a time, until it picks none. */
   async #mergeSmallChunks(dir: string): Promise<void> {
-    while (!this.#stopped && !this.#behind) {
+    while (!this.#stopped) {
       const run = this.#nextMerge(dir);
       if (run === null) return;
       await this.#mergeRun(dir, run);
     }
-  }
-
-  /** Whether more than a live segment's worth of records waits to be indexed (a backlog). */
-  get #behind(): boolean {
-    return this.#fullLiveDocs > 0 && this.partition.log.highWatermark - this.#position > this.#fullLiveDocs;
   }
 
   /** The chunks the merge policy would merge now; null when none are due. */

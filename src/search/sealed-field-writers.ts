@@ -6,6 +6,7 @@
 import { widthOf } from "./byte-codec.ts";
 import { DictionaryWriter, PostingsBuffer } from "./dictionary-writer.ts";
 import type { FileSink } from "./file-sink.ts";
+import { WorkMeter } from "./garbage.ts";
 import { LiveKeywordField, LiveNumberField, LiveTextField } from "./live-segment.ts";
 import { SealedKeywordField, SealedTextField } from "./sealed-fields.ts";
 import { type DictionaryMeta, type KeywordMeta, missingValue, type NumberMeta, type TextMeta } from "./sealed-format.ts";
@@ -136,11 +137,13 @@ export function writeText(output: FieldOutput, name: string): TextMeta {
     return { ...dictionary.finish(), docs, sum, normWidth, normsAt, normLength: maxLength, positions: withPositions };
   }
   const streams = texts.map((text) => (text === null ? null : textEntries(text)));
+  const meter = new WorkMeter();
   for (const [term, holders] of mergeSorted(streams, `the terms of "${name}"`)) {
     postings.clear();
     for (const [i, read] of holders) {
       const list = read();
       if (list !== null) add(list, placed[i].firstDoc);
+      meter.add(1 + (list?.docs.length ?? 0));
     }
     if (postings.count > 0) dictionary.add(term, postings, true, withPositions);
   }
@@ -169,11 +172,14 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
     }
     cardinality = only.cardinality;
   }
+  const meter = new WorkMeter();
   for (const [value, holders] of only !== null && !(only instanceof SealedKeywordField) ? [] : mergeSorted(streams, `the keywords of "${name}"`)) {
     postings.count = 0;
     for (const [i, readDocs] of holders) {
       ordinalMaps[i][nextOrdinals[i]++] = cardinality;
-      postings.add(readDocs(), null, placed[i].firstDoc);
+      const docs = readDocs();
+      postings.add(docs, null, placed[i].firstDoc);
+      meter.add(1 + docs.length);
     }
     dictionary.add(value, postings, false);
     cardinality++;

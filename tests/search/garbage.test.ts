@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import { asWork, collectSoon, noteWork, useCollector, workBetweenCollectionsMs } from "../../src/search/garbage.ts";
+import { asWork, collectSoon, noteWork, useCollector, WorkMeter, workBetweenCollectionsMs } from "../../src/search/garbage.ts";
 import { eventually } from "../e2e/harness.ts";
 
 let restore: ((full: boolean) => void) | null = null;
@@ -44,4 +44,20 @@ test("after pieces of work: an asynchronous collection each, and one full collec
   await long;
   await eventually(async () => asked.length === 4, "the idle collection");
   expect(asked).toEqual([false, false, false, true]);
+});
+
+test("a WorkMeter notes its loop's work to noteWork at its checks, every unitsPerCheck units", () => {
+  const asked = watchCollections();
+  noteWork(workBetweenCollectionsMs);
+  asked.length = 0;
+  const busy = (meter: WorkMeter) => {
+    const started = performance.now();
+    while (performance.now() - started < workBetweenCollectionsMs * 1.5) meter.add(1);
+  };
+  // Never a check: the work is not noted, however long it took.
+  busy(new WorkMeter(Number.MAX_SAFE_INTEGER));
+  expect(asked).toEqual([]);
+  busy(new WorkMeter(1000));
+  expect(asked.length).toBeGreaterThan(0);
+  expect(asked.every((full) => full)).toBe(true);
 });
