@@ -33,7 +33,7 @@ import type { BacklogChunk, BacklogIndexer, BacklogJob } from "./backlog-chunk.t
 import { segmentBaseOf, staleChunks } from "./chunk-freshness.ts";
 import type { DocumentCounters } from "./document.ts";
 import { type ChunkRange, chunkFileName, listSearchFiles, readManifest, writeManifest } from "./index-manifest.ts";
-import { asWork } from "./garbage.ts";
+import { asWork, collectNow } from "./garbage.ts";
 import { LiveSegment } from "./live-segment.ts";
 import { addBatch, batchPositions, indexLogRange, indexReadBytesMax, yieldToEventLoop } from "./range-indexer.ts";
 import { type Merger, mergeChunkFiles } from "./merge.ts";
@@ -438,6 +438,7 @@ export class PartitionIndexer {
       chunk.version = nextVersion++;
       return [];
     });
+    collectNow();
   }
 
   /**
