@@ -195,11 +195,7 @@ export class LiveKeywordField implements KeywordField {
     for (const value of values) {
       let id = this.#ids.get(value);
       if (id === undefined) {
-        id = this.#values.length;
-        this.#ids.set(value, id);
-        this.#values.push(value);
-        this.#docs.push([doc]);
-        this.#sorted = null;
+        id = this.#newValue(doc, value);
         bytes += bytesPerTerm + 2 * value.length;
       } else if (ids.includes(id)) continue;
       else this.#docs[id].push(doc);
@@ -214,15 +210,21 @@ export class LiveKeywordField implements KeywordField {
     let bytes = bytesPerValue;
     let id = this.#ids.get(value);
     if (id === undefined) {
-      id = this.#values.length;
-      this.#ids.set(value, id);
-      this.#values.push(value);
-      this.#docs.push([doc]);
-      this.#sorted = null;
+      id = this.#newValue(doc, value);
       bytes += bytesPerTerm + 2 * value.length;
     } else this.#docs[id].push(doc);
     setDense(this.#perDoc, doc, id, -1);
     return bytes;
+  }
+
+  /** Numbers `value`, first seen in `doc`; returns its number. */
+  #newValue(doc: number, value: string): number {
+    const id = this.#values.length;
+    this.#ids.set(value, id);
+    this.#values.push(value);
+    this.#docs.push([doc]);
+    this.#sorted = null;
+    return id;
   }
 
   /**
