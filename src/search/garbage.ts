@@ -9,7 +9,7 @@
 //   - noteWork: a search counts its work segment by segment, and a full collection runs once
 //     enough has added up (at least 10 times what the last full collection took, so it costs
 //     at most a tenth of the work, however large the thread's heap);
-//   - asWork: a piece of work on a thread that only does such pieces (a query, merge or backlog
+//   - asWork: a piece of work on a thread that only does such pieces (a query or merge
 //     thread) is followed by an asynchronous collection, and by a full one once the thread has
 //     been idle a moment, which gives the memory back before the next burst;
 //   - collectNow: the indexing and backlog threads collect in full right after each seal, when
