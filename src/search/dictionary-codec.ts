@@ -15,14 +15,14 @@ import { type ByteWriter, compareBytes, readVarint } from "./byte-codec.ts";
 /** Dictionary entries per front-coded block; a block's first entry stores its whole term. */
 export const termsPerBlock = 32;
 
-/** Writes one dictionary entry; `previous` is empty for the first entry of a block. */
-export function writeTermEntry(out: ByteWriter, previous: Uint8Array, term: Uint8Array, docFreq: number, pointerDelta: number): void {
-  const limit = Math.min(previous.length, term.length);
+/** Writes one dictionary entry of `term[0, termLength)` after `previous[0, previousLength)` (the block's head for its first entry). */
+export function writeTermEntry(out: ByteWriter, previous: Uint8Array, previousLength: number, term: Uint8Array, termLength: number, docFreq: number, pointerDelta: number): void {
+  const limit = Math.min(previousLength, termLength);
   let shared = 0;
   while (shared < limit && previous[shared] === term[shared]) shared++;
   out.varint(shared);
-  out.varint(term.length - shared);
-  out.append(term, shared, term.length);
+  out.varint(termLength - shared);
+  out.append(term, shared, termLength);
   out.varint(docFreq);
   out.varint(pointerDelta);
 }

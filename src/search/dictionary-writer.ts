@@ -5,78 +5,9 @@
 import { ByteWriter, compareBytes } from "./byte-codec.ts";
 import { termsPerBlock, writeDictionaryBlock, writeTermEntry } from "./dictionary-codec.ts";
 import type { FileSink } from "./file-sink.ts";
+import type { PostingsBuffer } from "./postings-buffer.ts";
 import { encodePositions, encodePostings } from "./postings-codec.ts";
 import type { DictionaryMeta } from "./sealed-format.ts";
-
-/** Growable typed arrays holding one term's postings (and positions) while they are merged. */
-export class PostingsBuffer {
-  docs = new Uint32Array(1024);
-  freqs = new Uint32Array(1024);
-  count = 0;
-  positions = new Uint32Array(1024);
-  positionCount = 0;
-
-  /** Empties the buffer for the next term. */
-  clear(): void {
-    this.count = 0;
-    this.positionCount = 0;
-  }
-
-  addPositions(positions: ArrayLike<number>): void {
-    const needed = this.positionCount + positions.length;
-    if (needed > this.positions.length) {
-      const grown = new Uint32Array(Math.max(needed, this.positions.length * 2));
-      grown.set(this.positions.subarray(0, this.positionCount));
-      this.positions = grown;
-    }
-    this.positions.set(positions, this.positionCount);
-    this.positionCount = needed;
-  }
-
-  add(docs: ArrayLike<number>, freqs: ArrayLike<number> | null, shift: number): void {
-    if (this.count + docs.length > this.docs.length) this.#grow(this.count + docs.length);
-    const into = this.docs;
-    const intoFreqs = this.freqs;
-    let count = this.count;
-    if (freqs === null) {
-      for (let i = 0; i < docs.length; i++) {
-        into[count] = docs[i] + shift;
-        intoFreqs[count++] = 1;
-      }
-    } else {
-      for (let i = 0; i < docs.length; i++) {
-        into[count] = docs[i] + shift;
-        intoFreqs[count++] = freqs[i];
-      }
-    }
-    this.count = count;
-  }
-
-  #grow(needed: number): void {
-    if (needed > this.docs.length) {
-      const size = Math.max(needed, this.docs.length * 2);
-      const grownDocs = new Uint32Array(size);
-      grownDocs.set(this.docs.subarray(0, this.count));
-      const grownFreqs = new Uint32Array(size);
-      grownFreqs.set(this.freqs.subarray(0, this.count));
-      this.docs = grownDocs;
-      this.freqs = grownFreqs;
-    }
-  }
-
-  /** Appends documents and counts held interleaved (doc, count, doc, count, …), as a live text field holds them. */
-  addInterleaved(interleaved: readonly number[]): void {
-    const pairs = interleaved.length >> 1;
-    if (this.count + pairs > this.docs.length) this.#grow(this.count + pairs);
-    const { docs, freqs } = this;
-    let count = this.count;
-    for (let i = 0; i < interleaved.length; i += 2) {
-      docs[count] = interleaved[i];
-      freqs[count++] = interleaved[i + 1];
-    }
-    this.count = count;
-  }
-}
 
 /** Writes a sorted dictionary's blocks and block index to side files, its postings to the file. */
 export class DictionaryWriter {
@@ -88,12 +19,13 @@ export class DictionaryWriter {
   readonly #encodedBlock = new ByteWriter(4096);
   readonly #postings = new ByteWriter(64 * 1024);
   readonly #encoder = new TextEncoder();
+  /** A string term's UTF-8 bytes (add). */
+  #encoded = new Uint8Array(256);
   /** What the dictionary holds, for errors: `the terms of "message"`. */
   readonly #what: string;
-  #head = new Uint8Array(0);
-  #previous = new Uint8Array(0);
-  /** The term added last, for errors. */
-  #previousTerm = "";
+  /** The first term of the block being filled, and the term added last (copies: callers reuse their buffers). */
+  readonly #head = new ByteWriter(64);
+  readonly #previous = new ByteWriter(64);
   #count = 0;
   #postingsAt = 0;
   #previousPointer = 0;
@@ -110,24 +42,35 @@ export class DictionaryWriter {
 
   /** Adds `term` with its postings: with frequencies (text) or documents only (keywords), and with positions when asked. */
   add(term: string, postings: PostingsBuffer, withFreqs: boolean, withPositions = false): void {
+    // At most 3 UTF-8 bytes per UTF-16 unit.
+    if (this.#encoded.length < term.length * 3) this.#encoded = new Uint8Array(term.length * 3);
+    const { written } = this.#encoder.encodeInto(term, this.#encoded);
+    this.addBytes(this.#encoded, written, postings, withFreqs, withPositions);
+  }
+
+  /** As add, with the term as its UTF-8 bytes `term[0, length)`. */
+  addBytes(term: Uint8Array, length: number, postings: PostingsBuffer, withFreqs: boolean, withPositions = false): void {
     const pointer = this.#file.position - this.#postingsAt;
-    const bytes = this.#encoder.encode(term);
+    const previous = this.#previous;
     // Checked in the bytes written, which order exactly as UTF-8 does: a disorder would make lookups miss terms.
-    if (this.#count > 0 && compareBytes(bytes, 0, bytes.length, this.#previous, 0, this.#previous.length) <= 0) {
-      throw new Error(`Cannot write ${this.#what}: input lists "${term}" after "${this.#previousTerm}"`);
+    if (this.#count > 0 && compareBytes(term, 0, length, previous.bytes, 0, previous.length) <= 0) {
+      const decoder = new TextDecoder();
+      throw new Error(`Cannot write ${this.#what}: input lists "${decoder.decode(term.subarray(0, length))}" after "${decoder.decode(previous.view())}"`);
     }
-    this.#previousTerm = term;
     if (this.#count % termsPerBlock === 0) {
       this.#flushBlock();
       this.#blocks.float64(this.#entries.position);
       this.#blocks.float64(pointer);
       // The first entry shares the whole head, which the block stores before its entries.
-      this.#head = bytes;
-      this.#previous = bytes;
+      this.#head.reset();
+      this.#head.append(term, 0, length);
+      previous.reset();
+      previous.append(term, 0, length);
       this.#previousPointer = pointer;
     }
-    writeTermEntry(this.#block, this.#previous, bytes, postings.count, pointer - this.#previousPointer);
-    this.#previous = bytes;
+    writeTermEntry(this.#block, previous.bytes, previous.length, term, length, postings.count, pointer - this.#previousPointer);
+    previous.reset();
+    previous.append(term, 0, length);
     this.#previousPointer = pointer;
     this.#postings.reset();
     encodePostings(this.#postings, postings.docs, withFreqs ? postings.freqs : null, postings.count);
@@ -139,7 +82,7 @@ export class DictionaryWriter {
   #flushBlock(): void {
     if (this.#block.length === 0) return;
     this.#encodedBlock.reset();
-    writeDictionaryBlock(this.#encodedBlock, this.#head, this.#block.view());
+    writeDictionaryBlock(this.#encodedBlock, this.#head.view(), this.#block.view());
     this.#entries.write(this.#encodedBlock.view());
     this.#block.reset();
   }

@@ -157,23 +157,24 @@ const unpacked = new Uint32Array(postingsBlockDocs);
 
 /**
  * Decodes the postings from entry `first` (a block start) at byte `position`, after document
- * `previousDoc`, up to `count`, into `docs` and, unless null (documents only), `freqs`; returns
- * the position after the last entry (where a text field's positions follow).
+ * `previousDoc`, up to `count`, into `docs` and, unless null (documents only), `freqs`, from
+ * index `outAt` on, each document plus `shift`; returns the position after the last entry
+ * (where a text field's positions follow).
  */
-function decodeInto(bytes: Uint8Array, position: number, first: number, previousDoc: number, count: number, docs: Uint32Array, freqs: Uint32Array | null): number {
+function decodeInto(bytes: Uint8Array, position: number, first: number, previousDoc: number, count: number, docs: Uint32Array, freqs: Uint32Array | null, outAt = 0, shift = 0): number {
   const cursor = { at: 0 };
   let doc = previousDoc;
   const packedEnd = count > postingsBlockDocs ? count - (count % postingsBlockDocs) : 0;
   for (let start = first; start < packedEnd; start += postingsBlockDocs) {
     position = unpackBlock(bytes, position + 1, bytes[position], unpacked);
-    const out = start - first;
+    const out = outAt + start - first;
     if (freqs === null) {
-      for (let i = 0; i < postingsBlockDocs; i++) docs[out + i] = doc += unpacked[i] + 1;
+      for (let i = 0; i < postingsBlockDocs; i++) docs[out + i] = (doc += unpacked[i] + 1) + shift;
       continue;
     }
     for (let i = 0; i < postingsBlockDocs; i++) {
       const value = unpacked[i];
-      docs[out + i] = doc += Math.floor(value / 2) + 1;
+      docs[out + i] = (doc += Math.floor(value / 2) + 1) + shift;
       if (value & 1) freqs[out + i] = 1;
       else {
         cursor.at = position;
@@ -190,15 +191,16 @@ function decodeInto(bytes: Uint8Array, position: number, first: number, previous
       value = readVarint(bytes, cursor);
       position = cursor.at;
     }
+    const out = outAt + i - first;
     if (freqs === null) {
-      docs[i - first] = doc += value + 1;
+      docs[out] = (doc += value + 1) + shift;
       continue;
     }
-    docs[i - first] = doc += Math.floor(value / 2) + 1;
-    if (value & 1) freqs[i - first] = 1;
+    docs[out] = (doc += Math.floor(value / 2) + 1) + shift;
+    if (value & 1) freqs[out] = 1;
     else {
       cursor.at = position;
-      freqs[i - first] = readVarint(bytes, cursor);
+      freqs[out] = readVarint(bytes, cursor);
       position = cursor.at;
     }
   }
@@ -227,13 +229,36 @@ export function encodePositions(out: ByteWriter, freqs: ArrayLike<number>, posit
 export function decodePositionedPostings(bytes: Uint8Array, at: number, count: number): { docs: Uint32Array; freqs: Uint32Array; positions: Uint32Array } {
   const docs = new Uint32Array(count);
   const freqs = new Uint32Array(count);
-  let position = decodeInto(bytes, entriesStart(bytes, at, count), 0, -1, count, docs, freqs);
+  const position = decodeInto(bytes, entriesStart(bytes, at, count), 0, -1, count, docs, freqs);
+  const positions = new Uint32Array(sumOf(freqs, 0, count));
+  decodePositionsAt(bytes, position, freqs, 0, count, positions, 0);
+  return { docs, freqs, positions };
+}
+
+/** The sum of `values[from, from + count)`: how many positions postings with these frequencies have. */
+export function sumOf(values: ArrayLike<number>, from: number, count: number): number {
   let total = 0;
-  for (let i = 0; i < count; i++) total += freqs[i];
-  const positions = new Uint32Array(total);
+  for (let i = from; i < from + count; i++) total += values[i];
+  return total;
+}
+
+/**
+ * Decodes the `count` postings at `at` into `docs` and, unless null (documents only), `freqs`
+ * from index `outAt` on, each document plus `shift` (a merge places its inputs one after
+ * another); returns where the entries end (where a text field's positions follow).
+ */
+export function decodePostingsAt(bytes: Uint8Array, at: number, count: number, docs: Uint32Array, freqs: Uint32Array | null, outAt: number, shift: number): number {
+  return decodeInto(bytes, entriesStart(bytes, at, count), 0, -1, count, docs, freqs, outAt, shift);
+}
+
+/**
+ * Decodes the positions at `position` of the `count` postings whose frequencies are
+ * `freqs[from, from + count)` into `positions` from index `outAt` on.
+ */
+export function decodePositionsAt(bytes: Uint8Array, position: number, freqs: ArrayLike<number>, from: number, count: number, positions: Uint32Array, outAt: number): void {
   const cursor = { at: 0 };
-  let next = 0;
-  for (let i = 0; i < count; i++) {
+  let next = outAt;
+  for (let i = from; i < from + count; i++) {
     let previous = 0;
     for (let end = next + freqs[i]; next < end; next++) {
       let value = bytes[position];
@@ -246,7 +271,6 @@ export function decodePositionedPostings(bytes: Uint8Array, at: number, count: n
       positions[next] = previous += value;
     }
   }
-  return { docs, freqs, positions };
 }
 
 /** Decodes the postings at `at` from `block` on (see postingsBlockOf): what an iterator advancing to a document needs. */

@@ -4,12 +4,14 @@
 // walks the inputs' sorted dictionaries together, one term's postings in memory at a time.
 
 import { widthOf } from "./byte-codec.ts";
-import { DictionaryWriter, PostingsBuffer } from "./dictionary-writer.ts";
+import { DictionaryWriter } from "./dictionary-writer.ts";
 import type { FileSink } from "./file-sink.ts";
 import { WorkMeter } from "./garbage.ts";
 import { LiveKeywordField, LiveNumberField, LiveTextField } from "./live-segment.ts";
+import { PostingsBuffer } from "./postings-buffer.ts";
 import { SealedKeywordField, SealedTextField } from "./sealed-fields.ts";
 import { type DictionaryMeta, type KeywordMeta, missingValue, type NumberMeta, type TextMeta } from "./sealed-format.ts";
+import { StringTermStream, TermMerge, type TermStream } from "./term-streams.ts";
 import { valueScalarsField } from "./value-text.ts";
 import { compareUtf8, type KeywordField, type PositionedPostings, type Postings, type SearchSegment, type TextField } from "./search-segment.ts";
 
@@ -27,60 +29,20 @@ export interface FieldOutput {
   placed: readonly Placed[];
 }
 
-/**
- * The ascending union of the inputs' sorted streams of (string, item), with the inputs holding
- * each string and their items.
- */
-function* mergeSorted<T>(streams: readonly (Iterator<[string, T]> | null)[], what: string): Generator<[string, [number, T][]]> {
-  if (streams.length === 1 && streams[0] !== null) {
-    // One input (a seal): its stream as it is, still checked for order.
-    const holder: [number, T][] = [[0, undefined as T]];
-    let previous: string | null = null;
-    for (let next = streams[0].next(); !next.done; next = streams[0].next()) {
-      const [key, item] = next.value;
-      if (previous !== null && compareUtf8(key, previous) <= 0) throw new Error(`Cannot merge ${what}: input 0 lists "${key}" after "${previous}"`);
-      previous = key;
-      holder[0][1] = item;
-      yield [key, holder];
-    }
-    return;
-  }
-  const heads: ([string, T] | null)[] = streams.map((stream) => {
-    const next = stream?.next();
-    return next && !next.done ? next.value : null;
-  });
-  for (;;) {
-    let smallest: string | null = null;
-    for (const head of heads) if (head !== null && (smallest === null || compareUtf8(head[0], smallest) < 0)) smallest = head[0];
-    if (smallest === null) return;
-    const holders: [number, T][] = [];
-    for (let i = 0; i < heads.length; i++) if (heads[i] !== null && heads[i]![0] === smallest) holders.push([i, heads[i]![1]]);
-    yield [smallest, holders];
-    for (const [i] of holders) {
-      const next = streams[i]!.next();
-      heads[i] = next.done ? null : next.value;
-      // The merge relies on each input's order; a disorder would silently lose terms.
-      if (heads[i] !== null && compareUtf8(heads[i]![0], smallest) <= 0) throw new Error(`Cannot merge ${what}: input ${i} lists "${heads[i]![0]}" after "${smallest}"`);
-    }
-  }
+/** A text field's terms for a merge: a sealed field's read in place, others' through their strings. */
+function textStream(text: TextField, withPositions: boolean): TermStream {
+  if (text instanceof SealedTextField) return text.termStream();
+  return new StringTermStream(text.terms(""), (term) => (withPositions ? text.positioned(term) : text.postings(term)));
 }
 
-/** A text field's terms in order with a reader of their postings and positions: sealed fields walk their dictionary once. */
-function* textEntries(text: TextField): Generator<[string, () => PositionedPostings | null]> {
-  if (text instanceof SealedTextField) {
-    yield* text.entries();
-    return;
+/** A keyword field's values for a merge, in ordinal order. */
+function keywordStream(field: KeywordField): TermStream {
+  if (field instanceof SealedKeywordField) return field.termStream();
+  let ordinal = -1;
+  function* values(): Generator<string> {
+    for (ordinal = 0; ordinal < field.cardinality; ordinal++) yield field.value(ordinal);
   }
-  for (const term of text.terms("")) yield [term, () => text.positioned(term)];
-}
-
-/** A keyword field's values in ordinal order with a reader of their documents. */
-function* keywordEntries(field: KeywordField): Generator<[string, () => ArrayLike<number>]> {
-  if (field instanceof SealedKeywordField) {
-    yield* field.entries();
-    return;
-  }
-  for (let ordinal = 0; ordinal < field.cardinality; ordinal++) yield [field.value(ordinal), () => field.docs(ordinal)];
+  return new StringTermStream(values(), () => ({ docs: field.docs(ordinal), freqs: null }));
 }
 
 export function writeText(output: FieldOutput, name: string): TextMeta {
@@ -136,16 +98,13 @@ export function writeText(output: FieldOutput, name: string): TextMeta {
     }
     return { ...dictionary.finish(), docs, sum, normWidth, normsAt, normLength: maxLength, positions: withPositions };
   }
-  const streams = texts.map((text) => (text === null ? null : textEntries(text)));
+  const streams = texts.map((text) => (text === null ? null : textStream(text, withPositions)));
+  const merge = new TermMerge(streams, `the terms of "${name}"`);
   const meter = new WorkMeter();
-  for (const [term, holders] of mergeSorted(streams, `the terms of "${name}"`)) {
+  while (merge.next()) {
     postings.clear();
-    for (const [i, read] of holders) {
-      const list = read();
-      if (list !== null) add(list, placed[i].firstDoc);
-      meter.add(1 + (list?.docs.length ?? 0));
-    }
-    if (postings.count > 0) dictionary.add(term, postings, true, withPositions);
+    for (const i of merge.holders) meter.add(1 + streams[i]!.addTo(postings, placed[i].firstDoc, withPositions));
+    if (postings.count > 0) dictionary.addBytes(merge.term.bytes, merge.term.length, postings, true, withPositions);
   }
   return { ...dictionary.finish(), docs, sum, normWidth, normsAt, normLength: maxLength, positions: withPositions };
 }
@@ -157,7 +116,7 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
   const ordinalMaps = fields.map((field) => new Uint32Array(field?.cardinality ?? 0));
   const dictionary = new DictionaryWriter(sink, entries, blocks, `the keywords of "${name}"`);
   const postings = new PostingsBuffer();
-  const streams = fields.map((field) => (field === null ? null : keywordEntries(field)));
+  const streams = fields.map((field) => (field === null ? null : keywordStream(field)));
   const nextOrdinals = fields.map(() => 0);
   let cardinality = 0;
   const only = fields.length === 1 ? fields[0] : null;
@@ -166,43 +125,49 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
     for (let ordinal = 0; ordinal < only.cardinality; ordinal++) {
       const value = only.value(ordinal);
       ordinalMaps[0][ordinal] = ordinal;
-      postings.count = 0;
+      postings.clear();
       postings.add(only.docs(ordinal), null, 0);
       dictionary.add(value, postings, false);
     }
     cardinality = only.cardinality;
   }
+  const merge = new TermMerge(only !== null && !(only instanceof SealedKeywordField) ? [] : streams, `the keywords of "${name}"`);
   const meter = new WorkMeter();
-  for (const [value, holders] of only !== null && !(only instanceof SealedKeywordField) ? [] : mergeSorted(streams, `the keywords of "${name}"`)) {
-    postings.count = 0;
-    for (const [i, readDocs] of holders) {
+  while (merge.next()) {
+    postings.clear();
+    for (const i of merge.holders) {
       ordinalMaps[i][nextOrdinals[i]++] = cardinality;
-      const docs = readDocs();
-      postings.add(docs, null, placed[i].firstDoc);
-      meter.add(1 + docs.length);
+      meter.add(1 + streams[i]!.addTo(postings, placed[i].firstDoc, false));
     }
-    dictionary.add(value, postings, false);
+    dictionary.addBytes(merge.term.bytes, merge.term.length, postings, false);
     cardinality++;
   }
   const meta = dictionary.finish();
   if (only instanceof LiveKeywordField) return { ...meta, ...writeOrdinals(sink, only.ordinalsByDoc(placed[0].segment.docCount), cardinality) };
+  // The loops over documents make no closure per document: at millions of documents their garbage
+  // outgrew the merge's own memory before a collection came.
   let valueCount = 0;
   let multi = false;
+  let count = 0;
+  const countOrdinal = () => count++;
   fields.forEach((field, i) => {
     for (let doc = 0; field !== null && doc < placed[i].segment.docCount; doc++) {
-      let count = 0;
-      field.forEachOrdinal(doc, () => count++);
+      count = 0;
+      field.forEachOrdinal(doc, countOrdinal);
       valueCount += count;
       if (count > 1) multi = true;
     }
   });
-  const visitDocs = (visit: (doc: number, ordinals: number[]) => void) => {
-    const ordinals: number[] = [];
+  const ordinals: number[] = [];
+  let ordinalMap = ordinalMaps[0];
+  const mapOrdinal = (ordinal: number) => ordinals.push(ordinalMap[ordinal]);
+  const visitDocs = (visit: (ordinals: number[]) => void) => {
     fields.forEach((field, i) => {
+      ordinalMap = ordinalMaps[i];
       for (let doc = 0; doc < placed[i].segment.docCount; doc++) {
         ordinals.length = 0;
-        field?.forEachOrdinal(doc, (ordinal) => ordinals.push(ordinalMaps[i][ordinal]));
-        visit(doc, ordinals);
+        field?.forEachOrdinal(doc, mapOrdinal);
+        visit(ordinals);
       }
     });
   };
@@ -210,16 +175,16 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
     const ordinalWidth = widthOf(cardinality);
     const missing = missingValue(ordinalWidth);
     const ordinalsAt = sink.align();
-    visitDocs((_, ordinals) => sink.uint(ordinals.length === 0 ? missing : ordinals[0], ordinalWidth));
+    visitDocs((ordinals) => sink.uint(ordinals.length === 0 ? missing : ordinals[0], ordinalWidth));
     return { ...meta, ordinalWidth, ordinalsAt, startsAt: null, valueCount };
   }
   const startsAt = sink.align();
   let start = 0;
   sink.uint(0, 4);
-  visitDocs((_, ordinals) => sink.uint((start += ordinals.length), 4));
+  visitDocs((ordinals) => sink.uint((start += ordinals.length), 4));
   const ordinalWidth = widthOf(Math.max(0, cardinality - 1));
   const ordinalsAt = sink.align();
-  visitDocs((_, ordinals) => {
+  visitDocs((ordinals) => {
     for (const ordinal of ordinals) sink.uint(ordinal, ordinalWidth);
   });
   return { ...meta, ordinalWidth, ordinalsAt, startsAt, valueCount };
@@ -293,10 +258,11 @@ export function writeNumbers(output: FieldOutput, name: string): NumberMeta {
       return;
     }
     const values: number[] = [];
+    const push = (value: number) => values.push(value);
     fields.forEach((field, i) => {
       for (let doc = 0; doc < placed[i].segment.docCount; doc++) {
         values.length = 0;
-        field?.forEachValue(doc, (value) => values.push(value));
+        field?.forEachValue(doc, push);
         visit(values);
       }
     });

@@ -6,6 +6,7 @@ import { startsWithBytes } from "./byte-codec.ts";
 import { SortedDictionary, termsPerBlock } from "./dictionary-codec.ts";
 import { decodeDocs, decodePositionedPostings, decodePostings } from "./postings-codec.ts";
 import { type DictionaryMeta, float64View, type KeywordMeta, missingValue, type NumberMeta, type TextMeta, uintView } from "./sealed-format.ts";
+import { DictionaryTermStream, type TermStream } from "./term-streams.ts";
 import { type KeywordField, type NumberField, type PositionedPostings, type Postings, type TextField, type TextTotals, utf8Bytes } from "./search-segment.ts";
 
 function dictionaryOf(bytes: Uint8Array, meta: DictionaryMeta): SortedDictionary {
@@ -20,19 +21,6 @@ function* dictionaryTerms(dictionary: SortedDictionary, prefix: string): Generat
     if (!startsWithBytes(cursor.term, cursor.termLength, prefixBytes)) return;
     yield cursor.termString();
     if (ordinal + 1 < dictionary.count) dictionary.advance(cursor, ordinal);
-  }
-}
-
-function* dictionaryEntries<T>(dictionary: SortedDictionary, decode: (bytes: Uint8Array, at: number, count: number) => T): Generator<[string, () => T]> {
-  const cursor = dictionary.cursor();
-  let pointer = 0;
-  for (let ordinal = 0; ordinal < dictionary.count; ordinal++) {
-    if (ordinal % termsPerBlock === 0) pointer = dictionary.loadBlock(cursor, ordinal / termsPerBlock);
-    cursor.next();
-    pointer += cursor.pointerDelta;
-    const at = pointer;
-    const count = cursor.docFreq;
-    yield [cursor.termString(), () => decode(dictionary.bytes, at, count)];
   }
 }
 
@@ -90,9 +78,9 @@ export class SealedTextField implements TextField {
     return dictionaryTerms(this.#dictionary, prefix);
   }
 
-  /** Each term, in order, with a reader of its postings and positions: what a merge walks (one cursor, no lookups). */
-  entries(): Generator<[string, () => PositionedPostings]> {
-    return dictionaryEntries(this.#dictionary, (bytes, at, count) => this.#positioned(bytes, at, count));
+  /** Its terms in order, read in place: what a merge walks (one cursor, no lookups). */
+  termStream(): TermStream {
+    return new DictionaryTermStream(this.#dictionary, true, this.#positions);
   }
 }
 
@@ -129,9 +117,9 @@ export class SealedKeywordField implements KeywordField {
     return decodeDocs(dictionary.bytes, dictionary.foundPointer, dictionary.foundDocFreq);
   }
 
-  /** Each value, in ordinal order, with a reader of its documents (for merges). */
-  entries(): Generator<[string, () => ArrayLike<number>]> {
-    return dictionaryEntries(this.#dictionary, decodeDocs);
+  /** Its values in ordinal order, read in place (for merges). */
+  termStream(): TermStream {
+    return new DictionaryTermStream(this.#dictionary, false, false);
   }
 
   forEachOrdinal(doc: number, visit: (ordinal: number) => void): void {

@@ -9,7 +9,7 @@ describe("term entries", () => {
     const writer = new ByteWriter(8);
     let previous = new Uint8Array(0);
     terms.forEach((term, i) => {
-      writeTermEntry(writer, previous, term, i + 1, i * 10);
+      writeTermEntry(writer, previous, previous.length, term, term.length, i + 1, i * 10);
       previous = term;
     });
     const cursor = new TermCursor(writer.bytes, 0);
