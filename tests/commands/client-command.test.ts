@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveClientSettings } from "../../src/commands/client-command.ts";
@@ -13,8 +13,15 @@ afterEach(() => {
   }
 });
 
+/** Folders of the config files written, removed after the tests. */
+const configDirs: string[] = [];
+afterAll(async () => {
+  for (const dir of configDirs) await rm(dir, { recursive: true, force: true });
+});
+
 async function configFile(text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "chronik-settings-"));
+  configDirs.push(dir);
   const file = join(dir, "config.toml");
   await writeFile(file, text);
   return file;

@@ -1,13 +1,20 @@
-import { describe, expect, test } from "bun:test";
-import { writeFile } from "node:fs/promises";
+import { afterAll, describe, expect, test } from "bun:test";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { chronikCommand, makeTempDir, run, runOk } from "../e2e/harness.ts";
 
 const commandTimeoutMs = 30_000;
 
+/** Folders the completion scripts are written to, removed after the tests. */
+const scriptDirs: string[] = [];
+afterAll(async () => {
+  for (const dir of scriptDirs) await rm(dir, { recursive: true, force: true });
+});
+
 /** What the generated bash completion offers after `words` (the last one being completed). */
 async function bashComplete(script: string, words: string[]): Promise<string[]> {
   const dir = await makeTempDir("completion");
+  scriptDirs.push(dir);
   const file = join(dir, "chronik.bash");
   await writeFile(file, script);
   const array = words.map((word) => `'${word}'`).join(" ");

@@ -2,8 +2,8 @@
 // records the settled options, so these tests check parsing, the environment, the config file
 // and the help text.
 
-import { describe, expect, test } from "bun:test";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { CommanderError } from "@commander-js/extra-typings";
@@ -30,8 +30,15 @@ async function parseServe(args: string[], environment: Record<string, string> = 
   }
 }
 
+/** Folders of the config files written, removed after the tests. */
+const configDirs: string[] = [];
+afterAll(async () => {
+  for (const dir of configDirs) await rm(dir, { recursive: true, force: true });
+});
+
 async function configFile(text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "chronik-serve-config-"));
+  configDirs.push(dir);
   const file = join(dir, "chronik.toml");
   await writeFile(file, text);
   return file;
