@@ -58,7 +58,10 @@ export class TermCursor {
       grown.set(this.term.subarray(0, shared));
       this.term = grown;
     }
-    this.term.set(this.bytes.subarray(cursor.at, cursor.at + suffix), shared);
+    // Suffixes are short: a loop beats making a view per entry to copy from.
+    const term = this.term;
+    const bytes = this.bytes;
+    for (let i = 0, from = cursor.at; i < suffix; i++) term[shared + i] = bytes[from + i];
     cursor.at += suffix;
     this.termLength = length;
     this.docFreq = readVarint(this.bytes, cursor);
