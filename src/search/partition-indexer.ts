@@ -419,6 +419,13 @@ export class PartitionIndexer {
    * written), and the next live segment starts at `nextBase`. An empty segment is skipped.
    */
   async #seal(nextBase: number, nextLogSegmentBase?: number): Promise<void> {
+    await this.#sealLive(nextBase, nextLogSegmentBase);
+    // Here, not in #sealLive, whose frame still holds the sealed live segment: collected there,
+    // the whole segment was marked as live and only freed a seal later.
+    collectNow();
+  }
+
+  async #sealLive(nextBase: number, nextLogSegmentBase?: number): Promise<void> {
     const finished = this.#live;
     this.#live = this.#newLive(nextBase, nextLogSegmentBase);
     const identity = this.#liveIdentity ?? null;
@@ -438,7 +445,6 @@ export class PartitionIndexer {
       chunk.version = nextVersion++;
       return [];
     });
-    collectNow();
   }
 
   /**
