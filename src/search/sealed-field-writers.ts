@@ -116,11 +116,10 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
   const ordinalMaps = fields.map((field) => new Uint32Array(field?.cardinality ?? 0));
   const dictionary = new DictionaryWriter(sink, entries, blocks, `the keywords of "${name}"`);
   const postings = new PostingsBuffer();
-  const streams = fields.map((field) => (field === null ? null : keywordStream(field)));
-  const nextOrdinals = fields.map(() => 0);
   let cardinality = 0;
   const only = fields.length === 1 ? fields[0] : null;
-  if (only !== null && !(only instanceof SealedKeywordField)) {
+  const sealing = only !== null && !(only instanceof SealedKeywordField);
+  if (sealing) {
     // A seal: the live field's values are in order already, and their ordinals are the output's.
     for (let ordinal = 0; ordinal < only.cardinality; ordinal++) {
       const value = only.value(ordinal);
@@ -131,7 +130,9 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
     }
     cardinality = only.cardinality;
   }
-  const merge = new TermMerge(only !== null && !(only instanceof SealedKeywordField) ? [] : streams, `the keywords of "${name}"`);
+  const streams = sealing ? [] : fields.map((field) => (field === null ? null : keywordStream(field)));
+  const nextOrdinals = fields.map(() => 0);
+  const merge = new TermMerge(streams, `the keywords of "${name}"`);
   const meter = new WorkMeter();
   while (merge.next()) {
     postings.clear();
