@@ -12,8 +12,8 @@
 //   - asWork: a piece of work on a thread that only does such pieces (a query or merge
 //     thread) is followed by an asynchronous collection, and by a full one once the thread has
 //     been idle a moment, which gives the memory back before the next burst;
-//   - collectNow: the indexing and backlog threads collect in full right after each seal, when
-//     the live segment they dropped is garbage and the next one is still empty (a full
+//   - collectNow: the indexing and backlog threads collect in full right after each seal, once
+//     nothing refers to the live segment they dropped and the next one is still empty (a full
 //     collection fired by a timer mid-segment took a fifth of the indexing thread's time; none
 //     at all during a 10M-record backlog let RssAnon reach 1.07 GB; one after every other seal
 //     was slower still, 43 000 – 45 000 against 51 000 – 54 000 records/s over 1M records in the
