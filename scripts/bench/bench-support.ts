@@ -3,7 +3,6 @@
 // sampled from /proc.
 
 import { readFileSync } from "node:fs";
-import type { Broker } from "../../tests/e2e/harness.ts";
 
 /** Temp dirs and the broker, released on exit and on Ctrl-C. */
 export const cleanups: Array<() => Promise<void>> = [];
@@ -32,7 +31,13 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 }
 
-/** Peak RSS and RssAnon of the broker process, sampled from /proc/<pid>/status. */
+/** A process whose memory is sampled: the broker (tests/e2e/harness.ts), or a child of a bench. */
+export interface SampledProcess {
+  readonly pid: number | undefined;
+  readonly alive: boolean;
+}
+
+/** Peak RSS and RssAnon of a process (the broker), sampled from /proc/<pid>/status. */
 export class MemorySampler {
   peakRssBytes = 0;
   peakRssAnonBytes = 0;
@@ -43,7 +48,7 @@ export class MemorySampler {
   #timer: ReturnType<typeof setInterval>;
 
   constructor(
-    readonly broker: Broker,
+    readonly broker: SampledProcess,
     sampleMs: number,
   ) {
     this.#timer = setInterval(() => this.sample(), sampleMs);

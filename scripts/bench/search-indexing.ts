@@ -13,21 +13,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createLogger } from "../../src/logger.ts";
-import { buildRecordBatch, type RecordInput } from "../../src/records/record-batch.ts";
 import { BacklogThread } from "../../src/search/backlog-thread.ts";
 import { PartitionIndexer } from "../../src/search/partition-indexer.ts";
 import { SegmentFileReader } from "../../src/search/segment-file-reader.ts";
 import { terms } from "../../src/search/tokenizer.ts";
-import { FileLog } from "../../src/storage/file-log.ts";
 import { BenchArgs, progress, UsageError } from "./bench-support.ts";
+import { writeCorpusLog } from "./corpus-log.ts";
 import { Fts5LogIndex } from "./fts5-log-index.ts";
 import { logLines } from "./log-corpus.ts";
 
 const usage = "Usage: search-indexing.ts [--records N] [--runs N] [--skip-fts5] [--no-backlog-thread] [--json]";
-/** The Producer's default batch size: a batch closes once its records reach this many bytes. */
-const batchBytesMax = 1_000_000;
-/** The broker's default segment.bytes. */
-const segmentBytes = 1024 * 1024 * 1024;
 /** How often the bench looks whether the indexer has reached the end. */
 const pollMs = 2;
 
@@ -51,29 +46,6 @@ function parseArgs(): { records: number; runs: number; skipFts5: boolean; backlo
 }
 
 const logger = createLogger("bench", "warn");
-
-/** Appends `records` corpus lines to a new FileLog in `dir`, in batches of about batchBytesMax. */
-async function writeLog(dir: string, records: number): Promise<number> {
-  const log = await FileLog.open(dir, { segmentBytes, logger });
-  const encoder = new TextEncoder();
-  let batch: RecordInput[] = [];
-  let bytes = 0;
-  const flush = async () => {
-    await log.append(buildRecordBatch({ records: batch }));
-    batch = [];
-    bytes = 0;
-  };
-  for (const line of logLines(records)) {
-    const value = encoder.encode(line);
-    if (bytes + value.length > batchBytesMax) await flush();
-    batch.push({ value, timestamp: Date.now() });
-    bytes += value.length;
-  }
-  if (batch.length > 0) await flush();
-  const highWatermark = log.highWatermark;
-  await log.close();
-  return highWatermark;
-}
 
 /**
  * Seconds a PartitionIndexer takes from offset 0 until every record of the log in `dir` is
@@ -132,7 +104,7 @@ const { records, runs, skipFts5, backlogThread, json } = parseArgs();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chronik-index-bench-"));
 try {
   progress(`writing ${records} lines to a log in ${dir}`);
-  const highWatermark = await writeLog(dir, records);
+  const highWatermark = await writeCorpusLog(dir, records, logger);
   const logBytes = fs.readdirSync(dir).filter((name) => name.endsWith(".log")).reduce((sum, name) => sum + fs.statSync(path.join(dir, name)).size, 0);
   const chronik: number[] = [];
   const chronikCpu: number[] = [];
