@@ -6,7 +6,7 @@
 // collections and held RssAnon up.
 
 import { ByteWriter, compareBytes } from "./byte-codec.ts";
-import { type SortedDictionary, termsPerBlock } from "./dictionary-codec.ts";
+import { type SortedDictionary, type TermCursor, termsPerBlock } from "./dictionary-codec.ts";
 import type { PostingsBuffer } from "./postings-buffer.ts";
 
 /** A term's postings as a field held in memory answers them; no frequencies means 1 each, no positions 0 each. */
@@ -32,7 +32,7 @@ export class DictionaryTermStream implements TermStream {
   term: Uint8Array;
   termLength = 0;
   readonly #dictionary: SortedDictionary;
-  readonly #cursor;
+  readonly #cursor: TermCursor;
   /** Whether postings carry frequencies (text) and positions follow them. */
   readonly #freqs: boolean;
   readonly #positions: boolean;
