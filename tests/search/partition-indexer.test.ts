@@ -13,6 +13,7 @@ import { openSealedSegment } from "../../src/search/sealed-segment.ts";
 import { parseSearchBody } from "../../src/search/es-dsl.ts";
 import { runSearch } from "../../src/search/searcher.ts";
 import { SegmentFileReader } from "../../src/search/segment-file-reader.ts";
+import { eventually } from "../e2e/harness.ts";
 
 const logger = createLogger("test", "error");
 const dirs: string[] = [];
@@ -402,8 +403,7 @@ describe("PartitionIndexer merging", () => {
     expect(searches).toBeGreaterThan(0);
     // mergeDue (the stats' mergingPartitions) says when merging has settled.
     expect(sawMergeDue).toBe(true);
-    while (indexer.mergeDue && Date.now() < deadline) await Bun.sleep(5);
-    expect(indexer.mergeDue).toBe(false);
+    await eventually(async () => !indexer.mergeDue, "merging to settle", { pollMs: 5 });
     expect(indexer.sealedChunkCount).toBeLessThan(2 * 8);
     expect(await offsets(indexer, { match: { text: "word3" } })).toEqual(expected);
     await indexer.stop();
