@@ -229,7 +229,7 @@ export function encodePositions(out: ByteWriter, freqs: ArrayLike<number>, posit
 export function decodePositionedPostings(bytes: Uint8Array, at: number, count: number): { docs: Uint32Array; freqs: Uint32Array; positions: Uint32Array } {
   const docs = new Uint32Array(count);
   const freqs = new Uint32Array(count);
-  const position = decodeInto(bytes, entriesStart(bytes, at, count), 0, -1, count, docs, freqs);
+  const position = decodePostingsAt(bytes, at, count, docs, freqs, 0, 0);
   const positions = new Uint32Array(sumOf(freqs, 0, count));
   decodePositionsAt(bytes, position, freqs, 0, count, positions, 0);
   return { docs, freqs, positions };
@@ -285,14 +285,14 @@ export function decodePostingsFrom(bytes: Uint8Array, count: number, block: Post
 export function decodePostings(bytes: Uint8Array, at: number, count: number): { docs: Uint32Array; freqs: Uint32Array } {
   const docs = new Uint32Array(count);
   const freqs = new Uint32Array(count);
-  decodeInto(bytes, entriesStart(bytes, at, count), 0, -1, count, docs, freqs);
+  decodePostingsAt(bytes, at, count, docs, freqs, 0, 0);
   return { docs, freqs };
 }
 
 /** Decodes the documents-only postings at `at` into a fresh typed array. */
 export function decodeDocs(bytes: Uint8Array, at: number, count: number): Uint32Array {
   const docs = new Uint32Array(count);
-  decodeInto(bytes, entriesStart(bytes, at, count), 0, -1, count, docs, null);
+  decodePostingsAt(bytes, at, count, docs, null, 0, 0);
   return docs;
 }
 
