@@ -20,6 +20,8 @@ import {
   type TextTotals,
   sortUtf8,
 } from "./search-segment.ts";
+import { OccurrenceChains } from "./occurrence-chains.ts";
+import type { PostingsBuffer } from "./postings-buffer.ts";
 import { TermTable } from "./term-table.ts";
 import { asciiTermSpans, fieldTokensMax, terms } from "./tokenizer.ts";
 import { valueScalarsField } from "./value-text.ts";
@@ -30,17 +32,18 @@ export const keywordCharsMax = 256;
 export const fieldsMax = 1000;
 
 /**
- * Heap cost estimates for sealing by size: a posting is two array slots, a position one, a term
- * its table slot, string and arrays; a document its columns and record (strings at two bytes per
- * character).
+ * Heap cost estimates for sealing by size (tests/search/live-segment.test.ts holds them between
+ * one and two times the heap really taken): an occurrence of a term is three numbers in typed
+ * arrays with room to grow (occurrence-chains.ts), a term or value its table slots, string and
+ * chain heads, a document its columns and record (strings at two bytes per character), a keyword
+ * value of a document its occurrence and column slot.
  */
-const bytesPerPosting = 28;
 const bytesPerPosition = 12;
-const bytesPerTerm = 200;
-/** A text term's extra: its positions array. */
-const bytesPerTextTerm = 60;
+const bytesPerTerm = 120;
+/** A text term's extra: its hash. */
+const bytesPerTextTerm = 20;
 const bytesPerDocument = 400;
-const bytesPerValue = 40;
+const bytesPerValue = 24;
 
 /**
  * Sets `array[index]`, filling the slots before it with `filler`: an array with holes falls
@@ -69,12 +72,12 @@ export class LiveTextField implements TextField {
   readonly keepsPositions = true;
   /** The terms, numbered as first seen. */
   readonly #table = new TermTable();
-  /** By term number: its documents and counts interleaved (doc, count, doc, count, …): one array per term is half the garbage of two. */
-  readonly #postings: number[][] = [];
-  /** By term number: for each of its postings in order, the term's token numbers in that document. */
-  readonly #positions: number[][] = [];
+  /** By term number: its occurrences (documents and token numbers). */
+  readonly #chains = new OccurrenceChains(true);
   /** Length in tokens per document; 0 for documents without the field. */
   readonly #lengths: number[] = [];
+  /** The term numbers of whole numbers added by addScalar, by value. */
+  readonly #numberIds = new Map<number, number>();
   #sorted: string[] | null = null;
   /** Heap bytes the last addTerms call added. */
   addedBytes = 0;
@@ -110,21 +113,35 @@ export class LiveTextField implements TextField {
 
   /** Counts an occurrence of term `id` at token number `position` in `doc`; returns the heap bytes added. */
   #addTerm(doc: number, id: number, position: number): number {
-    if (id === this.#postings.length) {
-      this.#postings.push([doc, 1]);
-      this.#positions.push([position]);
-      this.#sorted = null;
-      return bytesPerTerm + bytesPerTextTerm + bytesPerPosition + 2 * this.#table.terms[id].length;
-    }
-    this.#positions[id].push(position);
-    const postings = this.#postings[id];
-    const last = postings.length - 2;
-    if (postings[last] === doc) {
-      postings[last + 1]++;
+    if (id < this.#chains.keyCount) {
+      this.#chains.add(id, doc, position);
       return bytesPerPosition;
     }
-    postings.push(doc, 1);
-    return bytesPerPosting + bytesPerPosition;
+    this.#chains.add(id, doc, position);
+    this.#sorted = null;
+    return bytesPerTerm + bytesPerTextTerm + bytesPerPosition + 2 * this.#table.terms[id].length;
+  }
+
+  /**
+   * Adds the terms of a JSON number or boolean to `doc` at token numbers from `at`; returns how
+   * many, leaving the heap bytes added in addedBytes. A whole number's one term is itself: its
+   * number is kept by value, so the number of a repeated one is found without its string.
+   */
+  addScalar(doc: number, scalar: number | boolean, at: number): number {
+    let bytes = 0;
+    let count = 1;
+    if (typeof scalar === "number" && Number.isSafeInteger(scalar) && scalar >= 0) {
+      let id = this.#numberIds.get(scalar);
+      if (id === undefined) this.#numberIds.set(scalar, (id = this.#table.intern(String(scalar))));
+      bytes += this.#addTerm(doc, id, at);
+    } else {
+      const text = String(scalar);
+      const tokens = isOneTerm(text) ? [text] : terms(text);
+      for (let i = 0; i < tokens.length; i++) bytes += this.#addTerm(doc, this.#table.intern(tokens[i]), at + i);
+      count = tokens.length;
+    }
+    this.addedBytes = bytes;
+    return count;
   }
 
   /** Counts `doc` as having the field with `length` tokens that are indexed elsewhere (the default field of a JSON value). */
@@ -135,36 +152,26 @@ export class LiveTextField implements TextField {
   }
 
   postings(term: string): Postings | null {
-    const interleaved = this.interleavedPostings(term);
-    if (interleaved === undefined) return null;
-    const docs = new Int32Array(interleaved.length / 2);
-    const freqs = new Int32Array(docs.length);
-    for (let i = 0; i < docs.length; i++) {
-      docs[i] = interleaved[2 * i];
-      freqs[i] = interleaved[2 * i + 1];
-    }
-    return { docs, freqs };
+    const id = this.#table.find(term);
+    return id < 0 ? null : this.#chains.postings(id);
   }
 
   positioned(term: string): PositionedPostings | null {
-    const postings = this.postings(term);
-    return postings === null ? null : { docs: postings.docs, freqs: postings.freqs, positions: new Int32Array(this.termPositions(term)!) };
+    const id = this.#table.find(term);
+    return id < 0 ? null : this.#chains.positioned(id);
   }
 
-  /** The term's documents and counts interleaved, as held (sealing copies them once, not through postings()). */
-  interleavedPostings(term: string): readonly number[] | undefined {
+  /** Appends the term's postings (and positions, when asked) to `buffer`, as a seal writes them; false when no document has it. */
+  addPostingsTo(buffer: PostingsBuffer, term: string, withPositions: boolean): boolean {
     const id = this.#table.find(term);
-    return id < 0 ? undefined : this.#postings[id];
-  }
-
-  /** The term's positions, as held: for each posting in order, its token numbers in that document. */
-  termPositions(term: string): readonly number[] | undefined {
-    const id = this.#table.find(term);
-    return id < 0 ? undefined : this.#positions[id];
+    if (id < 0) return false;
+    this.#chains.addTo(buffer, id, withPositions);
+    return true;
   }
 
   documentFrequency(term: string): number {
-    return (this.interleavedPostings(term)?.length ?? 0) / 2;
+    const id = this.#table.find(term);
+    return id < 0 ? 0 : this.#chains.docFreq(id);
   }
 
   length(doc: number): number {
@@ -180,16 +187,16 @@ export class LiveTextField implements TextField {
 export class LiveKeywordField implements KeywordField {
   /** Value → its number in the order values were first seen. */
   readonly #ids = new Map<string, number>();
-  /** By value number: the value and its documents. */
+  /** By value number: the value, and its documents. */
   readonly #values: string[] = [];
-  readonly #docs: number[][] = [];
+  readonly #docs = new OccurrenceChains(false);
   /** Each document's value numbers (one number, or several); -1 for documents without any. */
   readonly #perDoc: (number | number[])[] = [];
   /** The values in UTF-8 order, each value number's ordinal there and back; rebuilt after new values. */
   #sorted: { values: string[]; ordinalOf: Int32Array; idOf: Int32Array } | null = null;
 
   add(doc: number, values: readonly string[]): number {
-    if (values.length === 1) return this.#addOne(doc, values[0]);
+    if (values.length === 1) return this.addOne(doc, values[0]);
     let bytes = 0;
     const ids: number[] = [];
     for (const value of values) {
@@ -198,7 +205,7 @@ export class LiveKeywordField implements KeywordField {
         id = this.#newValue(doc, value);
         bytes += bytesPerTerm + 2 * value.length;
       } else if (ids.includes(id)) continue;
-      else this.#docs[id].push(doc);
+      else this.#docs.add(id, doc, 0);
       ids.push(id);
     }
     setDense(this.#perDoc, doc, ids.length === 1 ? ids[0] : ids, -1);
@@ -206,13 +213,13 @@ export class LiveKeywordField implements KeywordField {
   }
 
   /** add() of one value, the common case, without the array of ids. */
-  #addOne(doc: number, value: string): number {
+  addOne(doc: number, value: string): number {
     let bytes = bytesPerValue;
     let id = this.#ids.get(value);
     if (id === undefined) {
       id = this.#newValue(doc, value);
       bytes += bytesPerTerm + 2 * value.length;
-    } else this.#docs[id].push(doc);
+    } else this.#docs.add(id, doc, 0);
     setDense(this.#perDoc, doc, id, -1);
     return bytes;
   }
@@ -222,7 +229,7 @@ export class LiveKeywordField implements KeywordField {
     const id = this.#values.length;
     this.#ids.set(value, id);
     this.#values.push(value);
-    this.#docs.push([doc]);
+    this.#docs.add(id, doc, 0);
     this.#sorted = null;
     return id;
   }
@@ -271,7 +278,12 @@ export class LiveKeywordField implements KeywordField {
   }
 
   docs(ordinal: number): ArrayLike<number> {
-    return this.#docs[this.#order().idOf[ordinal]];
+    return this.#docs.docs(this.#order().idOf[ordinal]);
+  }
+
+  /** Appends the documents of the value with this ordinal to `buffer` (with count 1 each), as a seal writes them. */
+  addDocsTo(buffer: PostingsBuffer, ordinal: number): void {
+    this.#docs.addTo(buffer, this.#order().idOf[ordinal], false);
   }
 
   forEachOrdinal(doc: number, visit: (ordinal: number) => void): void {
@@ -289,29 +301,56 @@ export class LiveKeywordField implements KeywordField {
 }
 
 export class LiveNumberField implements NumberField {
-  /** Each document's numbers, ascending; undefined for documents without any. */
-  readonly #values: (number[] | undefined)[] = [];
+  /** Each document's number when it has exactly one; NaN when it has none or several (JSON numbers are finite). */
+  #single = new Float64Array(256).fill(NaN);
+  /** The documents with several numbers: their numbers ascending. */
+  readonly #several = new Map<number, number[]>();
+  /** One past the last document with numbers. */
+  #docEnd = 0;
 
-  add(doc: number, numbers: number[]): number {
-    if (numbers.length > 1) numbers.sort((a, b) => a - b);
-    setDense(this.#values, doc, numbers, undefined);
-    return bytesPerValue * numbers.length;
+  /** Adds `doc`'s only number; returns the heap bytes added. */
+  addOne(doc: number, value: number): number {
+    if (doc >= this.#single.length) {
+      const grown = new Float64Array(Math.max(doc + 1, 2 * this.#single.length)).fill(NaN);
+      grown.set(this.#single);
+      this.#single = grown;
+    }
+    this.#single[doc] = value;
+    this.#docEnd = doc + 1;
+    return bytesPerValue;
   }
 
-  /** Document `doc`'s numbers ascending, as held (sealing reads them without a call per value); undefined when it has none. */
-  valuesAt(doc: number): readonly number[] | undefined {
-    return this.#values[doc];
+  /** Adds `doc`'s numbers; returns the heap bytes added. */
+  add(doc: number, numbers: number[]): number {
+    if (numbers.length === 1) return this.addOne(doc, numbers[0]);
+    numbers.sort((a, b) => a - b);
+    this.#several.set(doc, numbers);
+    this.#docEnd = doc + 1;
+    return bytesPerValue * (numbers.length + 1);
+  }
+
+  /**
+   * Document `doc`'s numbers ascending, as held or in `scratch` (sealing reads them without a
+   * call per value): empty when it has none.
+   */
+  valuesAt(doc: number, scratch: number[]): readonly number[] {
+    const single = doc < this.#single.length ? this.#single[doc] : NaN;
+    if (!Number.isNaN(single)) {
+      scratch.length = 1;
+      scratch[0] = single;
+      return scratch;
+    }
+    scratch.length = 0;
+    return this.#several.get(doc) ?? scratch;
   }
 
   forEachValue(doc: number, visit: (value: number) => void): void {
-    const values = this.#values[doc];
-    if (values !== undefined) for (const value of values) visit(value);
+    for (const value of this.valuesAt(doc, [])) visit(value);
   }
 
   forEach(visit: (doc: number, value: number) => void): void {
-    this.#values.forEach((values, doc) => {
-      if (values !== undefined) for (const value of values) visit(doc, value);
-    });
+    const scratch: number[] = [];
+    for (let doc = 0; doc < this.#docEnd; doc++) for (const value of this.valuesAt(doc, scratch)) visit(doc, value);
   }
 }
 
@@ -392,8 +431,11 @@ export class LiveSegment implements SearchSegment {
   #addJson(doc: number, fields: Map<string, FieldValue[]>): number {
     let bytes = 0;
     let valueLength = 0;
-    let scalarTokens: string[] | null = null;
+    let scalars: LiveTextField | null = null;
+    let scalarTokens = 0;
     for (const [path, values] of fields) {
+      // Most fields hold one value: it goes to its structures without the arrays of several.
+      const one = values.length === 1;
       // The field's strings' tokens, at most fieldTokensMax in all; -1 until it has a string.
       let tokenCount = -1;
       let text: LiveTextField | null = null;
@@ -403,7 +445,8 @@ export class LiveSegment implements SearchSegment {
         if (typeof value === "string") {
           const date = detectedDate(value);
           if (date !== null) {
-            (numbers ??= []).push(date);
+            if (one) bytes += this.#number(path)?.addOne(doc, date) ?? 0;
+            else (numbers ??= []).push(date);
             continue;
           }
           if (tokenCount < 0) {
@@ -415,15 +458,19 @@ export class LiveSegment implements SearchSegment {
             tokenCount += text.addTerms(doc, value, tokenCount);
             bytes += text.addedBytes;
           }
-          if (value.length <= keywordCharsMax) (keywords ??= []).push(value);
+          if (value.length > keywordCharsMax) continue;
+          if (one) bytes += this.#keyword(path)?.addOne(doc, value) ?? 0;
+          else (keywords ??= []).push(value);
           continue;
         }
-        if (typeof value === "number") (numbers ??= []).push(value);
+        if (typeof value === "number") {
+          if (one) bytes += this.#number(path)?.addOne(doc, value) ?? 0;
+          else (numbers ??= []).push(value);
+        } else if (one) bytes += this.#keyword(path)?.addOne(doc, String(value)) ?? 0;
         else (keywords ??= []).push(String(value));
-        const scalar = String(value);
-        // A whole number is one term already: the tokenizer would give it back unchanged.
-        if (isOneTerm(scalar)) (scalarTokens ??= []).push(scalar);
-        else for (const term of terms(scalar)) (scalarTokens ??= []).push(term);
+        scalars ??= this.#text(valueScalarsField)!;
+        scalarTokens += scalars.addScalar(doc, value, scalarTokens);
+        bytes += scalars.addedBytes;
       }
       if (tokenCount >= 0) {
         valueLength += tokenCount;
@@ -435,9 +482,10 @@ export class LiveSegment implements SearchSegment {
       if (keywords !== null) bytes += this.#keyword(path)?.add(doc, keywords) ?? 0;
       if (numbers !== null) bytes += this.#number(path)?.add(doc, numbers) ?? 0;
     }
-    if (scalarTokens !== null) {
-      valueLength += scalarTokens.length;
-      bytes += this.#text(valueScalarsField)!.add(doc, scalarTokens);
+    if (scalars !== null) {
+      valueLength += scalarTokens;
+      scalars.addLength(doc, scalarTokens);
+      bytes += 8;
     }
     this.#text(MetaField.value)!.addLength(doc, Math.min(valueLength, fieldTokensMax));
     return bytes + 8;

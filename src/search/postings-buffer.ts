@@ -17,6 +17,12 @@ export class PostingsBuffer {
     this.positionCount = 0;
   }
 
+  /** Makes room for `count` postings and `positionCount` positions in all, so they can be written in place. */
+  reserve(count: number, positionCount: number): void {
+    this.#grow(count);
+    this.#growPositions(positionCount);
+  }
+
   addPositions(positions: ArrayLike<number>): void {
     this.#growPositions(this.positionCount + positions.length);
     this.positions.set(positions, this.positionCount);
@@ -39,18 +45,6 @@ export class PostingsBuffer {
         into[count] = docs[i] + shift;
         intoFreqs[count++] = freqs[i];
       }
-    }
-    this.count = count;
-  }
-
-  /** Appends documents and counts held interleaved (doc, count, doc, count, …), as a live text field holds them. */
-  addInterleaved(interleaved: readonly number[]): void {
-    this.#grow(this.count + (interleaved.length >> 1));
-    const { docs, freqs } = this;
-    let count = this.count;
-    for (let i = 0; i < interleaved.length; i += 2) {
-      docs[count] = interleaved[i];
-      freqs[count++] = interleaved[i + 1];
     }
     this.count = count;
   }

@@ -83,10 +83,8 @@ export function writeText(output: FieldOutput, name: string): TextMeta {
     let previous: string | null = null;
     for (const term of only.terms("")) {
       postings.clear();
-      if (only instanceof LiveTextField) {
-        postings.addInterleaved(only.interleavedPostings(term) ?? []);
-        if (withPositions) postings.addPositions(only.termPositions(term) ?? []);
-      } else {
+      if (only instanceof LiveTextField) only.addPostingsTo(postings, term, withPositions);
+      else {
         // Terms without postings never reach the dictionary writer's check.
         if (previous !== null && compareUtf8(term, previous) <= 0) throw new Error(`Cannot write the terms of "${name}": input 0 lists "${term}" after "${previous}"`);
         previous = term;
@@ -125,7 +123,8 @@ export function writeKeywords(output: FieldOutput, name: string): KeywordMeta {
       const value = only.value(ordinal);
       ordinalMaps[0][ordinal] = ordinal;
       postings.clear();
-      postings.add(only.docs(ordinal), null, 0);
+      if (only instanceof LiveKeywordField) only.addDocsTo(postings, ordinal);
+      else postings.add(only.docs(ordinal), null, 0);
       dictionary.add(value, postings, false);
     }
     cardinality = only.cardinality;
@@ -237,9 +236,9 @@ export function writeNumbers(output: FieldOutput, name: string): NumberMeta {
     // -0 would come back as 0 from a delta.
     if (!Number.isSafeInteger(value) || Object.is(value, -0)) integers = false;
   };
+  const scratch: number[] = [];
   for (let doc = 0; live !== null && doc < placed[0].segment.docCount; doc++) {
-    const values = live.valuesAt(doc);
-    if (values === undefined) continue;
+    const values = live.valuesAt(doc, scratch);
     if (values.length > 1) multi = true;
     for (let i = 0; i < values.length; i++) note(values[i]);
   }
@@ -251,11 +250,10 @@ export function writeNumbers(output: FieldOutput, name: string): NumberMeta {
       note(value);
     });
   }
-  const none: number[] = [];
   const eachDoc = (visit: (values: readonly number[]) => void) => {
     if (live !== null) {
-      // A seal: the live field's arrays as they are, without a call per value.
-      for (let doc = 0; doc < placed[0].segment.docCount; doc++) visit(live.valuesAt(doc) ?? none);
+      // A seal: the live field's numbers as held, without a call per value.
+      for (let doc = 0; doc < placed[0].segment.docCount; doc++) visit(live.valuesAt(doc, scratch));
       return;
     }
     const values: number[] = [];

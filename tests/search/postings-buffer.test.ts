@@ -46,12 +46,14 @@ describe("PostingsBuffer", () => {
     expect(withFreqs.positionCount).toBe(sample(5).freqs.reduce((sum, freq) => sum + freq, 0));
   });
 
-  test("clear empties it for the next term; interleaved pairs append as a live field holds them", () => {
+  test("clear empties it for the next term; reserve makes room in place, keeping what it holds", () => {
     const buffer = new PostingsBuffer();
     buffer.addEncoded(encoded(50, true, true), 1, 50, 0, true, true, true);
     buffer.clear();
     expect([buffer.count, buffer.positionCount]).toEqual([0, 0]);
-    buffer.addInterleaved([4, 2, 9, 1]);
+    buffer.add([4, 9], [2, 1], 0);
+    buffer.reserve(5000, 7000);
+    expect([buffer.docs.length >= 5000, buffer.freqs.length >= 5000, buffer.positions.length >= 7000]).toEqual([true, true, true]);
     buffer.add([1, 3], null, 20);
     expect([...buffer.docs.subarray(0, buffer.count)]).toEqual([4, 9, 21, 23]);
     expect([...buffer.freqs.subarray(0, buffer.count)]).toEqual([2, 1, 1, 1]);
