@@ -22,7 +22,7 @@ export interface SearchDocument {
   /** Whether the value was present but not UTF-8 (it is then not indexed as text). */
   valueIsBinary: boolean;
   /** Flattened JSON fields by dotted path; empty when the value is not a JSON object. */
-  fields: Map<string, FieldValue[]>;
+  fields: FlatFields;
 }
 
 /** Field names of the record metadata. */
@@ -74,39 +74,131 @@ export function recordToDocument(record: DecodedRecord, counters: DocumentCounte
     headers,
     value,
     valueIsBinary,
-    fields: value === null ? new Map() : flattenJsonText(value),
+    fields: value === null ? FlatFields.none : flattenJsonText(value),
   };
 }
 
-/** The flattened fields of `text` when it is a JSON object, else an empty map. */
-export function flattenJsonText(text: string): Map<string, FieldValue[]> {
-  const fields = new Map<string, FieldValue[]>();
+/**
+ * A JSON object's scalars by dotted path: the paths in the order first seen, each with its values
+ * in order. Indexing reads every record through one, so most of it costs no object per field:
+ * a path's first value sits in one array, the few values after it in a map by path number, and
+ * paths are looked up only once one could come again (below an array or a nested object: a
+ * flat object's keys are distinct).
+ */
+export class FlatFields {
+  /** No fields: a value that is not a JSON object. */
+  static readonly none: FlatFields = FlatFields.#empty();
+  /** The distinct paths, in the order first seen. */
+  readonly paths: string[] = [];
+  /** Each path's first value. */
+  readonly #firsts: FieldValue[] = [];
+  /** The values after the first, by path number. */
+  #more: Map<number, FieldValue[]> | null = null;
+  /** Path → number, once a path could be seen again. */
+  #numbers: Map<string, number> | null = null;
+
+  /** Shared, so its paths are frozen: adding to it throws. */
+  static #empty(): FlatFields {
+    const fields = new FlatFields();
+    Object.freeze(fields.paths);
+    return fields;
+  }
+
+  get size(): number {
+    return this.paths.length;
+  }
+
+  /** How many values path number `i` has. */
+  count(i: number): number {
+    const more = this.#more?.get(i);
+    return more === undefined ? 1 : 1 + more.length;
+  }
+
+  /** Value `k` (< count(i)) of path number `i`. */
+  value(i: number, k: number): FieldValue {
+    return k === 0 ? this.#firsts[i] : this.#more!.get(i)![k - 1];
+  }
+
+  /** The values of `path` (a new array); undefined when it has none. */
+  get(path: string): FieldValue[] | undefined {
+    const i = this.paths.indexOf(path);
+    return i < 0 ? undefined : this.#valuesOf(i);
+  }
+
+  /** Each path with its values (new arrays), in order. */
+  *entries(): IterableIterator<[string, FieldValue[]]> {
+    for (let i = 0; i < this.paths.length; i++) yield [this.paths[i], this.#valuesOf(i)];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, FieldValue[]]> {
+    return this.entries();
+  }
+
+  /** Each path's values (new arrays), in order. */
+  *values(): IterableIterator<FieldValue[]> {
+    for (let i = 0; i < this.paths.length; i++) yield this.#valuesOf(i);
+  }
+
+  #valuesOf(i: number): FieldValue[] {
+    const values: FieldValue[] = [];
+    for (let k = 0; k < this.count(i); k++) values.push(this.value(i, k));
+    return values;
+  }
+
+  /** Adds a value of `path`; a new path beyond flattenFieldsMax is dropped. */
+  add(path: string, value: FieldValue): void {
+    const i = this.#numbers === null ? -1 : (this.#numbers.get(path) ?? -1);
+    if (i >= 0) {
+      this.#more ??= new Map();
+      const more = this.#more.get(i);
+      if (more === undefined) this.#more.set(i, [value]);
+      else more.push(value);
+      return;
+    }
+    if (this.paths.length >= flattenFieldsMax) return;
+    this.#numbers?.set(path, this.paths.length);
+    this.paths.push(path);
+    this.#firsts.push(value);
+  }
+
+  /** From now on a path may come again: paths are looked up. */
+  mayRepeat(): void {
+    if (this.#numbers !== null) return;
+    this.#numbers = new Map();
+    for (let i = 0; i < this.paths.length; i++) this.#numbers.set(this.paths[i], i);
+  }
+}
+
+/** The flattened fields of `text` when it is a JSON object, else none. */
+export function flattenJsonText(text: string): FlatFields {
   const trimmed = text.trimStart();
-  if (!trimmed.startsWith("{")) return fields;
+  if (!trimmed.startsWith("{")) return FlatFields.none;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return fields;
+    return FlatFields.none;
   }
+  const fields = new FlatFields();
   flattenInto(fields, parsed, "", 0);
   return fields;
 }
 
-function flattenInto(fields: Map<string, FieldValue[]>, value: unknown, path: string, depth: number): void {
+function flattenInto(fields: FlatFields, value: unknown, path: string, depth: number): void {
   if (value === null || value === undefined || depth > flattenDepthMax) return;
   if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
     if (path === "" || (typeof value === "number" && !Number.isFinite(value))) return;
-    const existing = fields.get(path);
-    if (existing) existing.push(value);
-    else if (fields.size < flattenFieldsMax) fields.set(path, [value]);
+    fields.add(path, value);
     return;
   }
   if (Array.isArray(value)) {
+    fields.mayRepeat();
     for (const element of value) flattenInto(fields, element, path, depth + 1);
     return;
   }
   if (typeof value === "object") {
+    // A nested object's paths could equal a dotted key's ({"a.b": 1, "a": {"b": 2}}).
+    if (depth > 0) fields.mayRepeat();
     // for…in over a parsed object (own, enumerable keys only) spares the entries arrays Object.entries would allocate.
     const object = value as Record<string, unknown>;
     for (const name in object) flattenInto(fields, object[name], path === "" ? name : `${path}.${name}`, depth + 1);
@@ -114,7 +206,7 @@ function flattenInto(fields: Map<string, FieldValue[]>, value: unknown, path: st
 }
 
 /** The text a JSON object's values give the default field: each field's strings, then its other scalars, in order. */
-export function jsonValueText(fields: Map<string, FieldValue[]>): string {
+export function jsonValueText(fields: FlatFields): string {
   const parts: string[] = [];
   for (const values of fields.values()) {
     for (const value of values) if (typeof value === "string") parts.push(value);
@@ -124,7 +216,7 @@ export function jsonValueText(fields: Map<string, FieldValue[]>): string {
 }
 
 /** The text `field` of a record was indexed with (phrase checks re-analyse it); null when it has none. */
-export function indexedText(record: { key: string | null; value: string | null; headers: Record<string, string>; fields?: Map<string, FieldValue[]> }, field: string): string | null {
+export function indexedText(record: { key: string | null; value: string | null; headers: Record<string, string>; fields?: FlatFields }, field: string): string | null {
   if (field === MetaField.key) return record.key;
   if (field.startsWith(MetaField.headersPrefix)) return record.headers[field.slice(MetaField.headersPrefix.length)] ?? null;
   const value = record.value;

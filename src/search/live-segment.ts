@@ -8,7 +8,7 @@
 // indexed 18,900 documents/s with 4.3 KB of heap per document, where these maps index several
 // times faster (docs/search.md has the figures).
 
-import { detectedDate, type FieldValue, MetaField, type SearchDocument } from "./document.ts";
+import { detectedDate, type FlatFields, MetaField, type SearchDocument } from "./document.ts";
 import {
   type KeywordField,
   type NumberField,
@@ -428,20 +428,23 @@ export class LiveSegment implements SearchSegment {
    * field. The default field's terms are not indexed again: it is searched as the union of
    * those fields (value-text.ts); only its length (all of them together) is kept.
    */
-  #addJson(doc: number, fields: Map<string, FieldValue[]>): number {
+  #addJson(doc: number, fields: FlatFields): number {
     let bytes = 0;
     let valueLength = 0;
     let scalars: LiveTextField | null = null;
     let scalarTokens = 0;
-    for (const [path, values] of fields) {
+    for (let field = 0; field < fields.size; field++) {
+      const path = fields.paths[field];
+      const count = fields.count(field);
       // Most fields hold one value: it goes to its structures without the arrays of several.
-      const one = values.length === 1;
+      const one = count === 1;
       // The field's strings' tokens, at most fieldTokensMax in all; -1 until it has a string.
       let tokenCount = -1;
       let text: LiveTextField | null = null;
       let keywords: string[] | null = null;
       let numbers: number[] | null = null;
-      for (const value of values) {
+      for (let k = 0; k < count; k++) {
+        const value = fields.value(field, k);
         if (typeof value === "string") {
           const date = detectedDate(value);
           if (date !== null) {

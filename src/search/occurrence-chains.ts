@@ -91,7 +91,7 @@ export class OccurrenceChains {
   postings(key: number): Postings {
     const docs = new Int32Array(this.#docFreq[key]);
     const freqs = new Int32Array(docs.length);
-    this.#walk(key, docs, freqs, null);
+    this.#walk(key, docs, freqs, 0, null, 0);
     return { docs, freqs };
   }
 
@@ -99,7 +99,7 @@ export class OccurrenceChains {
     const docs = new Int32Array(this.#docFreq[key]);
     const freqs = new Int32Array(docs.length);
     const positions = new Int32Array(this.#occurrenceCount[key]);
-    this.#walk(key, docs, freqs, positions);
+    this.#walk(key, docs, freqs, 0, positions, 0);
     return { docs, freqs, positions };
   }
 
@@ -108,15 +108,18 @@ export class OccurrenceChains {
     const count = buffer.count;
     const positionCount = buffer.positionCount;
     buffer.reserve(count + this.#docFreq[key], withPositions ? positionCount + this.#occurrenceCount[key] : 0);
-    buffer.count += this.#walk(key, buffer.docs.subarray(count), buffer.freqs.subarray(count), withPositions ? buffer.positions.subarray(positionCount) : null);
+    buffer.count += this.#walk(key, buffer.docs, buffer.freqs, count, withPositions ? buffer.positions : null, positionCount);
     if (withPositions) buffer.positionCount += this.#occurrenceCount[key];
   }
 
-  /** Writes the key's documents, their counts and (unless null) positions into the arrays; returns the number of documents. */
-  #walk(key: number, docs: Int32Array | Uint32Array, freqs: Int32Array | Uint32Array, positions: Int32Array | Uint32Array | null): number {
-    let count = 0;
+  /**
+   * Writes the key's documents and their counts into the arrays from `at`, and (unless null) its
+   * positions from `positionAt`; returns the number of documents.
+   */
+  #walk(key: number, docs: Int32Array | Uint32Array, freqs: Int32Array | Uint32Array, at: number, positions: Int32Array | Uint32Array | null, positionAt: number): number {
+    let count = at;
     let previous = -1;
-    let occurrence = 0;
+    let occurrence = positionAt;
     const docOf = this.#docOf;
     const nextOf = this.#nextOf;
     for (let at = this.#first[key]; at >= 0; at = nextOf[at]) {
@@ -127,7 +130,7 @@ export class OccurrenceChains {
       } else freqs[count - 1]++;
       if (positions !== null) positions[occurrence++] = this.#positionOf[at];
     }
-    return count;
+    return count - at;
   }
 
   #growOccurrences(): void {

@@ -7,7 +7,7 @@
 // ascending. Terms and keyword values are ordered by their UTF-8 bytes (compareUtf8), the order
 // of the sealed format's dictionaries.
 
-import type { FieldValue } from "./document.ts";
+import type { FlatFields } from "./document.ts";
 
 /** A record as hits, highlights and phrase checks need it. */
 export interface StoredRecord {
@@ -17,7 +17,7 @@ export interface StoredRecord {
   headers: Record<string, string>;
   valueIsBinary: boolean;
   /** The value's flattened JSON fields, when the reader had to compute them anyway (spares a phrase check a second parse). */
-  fields?: Map<string, FieldValue[]>;
+  fields?: FlatFields;
 }
 
 /** A term's documents (ascending) and how often the term occurs in each. */
