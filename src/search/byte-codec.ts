@@ -57,13 +57,16 @@ export class ByteWriter {
 
   append(bytes: Uint8Array, start = 0, end = bytes.length): void {
     this.ensure(end - start);
+    const into = this.bytes;
+    let at = this.length;
     if (end - start <= 64) {
-      // A term's suffix, most often: a loop beats making a view to copy from.
-      for (let at = start; at < end; at++) this.bytes[this.length++] = bytes[at];
-      return;
+      // A term's suffix, most often: a loop (over locals: a store to this.length per byte cost more than the copy) beats making a view to copy from.
+      for (let i = start; i < end; i++) into[at++] = bytes[i];
+    } else {
+      into.set(bytes.subarray(start, end), at);
+      at += end - start;
     }
-    this.bytes.set(bytes.subarray(start, end), this.length);
-    this.length += end - start;
+    this.length = at;
   }
 }
 

@@ -19,13 +19,17 @@ export class DictionaryWriter {
   readonly #encodedBlock = new ByteWriter(4096);
   readonly #postings = new ByteWriter(64 * 1024);
   readonly #encoder = new TextEncoder();
-  /** A string term's UTF-8 bytes (add). */
-  #encoded = new Uint8Array(256);
+  /** Two buffers add() encodes string terms into by turns: the other one still holds the term before. */
+  readonly #encoded = [new Uint8Array(256), new Uint8Array(256)];
+  #turn = 0;
   /** What the dictionary holds, for errors: `the terms of "message"`. */
   readonly #what: string;
-  /** The first term of the block being filled, and the term added last (copies: callers reuse their buffers). */
+  /** The first term of the block being filled (a copy: callers reuse their buffers). */
   readonly #head = new ByteWriter(64);
-  readonly #previous = new ByteWriter(64);
+  /** The term added last is previousBytes[0, previousLength): add()'s other buffer, or addBytes' copy. */
+  #previousBytes: Uint8Array = new Uint8Array(0);
+  #previousLength = 0;
+  readonly #copy = new ByteWriter(64);
   #count = 0;
   #postingsAt = 0;
   #previousPointer = 0;
@@ -42,20 +46,32 @@ export class DictionaryWriter {
 
   /** Adds `term` with its postings: with frequencies (text) or documents only (keywords), and with positions when asked. */
   add(term: string, postings: PostingsBuffer, withFreqs: boolean, withPositions = false): void {
+    let buffer = this.#encoded[this.#turn];
     // At most 3 UTF-8 bytes per UTF-16 unit.
-    if (this.#encoded.length < term.length * 3) this.#encoded = new Uint8Array(term.length * 3);
-    const { written } = this.#encoder.encodeInto(term, this.#encoded);
-    this.addBytes(this.#encoded, written, postings, withFreqs, withPositions);
+    if (buffer.length < term.length * 3) this.#encoded[this.#turn] = buffer = new Uint8Array(term.length * 3);
+    const { written } = this.#encoder.encodeInto(term, buffer);
+    this.#write(buffer, written, postings, withFreqs, withPositions);
+    // The next term is encoded into the other buffer, so this one needs no copy to be the previous.
+    this.#previousBytes = buffer;
+    this.#previousLength = written;
+    this.#turn ^= 1;
   }
 
   /** As add, with the term as its UTF-8 bytes `term[0, length)`. */
   addBytes(term: Uint8Array, length: number, postings: PostingsBuffer, withFreqs: boolean, withPositions = false): void {
+    this.#write(term, length, postings, withFreqs, withPositions);
+    this.#copy.reset();
+    this.#copy.append(term, 0, length);
+    this.#previousBytes = this.#copy.bytes;
+    this.#previousLength = length;
+  }
+
+  #write(term: Uint8Array, length: number, postings: PostingsBuffer, withFreqs: boolean, withPositions: boolean): void {
     const pointer = this.#file.position - this.#postingsAt;
-    const previous = this.#previous;
     // Checked in the bytes written, which order exactly as UTF-8 does: a disorder would make lookups miss terms.
-    if (this.#count > 0 && compareBytes(term, 0, length, previous.bytes, 0, previous.length) <= 0) {
+    if (this.#count > 0 && compareBytes(term, 0, length, this.#previousBytes, 0, this.#previousLength) <= 0) {
       const decoder = new TextDecoder();
-      throw new Error(`Cannot write ${this.#what}: input lists "${decoder.decode(term.subarray(0, length))}" after "${decoder.decode(previous.view())}"`);
+      throw new Error(`Cannot write ${this.#what}: input lists "${decoder.decode(term.subarray(0, length))}" after "${decoder.decode(this.#previousBytes.subarray(0, this.#previousLength))}"`);
     }
     if (this.#count % termsPerBlock === 0) {
       this.#flushBlock();
@@ -64,13 +80,8 @@ export class DictionaryWriter {
       // The first entry shares the whole head, which the block stores before its entries.
       this.#head.reset();
       this.#head.append(term, 0, length);
-      previous.reset();
-      previous.append(term, 0, length);
-      this.#previousPointer = pointer;
-    }
-    writeTermEntry(this.#block, previous.bytes, previous.length, term, length, postings.count, pointer - this.#previousPointer);
-    previous.reset();
-    previous.append(term, 0, length);
+      writeTermEntry(this.#block, term, length, term, length, postings.count, 0);
+    } else writeTermEntry(this.#block, this.#previousBytes, this.#previousLength, term, length, postings.count, pointer - this.#previousPointer);
     this.#previousPointer = pointer;
     this.#postings.reset();
     encodePostings(this.#postings, postings.docs, withFreqs ? postings.freqs : null, postings.count);
