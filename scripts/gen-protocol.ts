@@ -7,8 +7,8 @@
 
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Api, apiFile, generatedMarker, indexFile, kebabCase } from "./gen-protocol/emit.ts";
-import { digestPath, digestText } from "./gen-protocol/digest.ts";
+import { type Api, apiFile, dataFile, generatedMarker, indexFile, kebabCase } from "./gen-protocol/emit.ts";
+import { digestPath, digestText, internalDigestPath } from "./gen-protocol/digest.ts";
 import { type MessageDefinition, factsOf, readDefinition, resolveMessage } from "./gen-protocol/schema.ts";
 import { format } from "./gen-protocol/versions.ts";
 
@@ -46,9 +46,32 @@ const apiNames = [
   "ConsumerGroupDescribe",
 ] as const;
 
+/** Kafka's internal record formats (kafka-protocol/internal/), generated into src/protocol/internal/. */
+const dataNames = [
+  "OffsetCommitKey",
+  "OffsetCommitValue",
+  "GroupMetadataKey",
+  "GroupMetadataValue",
+  "ConsumerGroupMetadataKey",
+  "ConsumerGroupMetadataValue",
+  "ConsumerGroupPartitionMetadataKey",
+  "ConsumerGroupPartitionMetadataValue",
+  "ConsumerGroupMemberMetadataKey",
+  "ConsumerGroupMemberMetadataValue",
+  "ConsumerGroupTargetAssignmentMetadataKey",
+  "ConsumerGroupTargetAssignmentMetadataValue",
+  "ConsumerGroupTargetAssignmentMemberKey",
+  "ConsumerGroupTargetAssignmentMemberValue",
+  "ConsumerGroupCurrentMemberAssignmentKey",
+  "ConsumerGroupCurrentMemberAssignmentValue",
+  "TransactionLogKey",
+  "TransactionLogValue",
+] as const;
+
 const repoRoot = path.resolve(import.meta.dir, "..");
 const definitionsFolder = path.resolve(repoRoot, "../shared/kafka-protocol");
 const outputFolder = path.join(repoRoot, "src/protocol/messages");
+const internalOutputFolder = path.join(repoRoot, "src/protocol/internal");
 
 function loadApi(name: string, digest: MessageDefinition[]): Api {
   const requestFacts = factsOf(readDefinition(definitionsFolder, `${name}Request`));
@@ -65,10 +88,10 @@ function loadApi(name: string, digest: MessageDefinition[]): Api {
   return { name, fileName: kebabCase(name), request, response };
 }
 
-/** Generated files of APIs no longer listed are removed, so the folder always matches the list. */
-function removeStaleFiles(keep: Set<string>): void {
-  for (const entry of readdirSync(outputFolder)) {
-    const file = path.join(outputFolder, entry);
+/** Generated files no longer listed are removed, so the folder always matches the list. */
+function removeStaleFiles(folder: string, keep: Set<string>): void {
+  for (const entry of readdirSync(folder)) {
+    const file = path.join(folder, entry);
     if (keep.has(entry) || !entry.endsWith(".ts")) continue;
     if (readFileSync(file, "utf8").startsWith(generatedMarker)) rmSync(file);
   }
@@ -85,9 +108,24 @@ function main(): void {
   }
   writeFileSync(path.join(outputFolder, "index.ts"), indexFile(apis));
   written.add("index.ts");
-  removeStaleFiles(written);
+  removeStaleFiles(outputFolder, written);
   writeFileSync(digestPath, digestText(digest));
   console.error(`Generated ${apis.length} APIs into ${path.relative(repoRoot, outputFolder)}`);
+  generateData();
+}
+
+function generateData(): void {
+  const digest = dataNames.map((name) => factsOf(readDefinition(path.join(definitionsFolder, "internal"), name)));
+  mkdirSync(internalOutputFolder, { recursive: true });
+  const written = new Set<string>();
+  for (const facts of digest) {
+    const fileName = `${kebabCase(facts.name)}.ts`;
+    writeFileSync(path.join(internalOutputFolder, fileName), dataFile(resolveMessage(facts)));
+    written.add(fileName);
+  }
+  removeStaleFiles(internalOutputFolder, written);
+  writeFileSync(internalDigestPath, digestText(digest));
+  console.error(`Generated ${digest.length} record formats into ${path.relative(repoRoot, internalOutputFolder)}`);
 }
 
 main();

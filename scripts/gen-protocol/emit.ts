@@ -147,6 +147,53 @@ export function apiFile(api: Api): string {
   return lines.join("\n");
 }
 
+/**
+ * The codec of a data definition: one of Kafka's internal record formats (the keys and values of
+ * `__consumer_offsets` and `__transaction_state`). Their version is not part of the struct: the
+ * record starts with it as an int16, which the caller reads and writes.
+ */
+export function dataFile(message: Message): string {
+  const needs: Needs = {
+    decodeError: false,
+    writerValue: false,
+    emptyBytes: false,
+    defaults: new Set(),
+    defaultTests: new Set(),
+  };
+  const body = messageSection(message, needs);
+  closeOver(needs.defaults, needs);
+  closeOver(needs.defaultTests, needs);
+  const helpers: string[] = [];
+  for (const struct of message.structs) {
+    if (needs.defaults.has(struct)) helpers.push(...defaultBuilder(struct));
+    if (needs.defaultTests.has(struct)) helpers.push(...defaultTest(struct));
+  }
+  const versions = message.validVersions!;
+  const readerImport = needs.decodeError ? "{ type Reader, ProtocolDecodeError }" : "type { Reader }";
+  const lines = [
+    generatedMarker,
+    `// ${message.name} (a Kafka record format): versions ${format(versions)}, flexible ${format(message.flexibleVersions)}.`,
+    "",
+    `import ${readerImport} from "../reader.ts";`,
+    `import ${needs.writerValue ? "{ Writer }" : "type { Writer }"} from "../writer.ts";`,
+    `import { ErrorCode, KafkaProtocolError } from "../errors.ts";`,
+    "",
+    ...(needs.emptyBytes ? ["const emptyBytes = new Uint8Array(0);", ""] : []),
+    ...body,
+    ...helpers,
+    `export const ${message.name} = {`,
+    `  name: "${message.name}",`,
+    `  minVersion: ${versions.min},`,
+    `  maxVersion: ${versions.max},`,
+    `  flexibleMinVersion: ${flexibleMinVersion(message)},`,
+    `  decode: decode${message.name},`,
+    `  encode: encode${message.name},`,
+    "} as const;",
+    "",
+  ];
+  return lines.join("\n");
+}
+
 export function indexFile(apis: readonly Api[]): string {
   const lines = [
     generatedMarker,

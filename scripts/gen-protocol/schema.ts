@@ -71,8 +71,9 @@ export interface Struct {
 
 export interface Message {
   readonly name: string;
+  /** -1 for a data definition (a record format of Kafka's internal topics, files or snapshots). */
   readonly apiKey: number;
-  readonly kind: "request" | "response";
+  readonly kind: "request" | "response" | "data";
   readonly validVersions: Versions;
   readonly flexibleVersions: Versions;
   readonly latestVersionUnstable: boolean;
@@ -127,7 +128,7 @@ function fieldFacts(field: FieldDefinition): FieldDefinition {
 
 export function resolveMessage(definition: MessageDefinition): Message {
   const name = definition.name;
-  if (definition.apiKey === undefined) throw new Error(`Definition "${name}" has no apiKey`);
+  if (definition.apiKey === undefined && definition.type !== "data") throw new Error(`Definition "${name}" has no apiKey`);
   const resolver = new StructResolver(definition);
   const validVersions = parseVersions(definition.validVersions);
   const root: Struct = { typeName: definition.name, fields: [], range: validVersions };
@@ -136,8 +137,8 @@ export function resolveMessage(definition: MessageDefinition): Message {
   resolver.assignRanges(root, validVersions);
   return {
     name: definition.name,
-    apiKey: definition.apiKey,
-    kind: definition.type === "request" ? "request" : "response",
+    apiKey: definition.apiKey ?? -1,
+    kind: definition.type === "request" ? "request" : definition.type === "data" ? "data" : "response",
     validVersions,
     flexibleVersions: parseVersions(definition.flexibleVersions),
     latestVersionUnstable: definition.latestVersionUnstable === true,
@@ -158,7 +159,8 @@ class StructResolver {
   }
 
   field(definition: FieldDefinition): Field {
-    const versions = parseVersions(definition.versions);
+    // A tagged field may give only its tagged versions, which are then its versions (as in Kafka's generator).
+    const versions = parseVersions(definition.versions ?? definition.taggedVersions);
     if (versions === null && definition.versions !== "none") {
       throw new Error(`Field "${definition.name}" of "${this.#messageName}" has no versions`);
     }
@@ -172,7 +174,8 @@ class StructResolver {
       taggedVersions: intersect(parseVersions(definition.taggedVersions), versions),
       tag: definition.tag,
       ignorable: definition.ignorable === true,
-      explicitDefault: definition.default,
+      // A JSON null default (a nullable struct's) reads as the "null" that string defaults use.
+      explicitDefault: definition.default === null ? "null" : definition.default,
       flexibleVersions: definition.flexibleVersions === undefined ? undefined : parseVersions(definition.flexibleVersions),
     };
   }
