@@ -96,7 +96,12 @@ function errorResponseBuilder(response: Message, needs: Needs): string[] {
   return [head, ...guard, `  return { ...default${response.root.typeName}(), ${errorField.property}: errorCode };`, "}", ""];
 }
 
-export function apiFile(api: Api): string {
+/**
+ * A generated file: its header line, the imports its code needs, the codecs of `messages` (with
+ * `extra` sections after them, which may note needs of their own), the default builders they
+ * use, and the exported `tail`.
+ */
+function codecFile(header: string, messages: readonly Message[], extra: (needs: Needs) => string[], tail: string[]): string {
   const needs: Needs = {
     decodeError: false,
     writerValue: false,
@@ -104,23 +109,21 @@ export function apiFile(api: Api): string {
     defaults: new Set(),
     defaultTests: new Set(),
   };
-  const body = [...messageSection(api.request, needs), ...messageSection(api.response, needs)];
-  body.push(...errorResponseBuilder(api.response, needs));
+  const body = messages.flatMap((message) => messageSection(message, needs));
+  body.push(...extra(needs));
   closeOver(needs.defaults, needs);
   closeOver(needs.defaultTests, needs);
   const helpers: string[] = [];
-  for (const message of [api.request, api.response]) {
+  for (const message of messages) {
     for (const struct of message.structs) {
       if (needs.defaults.has(struct)) helpers.push(...defaultBuilder(struct));
       if (needs.defaultTests.has(struct)) helpers.push(...defaultTest(struct));
     }
   }
-  const request = api.request;
-  const versions = request.validVersions!;
   const readerImport = needs.decodeError ? "{ type Reader, ProtocolDecodeError }" : "type { Reader }";
   const lines = [
     generatedMarker,
-    `// ${api.name} (API key ${request.apiKey}): versions ${format(versions)}, flexible ${format(request.flexibleVersions)}.`,
+    header,
     "",
     `import ${readerImport} from "../reader.ts";`,
     `import ${needs.writerValue ? "{ Writer }" : "type { Writer }"} from "../writer.ts";`,
@@ -129,22 +132,35 @@ export function apiFile(api: Api): string {
     ...(needs.emptyBytes ? ["const emptyBytes = new Uint8Array(0);", ""] : []),
     ...body,
     ...helpers,
-    `export const ${api.name} = {`,
-    `  apiKey: ${request.apiKey},`,
-    `  name: "${api.name}",`,
-    `  minVersion: ${versions.min},`,
-    `  maxVersion: ${versions.max},`,
-    `  flexibleMinVersion: ${flexibleMinVersion(request)},`,
-    `  latestVersionUnstable: ${request.latestVersionUnstable},`,
-    `  decodeRequest: decode${request.name},`,
-    `  encodeRequest: encode${request.name},`,
-    `  decodeResponse: decode${api.response.name},`,
-    `  encodeResponse: encode${api.response.name},`,
-    `  errorResponse: error${api.response.name},`,
-    "} as const;",
-    "",
+    ...tail,
   ];
   return lines.join("\n");
+}
+
+export function apiFile(api: Api): string {
+  const request = api.request;
+  const versions = request.validVersions!;
+  return codecFile(
+    `// ${api.name} (API key ${request.apiKey}): versions ${format(versions)}, flexible ${format(request.flexibleVersions)}.`,
+    [api.request, api.response],
+    (needs) => errorResponseBuilder(api.response, needs),
+    [
+      `export const ${api.name} = {`,
+      `  apiKey: ${request.apiKey},`,
+      `  name: "${api.name}",`,
+      `  minVersion: ${versions.min},`,
+      `  maxVersion: ${versions.max},`,
+      `  flexibleMinVersion: ${flexibleMinVersion(request)},`,
+      `  latestVersionUnstable: ${request.latestVersionUnstable},`,
+      `  decodeRequest: decode${request.name},`,
+      `  encodeRequest: encode${request.name},`,
+      `  decodeResponse: decode${api.response.name},`,
+      `  encodeResponse: encode${api.response.name},`,
+      `  errorResponse: error${api.response.name},`,
+      "} as const;",
+      "",
+    ],
+  );
 }
 
 /**
@@ -153,45 +169,23 @@ export function apiFile(api: Api): string {
  * record starts with it as an int16, which the caller reads and writes.
  */
 export function dataFile(message: Message): string {
-  const needs: Needs = {
-    decodeError: false,
-    writerValue: false,
-    emptyBytes: false,
-    defaults: new Set(),
-    defaultTests: new Set(),
-  };
-  const body = messageSection(message, needs);
-  closeOver(needs.defaults, needs);
-  closeOver(needs.defaultTests, needs);
-  const helpers: string[] = [];
-  for (const struct of message.structs) {
-    if (needs.defaults.has(struct)) helpers.push(...defaultBuilder(struct));
-    if (needs.defaultTests.has(struct)) helpers.push(...defaultTest(struct));
-  }
   const versions = message.validVersions!;
-  const readerImport = needs.decodeError ? "{ type Reader, ProtocolDecodeError }" : "type { Reader }";
-  const lines = [
-    generatedMarker,
+  return codecFile(
     `// ${message.name} (a Kafka record format): versions ${format(versions)}, flexible ${format(message.flexibleVersions)}.`,
-    "",
-    `import ${readerImport} from "../reader.ts";`,
-    `import ${needs.writerValue ? "{ Writer }" : "type { Writer }"} from "../writer.ts";`,
-    `import { ErrorCode, KafkaProtocolError } from "../errors.ts";`,
-    "",
-    ...(needs.emptyBytes ? ["const emptyBytes = new Uint8Array(0);", ""] : []),
-    ...body,
-    ...helpers,
-    `export const ${message.name} = {`,
-    `  name: "${message.name}",`,
-    `  minVersion: ${versions.min},`,
-    `  maxVersion: ${versions.max},`,
-    `  flexibleMinVersion: ${flexibleMinVersion(message)},`,
-    `  decode: decode${message.name},`,
-    `  encode: encode${message.name},`,
-    "} as const;",
-    "",
-  ];
-  return lines.join("\n");
+    [message],
+    () => [],
+    [
+      `export const ${message.name} = {`,
+      `  name: "${message.name}",`,
+      `  minVersion: ${versions.min},`,
+      `  maxVersion: ${versions.max},`,
+      `  flexibleMinVersion: ${flexibleMinVersion(message)},`,
+      `  decode: decode${message.name},`,
+      `  encode: encode${message.name},`,
+      "} as const;",
+      "",
+    ],
+  );
 }
 
 export function indexFile(apis: readonly Api[]): string {
