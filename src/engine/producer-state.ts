@@ -12,8 +12,7 @@ import type { ProducerSnapshotEntry } from "../storage/producer-snapshot.ts";
 
 /** Batches remembered per producer for recognising retries: Kafka's, and its clients' in-flight limit. */
 export const batchesRetained = 5;
-/** A batch header's producer id, epoch and sequence when the producer is not idempotent. */
-export const noProducerId = -1;
+/** A batch header's epoch and sequence when the producer is not idempotent. */
 export const noProducerEpoch = -1;
 export const noSequence = -1;
 
