@@ -86,6 +86,7 @@ export function serveCommand(environment: Record<string, string | undefined> = p
     .addOption(durationOption("--group-max-session-timeout-ms <duration>", "group.max.session.timeout.ms: longest session timeout a classic group member may ask for", d.groupSessionTimeoutMaxMs))
     .addOption(durationOption("--group-consumer-session-timeout-ms <duration>", "group.consumer.session.timeout.ms: KIP-848 members that do not heartbeat this long are removed", d.consumerGroupSessionTimeoutMs))
     .addOption(durationOption("--group-consumer-heartbeat-interval-ms <duration>", "group.consumer.heartbeat.interval.ms: how often KIP-848 members are told to heartbeat; below the session timeout", d.consumerGroupHeartbeatIntervalMs))
+    .addOption(durationOption("--producer-id-expiration-ms <duration>", "producer.id.expiration.ms: partitions forget an idempotent producer silent this long (its retries are then no longer recognised)", d.producerIdExpirationMs, parsePositiveDurationMs))
     .option("--search-all-topics", "index every topic for search, not only those with search.enabled=true (internal __ topics excepted)", false)
     .option("--no-search-all-topics", "index only topics with search.enabled=true")
     .option("--search-memory-mb <mb>", "memory for the newest, in-memory part of search indexes, in MiB (the rest is files read in place)", parsePositiveInteger, 1024)
@@ -134,6 +135,7 @@ export function serveCommand(environment: Record<string, string | undefined> = p
         groupSessionTimeoutMaxMs: options.groupMaxSessionTimeoutMs,
         consumerGroupSessionTimeoutMs: options.groupConsumerSessionTimeoutMs,
         consumerGroupHeartbeatIntervalMs: options.groupConsumerHeartbeatIntervalMs,
+        producerIdExpirationMs: options.producerIdExpirationMs,
       };
       let broker: Broker;
       try {

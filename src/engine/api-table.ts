@@ -56,6 +56,8 @@ import { handleCreatePartitions } from "./handlers/create-partitions.ts";
 import { handleDescribeCluster } from "./handlers/describe-cluster.ts";
 import { handleDescribeConfigs } from "./handlers/describe-configs.ts";
 import { handleIncrementalAlterConfigs } from "./handlers/incremental-alter-configs.ts";
+import { InitProducerId } from "../protocol/messages/init-producer-id.ts";
+import { handleInitProducerId } from "./handlers/init-producer-id.ts";
 
 interface RequestCodec<Request, Response> {
   apiKey: number;
@@ -129,6 +131,8 @@ export const routes: readonly Route[] = [
   route(OffsetDelete, { min: 0, max: 0 }, handleOffsetDelete),
   route(ConsumerGroupHeartbeat, { min: 0, max: 1 }, handleConsumerGroupHeartbeat),
   route(ConsumerGroupDescribe, { min: 0, max: 0 }, handleConsumerGroupDescribe),
+  // Idempotent producers (docs/protocol.md); transactional ids are refused.
+  route(InitProducerId, { min: 0, max: 5 }, handleInitProducerId),
 ];
 
 export const routesByKey: ReadonlyMap<number, Route> = new Map(routes.map((entry) => [entry.apiKey, entry]));

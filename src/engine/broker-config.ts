@@ -49,6 +49,10 @@ export interface BrokerConfig {
   /** KIP-848 consumer groups: session timeout and heartbeat interval (group.consumer.*). */
   consumerGroupSessionTimeoutMs: number;
   consumerGroupHeartbeatIntervalMs: number;
+  /** An idempotent producer silent this long is forgotten by every partition (producer.id.expiration.ms). */
+  producerIdExpirationMs: number;
+  /** How often partitions look for expired producers (producer.id.expiration.check.interval.ms). */
+  producerIdExpirationCheckIntervalMs: number;
 }
 
 export const defaultBrokerConfig: BrokerConfig = {
@@ -83,4 +87,6 @@ export const defaultBrokerConfig: BrokerConfig = {
   offsetMetadataBytesMax: 4096,
   consumerGroupSessionTimeoutMs: 45_000,
   consumerGroupHeartbeatIntervalMs: 5_000,
+  producerIdExpirationMs: 24 * 60 * 60 * 1000,
+  producerIdExpirationCheckIntervalMs: 10 * 60 * 1000,
 };

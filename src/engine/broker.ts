@@ -1,6 +1,7 @@
 // The broker: opens the data folder, loads topics, and serves the Kafka protocol.
 // Start-up order: storage first (recovery), then the listener; shutdown runs the other way.
 
+import path from "node:path";
 import type { Logger } from "../logger.ts";
 import { routes } from "./api-table.ts";
 import type { BrokerConfig } from "./broker-config.ts";
@@ -8,6 +9,7 @@ import { type BrokerContext, dispatch } from "./dispatcher.ts";
 import { GroupCoordinator } from "./groups/group-coordinator.ts";
 import { KafkaListener } from "./kafka-listener.ts";
 import { ListenError } from "./listen-error.ts";
+import { ProducerIdAllocator, producerIdCheckpointName } from "./producer-ids.ts";
 import { openStorageBackend, type StorageBackend } from "./storage-backend.ts";
 import { TopicRegistry } from "./topic-registry.ts";
 
@@ -19,6 +21,7 @@ export class Broker {
   readonly groups: GroupCoordinator;
   readonly #logger: Logger;
   readonly #startedAtMs = Date.now();
+  readonly #producerExpiry: ReturnType<typeof setInterval>;
   #stopping: Promise<void> | null = null;
 
   private constructor(config: BrokerConfig, topics: TopicRegistry, groups: GroupCoordinator, storage: StorageBackend, listener: KafkaListener, logger: Logger) {
@@ -28,17 +31,27 @@ export class Broker {
     this.#storage = storage;
     this.#listener = listener;
     this.#logger = logger;
+    this.#producerExpiry = setInterval(() => this.#expireProducers(), config.producerIdExpirationCheckIntervalMs);
+    this.#producerExpiry.unref?.();
   }
 
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
     const storage = await openStorageBackend(config, logger.child("storage"));
-    const topics = await TopicRegistry.open(storage, logger.child("topics"));
+    let producerIds: ProducerIdAllocator;
+    try {
+      producerIds = ProducerIdAllocator.open(path.join(config.dataDir, producerIdCheckpointName), logger.child("storage"));
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+    const topics = await TopicRegistry.open(storage, logger.child("topics"), { producerIdExpirationMs: config.producerIdExpirationMs });
     const groups = await GroupCoordinator.open(topics, config, { logger: logger.child("groups") });
     const context: BrokerContext = {
       config,
       clusterId: storage.clusterId,
       topics,
       groups,
+      producerIds,
       logger: logger.child("request"),
       advertisedApis: routes,
     };
@@ -76,9 +89,20 @@ export class Broker {
     };
   }
 
+  /** Forgets idempotent producers silent for producer.id.expiration.ms, in every partition. */
+  #expireProducers(): void {
+    const now = Date.now();
+    let expired = 0;
+    for (const topic of this.topics.list()) {
+      for (const partition of topic.partitions) expired += partition.expireProducers(now, this.config.producerIdExpirationMs);
+    }
+    if (expired > 0) this.#logger.info("Expired idle producer ids", { count: expired });
+  }
+
   /** Closes connections, then flushes and closes every partition. Safe to call twice. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      clearInterval(this.#producerExpiry);
       await this.#listener.close();
       this.groups.close();
       await this.topics.close();

@@ -4,6 +4,7 @@
 import type { Logger } from "../logger.ts";
 import type { BrokerConfig } from "./broker-config.ts";
 import type { GroupCoordinator } from "./groups/group-coordinator.ts";
+import type { ProducerIdAllocator } from "./producer-ids.ts";
 import type { TopicRegistry } from "./topic-registry.ts";
 
 export interface AdvertisedApi {
@@ -20,6 +21,8 @@ export interface HandlerContext {
   topics: TopicRegistry;
   /** The group coordinator; absent in contexts built without one (group APIs then answer COORDINATOR_NOT_AVAILABLE). */
   groups?: GroupCoordinator;
+  /** Gives idempotent producers their ids; absent in contexts built without one (InitProducerId then answers COORDINATOR_NOT_AVAILABLE). */
+  producerIds?: ProducerIdAllocator;
   /** The client's IP address, when the connection knows it (DescribeGroups reports it). */
   clientHost?: string;
   logger: Logger;

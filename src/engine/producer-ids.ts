@@ -4,14 +4,14 @@
 // end is checkpointed (written atomically and fsynced), so after a crash the next block starts
 // past every id that may have been given. A restart wastes the rest of a block, as Kafka's
 // brokers do with the blocks of 1 000 their controller hands them.
-//
-// Not used by a handler yet: InitProducerId is not advertised (docs/protocol.md).
 
 import fs from "node:fs";
 import { readCheckpoint, writeCheckpoint } from "../storage/checkpoint.ts";
 import type { StorageLogger } from "../storage/logger.ts";
 
 export const producerIdBlockSize = 1000;
+/** The checkpoint's name in the data folder. */
+export const producerIdCheckpointName = "producer-id-block";
 /** Producer ids are int64 on the wire; chronik stays within exact JavaScript integers. */
 const producerIdMax = Number.MAX_SAFE_INTEGER;
 

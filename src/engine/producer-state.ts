@@ -4,8 +4,6 @@
 // written at instead of being appended twice, and a batch out of sequence or from an older
 // epoch is refused. Pure and synchronous: the partition checks a batch before appending it and
 // records it after; snapshots (storage/producer-snapshot.ts) and the log rebuild it at start.
-//
-// Not wired into produce yet: InitProducerId is not advertised (docs/protocol.md).
 
 import { ErrorCode } from "../protocol/errors.ts";
 import type { ProducerSnapshotEntry } from "../storage/producer-snapshot.ts";

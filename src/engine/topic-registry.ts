@@ -6,6 +6,7 @@ import { ErrorCode } from "../protocol/errors.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 import type { Logger } from "../logger.ts";
 import { Partition } from "./partition.ts";
+import type { PartitionOptions } from "./partition.ts";
 
 /** What meta.json holds for a topic. */
 export interface TopicMeta {
@@ -67,14 +68,17 @@ export class TopicRegistry {
   /** Creations in progress, so concurrent auto-creates of one name share one creation. */
   #creating = new Map<string, Promise<Topic>>();
 
-  private constructor(backend: TopicBackend, logger: Logger) {
+  #partitionOptions: PartitionOptions;
+
+  private constructor(backend: TopicBackend, logger: Logger, partitionOptions: PartitionOptions) {
     this.#backend = backend;
     this.#logger = logger;
+    this.#partitionOptions = { logger, ...partitionOptions };
   }
 
-  /** Loads every topic found in the backend and opens its partitions. */
-  static async open(backend: TopicBackend, logger: Logger): Promise<TopicRegistry> {
-    const registry = new TopicRegistry(backend, logger);
+  /** Loads every topic found in the backend and opens its partitions (producer state rebuilt). */
+  static async open(backend: TopicBackend, logger: Logger, partitionOptions: PartitionOptions = {}): Promise<TopicRegistry> {
+    const registry = new TopicRegistry(backend, logger, partitionOptions);
     for (const raw of await backend.listTopicMetas()) {
       const meta = raw as TopicMeta;
       registry.#add(meta, await registry.#openPartitions(meta));
@@ -161,7 +165,7 @@ export class TopicRegistry {
     await this.#backend.writeTopicMeta({ ...topic.meta, partitionCount });
     topic.meta.partitionCount = partitionCount;
     for (let index = current; index < partitionCount; index++) {
-      topic.partitions.push(new Partition(name, index, await this.#backend.openPartitionLog(name, index)));
+      topic.partitions.push(await this.#openPartition(name, index));
     }
     this.#logger.info("Added partitions", { topic: name, from: current, to: partitionCount });
     return topic;
@@ -169,7 +173,7 @@ export class TopicRegistry {
 
   async close(): Promise<void> {
     const partitions = this.list().flatMap((topic) => topic.partitions);
-    await Promise.all(partitions.map((partition) => partition.log.close()));
+    await Promise.all(partitions.map((partition) => partition.close()));
   }
 
   async #createNew(name: string, partitionCount: number, configs: Record<string, string>): Promise<Topic> {
@@ -193,11 +197,15 @@ export class TopicRegistry {
     const openInTurn = async () => {
       while (next < meta.partitionCount) {
         const index = next++;
-        partitions[index] = new Partition(meta.name, index, await this.#backend.openPartitionLog(meta.name, index));
+        partitions[index] = await this.#openPartition(meta.name, index);
       }
     };
     await Promise.all(Array.from({ length: Math.min(partitionsOpeningMax, meta.partitionCount) }, openInTurn));
     return partitions;
+  }
+
+  async #openPartition(topic: string, index: number): Promise<Partition> {
+    return Partition.open(topic, index, await this.#backend.openPartitionLog(topic, index), this.#partitionOptions);
   }
 
   #add(meta: TopicMeta, partitions: Partition[]): Topic {

@@ -17,6 +17,7 @@ import { compacts, defaultLogSettings, deletesSegments, mergeLogSettings } from 
 import type { LogSettings } from "./log-settings.ts";
 import { LogFailedError, OffsetOutOfRangeError, StorageWriteError } from "./partition-log.ts";
 import type { AppendOptions, AppendResult, PartitionLog, ReadResult, TimestampAndOffset } from "./partition-log.ts";
+import { ProducerSnapshotFiles } from "./producer-snapshot-files.ts";
 import { cleanerOffsetFileName, logStartOffsetFileName, recoverLog, recoveryPointFileName } from "./recovery.ts";
 import { expiredSegmentCount } from "./retention.ts";
 import { Segment } from "./segment.ts";
@@ -38,6 +39,8 @@ interface DurablePoint {
 
 export class FileLog implements PartitionLog {
   readonly dir: string;
+  readonly producerSnapshots: ProducerSnapshotFiles;
+  #rollListener: ((baseOffset: number) => void) | null = null;
   #options: ResolvedFileLogOptions;
   #settings: LogSettings;
   #segmentOptions: SegmentOptions;
@@ -72,6 +75,7 @@ export class FileLog implements PartitionLog {
     recovered: { segments: Segment[]; logStartOffset: number; segmentOptions: SegmentOptions; compacted: { offset: number } },
   ) {
     this.dir = dir;
+    this.producerSnapshots = new ProducerSnapshotFiles(dir, options.logger);
     this.#options = options;
     this.#settings = settings;
     this.#segments = recovered.segments;
@@ -150,6 +154,10 @@ export class FileLog implements PartitionLog {
   /** Replaces some settings (after AlterConfigs); they apply from the next append and maintenance pass. */
   configure(settings: Partial<LogSettings>): void {
     this.#settings = mergeLogSettings(this.#settings, settings);
+  }
+
+  onRoll(listener: (baseOffset: number) => void): void {
+    this.#rollListener = listener;
   }
 
   get #active(): Segment {
@@ -350,6 +358,7 @@ export class FileLog implements PartitionLog {
     const next = Segment.create(this.dir, sealed.endOffset, this.#options.now(), this.#segmentOptions);
     this.#segments.push(next);
     this.#options.fileBudget.touch(next);
+    this.#rollListener?.(next.baseOffset);
     const previous = this.#rolling;
     this.#rolling = (async () => {
       await previous;

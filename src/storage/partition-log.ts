@@ -3,6 +3,7 @@
 // implement it; the engine sees only this interface.
 
 import type { LogSettings } from "./log-settings.ts";
+import type { ProducerSnapshotFiles } from "./producer-snapshot-files.ts";
 
 /** What an append assigned, returned once the data is durable per the log's fsync policy. */
 export interface AppendResult {
@@ -58,6 +59,13 @@ export interface PartitionLog {
   close(): Promise<void>;
   /** Replaces rolling, retention and compaction settings while the log runs (logs without them ignore it). */
   configure?(settings: Partial<LogSettings>): void;
+  /** The producer state snapshots kept beside the log (logs without a folder have none). */
+  readonly producerSnapshots?: ProducerSnapshotFiles;
+  /**
+   * Calls `listener` with the new segment's base offset each time the log rolls: synchronously,
+   * after every batch below that offset was written and before the batch that made it roll.
+   */
+  onRoll?(listener: (baseOffset: number) => void): void;
 }
 
 /** Kafka's OFFSET_OUT_OF_RANGE error code (Errors.java). */

@@ -21,6 +21,7 @@ import { isInternalTopic } from "../groups/group-log.ts";
 import { appendLimitsOf, logSettingsOf } from "../topic-log-settings.ts";
 import type { AppendLimits } from "../topic-log-settings.ts";
 import type { Handler, HandlerContext } from "../handler-context.ts";
+import { ProducerRefusedError } from "../partition.ts";
 import { lookupTopic, partitionOf } from "../topic-lookup.ts";
 import type { Topic } from "../topic-registry.ts";
 
@@ -96,6 +97,7 @@ function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequest
       errorMessage: null,
     }),
     (error): PartitionResponse => {
+      if (error instanceof ProducerRefusedError) return failed(data.index, error.errorCode, error.message);
       ctx.logger.error("Cannot append to partition", { topic: topic.meta.name, partition: data.index, error });
       return failed(data.index, ErrorCode.KAFKA_STORAGE_ERROR, "The broker could not write the batch to disk");
     },

@@ -3,7 +3,7 @@ import { handleProduce } from "../../../src/engine/handlers/produce.ts";
 import { ErrorCode } from "../../../src/protocol/errors.ts";
 import type { ProduceRequest, ProduceResponse } from "../../../src/protocol/messages/produce.ts";
 import { BatchField, resealBatchCrc } from "../../../src/records/batch-header.ts";
-import { TimestampType, decodeRecordBatches } from "../../../src/records/record-batch.ts";
+import { TimestampType, buildRecordBatch, decodeRecordBatches } from "../../../src/records/record-batch.ts";
 import { type EngineFixture, batchOf, concat, engineFixture, recordingLogger, recordsOf } from "../fixtures.ts";
 
 function produceRequest(topic: string, partitions: Array<[number, Uint8Array | null]>, fields: Partial<ProduceRequest> = {}): ProduceRequest {
@@ -352,5 +352,32 @@ describe("handleProduce v0–v2 (advertised so that librdkafka enables gzip, sna
     const response = await produce(fixture, produceRequest("legacy", [[0, batchOf(["a"])]]), 2);
     expect(partitionResult(response).errorCode).toBe(ErrorCode.INVALID_RECORD);
     expect(await storedRecords(fixture, "legacy")).toEqual([]);
+  });
+});
+
+describe("handleProduce with idempotent producers", () => {
+  const idempotent = (baseSequence: number, values: string[], producerEpoch = 0) =>
+    buildRecordBatch({ records: values.map((value) => ({ value })), producerId: 42, producerEpoch, baseSequence });
+
+  test("a retried batch is answered with its original offsets and stored once", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("orders", 1);
+    const first = await produce(fixture, produceRequest("orders", [[0, idempotent(0, ["a", "b"])]]));
+    const retry = await produce(fixture, produceRequest("orders", [[0, idempotent(0, ["a", "b"])]]));
+    expect(partitionResult(first)).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0 });
+    expect(partitionResult(retry)).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0, logAppendTimeMs: -1 });
+    expect(await storedRecords(fixture, "orders")).toEqual([[0, "a"], [1, "b"]]);
+  });
+
+  test("a gap in sequences gets OUT_OF_ORDER_SEQUENCE_NUMBER and an old epoch INVALID_PRODUCER_EPOCH, with messages", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("orders", 1);
+    await produce(fixture, produceRequest("orders", [[0, idempotent(0, ["a"], 3)]]));
+    const gap = partitionResult(await produce(fixture, produceRequest("orders", [[0, idempotent(2, ["c"], 3)]])));
+    expect(gap).toMatchObject({ errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, baseOffset: -1 });
+    expect(gap.errorMessage).toContain("does not follow its last sequence 0");
+    const fenced = partitionResult(await produce(fixture, produceRequest("orders", [[0, idempotent(1, ["b"], 2)]])));
+    expect(fenced).toMatchObject({ errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, baseOffset: -1 });
+    expect(await storedRecords(fixture, "orders")).toEqual([[0, "a"]]);
   });
 });
