@@ -10,7 +10,7 @@ import type { TopicRegistry } from "../topic-registry.ts";
 import { ClassicGroup, GroupState } from "./classic-group.ts";
 import { ConsumerGroup } from "./consumer-group.ts";
 import { GroupLog } from "./group-log.ts";
-import { type CommittedOffset, decodeCommittedOffset, decodeStoredGroup, type GroupRecord, type StoredGroup } from "./group-records.ts";
+import type { CommittedOffset, GroupRecord, StoredGroup } from "./group-records.ts";
 import { OffsetStore } from "./offset-store.ts";
 import { type Scheduler, systemScheduler } from "./scheduler.ts";
 
@@ -62,8 +62,9 @@ export class GroupCoordinator {
 
   /** Opens the group log (creating `__consumer_offsets` on first start) and replays it. */
   static async open(topics: TopicRegistry, config: GroupConfig, options: { logger: Logger; scheduler?: Scheduler }): Promise<GroupCoordinator> {
-    const log = await GroupLog.open(topics, options.logger);
-    const coordinator = new GroupCoordinator(log, topics, config, options.scheduler ?? systemScheduler, options.logger);
+    const scheduler = options.scheduler ?? systemScheduler;
+    const log = await GroupLog.open(topics, options.logger, () => scheduler.now());
+    const coordinator = new GroupCoordinator(log, topics, config, scheduler, options.logger);
     await coordinator.#load();
     return coordinator;
   }
@@ -73,24 +74,30 @@ export class GroupCoordinator {
   }
 
   async #load(): Promise<void> {
-    const storedGroups = new Map<string, StoredGroup>();
-    const count = await this.#log.replay((key, value) => {
-      if (key.type === "offset") {
-        if (value === null) this.offsets.delete(key.group, key.topic, key.partition);
-        else this.offsets.set(key.group, key.topic, key.partition, decodeCommittedOffset(value));
-      } else if (value === null) {
-        storedGroups.delete(key.group);
-      } else {
-        storedGroups.set(key.group, decodeStoredGroup(value));
-      }
-    });
+    const { state, records, legacyRecords } = await this.#log.replay();
+    for (const { group, topic, partition, committed } of state.offsets.values()) this.offsets.set(group, topic, partition, committed);
+    const storedGroups = state.groups();
     for (const [groupId, stored] of storedGroups) {
       const group = this.#createGroup(groupId, stored.kind);
       group.restore(stored);
     }
     for (const groupId of this.offsets.groups()) if (!this.#groups.has(groupId)) this.#createGroup(groupId, "classic");
+    if (legacyRecords > 0) await this.#migrate(storedGroups, legacyRecords);
     for (const group of this.#groups.values()) if (group.members.size === 0) this.#scheduleExpiry(group);
-    this.#logger.info("Loaded groups", { groups: this.#groups.size, records: count });
+    this.#logger.info("Loaded groups", { groups: this.#groups.size, records, skipped: state.skipped });
+  }
+
+  /** Writes everything again in Kafka's formats and drops the JSON records of older versions. */
+  async #migrate(storedGroups: ReadonlyMap<string, StoredGroup>, legacyRecords: number): Promise<void> {
+    const records: GroupRecord[] = [];
+    for (const [groupId, stored] of storedGroups) records.push({ key: { type: "group", group: groupId }, value: stored });
+    for (const groupId of this.offsets.groups()) {
+      for (const { topic, partition, ...committed } of this.offsets.list(groupId)) {
+        records.push({ key: { type: "offset", group: groupId, topic, partition }, value: committed });
+      }
+    }
+    await this.#log.replaceAll(records);
+    this.#logger.info("Rewrote __consumer_offsets in Kafka's record formats", { legacyRecords, records: records.length });
   }
 
   // ---- Groups ----

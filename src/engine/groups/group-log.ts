@@ -1,13 +1,18 @@
 // The coordinator's durable state: an internal compacted topic, `__consumer_offsets`, on the
-// same storage as every other topic. An append resolves once it is as durable as the broker's
-// fsync policy makes produces, so a commit is acknowledged only then. At start the whole log is
-// replayed, last value per key winning, to rebuild offsets and groups.
+// same storage as every other topic, holding Kafka's own record formats (offsets-topic-format.ts).
+// An append resolves once it is as durable as the broker's fsync policy makes produces, so a
+// commit is acknowledged only then. At start the whole log is replayed, last value per key
+// winning, to rebuild offsets and groups. Records in the JSON format of older chronik versions
+// are read too; the coordinator then writes everything again and drops them (replaceAll).
 
 import { buildRecordBatch, decodeRecordBatches } from "../../records/record-batch.ts";
 import type { Logger } from "../../logger.ts";
 import type { Partition } from "../partition.ts";
 import type { TopicRegistry } from "../topic-registry.ts";
-import { decodeGroupRecordKey, encodeGroupRecordKey, encodeGroupRecordValue, type GroupRecord, type GroupRecordKey } from "./group-records.ts";
+import type { GroupRecord } from "./group-records.ts";
+import { decodeLegacyJsonRecord, isLegacyJsonKey } from "./legacy-json-records.ts";
+import { GroupRecordWriter, GroupStateReader } from "./offsets-topic-format.ts";
+import type { OffsetsTopicRecord } from "./offsets-topic-format.ts";
 
 export const consumerOffsetsTopic = "__consumer_offsets";
 
@@ -18,29 +23,42 @@ export function isInternalTopic(name: string): boolean {
 
 /** Bytes asked of the log per read while replaying. */
 const replayReadBytesMax = 4 * 1024 * 1024;
-/** Records per appended batch, well below any batch size limit for the small JSON records. */
+/** Records per appended batch, well below any batch size limit for the small records. */
 const recordsPerBatchMax = 500;
+
+export interface Replayed {
+  state: GroupStateReader;
+  /** Records read, and how many of them were in the old JSON format. */
+  records: number;
+  legacyRecords: number;
+}
 
 export class GroupLog {
   readonly #partition: Partition;
   readonly #logger: Logger;
+  readonly #writer = new GroupRecordWriter();
+  readonly #now: () => number;
 
-  constructor(partition: Partition, logger: Logger) {
+  constructor(partition: Partition, logger: Logger, now: () => number = Date.now) {
     this.#partition = partition;
     this.#logger = logger;
+    this.#now = now;
   }
 
   /** Opens `__consumer_offsets`, creating it (one partition, compacted) on first start. */
-  static async open(topics: TopicRegistry, logger: Logger): Promise<GroupLog> {
+  static async open(topics: TopicRegistry, logger: Logger, now?: () => number): Promise<GroupLog> {
     const topic = topics.get(consumerOffsetsTopic) ?? (await topics.create(consumerOffsetsTopic, 1, { "cleanup.policy": "compact" }));
-    return new GroupLog(topic.partitions[0], logger);
+    return new GroupLog(topic.partitions[0], logger, now);
   }
 
-  /** Calls `apply` for every record in log order; a null value is a tombstone. Returns the record count. */
-  async replay(apply: (key: GroupRecordKey, value: Uint8Array | null) => void): Promise<number> {
+  /** Reads every record in log order into the state; an unreadable record is logged and skipped. */
+  async replay(): Promise<Replayed> {
+    const state = new GroupStateReader();
+    const legacyWriter = new GroupRecordWriter();
     const log = this.#partition.log;
     let offset = log.logStartOffset;
-    let count = 0;
+    let records = 0;
+    let legacyRecords = 0;
     while (offset < log.highWatermark) {
       const read = await log.read(offset, replayReadBytesMax);
       const batches = decodeRecordBatches(read.bytes);
@@ -48,39 +66,51 @@ export class GroupLog {
       for (const batch of batches) {
         for (const record of batch.records) {
           if (record.offset < offset || record.key === null) continue;
-          const key = this.#decodeKey(record.key, record.offset);
-          if (key) {
-            apply(key, record.value);
-            count++;
+          try {
+            if (isLegacyJsonKey(record.key)) {
+              const legacy = decodeLegacyJsonRecord(record.key, record.value);
+              if (legacy === null) continue;
+              for (const converted of legacyWriter.encode(legacy, batch.header.maxTimestamp)) state.apply(converted.key, converted.value);
+              legacyRecords++;
+            } else {
+              state.apply(record.key, record.value);
+            }
+            records++;
+          } catch (error) {
+            this.#logger.warn("Skipping unreadable group record", { offset: record.offset, error: (error as Error).message });
           }
         }
         offset = Math.max(offset, batch.header.baseOffset + batch.header.lastOffsetDelta + 1);
       }
     }
-    return count;
+    for (const [groupId, group] of state.groups()) this.#writer.remember(groupId, group);
+    return { state, records, legacyRecords };
   }
 
   /** Appends the records in order and resolves once they are durable. */
   async append(records: readonly GroupRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const batches: Uint8Array[] = [];
-    const timestamp = Date.now();
-    for (let start = 0; start < records.length; start += recordsPerBatchMax) {
-      const slice = records.slice(start, start + recordsPerBatchMax);
-      batches.push(buildRecordBatch({
-        timestamp,
-        records: slice.map((record) => ({ key: encodeGroupRecordKey(record.key), value: encodeGroupRecordValue(record.value) })),
-      }));
-    }
-    await this.#partition.append(batches.length === 1 ? batches[0] : Buffer.concat(batches));
+    const nowMs = this.#now();
+    await this.#appendEncoded(records.flatMap((record) => this.#writer.encode(record, nowMs)), nowMs);
   }
 
-  #decodeKey(bytes: Uint8Array, offset: number): GroupRecordKey | null {
-    try {
-      return decodeGroupRecordKey(bytes);
-    } catch (error) {
-      this.#logger.warn("Skipping unreadable group record", { offset, error });
-      return null;
+  /**
+   * Writes `records` (the whole state) and then moves the log start past everything before
+   * them: what the log held before is no longer read, and goes with its segments. A crash in
+   * between leaves both, which replay the same; the next start does it again.
+   */
+  async replaceAll(records: readonly GroupRecord[]): Promise<void> {
+    const log = this.#partition.log;
+    const start = log.logEndOffset;
+    await this.append(records);
+    await log.advanceLogStartOffset(start);
+  }
+
+  async #appendEncoded(records: readonly OffsetsTopicRecord[], timestamp: number): Promise<void> {
+    if (records.length === 0) return;
+    const batches: Uint8Array[] = [];
+    for (let start = 0; start < records.length; start += recordsPerBatchMax) {
+      batches.push(buildRecordBatch({ timestamp, records: records.slice(start, start + recordsPerBatchMax) }));
     }
+    await this.#partition.append(batches.length === 1 ? batches[0] : Buffer.concat(batches));
   }
 }

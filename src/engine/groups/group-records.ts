@@ -1,12 +1,6 @@
-// The records of the internal `__consumer_offsets` topic: one key per committed offset and one
-// per group, JSON encoded. Keys are deterministic so compaction keeps the latest value of each;
-// a null value (tombstone) deletes the key.
-//
-//   key   {"type":"offset","group":g,"topic":t,"partition":p}  value {"offset","leaderEpoch","metadata","commitTimestampMs"}
-//   key   {"type":"group","group":g}                           value StoredGroup
-
-const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder();
+// What the group coordinator keeps in `__consumer_offsets`, as the engine sees it: one record
+// per committed offset and one per group (a null value deletes it). offsets-topic-format.ts
+// turns these into Kafka's binary records and back.
 
 export interface CommittedOffset {
   offset: number;
@@ -72,43 +66,6 @@ export interface GroupRecord {
   key: GroupRecordKey;
   /** null writes a tombstone. */
   value: CommittedOffset | StoredGroup | null;
-}
-
-export function encodeGroupRecordKey(key: GroupRecordKey): Uint8Array {
-  const ordered = key.type === "offset"
-    ? { type: key.type, group: key.group, topic: key.topic, partition: key.partition }
-    : { type: key.type, group: key.group };
-  return textEncoder.encode(JSON.stringify(ordered));
-}
-
-export function encodeGroupRecordValue(value: CommittedOffset | StoredGroup | null): Uint8Array | null {
-  return value === null ? null : textEncoder.encode(JSON.stringify(value));
-}
-
-/** Decodes a stored key; null for keys this version does not know (they are skipped, not fatal). */
-export function decodeGroupRecordKey(bytes: Uint8Array): GroupRecordKey | null {
-  const parsed = JSON.parse(textDecoder.decode(bytes)) as Partial<GroupRecordKey> & { partition?: unknown; topic?: unknown };
-  if (typeof parsed.group !== "string") return null;
-  if (parsed.type === "group") return { type: "group", group: parsed.group };
-  if (parsed.type === "offset" && typeof parsed.topic === "string" && Number.isInteger(parsed.partition)) {
-    return { type: "offset", group: parsed.group, topic: parsed.topic, partition: parsed.partition as number };
-  }
-  return null;
-}
-
-export function decodeCommittedOffset(bytes: Uint8Array): CommittedOffset {
-  const parsed = JSON.parse(textDecoder.decode(bytes)) as CommittedOffset;
-  return {
-    offset: Number(parsed.offset),
-    leaderEpoch: Number(parsed.leaderEpoch ?? -1),
-    metadata: parsed.metadata ?? null,
-    commitTimestampMs: Number(parsed.commitTimestampMs ?? 0),
-  };
-}
-
-export function decodeStoredGroup(bytes: Uint8Array): StoredGroup {
-  const parsed = JSON.parse(textDecoder.decode(bytes)) as StoredGroup;
-  return { ...parsed, members: parsed.members ?? [] };
 }
 
 export function bytesToBase64(bytes: Uint8Array): string {

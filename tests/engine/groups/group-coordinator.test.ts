@@ -3,6 +3,7 @@ import { consumerOffsetsTopic } from "../../../src/engine/groups/group-log.ts";
 import { handleOffsetCommit } from "../../../src/engine/handlers/offset-commit.ts";
 import { handleOffsetFetch } from "../../../src/engine/handlers/offset-fetch.ts";
 import { ErrorCode } from "../../../src/protocol/errors.ts";
+import { buildRecordBatch, decodeRecordBatches } from "../../../src/records/record-batch.ts";
 import { type GroupFixture, groupFixture } from "./group-fixture.ts";
 
 let fixture: GroupFixture;
@@ -79,5 +80,48 @@ describe("GroupCoordinator offsets", () => {
     const reopened = await fixture.reopen();
     expect(reopened.offsets.has("g")).toBe(false);
     reopened.close();
+  });
+});
+
+describe("GroupCoordinator upgrade from the JSON records of older versions", () => {
+  const json = (value: unknown) => JSON.stringify(value);
+
+  test("JSON records are read, written again in Kafka's formats, and dropped; nothing is lost", async () => {
+    fixture = await groupFixture();
+    const partition = fixture.topics.get(consumerOffsetsTopic)!.partitions[0];
+    const legacyGroup = {
+      kind: "classic", protocolType: "consumer", protocolName: null, generation: 4, leader: null, emptySinceMs: 1_000, members: [],
+    };
+    await partition.append(buildRecordBatch({
+      records: [
+        { key: json({ type: "offset", group: "billing", topic: "orders", partition: 0 }), value: json({ offset: 5, leaderEpoch: -1, metadata: "a", commitTimestampMs: 100 }) },
+        { key: json({ type: "offset", group: "billing", topic: "orders", partition: 1 }), value: json({ offset: 7, leaderEpoch: 2, metadata: null, commitTimestampMs: 100 }) },
+        { key: json({ type: "offset", group: "gone", topic: "orders", partition: 0 }), value: json({ offset: 1, leaderEpoch: -1, metadata: null, commitTimestampMs: 100 }) },
+        { key: json({ type: "offset", group: "gone", topic: "orders", partition: 0 }), value: null },
+        { key: json({ type: "group", group: "billing" }), value: json(legacyGroup) },
+      ],
+    }));
+    fixture.coordinator.close();
+    const migrated = await fixture.reopen();
+    expect(migrated.offsets.list("billing")).toEqual([
+      { topic: "orders", partition: 0, offset: 5, leaderEpoch: -1, metadata: "a", commitTimestampMs: 100 },
+      { topic: "orders", partition: 1, offset: 7, leaderEpoch: 2, metadata: "", commitTimestampMs: 100 },
+    ]);
+    expect(migrated.offsets.list("gone")).toEqual([]);
+    expect(migrated.get("billing")).toMatchObject({ generationId: 4, emptySinceMs: 1_000 });
+    migrated.close();
+
+    // Only Kafka-format records are left to read: every key starts with a version's zero byte.
+    const log = partition.log;
+    const keys = decodeRecordBatches((await log.read(log.logStartOffset, 1 << 20)).bytes).flatMap((batch) => batch.records.map((record) => record.key!));
+    expect(log.logStartOffset).toBe(5);
+    expect(keys.length).toBe(3);
+    expect(keys.every((key) => key[0] === 0)).toBe(true);
+
+    // A second start finds nothing to migrate and the same state.
+    const again = await fixture.reopen();
+    expect(again.offsets.list("billing").map((entry) => entry.offset)).toEqual([5, 7]);
+    expect(log.logStartOffset).toBe(5);
+    fixture.coordinator = again;
   });
 });
