@@ -1,12 +1,16 @@
 // `chronik inspect`: print the batches of segment files, like kafka-dump-log.sh, with the same
 // field names; --records adds a `|` line per record, --payload its key and value, --format
 // json one object per line. --verify checks CRCs, offset continuity, the .index/.timeindex
-// entries and trailing bytes, and exits non-zero on any problem. Read-only.
+// entries, trailing bytes and the sequences of idempotent producers (no batch written twice,
+// none missing), and exits non-zero on any problem. Read-only.
 
 import fs from "node:fs";
 import path from "node:path";
 import { Command } from "@commander-js/extra-typings";
 import { Attributes } from "../records/batch-header.ts";
+import { ProducerSequenceCheck } from "../records/sequence-check.ts";
+import { readCheckpoint } from "../storage/checkpoint.ts";
+import { cleanerOffsetFileName } from "../storage/recovery.ts";
 import type { DecodedRecord } from "../records/decode-batches.ts";
 import { CommandError, runClientCommand } from "./client-command.ts";
 import { choice } from "./options.ts";
@@ -123,11 +127,32 @@ function batchJson(file: string, batch: BatchDump, options: InspectOptions): str
   return `${JSON.stringify(object)}\n`;
 }
 
+/** One sequence check per partition folder, with the offset below which its log was compacted. */
+class PartitionSequences {
+  #folder: string | null = null;
+  #check = new ProducerSequenceCheck();
+  #compactedBelow = 0;
+
+  for(file: string): { check: ProducerSequenceCheck; compactedBelow: number } {
+    const folder = path.dirname(path.resolve(file));
+    if (folder !== this.#folder) {
+      this.#folder = folder;
+      this.#check = new ProducerSequenceCheck();
+      this.#compactedBelow = readCheckpoint(path.join(folder, cleanerOffsetFileName), { info: () => {}, warn: () => {} }) ?? 0;
+    }
+    return { check: this.#check, compactedBelow: this.#compactedBelow };
+  }
+}
+
 /** Prints one segment; returns the problems found (all kinds; the caller decides what fails). */
-function inspectSegment(file: string, options: InspectOptions, write: (text: string) => void): SegmentProblem[] {
+function inspectSegment(file: string, options: InspectOptions, sequences: PartitionSequences, write: (text: string) => void): SegmentProblem[] {
   if (!fs.existsSync(file)) throw new CommandError(`Cannot inspect "${file}": no such file`);
   if (options.format === "text") write(`Dumping ${file}\nLog starting offset: ${segmentBaseOffset(file) ?? "unknown"}\n`);
+  const { check, compactedBelow } = sequences.for(file);
+  const sequenceProblems: SegmentProblem[] = [];
   const { problems, batchStarts } = walkSegment(file, { decodeRecords: options.records }, (batch) => {
+    const broken = check.check(batch.header, compactedBelow);
+    if (broken !== null) sequenceProblems.push({ kind: "sequence", message: broken });
     if (options.format === "json") {
       write(batchJson(file, batch, options));
       return;
@@ -139,6 +164,7 @@ function inspectSegment(file: string, options: InspectOptions, write: (text: str
   if (options.verify && base !== null) {
     problems.push(...verifyOffsetIndex(file.replace(/\.log$/, ".index"), base, batchStarts));
     problems.push(...verifyTimeIndex(file.replace(/\.log$/, ".timeindex"), base, batchStarts));
+    problems.push(...sequenceProblems);
   }
   return problems;
 }
@@ -149,7 +175,7 @@ export function inspectCommand() {
     .argument("<paths...>", "segment .log files (or their .index/.timeindex), partition folders (data/topics/events/0), topic folders (data/topics/events) or a whole data folder (data)")
     .option("--records", "a '|' line per record (offset, timestamp, sizes, header keys)")
     .option("--payload", "with the record lines, the key and value as text (implies --records)")
-    .option("--verify", "check CRCs, offset continuity, index entries and trailing bytes; exit 1 if anything is wrong")
+    .option("--verify", "check CRCs, offset continuity, index entries, trailing bytes and idempotent producers' sequences; exit 1 if anything is wrong")
     .option("--format <format>", "text (kafka-dump-log lines) or json (one object per batch per line)", choice(formats), "text" as (typeof formats)[number])
     .addHelpText(
       "after",
@@ -181,8 +207,9 @@ export function inspectCommand() {
             pending = "";
           }
         };
+        const sequences = new PartitionSequences();
         for (const file of segmentFilesOf(targets)) {
-          for (const problem of inspectSegment(file, options, write)) problems.push({ ...problem, message: `${file}: ${problem.message}` });
+          for (const problem of inspectSegment(file, options, sequences, write)) problems.push({ ...problem, message: `${file}: ${problem.message}` });
         }
         fs.writeSync(1, pending);
         // Without --verify, damage is visible in the output (isvalid: false) and trailing bytes

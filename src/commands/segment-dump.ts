@@ -23,7 +23,7 @@ export interface BatchDump {
 }
 
 export interface SegmentProblem {
-  kind: "crc" | "offset-gap" | "trailing-bytes" | "index" | "timeindex" | "records";
+  kind: "crc" | "offset-gap" | "trailing-bytes" | "index" | "timeindex" | "records" | "sequence";
   message: string;
 }
 

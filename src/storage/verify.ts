@@ -1,11 +1,14 @@
 // Checks a partition directory the way recovery trusts it, without changing anything:
 // every batch whole and CRC-valid, offsets continuing across batches and segments (gaps only
 // in the compacted part), every offset index entry pointing at the batch it names, time index
-// entries matching the batches' timestamps, and checkpoints inside the log. `chronik inspect
-// --verify` and the crash tests run it on a closed (or cleanly recovered) log.
+// entries matching the batches' timestamps, checkpoints inside the log, and idempotent
+// producers' sequences unbroken (no batch written twice). The crash tests run it on a closed
+// (or cleanly recovered) log.
 
 import fs from "node:fs";
 import path from "node:path";
+import { readBatchHeader } from "../records/batch-header.ts";
+import { ProducerSequenceCheck } from "../records/sequence-check.ts";
 import { readCheckpoint } from "./checkpoint.ts";
 import { IndexCorruptError } from "./index-file.ts";
 import { scanLog } from "./log-scan.ts";
@@ -23,12 +26,13 @@ export function verifyPartitionDir(dir: string): string[] {
   const compactedBelow = readCheckpointProblem(dir, cleanerOffsetFileName, problems) ?? 0;
   const baseOffsets = listSegmentBaseOffsets(dir);
   let nextOffset: number | null = null;
+  const sequences = new ProducerSequenceCheck();
   for (const [n, baseOffset] of baseOffsets.entries()) {
     const isLast = n === baseOffsets.length - 1;
     if (nextOffset !== null && nextOffset !== baseOffset && !(nextOffset < baseOffset && baseOffset <= compactedBelow)) {
       problems.push(`Segment "${segmentFileName(baseOffset, ".log")}" starts at offset ${baseOffset}, but the previous one ends at ${nextOffset}`);
     }
-    nextOffset = verifySegment(dir, baseOffset, { compactedBelow, isLast, nextBase: baseOffsets[n + 1] }, problems);
+    nextOffset = verifySegment(dir, baseOffset, { compactedBelow, isLast, nextBase: baseOffsets[n + 1], sequences }, problems);
   }
   const logEndOffset = nextOffset ?? 0;
   for (const name of [recoveryPointFileName, logStartOffsetFileName]) {
@@ -42,7 +46,7 @@ export function verifyPartitionDir(dir: string): string[] {
 function verifySegment(
   dir: string,
   baseOffset: number,
-  context: { compactedBelow: number; isLast: boolean; nextBase: number | undefined },
+  context: { compactedBelow: number; isLast: boolean; nextBase: number | undefined; sequences: ProducerSequenceCheck },
   problems: string[],
 ): number {
   const files = segmentFiles(dir, baseOffset);
@@ -53,7 +57,11 @@ function verifySegment(
   let scan: ReturnType<typeof scanLog>;
   try {
     size = fs.fstatSync(fd).size;
-    scan = scanLog(fd, { position: 0, size, expectedOffset: baseOffset, gapsBelow: context.compactedBelow }, (batch) => batches.push(batch));
+    scan = scanLog(fd, { position: 0, size, expectedOffset: baseOffset, gapsBelow: context.compactedBelow }, (batch, bytes) => {
+      batches.push(batch);
+      const broken = context.sequences.check(readBatchHeader(bytes), context.compactedBelow);
+      if (broken !== null) problems.push(`Segment "${name}": ${broken}`);
+    });
   } finally {
     fs.closeSync(fd);
   }

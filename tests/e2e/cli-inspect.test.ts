@@ -7,6 +7,9 @@ import fs from "node:fs";
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { silentLogger } from "../../src/logger.ts";
+import { buildRecordBatch } from "../../src/records/record-batch.ts";
+import { FileLog } from "../../src/storage/file-log.ts";
 import { type Broker, chronikCommand, run, runOk, startBroker } from "./harness.ts";
 
 const commandTimeoutMs = 60_000;
@@ -75,6 +78,19 @@ describe("chronik inspect", () => {
     expect(json[0].records[0]).toMatchObject({ offset: 0, keySize: 5, valueSize: 8, headerKeys: ["source"] });
     expect(json[0].records[0].payload).toBeUndefined();
     expect(json.reduce((sum, batch) => sum + batch.count, 0)).toBe(records.length);
+  }, commandTimeoutMs);
+
+  test("--verify names a batch an idempotent producer wrote twice, and a gap in its sequences", async () => {
+    const folder = join(scratch, "duplicated");
+    const log = await FileLog.open(folder, { logger: silentLogger });
+    const batch = (baseSequence: number) => buildRecordBatch({ records: [{ value: "a" }, { value: "b" }], producerId: 9, producerEpoch: 0, baseSequence });
+    // Straight into the log, past the broker's checks: what a broker without them would store.
+    for (const sequence of [0, 2, 2, 6]) await log.append(batch(sequence));
+    await log.close();
+    const result = await inspect(["--verify", folder]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("Producer 9 (epoch 0): the batch at offset 4 repeats sequences 2-3");
+    expect(result.stderr).toContain("the batch at offset 6 starts at sequence 6, but the producer's previous batch (offset 4) ended at 3");
   }, commandTimeoutMs);
 
   test("--verify passes a clean copy", async () => {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { Kafka, logLevel } from "kafkajs";
 import { ProduceAcks, Producer, stringSerializers } from "@platformatic/kafka";
-import { type Broker, chronikCommand, eventually, kcat, pythonPath, repoRoot, runOk, startBroker } from "./harness.ts";
+import { type Broker, chronikCommand, eventually, kcat, pythonPath, repoRoot, run, runOk, startBroker } from "./harness.ts";
 
 const kills = 3;
 const testTimeoutMs = 180_000;
@@ -60,6 +60,13 @@ async function partitionValues(topic: string, partition: number): Promise<string
   return stdout.toString().split("\n").filter((line) => line !== "");
 }
 
+/** `chronik inspect --verify` on the topic's folder: no batch written twice, no sequence missing, on disk. */
+async function verifySequences(target: Broker, topic: string): Promise<void> {
+  const result = await run([...chronikCommand(), "inspect", "--verify", "--format", "json", join(target.dataDir, "topics", topic)], { timeoutMs: 60_000 });
+  expect(result.stderr).toBe("");
+  expect(result.exitCode).toBe(0);
+}
+
 function expectExactlyOnceInOrder(values: string[], expected: string[], what: string): void {
   if (values.length !== expected.length || values.some((value, n) => value !== expected[n])) {
     const seen = new Set<string>();
@@ -97,6 +104,7 @@ describe("idempotent producers", () => {
     expect(exitCode, await stderr).toBe(0);
     const expected = Array.from({ length: chunks * perChunk }, (_, n) => `r${n}`);
     expectExactlyOnceInOrder(await partitionValues(topic, 0), expected, "kcat partition 0");
+    await verifySequences(broker, topic);
   }, testTimeoutMs);
 
   test("confluent-kafka with enable.idempotence=true across three broker SIGKILLs: every acknowledged record exactly once, in order per partition", async () => {
@@ -123,6 +131,7 @@ describe("idempotent producers", () => {
       const expected = Array.from({ length: chunks * perChunk }, (_, n) => `p${partition}-${n}`);
       expectExactlyOnceInOrder(await partitionValues(topic, partition), expected, `confluent-kafka partition ${partition}`);
     }
+    await verifySequences(broker, topic);
   }, testTimeoutMs);
 
   test("kafkajs and @platformatic/kafka with idempotence on: batches stored with the producer id InitProducerId gave", async () => {

@@ -36,7 +36,8 @@ async function readOffsetsTopic(target: Broker): Promise<OffsetsTopic> {
 async function describedOffsets(target: Broker, group: string): Promise<Record<string, number>> {
   const { stdout } = await runOk([...chronikCommand(), "group", "describe", group, "--format", "json", "-b", target.bootstrap], { timeoutMs: 30_000 });
   const described = JSON.parse(stdout.toString()) as { partitions: Array<{ topic: string; partition: number; committedOffset: number | null }> };
-  return Object.fromEntries(described.partitions.filter((entry) => entry.committedOffset !== null).map((entry) => [`${entry.topic}/${entry.partition}`, entry.committedOffset]));
+  const committed = described.partitions.flatMap((entry) => (entry.committedOffset === null ? [] : [[`${entry.topic}/${entry.partition}`, entry.committedOffset] as const]));
+  return Object.fromEntries(committed);
 }
 
 describe("__consumer_offsets", () => {

@@ -1,6 +1,7 @@
 import { afterEach, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
+import { buildRecordBatch } from "../../src/records/record-batch.ts";
 import { FileLog } from "../../src/storage/file-log.ts";
 import { verifyPartitionDir } from "../../src/storage/verify.ts";
 import { batchOf, recordingLogger, tempDir } from "./batches.ts";
@@ -55,4 +56,15 @@ test("a checkpoint past the log end is reported", async () => {
   const dir = await writtenLog();
   fs.writeFileSync(path.join(dir, "log-start-offset"), "1\n999\n");
   expect(verifyPartitionDir(dir)).toContain('Checkpoint "log-start-offset" is 999, past the log end 80');
+});
+
+test("an idempotent producer's batch written twice, across a segment boundary, is reported", async () => {
+  const dir = tempDir("verify");
+  dirs.push(dir);
+  const log = await FileLog.open(dir, { fsync: "never", segmentBytes: 200, logger: recordingLogger() });
+  const batch = (baseSequence: number) => buildRecordBatch({ records: [{ value: "x".repeat(60) }, { value: "y".repeat(60) }], producerId: 4, producerEpoch: 1, baseSequence });
+  for (const sequence of [0, 2, 2]) await log.append(batch(sequence));
+  await log.close();
+  expect(fs.readdirSync(dir).filter((name) => name.endsWith(".log")).length).toBeGreaterThan(1);
+  expect(verifyPartitionDir(dir)).toEqual([expect.stringContaining("Producer 4 (epoch 1): the batch at offset 4 repeats sequences 2-3")]);
 });
