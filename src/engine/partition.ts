@@ -1,20 +1,30 @@
-// A partition as the broker sees it: its log, the state of its idempotent producers, and the
-// fetchers parked on it. Long-polling fetches wait here for new data instead of sleeping in a loop.
+// A partition as the broker sees it: its log, the state of its idempotent and transactional
+// producers, and the fetchers parked on it. Long-polling fetches wait here for new data instead
+// of sleeping in a loop.
 //
 // Producer state (producer-state.ts) is checked and updated in the same synchronous step that
 // issues an append, so pipelined requests and retries see each other in order. It is
 // snapshotted when the log rolls a segment and at close, and rebuilt at open from the newest
 // snapshot plus the batches after it: a retry that arrives after a crash is still recognised.
+//
+// Transactions: a transactional batch opens its producer's transaction here; a marker
+// (writeMarker) ends it. The last stable offset is where the oldest open transaction begins
+// (or the high watermark): read_committed consumers read up to it. Aborted transactions are
+// kept in memory and, per sealed segment, in Kafka's `.txnindex` files, written when a segment
+// rolls; those of the active segment are found again in the log after a crash.
 
 import type { Logger } from "../logger.ts";
 import { defaultBrokerConfig } from "./broker-config.ts";
 import { Attributes, batchSizeAt, readBatchHeader } from "../records/batch-header.ts";
 import type { BatchHeader } from "../records/batch-header.ts";
+import { buildMarkerBatch, readMarker } from "../records/transaction-marker.ts";
 import { forEachBatchHeader } from "../storage/batch-headers.ts";
 import type { AppendResult, PartitionLog } from "../storage/partition-log.ts";
+import { CorruptTransactionIndexError } from "../storage/transaction-index.ts";
+import type { AbortedTransaction } from "../storage/transaction-index.ts";
 import { ErrorCode } from "../protocol/errors.ts";
 import { fromSnapshotEntry, PartitionProducers, toSnapshotEntry } from "./producer-state.ts";
-import type { ProducedBatch } from "./producer-state.ts";
+import type { MarkerFields, ProducedBatch } from "./producer-state.ts";
 
 /** An append refused by the producer's state or fields, with the Kafka error the client gets. */
 export class ProducerRefusedError extends Error {
@@ -38,7 +48,22 @@ export interface PartitionOptions {
 /** The producer fields of a batch with a producer id, or null for a batch without one. */
 function producedBatchOf(header: BatchHeader): ProducedBatch | null {
   if (header.producerId < 0) return null;
-  return { producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence, recordCount: header.recordCount };
+  return {
+    producerId: header.producerId,
+    producerEpoch: header.producerEpoch,
+    baseSequence: header.baseSequence,
+    recordCount: header.recordCount,
+    transactional: (header.attributes & Attributes.transactional) !== 0,
+  };
+}
+
+/** Inserts `entry` in `entries` (ordered by marker offset) unless one with its marker offset is there. */
+function addAborted(entries: AbortedTransaction[], entry: AbortedTransaction): boolean {
+  let at = entries.length;
+  while (at > 0 && entries[at - 1].lastOffset > entry.lastOffset) at--;
+  if (at > 0 && entries[at - 1].lastOffset === entry.lastOffset) return false;
+  entries.splice(at, 0, entry);
+  return true;
 }
 
 export class Partition {
@@ -46,6 +71,8 @@ export class Partition {
   readonly index: number;
   readonly log: PartitionLog;
   readonly producers = new PartitionProducers();
+  /** Aborted transactions by marker offset: those of sealed segments are also in their .txnindex. */
+  readonly #aborted: AbortedTransaction[] = [];
   #waiters = new Set<() => void>();
   /** The newest append: once it is durable, every earlier one is too (a duplicate waits for it). */
   #lastAppend: Promise<unknown> = Promise.resolve();
@@ -66,16 +93,54 @@ export class Partition {
    */
   static async open(topic: string, index: number, log: PartitionLog, options: PartitionOptions = {}): Promise<Partition> {
     const partition = new Partition(topic, index, log, options.logger);
-    const snapshot = log.producerSnapshots?.loadLatest(log.logEndOffset) ?? null;
-    for (const entry of snapshot?.entries ?? []) partition.producers.load(fromSnapshotEntry(entry));
-    await forEachBatchHeader(log, snapshot?.offset ?? 0, (header) => {
-      const batch = producedBatchOf(header);
-      if (batch === null || (header.attributes & Attributes.control) !== 0) return;
-      partition.producers.record(batch, header.baseOffset, header.baseOffset + header.lastOffsetDelta, header.maxTimestamp);
-    });
+    await partition.#loadState();
     partition.producers.expire((options.now ?? Date.now)(), options.producerIdExpirationMs ?? defaultBrokerConfig.producerIdExpirationMs);
-    log.onRoll?.((baseOffset) => partition.#writeSnapshot(baseOffset));
+    log.onRoll?.((baseOffset, sealedBaseOffset) => partition.#sealTransactions(baseOffset, sealedBaseOffset));
     return partition;
+  }
+
+  /**
+   * Producer state and aborted transactions at open: the .txnindex files and the newest
+   * snapshot, then every batch after the snapshot. An unreadable .txnindex makes it read the
+   * whole log instead, since only the log can say again what was aborted.
+   */
+  async #loadState(): Promise<void> {
+    const log = this.log;
+    let fromOffset = 0;
+    try {
+      for (const entry of log.transactionIndexes?.loadAll() ?? []) if (entry.lastOffset < log.logEndOffset) addAborted(this.#aborted, entry);
+      const snapshot = log.producerSnapshots?.loadLatest(log.logEndOffset) ?? null;
+      for (const entry of snapshot?.entries ?? []) this.producers.load(fromSnapshotEntry(entry));
+      fromOffset = snapshot?.offset ?? 0;
+    } catch (error) {
+      if (!(error instanceof CorruptTransactionIndexError)) throw error;
+      this.#logger?.warn(`${error.message}; reading the whole log to find the aborted transactions again`, { topic: this.topic, partition: this.index });
+    }
+    const found: AbortedTransaction[] = [];
+    await forEachBatchHeader(log, fromOffset, (header, bytes) => {
+      const lastOffset = header.baseOffset + header.lastOffsetDelta;
+      if ((header.attributes & Attributes.control) !== 0) {
+        const marker = readMarker(bytes);
+        if (marker !== null) this.#completeTransaction(marker, header.baseOffset, header.maxTimestamp, found);
+        return;
+      }
+      const batch = producedBatchOf(header);
+      if (batch !== null) this.producers.record(batch, header.baseOffset, lastOffset, header.maxTimestamp);
+    });
+    await this.#writeFoundAborts(found);
+  }
+
+  /** Aborts found in the log that belong to sealed segments go to their .txnindex now (a crash came before their roll wrote it). */
+  async #writeFoundAborts(found: AbortedTransaction[]): Promise<void> {
+    const files = this.log.transactionIndexes;
+    const bases = this.log.segmentBaseOffsets?.() ?? [];
+    if (files === undefined || found.length === 0 || bases.length < 2) return;
+    const sealedEnd = bases.at(-1)!;
+    for (let n = 0; n + 1 < bases.length; n++) {
+      const [start, end] = [bases[n], bases[n + 1]];
+      if (!found.some((entry) => entry.lastOffset >= start && entry.lastOffset < end && end <= sealedEnd)) continue;
+      await files.write(start, this.#aborted.filter((entry) => entry.lastOffset >= start && entry.lastOffset < end));
+    }
   }
 
   /**
@@ -111,6 +176,59 @@ export class Partition {
     return appended;
   }
 
+  /**
+   * Writes the marker that ends `marker.producerId`'s transaction in this partition (a commit or
+   * an abort) and resolves once it is durable. An abort of a transaction that had records here
+   * is remembered for read_committed fetches. A marker older than the producer's epoch is
+   * refused with a ProducerRefusedError.
+   */
+  writeMarker(marker: MarkerFields, timestamp: number): Promise<AppendResult> {
+    const problem = this.producers.checkMarker(marker);
+    if (problem) return Promise.reject(new ProducerRefusedError(problem.errorCode, problem.message));
+    const endBefore = this.log.logEndOffset;
+    const appended = this.log.append(buildMarkerBatch(marker, timestamp));
+    if (this.log.logEndOffset > endBefore) this.#completeTransaction(marker, endBefore, timestamp);
+    this.#lastAppend = appended.catch(() => {});
+    appended.then(() => this.#wakeWaiters(), () => {});
+    return appended;
+  }
+
+  /** Where read_committed consumers stop: the first offset of the oldest open transaction, or the high watermark. */
+  get lastStableOffset(): number {
+    const open = this.producers.firstOpenTransactionOffset();
+    return open === null ? this.log.highWatermark : Math.min(open, this.log.highWatermark);
+  }
+
+  /** The aborted transactions with records in [fromOffset, toOffset): what a read_committed fetch of that range must skip. */
+  abortedTransactions(fromOffset: number, toOffset: number): AbortedTransaction[] {
+    return this.#aborted.filter((entry) => entry.lastOffset >= fromOffset && entry.firstOffset < toOffset);
+  }
+
+  #completeTransaction(marker: MarkerFields, markerOffset: number, timestamp: number, found?: AbortedTransaction[]): void {
+    const firstOffset = this.producers.completeTransaction(marker, timestamp);
+    if (marker.commit || firstOffset < 0) return;
+    const entry = { producerId: marker.producerId, firstOffset, lastOffset: markerOffset, lastStableOffset: this.lastStableOffset };
+    if (addAborted(this.#aborted, entry)) found?.push(entry);
+  }
+
+  /**
+   * A segment was sealed: its aborts go to its .txnindex, then the producer state is
+   * snapshotted at the new segment's base. Should the index not be written, neither is the
+   * snapshot, so the next open reads the sealed segment again and finds its aborts.
+   */
+  #sealTransactions(baseOffset: number, sealedBaseOffset: number): void {
+    const aborts = this.#aborted.filter((entry) => entry.lastOffset >= sealedBaseOffset && entry.lastOffset < baseOffset);
+    this.#writeSnapshot(baseOffset, async () => {
+      try {
+        await this.log.transactionIndexes?.write(sealedBaseOffset, aborts);
+        return true;
+      } catch (error) {
+        this.#logger?.error("Cannot write a transaction index", { topic: this.topic, partition: this.index, segment: sealedBaseOffset, error: (error as Error).message });
+        return false;
+      }
+    });
+  }
+
   /** Forgets producers idle for `expirationMs` at `nowMs` (producer.id.expiration.ms). */
   expireProducers(nowMs: number, expirationMs: number): number {
     return this.producers.expire(nowMs, expirationMs);
@@ -127,10 +245,15 @@ export class Partition {
     this.#wakeWaiters();
   }
 
-  /** Closes the log, then snapshots the producer state at its end so the next open reads no log. */
+  /**
+   * Closes the log, then writes the active segment's aborts to its .txnindex and snapshots the
+   * producer state at the log end, so the next open reads no log.
+   */
   async close(): Promise<void> {
     await this.log.close();
-    this.#writeSnapshot(this.log.logEndOffset);
+    const activeBase = this.log.segmentBaseOffsets?.().at(-1);
+    if (activeBase === undefined) this.#writeSnapshot(this.log.logEndOffset);
+    else this.#sealTransactions(this.log.logEndOffset, activeBase);
     await this.#snapshotWrites;
   }
 
@@ -142,23 +265,24 @@ export class Partition {
     if (header.producerEpoch < 0 || header.baseSequence < 0) {
       return new ProducerRefusedError(ErrorCode.INVALID_RECORD, `Producer ${header.producerId} sent epoch ${header.producerEpoch} and sequence ${header.baseSequence}; an idempotent batch needs both at 0 or more`);
     }
-    if ((header.attributes & Attributes.transactional) !== 0) {
-      return new ProducerRefusedError(ErrorCode.INVALID_RECORD, "Transactional batches are not supported yet");
-    }
     return null;
   }
 
-  /** Snapshots the producer state as it stands (every batch below `offset` recorded), in the background. */
-  #writeSnapshot(offset: number): void {
+  /**
+   * Snapshots the producer state as it stands (every batch below `offset` recorded), in the
+   * background, after `before` (when given) has resolved to true.
+   */
+  #writeSnapshot(offset: number, before?: () => Promise<boolean>): void {
     const files = this.log.producerSnapshots;
     if (files === undefined) return;
     const entries = [...this.producers.entries()].map(toSnapshotEntry);
-    this.#snapshotWrites = this.#snapshotWrites.then(() =>
-      files.write(offset, entries).catch((error: unknown) => {
+    this.#snapshotWrites = this.#snapshotWrites.then(async () => {
+      if (before !== undefined && !(await before())) return;
+      await files.write(offset, entries).catch((error: unknown) => {
         // Only a shortcut is lost: the next open reads more of the log instead.
         this.#logger?.warn("Cannot write a producer state snapshot", { topic: this.topic, partition: this.index, offset, error: (error as Error).message });
-      }),
-    );
+      });
+    });
   }
 
   #wakeWaiters(): void {

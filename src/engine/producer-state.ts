@@ -44,6 +44,16 @@ export interface ProducedBatch {
   producerEpoch: number;
   baseSequence: number;
   recordCount: number;
+  /** Part of a transaction: the batch opens the producer's transaction in the partition if none is open. */
+  transactional?: boolean;
+}
+
+/** The end of a transaction in this partition, as its marker says. */
+export interface MarkerFields {
+  producerId: number;
+  producerEpoch: number;
+  commit: boolean;
+  coordinatorEpoch: number;
 }
 
 export type BatchCheck =
@@ -98,6 +108,8 @@ function inSequence(lastSeq: number, nextSeq: number): boolean {
 
 export class PartitionProducers {
   readonly #entries = new Map<number, ProducerEntry>();
+  /** First offsets of the open transactions, by producer id: few, so the last stable offset is cheap to find. */
+  readonly #open = new Map<number, number>();
 
   get size(): number {
     return this.#entries.size;
@@ -125,6 +137,9 @@ export class PartitionProducers {
     const { producerEpoch: epoch, baseSequence: firstSeq } = batch;
     if (epoch < entry.epoch) {
       return refused(ErrorCode.INVALID_PRODUCER_EPOCH, `Epoch ${epoch} of producer ${batch.producerId} is older than its current epoch ${entry.epoch}`);
+    }
+    if (entry.currentTxnFirstOffset >= 0 && !batch.transactional && epoch === entry.epoch) {
+      return refused(ErrorCode.INVALID_TXN_STATE, `Producer ${batch.producerId} has a transaction open in this partition and sent a batch outside it`);
     }
     if (epoch === entry.epoch) {
       const lastSeq = lastSequenceOf(firstSeq, batch.recordCount);
@@ -160,11 +175,55 @@ export class PartitionProducers {
     entry.batches.push({ firstSeq: batch.baseSequence, lastSeq: lastSequenceOf(batch.baseSequence, batch.recordCount), firstOffset, lastOffset, maxTimestamp });
     if (entry.batches.length > batchesRetained) entry.batches.shift();
     entry.lastTimestamp = maxTimestamp;
+    if (batch.transactional && entry.currentTxnFirstOffset < 0) {
+      entry.currentTxnFirstOffset = firstOffset;
+      this.#open.set(entry.producerId, firstOffset);
+    }
+  }
+
+  /** Whether a marker may be written: the coordinator's epoch for the producer is never older than the partition's. */
+  checkMarker(marker: MarkerFields): { errorCode: number; message: string } | null {
+    const entry = this.#entries.get(marker.producerId);
+    if (entry !== undefined && marker.producerEpoch < entry.epoch) {
+      return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `Marker epoch ${marker.producerEpoch} of producer ${marker.producerId} is older than its current epoch ${entry.epoch}` };
+    }
+    return null;
+  }
+
+  /**
+   * Ends the producer's transaction with the marker written at `markerOffset`: returns the
+   * first offset of the transaction it ended, or -1 when the producer had none open here.
+   */
+  completeTransaction(marker: MarkerFields, timestamp: number): number {
+    let entry = this.#entries.get(marker.producerId);
+    if (entry === undefined) {
+      entry = { producerId: marker.producerId, epoch: marker.producerEpoch, batches: [], coordinatorEpoch: -1, currentTxnFirstOffset: -1, lastTimestamp: timestamp };
+      this.#entries.set(marker.producerId, entry);
+    }
+    if (marker.producerEpoch > entry.epoch) {
+      entry.epoch = marker.producerEpoch;
+      entry.batches = [];
+    }
+    const firstOffset = entry.currentTxnFirstOffset;
+    entry.currentTxnFirstOffset = -1;
+    this.#open.delete(entry.producerId);
+    entry.coordinatorEpoch = marker.coordinatorEpoch;
+    entry.lastTimestamp = timestamp;
+    return firstOffset;
+  }
+
+  /** The first offset of the oldest transaction open in the partition, or null: what holds the last stable offset back. */
+  firstOpenTransactionOffset(): number | null {
+    let first: number | null = null;
+    for (const offset of this.#open.values()) if (first === null || offset < first) first = offset;
+    return first;
   }
 
   /** Adds an entry as a snapshot held it (replacing any of the same producer). */
   load(entry: ProducerEntry): void {
     this.#entries.set(entry.producerId, { ...entry, batches: entry.batches.slice(-batchesRetained) });
+    if (entry.currentTxnFirstOffset >= 0) this.#open.set(entry.producerId, entry.currentTxnFirstOffset);
+    else this.#open.delete(entry.producerId);
   }
 
   /**

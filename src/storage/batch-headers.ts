@@ -10,9 +10,9 @@ const walkReadBytes = 1024 * 1024;
 
 /**
  * Calls `visit` with the header of every readable batch (below the high watermark) whose last
- * offset is at or after `fromOffset`, in offset order.
+ * offset is at or after `fromOffset`, in offset order, and the batch's bytes (valid during the call).
  */
-export async function forEachBatchHeader(log: PartitionLog, fromOffset: number, visit: (header: BatchHeader) => void): Promise<void> {
+export async function forEachBatchHeader(log: PartitionLog, fromOffset: number, visit: (header: BatchHeader, bytes: Uint8Array) => void): Promise<void> {
   let offset = Math.max(fromOffset, log.logStartOffset);
   while (offset < log.highWatermark) {
     const { bytes } = await log.read(offset, walkReadBytes);
@@ -22,7 +22,7 @@ export async function forEachBatchHeader(log: PartitionLog, fromOffset: number, 
       const size = header.batchLength + batchLogOverhead;
       if (position + size > bytes.length) break;
       const lastOffset = header.baseOffset + header.lastOffsetDelta;
-      if (lastOffset >= offset) visit(header);
+      if (lastOffset >= offset) visit(header, bytes.subarray(position, position + size));
       next = Math.max(next, lastOffset + 1);
       position += size;
     }

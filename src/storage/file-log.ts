@@ -18,6 +18,7 @@ import type { LogSettings } from "./log-settings.ts";
 import { LogFailedError, OffsetOutOfRangeError, StorageWriteError } from "./partition-log.ts";
 import type { AppendOptions, AppendResult, PartitionLog, ReadResult, TimestampAndOffset } from "./partition-log.ts";
 import { ProducerSnapshotFiles } from "./producer-snapshot-files.ts";
+import { TransactionIndexFiles } from "./transaction-index.ts";
 import { cleanerOffsetFileName, logStartOffsetFileName, recoverLog, recoveryPointFileName } from "./recovery.ts";
 import { expiredSegmentCount } from "./retention.ts";
 import { Segment } from "./segment.ts";
@@ -40,7 +41,8 @@ interface DurablePoint {
 export class FileLog implements PartitionLog {
   readonly dir: string;
   readonly producerSnapshots: ProducerSnapshotFiles;
-  #rollListener: ((baseOffset: number) => void) | null = null;
+  readonly transactionIndexes: TransactionIndexFiles;
+  #rollListener: ((baseOffset: number, sealedBaseOffset: number) => void) | null = null;
   #options: ResolvedFileLogOptions;
   #settings: LogSettings;
   #segmentOptions: SegmentOptions;
@@ -76,6 +78,7 @@ export class FileLog implements PartitionLog {
   ) {
     this.dir = dir;
     this.producerSnapshots = new ProducerSnapshotFiles(dir, options.logger);
+    this.transactionIndexes = new TransactionIndexFiles(dir);
     this.#options = options;
     this.#settings = settings;
     this.#segments = recovered.segments;
@@ -156,8 +159,12 @@ export class FileLog implements PartitionLog {
     this.#settings = mergeLogSettings(this.#settings, settings);
   }
 
-  onRoll(listener: (baseOffset: number) => void): void {
+  onRoll(listener: (baseOffset: number, sealedBaseOffset: number) => void): void {
     this.#rollListener = listener;
+  }
+
+  segmentBaseOffsets(): number[] {
+    return this.#segments.map((segment) => segment.baseOffset);
   }
 
   get #active(): Segment {
@@ -188,15 +195,18 @@ export class FileLog implements PartitionLog {
     return result;
   }
 
-  async read(offset: number, maxBytes: number): Promise<ReadResult> {
+  async read(offset: number, maxBytes: number, upTo = Number.MAX_SAFE_INTEGER): Promise<ReadResult> {
     this.#checkOpen();
     this.#checkInRange(offset);
     const highWatermark = this.highWatermark;
     const result = { bytes: new Uint8Array(0), highWatermark, logStartOffset: this.#logStartOffset };
-    if (offset >= highWatermark) return result;
+    if (offset >= Math.min(highWatermark, upTo)) return result;
     for (let n = this.#segmentIndexFor(offset); n < this.#segments.length; n++) {
       const segment = this.#segments[n];
-      const limit = this.#readLimit(segment, highWatermark);
+      if (segment.baseOffset >= upTo) break;
+      let limit = this.#readLimit(segment, highWatermark);
+      // `upTo` is where a batch starts: the read ends before it.
+      if (upTo < segment.endOffset) limit = Math.min(limit, segment.locate(upTo, limit) ?? limit);
       const position = segment.locate(offset, limit);
       this.#touch(segment);
       if (position !== null) return { ...result, bytes: segment.read(position, limit, maxBytes), position };
@@ -358,7 +368,7 @@ export class FileLog implements PartitionLog {
     const next = Segment.create(this.dir, sealed.endOffset, this.#options.now(), this.#segmentOptions);
     this.#segments.push(next);
     this.#options.fileBudget.touch(next);
-    this.#rollListener?.(next.baseOffset);
+    this.#rollListener?.(next.baseOffset, sealed.baseOffset);
     const previous = this.#rolling;
     this.#rolling = (async () => {
       await previous;

@@ -63,12 +63,13 @@ export class MemoryLog implements PartitionLog {
     return { baseOffset, lastOffset, logAppendTime: options.logAppendTime ?? -1, logStartOffset: this.#logStartOffset };
   }
 
-  async read(offset: number, maxBytes: number): Promise<ReadResult> {
+  async read(offset: number, maxBytes: number, upTo = Number.MAX_SAFE_INTEGER): Promise<ReadResult> {
     this.#checkOpen();
     this.#checkInRange(offset);
     const chosen: Uint8Array[] = [];
     let size = 0;
     for (let n = this.#firstBatchEndingAtOrAfter(offset); n < this.#batches.length; n++) {
+      if (this.#batches[n].baseOffset >= upTo) break;
       const bytes = this.#batches[n].bytes;
       if (chosen.length > 0 && size + bytes.length > maxBytes) break;
       chosen.push(bytes);

@@ -4,6 +4,7 @@
 
 import type { LogSettings } from "./log-settings.ts";
 import type { ProducerSnapshotFiles } from "./producer-snapshot-files.ts";
+import type { TransactionIndexFiles } from "./transaction-index.ts";
 
 /** What an append assigned, returned once the data is durable per the log's fsync policy. */
 export interface AppendResult {
@@ -45,8 +46,12 @@ export interface PartitionLog {
   readonly highWatermark: number;
   /** Assigns offsets to the concatenated, already validated batches, stores them, and resolves once durable. */
   append(batches: Uint8Array, options?: AppendOptions): Promise<AppendResult>;
-  /** Whole batches from the one holding `offset`, up to `maxBytes` but at least one batch, never past the high watermark. */
-  read(offset: number, maxBytes: number): Promise<ReadResult>;
+  /**
+   * Whole batches from the one holding `offset`, up to `maxBytes` but at least one batch, never
+   * past the high watermark nor, when given, the batch starting at `upTo` (a read_committed
+   * fetch stops at the last stable offset, where an open transaction begins).
+   */
+  read(offset: number, maxBytes: number, upTo?: number): Promise<ReadResult>;
   /** First record whose timestamp is at or after `timestamp`, or null when there is none. */
   offsetForTimestamp(timestamp: number): Promise<TimestampAndOffset | null>;
   /** The record with the largest timestamp (the first one when several share it), or null when empty. */
@@ -61,11 +66,16 @@ export interface PartitionLog {
   configure?(settings: Partial<LogSettings>): void;
   /** The producer state snapshots kept beside the log (logs without a folder have none). */
   readonly producerSnapshots?: ProducerSnapshotFiles;
+  /** The aborted-transaction indexes of its sealed segments (logs without a folder have none). */
+  readonly transactionIndexes?: TransactionIndexFiles;
+  /** Base offsets of the segments, ascending (logs without segments have none). */
+  segmentBaseOffsets?(): number[];
   /**
-   * Calls `listener` with the new segment's base offset each time the log rolls: synchronously,
-   * after every batch below that offset was written and before the batch that made it roll.
+   * Calls `listener` with the new segment's base offset and the sealed one's each time the log
+   * rolls: synchronously, after every batch below the new base was written and before the batch
+   * that made it roll.
    */
-  onRoll?(listener: (baseOffset: number) => void): void;
+  onRoll?(listener: (baseOffset: number, sealedBaseOffset: number) => void): void;
 }
 
 /** Kafka's OFFSET_OUT_OF_RANGE error code (Errors.java). */

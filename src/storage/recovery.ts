@@ -108,7 +108,7 @@ async function deleteSegmentFiles(dir: string, baseOffsets: number[]): Promise<v
 function removeLeftovers(dir: string): void {
   const names = new Set(fs.readdirSync(dir));
   for (const name of names) {
-    const orphanIndex = /^(\d{20})\.(index|timeindex)$/.exec(name);
+    const orphanIndex = /^(\d{20})\.(index|timeindex|txnindex)$/.exec(name);
     if (name.endsWith(tempSuffix) || name.endsWith(cleanedSuffix) || (orphanIndex && !names.has(`${orphanIndex[1]}.log`))) {
       fs.rmSync(path.join(dir, name), { force: true });
     }

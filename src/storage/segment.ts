@@ -486,10 +486,10 @@ export function segmentFiles(dir: string, baseOffset: number): { log: string; in
   };
 }
 
-/** Removes a segment's three files, the log first: index files without a log are swept at open. */
+/** Removes a segment's files (its .txnindex too), the log first: index files without a log are swept at open. */
 export async function removeSegmentFiles(dir: string, baseOffset: number): Promise<void> {
   const files = segmentFiles(dir, baseOffset);
-  for (const file of [files.log, files.index, files.timeindex]) {
+  for (const file of [files.log, files.index, files.timeindex, files.log.replace(/\.log$/, ".txnindex")]) {
     await unlinkAsync(file).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== "ENOENT") throw error;
     });

@@ -118,8 +118,6 @@ describe("Partition producers", () => {
     expect(await refusal(partition.append(produced(3, 2, 1, { epoch: 0 })))).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
     expect(await refusal(partition.append(produced(3, 4, 1, { epoch: 2 })))).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     expect(await refusal(partition.append(produced(3, -1, 1, { epoch: 1 })))).toBe(ErrorCode.INVALID_RECORD);
-    const transactional = buildRecordBatch({ records: [{ value: "t" }], producerId: 4, producerEpoch: 0, baseSequence: 0, transactional: true });
-    expect(await refusal(partition.append(transactional))).toBe(ErrorCode.INVALID_RECORD);
     // A new epoch starting at 0 is taken, and resets what the partition remembers.
     expect(await partition.append(produced(3, 0, 1, { epoch: 2 }))).toMatchObject({ baseOffset: 2 });
     expect(partition.log.logEndOffset).toBe(3);
@@ -199,6 +197,107 @@ describe("Partition producer state across restarts", () => {
     const second = await open({ now: () => 60_000, producerIdExpirationMs: 30_000 });
     expect(second.producers.entry(31)).toBeUndefined();
     expect(second.producers.entry(32)).toBeDefined();
+    await second.close();
+  });
+});
+
+/** A transactional batch of `count` records. */
+function transactional(producerId: number, baseSequence: number, count: number, epoch = 0): Uint8Array {
+  const records = Array.from({ length: count }, (_, n) => ({ value: `t${producerId}-s${baseSequence + n}` }));
+  return buildRecordBatch({ records, producerId, producerEpoch: epoch, baseSequence, transactional: true, timestamp: 1_000 });
+}
+
+const marker = (producerId: number, commit: boolean, producerEpoch = 0) => ({ producerId, producerEpoch, commit, coordinatorEpoch: 0 });
+
+describe("Partition transactions", () => {
+  test("an open transaction holds the last stable offset back until its marker; an abort is remembered for read_committed", async () => {
+    const partition = new Partition("orders", 0, new MemoryLog());
+    await partition.append(transactional(1, 0, 2));
+    await partition.append(batchOf(["plain"]));
+    expect(partition.lastStableOffset).toBe(0);
+    // read_committed stops where the open transaction starts.
+    expect((await partition.log.read(0, 1 << 20, partition.lastStableOffset)).bytes.length).toBe(0);
+    await partition.writeMarker(marker(1, true), 2_000);
+    expect(partition.lastStableOffset).toBe(4);
+    await partition.append(transactional(1, 2, 2));
+    await partition.append(transactional(2, 0, 1));
+    expect(partition.lastStableOffset).toBe(4);
+    await partition.writeMarker(marker(1, false), 2_000);
+    expect(partition.lastStableOffset).toBe(6);
+    await partition.writeMarker(marker(2, true), 2_000);
+    expect(partition.lastStableOffset).toBe(partition.log.highWatermark);
+    expect(partition.abortedTransactions(0, 100)).toEqual([{ producerId: 1, firstOffset: 4, lastOffset: 7, lastStableOffset: 6 }]);
+    expect(partition.abortedTransactions(8, 100)).toEqual([]);
+    expect(partition.abortedTransactions(0, 4)).toEqual([]);
+  });
+
+  test("a batch outside the producer's open transaction is INVALID_TXN_STATE; a marker of an older epoch INVALID_PRODUCER_EPOCH", async () => {
+    const partition = new Partition("orders", 0, new MemoryLog());
+    await partition.append(transactional(1, 0, 1, 2));
+    expect(await refusal(partition.append(produced(1, 1, 1, { epoch: 2 })))).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(await refusal(partition.writeMarker(marker(1, true, 1), 0))).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    // A marker of a newer epoch (the coordinator fenced the producer) ends the transaction.
+    await partition.writeMarker(marker(1, false, 3), 0);
+    expect(partition.abortedTransactions(0, 10)).toMatchObject([{ producerId: 1, firstOffset: 0, lastOffset: 1 }]);
+    expect(await refusal(partition.append(transactional(1, 0, 1, 2)))).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+  });
+});
+
+describe("Partition transactions across restarts", () => {
+  let dir: string;
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const open = async () => {
+    const log = await FileLog.open(dir, { segmentBytes: 400, logger: silentLogger });
+    return Partition.open("orders", 0, log, { now: () => 10_000 });
+  };
+
+  /** Three transactions of producer 1 (aborted, committed, aborted) across segments, and one of producer 2 left open. */
+  async function writeTransactions(partition: Partition): Promise<void> {
+    let sequence = 0;
+    for (const commit of [false, true, false]) {
+      await partition.append(transactional(1, sequence, 3));
+      sequence += 3;
+      await partition.writeMarker(marker(1, commit), 2_000);
+    }
+    await partition.append(transactional(2, 0, 2));
+  }
+
+  const expectedAborts = [
+    { producerId: 1, firstOffset: 0, lastOffset: 3 },
+    { producerId: 1, firstOffset: 8, lastOffset: 11 },
+  ];
+
+  test("after a crash the aborts and the open transaction come back from .txnindex files, snapshots and the log", async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "chronik-txn-"));
+    const first = await open();
+    await writeTransactions(first);
+    expect(first.abortedTransactions(0, 100)).toMatchObject(expectedAborts);
+    expect(first.lastStableOffset).toBe(12);
+    // No close: as after SIGKILL. The segments rolled on the way wrote their .txnindex.
+    const second = await open();
+    expect(second.abortedTransactions(0, 100)).toMatchObject(expectedAborts);
+    expect(second.lastStableOffset).toBe(12);
+    await second.writeMarker(marker(2, false), 3_000);
+    expect(second.lastStableOffset).toBe(second.log.highWatermark);
+    await second.close();
+    expect(fs.readdirSync(dir).some((name) => name.endsWith(".txnindex"))).toBe(true);
+    const third = await open();
+    expect(third.abortedTransactions(0, 100)).toMatchObject([...expectedAborts, { producerId: 2, firstOffset: 12, lastOffset: 14 }]);
+    await third.close();
+  });
+
+  test("an unreadable .txnindex makes the open read the whole log, and the aborts are all found", async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "chronik-txn-"));
+    const first = await open();
+    await writeTransactions(first);
+    await first.close();
+    const indexes = fs.readdirSync(dir).filter((name) => name.endsWith(".txnindex"));
+    expect(indexes.length).toBeGreaterThan(0);
+    for (const name of indexes) fs.writeFileSync(path.join(dir, name), new Uint8Array(5));
+    const second = await open();
+    expect(second.abortedTransactions(0, 100)).toMatchObject(expectedAborts);
+    expect(second.lastStableOffset).toBe(12);
     await second.close();
   });
 });

@@ -18,6 +18,7 @@ import type {
   FetchResponse,
   FetchResponsePartitionData,
 } from "../../protocol/messages/fetch.ts";
+import { batchHeaderSize, batchSizeAt, readBatchHeader } from "../../records/batch-header.ts";
 import { OffsetOutOfRangeError } from "../../storage/partition-log.ts";
 import type { Handler, HandlerContext } from "../handler-context.ts";
 import type { Partition } from "../partition.ts";
@@ -42,7 +43,7 @@ function emptyPartition(index: number, errorCode: number, partition: Partition |
     partitionIndex: index,
     errorCode,
     highWatermark: partition ? partition.log.highWatermark : -1,
-    lastStableOffset: partition ? partition.log.highWatermark : -1,
+    lastStableOffset: partition ? partition.lastStableOffset : -1,
     logStartOffset: partition ? partition.log.logStartOffset : -1,
     abortedTransactions: null,
     preferredReadReplica: -1,
@@ -64,7 +65,10 @@ function resolveTopics(ctx: HandlerContext, request: FetchRequest): ResolvedTopi
 }
 
 /** One pass over every requested partition; `bytesMax` bounds the whole response (soft, per KIP-74). */
-async function readOnce(ctx: HandlerContext, topics: ResolvedTopic[], bytesMax: number) {
+/** Kafka's isolation levels: read_committed reads up to the last stable offset and skips aborted transactions. */
+const IsolationLevel = { readUncommitted: 0, readCommitted: 1 } as const;
+
+async function readOnce(ctx: HandlerContext, topics: ResolvedTopic[], bytesMax: number, readCommitted: boolean) {
   let bytesRead = 0;
   const unknownTopicCode = ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   const responses = [];
@@ -78,7 +82,7 @@ async function readOnce(ctx: HandlerContext, topics: ResolvedTopic[], bytesMax: 
         partitions.push(emptyPartition(requested.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       } else {
         const budget = Math.min(requested.partitionMaxBytes, bytesMax - bytesRead);
-        const data = await readPartition(ctx, partition, requested.fetchOffset, budget, bytesRead === 0);
+        const data = await readPartition(ctx, partition, { fetchOffset: requested.fetchOffset, budget, isFirstData: bytesRead === 0, readCommitted });
         bytesRead += data.records?.length ?? 0;
         partitions.push(data);
       }
@@ -92,25 +96,39 @@ function hasPartitionError(responses: Array<{ partitions: FetchResponsePartition
   return responses.some((topic) => topic.partitions.some((partition) => partition.errorCode !== ErrorCode.NONE));
 }
 
+/** The offset after the last record of the whole batches in `bytes`, or `fallback` when there are none. */
+function endOffsetOf(bytes: Uint8Array, fallback: number): number {
+  let end = fallback;
+  for (let position = 0; position + batchHeaderSize <= bytes.length; position += batchSizeAt(bytes, position)) {
+    const header = readBatchHeader(bytes, position);
+    end = header.baseOffset + header.lastOffsetDelta + 1;
+  }
+  return end;
+}
+
 async function readPartition(
   ctx: HandlerContext,
   partition: Partition,
-  fetchOffset: number,
-  budget: number,
-  isFirstData: boolean,
+  options: { fetchOffset: number; budget: number; isFirstData: boolean; readCommitted: boolean },
 ): Promise<FetchResponsePartitionData> {
+  const { fetchOffset, budget, isFirstData, readCommitted } = options;
   // Once the response is full, later partitions report their offsets without data.
-  if (budget <= 0 && !isFirstData) return emptyPartition(partition.index, ErrorCode.NONE, partition);
+  if (budget <= 0 && !isFirstData) return { ...emptyPartition(partition.index, ErrorCode.NONE, partition), abortedTransactions: readCommitted ? [] : null };
   try {
-    const read = await partition.log.read(fetchOffset, Math.max(budget, 1));
+    const lastStableOffset = partition.lastStableOffset;
+    const read = await partition.log.read(fetchOffset, Math.max(budget, 1), readCommitted ? lastStableOffset : undefined);
     // The log returns at least one batch; only the first partition with data may go over budget.
     const fits = isFirstData || read.bytes.length <= budget;
+    const records = fits ? read.bytes : emptyRecords;
+    // read_committed: the aborted transactions with records in what is returned, for the client to skip.
+    const aborted = readCommitted ? partition.abortedTransactions(fetchOffset, endOffsetOf(records, fetchOffset)) : null;
     return {
       ...emptyPartition(partition.index, ErrorCode.NONE, partition),
       highWatermark: read.highWatermark,
-      lastStableOffset: read.highWatermark,
+      lastStableOffset,
       logStartOffset: read.logStartOffset,
-      records: fits ? read.bytes : emptyRecords,
+      abortedTransactions: aborted?.map(({ producerId, firstOffset }) => ({ producerId, firstOffset })) ?? null,
+      records,
     };
   } catch (error) {
     if (error instanceof OffsetOutOfRangeError) return emptyPartition(partition.index, ErrorCode.OFFSET_OUT_OF_RANGE, partition);
@@ -156,7 +174,8 @@ export const handleFetch: Handler<FetchRequest, FetchResponse> = async (request,
   );
   const highWatermarks = () => watched.map((partition) => partition.log.highWatermark);
   let seen = highWatermarks();
-  let result = await readOnce(ctx, topics, bytesMax);
+  const readCommitted = request.isolationLevel === IsolationLevel.readCommitted;
+  let result = await readOnce(ctx, topics, bytesMax, readCommitted);
   // As Kafka's delayed fetch, a partition error (a deleted topic, an offset out of range) is answered
   // at once: the client has to act on it, and waiting would only delay that.
   while (result.bytesRead < request.minBytes && !ctx.signal.aborted && watched.length > 0 && !hasPartitionError(result.responses)) {
@@ -164,7 +183,7 @@ export const handleFetch: Handler<FetchRequest, FetchResponse> = async (request,
     if (waitMs <= 0) break;
     await waitForData(watched, seen, waitMs, ctx.signal);
     seen = highWatermarks();
-    result = await readOnce(ctx, topics, bytesMax);
+    result = await readOnce(ctx, topics, bytesMax, readCommitted);
   }
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };
 };

@@ -15,6 +15,7 @@ import type {
   ProduceResponse,
   ProduceResponsePartitionProduceResponse,
 } from "../../protocol/messages/produce.ts";
+import { Attributes, readBatchHeader } from "../../records/batch-header.ts";
 import { correctMaxTimestamps, decodeRecordBatches, validateBatchesForAppend } from "../../records/record-batch.ts";
 import { compacts } from "../../storage/log-settings.ts";
 import { isInternalTopic } from "../groups/group-log.ts";
@@ -78,6 +79,10 @@ function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequest
   // Kafka's rule since Produce v3: one batch per partition, so a batch is the unit of atomicity.
   if (validation.batches.length !== 1) {
     return Promise.resolve(failed(data.index, ErrorCode.INVALID_RECORD, `Produce v3+ carries exactly one record batch per partition, got ${validation.batches.length}`));
+  }
+  // Kafka's rule: transactional records come with the transactional id of their producer.
+  if ((readBatchHeader(data.records).attributes & Attributes.transactional) !== 0) {
+    return Promise.resolve(failed(data.index, ErrorCode.INVALID_RECORD, "A transactional batch needs the request's transactional id"));
   }
   const now = Date.now();
   const problem = recordProblem(data.records, { limits, now, compacted: compacts(logSettingsOf(configs, ctx.config).cleanupPolicy) });

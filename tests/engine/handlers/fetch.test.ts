@@ -3,6 +3,7 @@ import { handleFetch } from "../../../src/engine/handlers/fetch.ts";
 import { handleProduce } from "../../../src/engine/handlers/produce.ts";
 import { zeroTopicId } from "../../../src/engine/topic-lookup.ts";
 import { ErrorCode } from "../../../src/protocol/errors.ts";
+import { buildRecordBatch } from "../../../src/records/record-batch.ts";
 import type { FetchRequest, FetchResponse, FetchResponsePartitionData } from "../../../src/protocol/messages/fetch.ts";
 import { type EngineFixture, baseOffsetsOf, batchOf, engineFixture, recordsOf, sleep } from "../fixtures.ts";
 
@@ -291,5 +292,44 @@ describe("handleFetch", () => {
     const response = await fetch(fixture, fetchRequest("quiet", [{ partition: 0 }, { partition: 7 }], { minBytes: 1, maxWaitMs: 10_000 }));
     expect(Date.now() - started).toBeLessThan(8000);
     expect(response.responses[0].partitions.map((p) => p.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+  });
+});
+
+describe("handleFetch with transactions", () => {
+  const transactional = (producerId: number, values: string[]) =>
+    buildRecordBatch({ records: values.map((value) => ({ value })), producerId, producerEpoch: 0, baseSequence: 0, transactional: true });
+  const marker = (producerId: number, commit: boolean) => ({ producerId, producerEpoch: 0, commit, coordinatorEpoch: 0 });
+
+  async function partitionWithTransactions(fixture: EngineFixture) {
+    await fixture.topics.create("txn", 1);
+    const partition = fixture.topics.get("txn")!.partitions[0];
+    await partition.append(transactional(1, ["aborted-a", "aborted-b"]));
+    await partition.append(batchOf(["plain"]));
+    await partition.writeMarker(marker(1, false), 1_000);
+    await partition.append(transactional(2, ["committed"]));
+    await partition.writeMarker(marker(2, true), 1_000);
+    await partition.append(transactional(3, ["open"]));
+    return partition;
+  }
+
+  test("read_committed stops at the last stable offset and names the aborted transactions in what it returns", async () => {
+    const fixture = await engineFixture();
+    await partitionWithTransactions(fixture);
+    const answer = onlyPartition(await fetch(fixture, fetchRequest("txn", [{}], { isolationLevel: 1 })));
+    expect(answer).toMatchObject({ errorCode: ErrorCode.NONE, highWatermark: 7, lastStableOffset: 6 });
+    expect(answer.abortedTransactions).toEqual([{ producerId: 1, firstOffset: 0 }]);
+    // Control records are in the batches (clients skip them); the open transaction's are not.
+    expect(recordsOf(answer.records).map(([, value]) => value)).not.toContain("open");
+    expect(baseOffsetsOf(answer.records)).toEqual([0, 2, 3, 4, 5]);
+    const later = onlyPartition(await fetch(fixture, fetchRequest("txn", [{ offset: 4 }], { isolationLevel: 1 })));
+    expect(later.abortedTransactions).toEqual([]);
+  });
+
+  test("read_uncommitted sees everything, reports the last stable offset, and no aborted list", async () => {
+    const fixture = await engineFixture();
+    await partitionWithTransactions(fixture);
+    const answer = onlyPartition(await fetch(fixture, fetchRequest("txn", [{}])));
+    expect(answer).toMatchObject({ highWatermark: 7, lastStableOffset: 6, abortedTransactions: null });
+    expect(baseOffsetsOf(answer.records)).toEqual([0, 2, 3, 4, 5, 6]);
   });
 });

@@ -380,4 +380,12 @@ describe("handleProduce with idempotent producers", () => {
     expect(fenced).toMatchObject({ errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, baseOffset: -1 });
     expect(await storedRecords(fixture, "orders")).toEqual([[0, "a"]]);
   });
+
+  test("a transactional batch without the request's transactional id is INVALID_RECORD", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("orders", 1);
+    const batch = buildRecordBatch({ records: [{ value: "t" }], producerId: 4, producerEpoch: 0, baseSequence: 0, transactional: true });
+    const result = partitionResult(await produce(fixture, produceRequest("orders", [[0, batch]])));
+    expect(result).toMatchObject({ errorCode: ErrorCode.INVALID_RECORD, errorMessage: "A transactional batch needs the request's transactional id" });
+  });
 });
