@@ -33,6 +33,10 @@ const apiNames = [
   "DeleteRecords",
   "InitProducerId",
   "OffsetForLeaderEpoch",
+  "AddPartitionsToTxn",
+  "AddOffsetsToTxn",
+  "EndTxn",
+  "TxnOffsetCommit",
   "DescribeConfigs",
   "AlterConfigs",
   "DescribeLogDirs",
@@ -44,6 +48,9 @@ const apiNames = [
   "DescribeCluster",
   "ConsumerGroupHeartbeat",
   "ConsumerGroupDescribe",
+  "DescribeProducers",
+  "DescribeTransactions",
+  "ListTransactions",
 ] as const;
 
 /** Kafka's internal record formats (kafka-protocol/internal/), generated into src/protocol/internal/. */

@@ -23,6 +23,10 @@ import { DeleteTopics } from "./delete-topics.ts";
 import { DeleteRecords } from "./delete-records.ts";
 import { InitProducerId } from "./init-producer-id.ts";
 import { OffsetForLeaderEpoch } from "./offset-for-leader-epoch.ts";
+import { AddPartitionsToTxn } from "./add-partitions-to-txn.ts";
+import { AddOffsetsToTxn } from "./add-offsets-to-txn.ts";
+import { EndTxn } from "./end-txn.ts";
+import { TxnOffsetCommit } from "./txn-offset-commit.ts";
 import { DescribeConfigs } from "./describe-configs.ts";
 import { AlterConfigs } from "./alter-configs.ts";
 import { DescribeLogDirs } from "./describe-log-dirs.ts";
@@ -34,6 +38,9 @@ import { OffsetDelete } from "./offset-delete.ts";
 import { DescribeCluster } from "./describe-cluster.ts";
 import { ConsumerGroupHeartbeat } from "./consumer-group-heartbeat.ts";
 import { ConsumerGroupDescribe } from "./consumer-group-describe.ts";
+import { DescribeProducers } from "./describe-producers.ts";
+import { DescribeTransactions } from "./describe-transactions.ts";
+import { ListTransactions } from "./list-transactions.ts";
 
 export * from "./produce.ts";
 export * from "./fetch.ts";
@@ -55,6 +62,10 @@ export * from "./delete-topics.ts";
 export * from "./delete-records.ts";
 export * from "./init-producer-id.ts";
 export * from "./offset-for-leader-epoch.ts";
+export * from "./add-partitions-to-txn.ts";
+export * from "./add-offsets-to-txn.ts";
+export * from "./end-txn.ts";
+export * from "./txn-offset-commit.ts";
 export * from "./describe-configs.ts";
 export * from "./alter-configs.ts";
 export * from "./describe-log-dirs.ts";
@@ -66,6 +77,9 @@ export * from "./offset-delete.ts";
 export * from "./describe-cluster.ts";
 export * from "./consumer-group-heartbeat.ts";
 export * from "./consumer-group-describe.ts";
+export * from "./describe-producers.ts";
+export * from "./describe-transactions.ts";
+export * from "./list-transactions.ts";
 
 /** One API's versions and body codecs, with values typed `unknown` for generic dispatch. */
 export interface ApiCodec {
@@ -106,6 +120,10 @@ export const ApiKey = {
   DeleteRecords: 21,
   InitProducerId: 22,
   OffsetForLeaderEpoch: 23,
+  AddPartitionsToTxn: 24,
+  AddOffsetsToTxn: 25,
+  EndTxn: 26,
+  TxnOffsetCommit: 28,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   DescribeLogDirs: 35,
@@ -117,6 +135,9 @@ export const ApiKey = {
   DescribeCluster: 60,
   ConsumerGroupHeartbeat: 68,
   ConsumerGroupDescribe: 69,
+  DescribeProducers: 61,
+  DescribeTransactions: 65,
+  ListTransactions: 66,
 } as const;
 
 export type ApiName = keyof typeof ApiKey;
@@ -142,6 +163,10 @@ export const apiByKey: ReadonlyMap<number, ApiCodec> = new Map<number, ApiCodec>
   [DeleteRecords.apiKey, DeleteRecords],
   [InitProducerId.apiKey, InitProducerId],
   [OffsetForLeaderEpoch.apiKey, OffsetForLeaderEpoch],
+  [AddPartitionsToTxn.apiKey, AddPartitionsToTxn],
+  [AddOffsetsToTxn.apiKey, AddOffsetsToTxn],
+  [EndTxn.apiKey, EndTxn],
+  [TxnOffsetCommit.apiKey, TxnOffsetCommit],
   [DescribeConfigs.apiKey, DescribeConfigs],
   [AlterConfigs.apiKey, AlterConfigs],
   [DescribeLogDirs.apiKey, DescribeLogDirs],
@@ -153,4 +178,7 @@ export const apiByKey: ReadonlyMap<number, ApiCodec> = new Map<number, ApiCodec>
   [DescribeCluster.apiKey, DescribeCluster],
   [ConsumerGroupHeartbeat.apiKey, ConsumerGroupHeartbeat],
   [ConsumerGroupDescribe.apiKey, ConsumerGroupDescribe],
+  [DescribeProducers.apiKey, DescribeProducers],
+  [DescribeTransactions.apiKey, DescribeTransactions],
+  [ListTransactions.apiKey, ListTransactions],
 ]);
