@@ -58,6 +58,14 @@ import { handleDescribeConfigs } from "./handlers/describe-configs.ts";
 import { handleIncrementalAlterConfigs } from "./handlers/incremental-alter-configs.ts";
 import { InitProducerId } from "../protocol/messages/init-producer-id.ts";
 import { handleInitProducerId } from "./handlers/init-producer-id.ts";
+import { AddOffsetsToTxn } from "../protocol/messages/add-offsets-to-txn.ts";
+import { AddPartitionsToTxn } from "../protocol/messages/add-partitions-to-txn.ts";
+import { EndTxn } from "../protocol/messages/end-txn.ts";
+import { TxnOffsetCommit } from "../protocol/messages/txn-offset-commit.ts";
+import { handleAddOffsetsToTxn } from "./handlers/add-offsets-to-txn.ts";
+import { handleAddPartitionsToTxn } from "./handlers/add-partitions-to-txn.ts";
+import { handleEndTxn } from "./handlers/end-txn.ts";
+import { handleTxnOffsetCommit } from "./handlers/txn-offset-commit.ts";
 
 interface RequestCodec<Request, Response> {
   apiKey: number;
@@ -131,8 +139,12 @@ export const routes: readonly Route[] = [
   route(OffsetDelete, { min: 0, max: 0 }, handleOffsetDelete),
   route(ConsumerGroupHeartbeat, { min: 0, max: 1 }, handleConsumerGroupHeartbeat),
   route(ConsumerGroupDescribe, { min: 0, max: 0 }, handleConsumerGroupDescribe),
-  // Idempotent producers (docs/protocol.md); transactional ids are refused.
+  // Idempotent and transactional producers (docs/protocol.md). AddPartitionsToTxn v4+ is broker to broker.
   route(InitProducerId, { min: 0, max: 5 }, handleInitProducerId),
+  route(AddPartitionsToTxn, { min: 0, max: 3 }, handleAddPartitionsToTxn),
+  route(AddOffsetsToTxn, { min: 0, max: 3 }, handleAddOffsetsToTxn),
+  route(EndTxn, { min: 0, max: 3 }, handleEndTxn),
+  route(TxnOffsetCommit, { min: 0, max: 3 }, handleTxnOffsetCommit),
 ];
 
 export const routesByKey: ReadonlyMap<number, Route> = new Map(routes.map((entry) => [entry.apiKey, entry]));

@@ -7,6 +7,8 @@ import { routes } from "./api-table.ts";
 import type { BrokerConfig } from "./broker-config.ts";
 import { type BrokerContext, dispatch } from "./dispatcher.ts";
 import { GroupCoordinator } from "./groups/group-coordinator.ts";
+import { systemScheduler } from "./groups/scheduler.ts";
+import { TransactionCoordinator } from "./transactions/transaction-coordinator.ts";
 import { KafkaListener } from "./kafka-listener.ts";
 import { ListenError } from "./listen-error.ts";
 import { ProducerIdAllocator, producerIdCheckpointName } from "./producer-ids.ts";
@@ -19,15 +21,25 @@ export class Broker {
   readonly #storage: StorageBackend;
   readonly #listener: KafkaListener;
   readonly groups: GroupCoordinator;
+  readonly transactions: TransactionCoordinator;
   readonly #logger: Logger;
   readonly #startedAtMs = Date.now();
   readonly #producerExpiry: ReturnType<typeof setInterval>;
   #stopping: Promise<void> | null = null;
 
-  private constructor(config: BrokerConfig, topics: TopicRegistry, groups: GroupCoordinator, storage: StorageBackend, listener: KafkaListener, logger: Logger) {
+  private constructor(
+    config: BrokerConfig,
+    topics: TopicRegistry,
+    groups: GroupCoordinator,
+    transactions: TransactionCoordinator,
+    storage: StorageBackend,
+    listener: KafkaListener,
+    logger: Logger,
+  ) {
     this.config = config;
     this.topics = topics;
     this.groups = groups;
+    this.transactions = transactions;
     this.#storage = storage;
     this.#listener = listener;
     this.#logger = logger;
@@ -46,12 +58,15 @@ export class Broker {
     }
     const topics = await TopicRegistry.open(storage, logger.child("topics"), { producerIdExpirationMs: config.producerIdExpirationMs });
     const groups = await GroupCoordinator.open(topics, config, { logger: logger.child("groups") });
+    const transactions = await TransactionCoordinator.open(topics, { producerIds, scheduler: systemScheduler, logger: logger.child("transactions") });
+    await transactions.start(groups);
     const context: BrokerContext = {
       config,
       clusterId: storage.clusterId,
       topics,
       groups,
       producerIds,
+      transactions,
       logger: logger.child("request"),
       advertisedApis: routes,
     };
@@ -66,13 +81,14 @@ export class Broker {
       });
     } catch (error) {
       // A taken port must not leave partitions open (and their files unflushed).
+      transactions.close();
       groups.close();
       await topics.close();
       await storage.close();
       throw new ListenError({ host: config.host, port: config.port, flag: "--port" }, error);
     }
     logger.info("Kafka listener started", { host: config.host, port: listener.port, topics: topics.list().length, data: config.dataDir });
-    return new Broker(config, topics, groups, storage, listener, logger);
+    return new Broker(config, topics, groups, transactions, storage, listener, logger);
   }
 
   /** The bound Kafka port. */
@@ -104,6 +120,7 @@ export class Broker {
     this.#stopping ??= (async () => {
       clearInterval(this.#producerExpiry);
       await this.#listener.close();
+      this.transactions.close();
       this.groups.close();
       await this.topics.close();
       await this.#storage.close();

@@ -38,6 +38,8 @@ import { Metadata } from "../protocol/messages/metadata.ts";
 import { OffsetCommit } from "../protocol/messages/offset-commit.ts";
 import { OffsetFetch } from "../protocol/messages/offset-fetch.ts";
 import { Produce } from "../protocol/messages/produce.ts";
+import { AddPartitionsToTxn, type AddPartitionsToTxnRequest, type AddPartitionsToTxnResponse } from "../protocol/messages/add-partitions-to-txn.ts";
+import { TxnOffsetCommit, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from "../protocol/messages/txn-offset-commit.ts";
 import { zeroTopicId } from "./topic-lookup.ts";
 
 /** What a client is told about the failure, where the response has room for a message. */
@@ -169,7 +171,22 @@ const consumerGroupDescribe: ErrorAnswer<ConsumerGroupDescribeRequest, ConsumerG
   groups: request.groupIds.map((groupId) => ({ errorCode, errorMessage: failureMessage, groupId, groupState: "", groupEpoch: -1, assignmentEpoch: -1, assignorName: "", members: [] })),
 });
 
+const addPartitionsToTxn: ErrorAnswer<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> = (request, errorCode) => ({
+  throttleTimeMs: 0,
+  resultsByTopicV3AndBelow: (request.v3AndBelowTopics ?? []).map((topic) => ({
+    name: topic.name,
+    resultsByPartition: topic.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: errorCode })),
+  })),
+});
+
+const txnOffsetCommit: ErrorAnswer<TxnOffsetCommitRequest, TxnOffsetCommitResponse> = (request, errorCode) => ({
+  throttleTimeMs: 0,
+  topics: request.topics.map((topic) => ({ name: topic.name, partitions: topic.partitions.map(({ partitionIndex }) => ({ partitionIndex, errorCode })) })),
+});
+
 const answers = new Map<number, ErrorAnswer<never, unknown>>([
+  [AddPartitionsToTxn.apiKey, addPartitionsToTxn],
+  [TxnOffsetCommit.apiKey, txnOffsetCommit],
   [Produce.apiKey, produce],
   [Fetch.apiKey, fetch],
   [ListOffsets.apiKey, listOffsets],

@@ -5,6 +5,7 @@ import type { Logger } from "../logger.ts";
 import type { BrokerConfig } from "./broker-config.ts";
 import type { GroupCoordinator } from "./groups/group-coordinator.ts";
 import type { ProducerIdAllocator } from "./producer-ids.ts";
+import type { TransactionCoordinator } from "./transactions/transaction-coordinator.ts";
 import type { TopicRegistry } from "./topic-registry.ts";
 
 export interface AdvertisedApi {
@@ -23,6 +24,8 @@ export interface HandlerContext {
   groups?: GroupCoordinator;
   /** Gives idempotent producers their ids; absent in contexts built without one (InitProducerId then answers COORDINATOR_NOT_AVAILABLE). */
   producerIds?: ProducerIdAllocator;
+  /** The transaction coordinator; absent in contexts built without one (transaction APIs then answer COORDINATOR_NOT_AVAILABLE). */
+  transactions?: TransactionCoordinator;
   /** The client's IP address, when the connection knows it (DescribeGroups reports it). */
   clientHost?: string;
   logger: Logger;

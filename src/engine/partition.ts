@@ -125,7 +125,13 @@ export class Partition {
         return;
       }
       const batch = producedBatchOf(header);
-      if (batch !== null) this.producers.record(batch, header.baseOffset, lastOffset, header.maxTimestamp);
+      if (batch === null) return;
+      // Without a sequence: written by the coordinator for the producer's transaction.
+      if (batch.baseSequence < 0) {
+        if (batch.transactional) this.producers.openTransaction(batch.producerId, batch.producerEpoch, header.baseOffset, header.maxTimestamp);
+        return;
+      }
+      this.producers.record(batch, header.baseOffset, lastOffset, header.maxTimestamp);
     });
     await this.#writeFoundAborts(found);
   }
@@ -150,9 +156,10 @@ export class Partition {
    * written resolves to where it was written (once that is durable) and is not written again;
    * one out of sequence or of an older epoch rejects with a ProducerRefusedError.
    */
-  append(batches: Uint8Array, options?: { logAppendTime?: number }): Promise<AppendResult> {
+  append(batches: Uint8Array, options?: { logAppendTime?: number; fromCoordinator?: boolean }): Promise<AppendResult> {
     const header = readBatchHeader(batches, 0);
     const produced = producedBatchOf(header);
+    if (options?.fromCoordinator === true) return this.#appendFromCoordinator(batches, produced);
     if (produced !== null) {
       const refusal = this.#producerFieldsProblem(header, batches);
       if (refusal) return Promise.reject(refusal);
@@ -227,6 +234,21 @@ export class Partition {
         return false;
       }
     });
+  }
+
+  /**
+   * A batch the broker writes for a producer's transaction (the group coordinator's offsets of
+   * a TxnOffsetCommit): no sequence to check, it opens the producer's transaction here.
+   */
+  #appendFromCoordinator(batches: Uint8Array, produced: ProducedBatch | null): Promise<AppendResult> {
+    const endBefore = this.log.logEndOffset;
+    const appended = this.log.append(batches);
+    if (produced?.transactional && this.log.logEndOffset > endBefore) {
+      this.producers.openTransaction(produced.producerId, produced.producerEpoch, endBefore, readBatchHeader(batches, 0).maxTimestamp);
+    }
+    this.#lastAppend = appended.catch(() => {});
+    appended.then(() => this.#wakeWaiters(), () => {});
+    return appended;
   }
 
   /** Forgets producers idle for `expirationMs` at `nowMs` (producer.id.expiration.ms). */

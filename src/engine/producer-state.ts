@@ -181,6 +181,19 @@ export class PartitionProducers {
     }
   }
 
+  /** Opens the producer's transaction at `firstOffset` unless one is open (a batch the coordinator wrote for it). */
+  openTransaction(producerId: number, producerEpoch: number, firstOffset: number, timestamp: number): void {
+    let entry = this.#entries.get(producerId);
+    if (entry === undefined) {
+      entry = { producerId, epoch: producerEpoch, batches: [], coordinatorEpoch: -1, currentTxnFirstOffset: -1, lastTimestamp: timestamp };
+      this.#entries.set(producerId, entry);
+    }
+    if (entry.currentTxnFirstOffset < 0) {
+      entry.currentTxnFirstOffset = firstOffset;
+      this.#open.set(producerId, firstOffset);
+    }
+  }
+
   /** Whether a marker may be written: the coordinator's epoch for the producer is never older than the partition's. */
   checkMarker(marker: MarkerFields): { errorCode: number; message: string } | null {
     const entry = this.#entries.get(marker.producerId);

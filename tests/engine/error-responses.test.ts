@@ -17,6 +17,7 @@ const sampleRequest = {
   replicaId: -1,
   topics: topics.map((topic) => ({ ...topic, topic: "orders", topicId: "0".repeat(32), count: 2, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [], partitionIndexes: [0] })),
   topicNames: ["orders"],
+  v3AndBelowTopics: [{ name: "orders", partitions: [0] }],
   resources: [{ resourceType: 2, resourceName: "orders", configs: [], configurationKeys: null }],
   validateOnly: false,
   key: "group",
@@ -32,7 +33,7 @@ const sampleRequest = {
 function errorCodes(value: unknown): number[] {
   if (Array.isArray(value)) return value.flatMap(errorCodes);
   if (value === null || typeof value !== "object" || value instanceof Uint8Array) return [];
-  return Object.entries(value).flatMap(([key, inner]) => (key === "errorCode" && typeof inner === "number" ? [inner] : errorCodes(inner)));
+  return Object.entries(value).flatMap(([key, inner]) => ((key === "errorCode" || key === "partitionErrorCode") && typeof inner === "number" ? [inner] : errorCodes(inner)));
 }
 
 describe("failedRequestResponse", () => {

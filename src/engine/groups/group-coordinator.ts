@@ -12,6 +12,8 @@ import { ConsumerGroup } from "./consumer-group.ts";
 import { GroupLog } from "./group-log.ts";
 import type { CommittedOffset, GroupRecord, StoredGroup } from "./group-records.ts";
 import { OffsetStore } from "./offset-store.ts";
+import { decodeOffsetRecord } from "./offsets-topic-format.ts";
+import type { TransactionProducer } from "./group-log.ts";
 import { type Scheduler, systemScheduler } from "./scheduler.ts";
 
 export type Group = ClassicGroup | ConsumerGroup;
@@ -51,6 +53,8 @@ export class GroupCoordinator {
   readonly #scheduler: Scheduler;
   readonly #logger: Logger;
   readonly #expiryTimers = new Map<string, () => void>();
+  /** Offsets committed in open transactions (TxnOffsetCommit), by producer id: applied at its commit marker. */
+  readonly #pendingTransactions = new Map<number, Array<{ group: string; topic: string; partition: number; committed: CommittedOffset }>>();
 
   private constructor(log: GroupLog, topics: TopicRegistry, config: GroupConfig, scheduler: Scheduler, logger: Logger) {
     this.#log = log;
@@ -74,8 +78,14 @@ export class GroupCoordinator {
   }
 
   async #load(): Promise<void> {
-    const { state, records, legacyRecords } = await this.#log.replay();
+    const { state, records, legacyRecords, pendingTransactions } = await this.#log.replay();
     for (const { group, topic, partition, committed } of state.offsets.values()) this.offsets.set(group, topic, partition, committed);
+    for (const [producerId, pending] of pendingTransactions) {
+      for (const record of pending) {
+        const decoded = decodeOffsetRecord(record.key, record.value);
+        if (decoded?.committed) this.#pendingOf(producerId).push({ ...decoded, committed: decoded.committed });
+      }
+    }
     const storedGroups = state.groups();
     for (const [groupId, stored] of storedGroups) {
       const group = this.#createGroup(groupId, stored.kind);
@@ -208,6 +218,61 @@ export class GroupCoordinator {
     }
     if (group.members.size === 0) this.#scheduleExpiry(group);
     return ErrorCode.NONE;
+  }
+
+  /**
+   * TxnOffsetCommit: offsets committed in a producer's transaction. They are written now but
+   * count only once the transaction commits (completeTransaction); the member checks are those
+   * of a plain commit. Resolves with a group-level error code.
+   */
+  async commitTransactionalOffsets(groupId: string, producer: TransactionProducer, identity: CommitIdentity, offsets: readonly OffsetToCommit[]): Promise<number> {
+    let group = this.#groups.get(groupId);
+    if (!group) {
+      if (identity.generationId >= 0) return ErrorCode.ILLEGAL_GENERATION;
+      group = this.#createGroup(groupId, "classic");
+    }
+    const problem = group.commitProblem(identity, identity.generationId);
+    if (problem !== ErrorCode.NONE || offsets.length === 0) return problem;
+    const commitTimestampMs = this.#scheduler.now();
+    const entries = offsets.map((entry) => ({
+      group: groupId,
+      topic: entry.topic,
+      partition: entry.partition,
+      committed: { offset: entry.offset, leaderEpoch: entry.leaderEpoch, metadata: entry.metadata, commitTimestampMs },
+    }));
+    await this.#log.appendTransactional(entries.map(({ group: g, topic, partition, committed }) => ({ key: { type: "offset", group: g, topic, partition }, value: committed })), producer);
+    this.#pendingOf(producer.producerId).push(...entries);
+    return ErrorCode.NONE;
+  }
+
+  /** Whether offsets of the group's partition wait for a transaction to end (OffsetFetch with require_stable). */
+  hasPendingOffset(groupId: string, topic: string, partition: number): boolean {
+    for (const pending of this.#pendingTransactions.values()) {
+      if (pending.some((entry) => entry.group === groupId && entry.topic === topic && entry.partition === partition)) return true;
+    }
+    return false;
+  }
+
+  /** A transaction ended: its marker goes into `__consumer_offsets`, and its offsets count if it committed. */
+  async completeTransaction(marker: TransactionProducer & { commit: boolean; coordinatorEpoch: number }): Promise<void> {
+    await this.#log.writeMarker(marker);
+    const pending = this.#pendingTransactions.get(marker.producerId) ?? [];
+    this.#pendingTransactions.delete(marker.producerId);
+    if (!marker.commit) return;
+    for (const { group, topic, partition, committed } of pending) {
+      this.offsets.set(group, topic, partition, committed);
+      const owner = this.#groups.get(group);
+      if (owner && owner.members.size === 0) this.#scheduleExpiry(owner);
+    }
+  }
+
+  #pendingOf(producerId: number): Array<{ group: string; topic: string; partition: number; committed: CommittedOffset }> {
+    let pending = this.#pendingTransactions.get(producerId);
+    if (pending === undefined) {
+      pending = [];
+      this.#pendingTransactions.set(producerId, pending);
+    }
+    return pending;
   }
 
   /** OffsetDelete: drops committed offsets with tombstones. */

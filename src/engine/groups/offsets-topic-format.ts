@@ -371,6 +371,14 @@ export class GroupStateReader {
   }
 }
 
+/** An offset commit record's group, partition and offset (null for a tombstone); null for records of other kinds. */
+export function decodeOffsetRecord(keyBytes: Uint8Array, value: Uint8Array | null): { group: string; topic: string; partition: number; committed: CommittedOffset | null } | null {
+  const { version, reader } = readKeyVersion(keyBytes);
+  if (version !== 0 && version !== KeyVersion.offsetCommit) return null;
+  const key = OffsetCommitKey.decode(reader, version);
+  return { ...key, committed: value === null ? null : decodeCommittedOffset(value) };
+}
+
 export function decodeCommittedOffset(bytes: Uint8Array): CommittedOffset {
   const value = decoded(OffsetCommitValue, bytes, { min: 0, max: 4 });
   return { offset: value.offset, leaderEpoch: value.leaderEpoch ?? -1, metadata: value.metadata, commitTimestampMs: value.commitTimestamp };

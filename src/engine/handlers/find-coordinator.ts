@@ -1,5 +1,5 @@
-// FindCoordinator: this single broker coordinates every group. Transaction coordinators do not
-// exist here, so key type 1 gets COORDINATOR_NOT_AVAILABLE with a message saying why.
+// FindCoordinator: this single broker coordinates every group (key type 0) and every
+// transactional id (key type 1).
 //
 // FindCoordinator Request (Version: 4) => key_type [coordinator_keys] _tagged_fields
 // FindCoordinator Response (Version: 4) => throttle_time_ms [coordinators] _tagged_fields
@@ -16,7 +16,9 @@ function findOne(ctx: HandlerContext, key: string, keyType: number): FindCoordin
   const { nodeId, advertisedHost: host, advertisedPort: port } = ctx.config;
   const none = { key, nodeId: -1, host: "", port: -1 };
   if (keyType === CoordinatorKeyType.transaction) {
-    return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: "This broker has no transaction coordinator" };
+    if (key === "") return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Transactional id is empty" };
+    if (!ctx.transactions) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: "The transaction coordinator is not running" };
+    return { key, nodeId, host, port, errorCode: ErrorCode.NONE, errorMessage: null };
   }
   if (keyType !== CoordinatorKeyType.group) return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Key type ${keyType} is not known` };
   if (key === "") return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Group id is empty" };

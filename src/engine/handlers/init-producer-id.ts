@@ -1,7 +1,7 @@
-// InitProducerId: gives an idempotent producer its id, epoch 0. Every call gets a fresh id, as
-// Kafka's coordinator does for producers without a transactional id (a producer that asks again
-// with its old id and epoch, KIP-360, also gets a fresh one: its old sequences are then moot).
-// Transactional ids need a transaction coordinator, which this broker does not have yet.
+// InitProducerId: gives a producer its id and epoch. Without a transactional id every call gets
+// a fresh id at epoch 0, as Kafka's coordinator does (a producer that asks again with its old id
+// and epoch, KIP-360, also gets a fresh one: its old sequences are then moot). With one, the
+// transaction coordinator gives the id's producer id at its next epoch, fencing older instances.
 //
 // InitProducerId Request (Version: 5) => transactional_id transaction_timeout_ms producer_id producer_epoch _tagged_fields
 // InitProducerId Response (Version: 5) => throttle_time_ms error_code producer_id producer_epoch _tagged_fields
@@ -9,6 +9,7 @@
 import { ErrorCode } from "../../protocol/errors.ts";
 import type { InitProducerIdRequest, InitProducerIdResponse } from "../../protocol/messages/init-producer-id.ts";
 import type { Handler } from "../handler-context.ts";
+import { fencedFor } from "./transaction-errors.ts";
 
 function refused(errorCode: number): InitProducerIdResponse {
   return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 };
@@ -16,8 +17,11 @@ function refused(errorCode: number): InitProducerIdResponse {
 
 export const handleInitProducerId: Handler<InitProducerIdRequest, InitProducerIdResponse> = async (request, ctx) => {
   if (request.transactionalId != null) {
-    ctx.logger.warn("Refused InitProducerId with a transactional id: transactions are not supported yet", { clientId: ctx.clientId });
-    return refused(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (!ctx.transactions) return refused(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const current = { producerId: request.producerId ?? -1, producerEpoch: request.producerEpoch ?? -1 };
+    const result = await ctx.transactions.initProducerId(request.transactionalId, request.transactionTimeoutMs, current);
+    if (result.errorCode !== ErrorCode.NONE) return refused(fencedFor(result.errorCode, ctx.apiVersion, 4));
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, ...(result as { value: { producerId: number; producerEpoch: number } }).value };
   }
   if (!ctx.producerIds) return refused(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: await ctx.producerIds.next(), producerEpoch: 0 };

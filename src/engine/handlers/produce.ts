@@ -61,7 +61,7 @@ function recordProblem(
  * Validates and issues the append synchronously (so batches of pipelined requests keep their
  * order), returning a promise of the partition's response.
  */
-function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequestPartitionProduceData): Promise<PartitionResponse> {
+function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequestPartitionProduceData, transactionalId: string | null): Promise<PartitionResponse> {
   const partition = partitionOf(topic, data.index);
   if (!partition) return Promise.resolve(failed(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
   if (!data.records || data.records.length === 0) {
@@ -80,9 +80,23 @@ function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequest
   if (validation.batches.length !== 1) {
     return Promise.resolve(failed(data.index, ErrorCode.INVALID_RECORD, `Produce v3+ carries exactly one record batch per partition, got ${validation.batches.length}`));
   }
-  // Kafka's rule: transactional records come with the transactional id of their producer.
-  if ((readBatchHeader(data.records).attributes & Attributes.transactional) !== 0) {
-    return Promise.resolve(failed(data.index, ErrorCode.INVALID_RECORD, "A transactional batch needs the request's transactional id"));
+  // Kafka's rule: transactional records come with the transactional id of their producer, and
+  // go to a partition the producer added to its open transaction.
+  const header = readBatchHeader(data.records);
+  const isTransactional = (header.attributes & Attributes.transactional) !== 0;
+  if (isTransactional !== (transactionalId !== null)) {
+    const message = isTransactional ? "A transactional batch needs the request's transactional id" : "A request with a transactional id carries transactional batches only";
+    return Promise.resolve(failed(data.index, ErrorCode.INVALID_RECORD, message));
+  }
+  if (transactionalId !== null) {
+    const refused = ctx.transactions
+      ? ctx.transactions.verifyProduce(transactionalId, { producerId: header.producerId, producerEpoch: header.producerEpoch }, topic.meta.name, data.index)
+      : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, message: "The transaction coordinator is not running" };
+    if (refused) {
+      // Produce reports a fenced producer as INVALID_PRODUCER_EPOCH (Kafka's partition-level answer).
+      const errorCode = refused.errorCode === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : refused.errorCode;
+      return Promise.resolve(failed(data.index, errorCode, refused.message));
+    }
   }
   const now = Date.now();
   const problem = recordProblem(data.records, { limits, now, compacted: compacts(logSettingsOf(configs, ctx.config).cleanupPolicy) });
@@ -112,26 +126,20 @@ function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequest
 export const handleProduce: Handler<ProduceRequest, ProduceResponse> = async (request, ctx) => {
   const acks = request.acks;
   const acksAllowed = acks === 0 || acks === 1 || acks === -1;
-  if (request.transactionalId) {
-    ctx.logger.warn("Rejected transactional produce: transactions are not supported", { clientId: ctx.clientId });
-  }
   // Topic lookups (and auto-creation) happen first, in request order, before any append is issued.
   const topics = await Promise.all(
-    request.topicData.map((data) => (acksAllowed && !request.transactionalId ? lookupTopic(ctx, data.name, true) : null)),
+    request.topicData.map((data) => (acksAllowed ? lookupTopic(ctx, data.name, true) : null)),
   );
   const pending = request.topicData.map((data, t) => {
     const lookup = topics[t];
     const partitionResponses = data.partitionData.map((partitionData) => {
       if (!acksAllowed) return Promise.resolve(failed(partitionData.index, ErrorCode.INVALID_REQUIRED_ACKS));
-      if (request.transactionalId) {
-        return Promise.resolve(failed(partitionData.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "Transactions are not supported"));
-      }
       if (!lookup?.topic) return Promise.resolve(failed(partitionData.index, lookup?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR));
       // Kafka's rule: only the broker writes its internal topics (the group coordinator's log).
       if (isInternalTopic(data.name)) {
         return Promise.resolve(failed(partitionData.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic "${data.name}"`));
       }
-      return appendPartition(ctx, lookup.topic, partitionData);
+      return appendPartition(ctx, lookup.topic, partitionData, request.transactionalId ?? null);
     });
     return { name: data.name, partitionResponses };
   });

@@ -125,3 +125,35 @@ describe("GroupCoordinator upgrade from the JSON records of older versions", () 
     fixture.coordinator = again;
   });
 });
+
+describe("GroupCoordinator offsets in transactions", () => {
+  const producer = { producerId: 42, producerEpoch: 3 };
+  const offset = (partition: number, value: number) => ({ topic: "orders", partition, offset: value, leaderEpoch: -1, metadata: null });
+
+  test("TxnOffsetCommit offsets count once the commit marker is written, never after an abort, and across a restart", async () => {
+    fixture = await groupFixture();
+    await fixture.topics.create("orders", 2);
+    const coordinator = fixture.coordinator;
+    expect(await coordinator.commitTransactionalOffsets("g", producer, simpleCommit, [offset(0, 10)])).toBe(ErrorCode.NONE);
+    expect(coordinator.offsets.get("g", "orders", 0)).toBeUndefined();
+    expect(coordinator.hasPendingOffset("g", "orders", 0)).toBe(true);
+    await coordinator.completeTransaction({ ...producer, commit: true, coordinatorEpoch: 0 });
+    expect(coordinator.offsets.get("g", "orders", 0)).toMatchObject({ offset: 10 });
+    expect(coordinator.hasPendingOffset("g", "orders", 0)).toBe(false);
+
+    await coordinator.commitTransactionalOffsets("g", producer, simpleCommit, [offset(0, 20)]);
+    await coordinator.completeTransaction({ ...producer, commit: false, coordinatorEpoch: 0 });
+    expect(coordinator.offsets.get("g", "orders", 0)).toMatchObject({ offset: 10 });
+
+    // One left open when the broker stops: pending after the restart, applied by its marker then.
+    await coordinator.commitTransactionalOffsets("g", producer, simpleCommit, [offset(1, 30)]);
+    coordinator.close();
+    const reopened = await fixture.reopen();
+    expect(reopened.offsets.get("g", "orders", 0)).toMatchObject({ offset: 10 });
+    expect(reopened.offsets.get("g", "orders", 1)).toBeUndefined();
+    expect(reopened.hasPendingOffset("g", "orders", 1)).toBe(true);
+    await reopened.completeTransaction({ ...producer, commit: true, coordinatorEpoch: 0 });
+    expect(reopened.offsets.get("g", "orders", 1)).toMatchObject({ offset: 30 });
+    fixture.coordinator = reopened;
+  });
+});

@@ -26,10 +26,10 @@ describe("handleInitProducerId", () => {
     expect(again).toEqual({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: 1, producerEpoch: 0 });
   });
 
-  test("a transactional id is refused until transactions exist; no allocator means no coordinator", async () => {
+  test("without a transaction coordinator a transactional id, and without an allocator any call, gets COORDINATOR_NOT_AVAILABLE", async () => {
     const fixture = await engineFixture();
     const transactional = await handleInitProducerId({ transactionalId: "txn-1", transactionTimeoutMs: 60_000 }, fixture.ctx(1, { producerIds: allocator() }));
-    expect(transactional).toMatchObject({ errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 });
+    expect(transactional).toMatchObject({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1, producerEpoch: -1 });
     const noAllocator = await handleInitProducerId({ transactionalId: null, transactionTimeoutMs: 60_000 }, fixture.ctx(1));
     expect(noAllocator).toMatchObject({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1 });
   });

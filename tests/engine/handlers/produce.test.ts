@@ -183,23 +183,15 @@ describe("handleProduce", () => {
     expect(fixture.topics.list()).toEqual([]);
   });
 
-  test("a transactional produce is rejected without appending or creating", async () => {
-    const logger = recordingLogger();
-    const fixture = await engineFixture({ logger });
+  test("a transactional id needs transactional batches, and a coordinator to check them against", async () => {
+    const fixture = await engineFixture();
     await fixture.topics.create("orders", 1);
-    const response = await produce(fixture, {
-      ...produceRequest("orders", [[0, batchOf(["a"])]], { transactionalId: "tx-1" }),
-      topicData: [
-        { name: "orders", partitionData: [{ index: 0, records: batchOf(["a"]) }] },
-        { name: "other", partitionData: [{ index: 0, records: batchOf(["b"]) }] },
-      ],
-    });
-    const codes = response.responses.flatMap((topic) => topic.partitionResponses.map((p) => p.errorCode));
-    expect(codes).toEqual([ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED]);
-    expect(partitionResult(response).errorMessage).toBe("Transactions are not supported");
+    const plain = partitionResult(await produce(fixture, produceRequest("orders", [[0, batchOf(["a"])]], { transactionalId: "tx-1" })));
+    expect(plain).toMatchObject({ errorCode: ErrorCode.INVALID_RECORD, errorMessage: "A request with a transactional id carries transactional batches only" });
+    const batch = buildRecordBatch({ records: [{ value: "t" }], producerId: 4, producerEpoch: 0, baseSequence: 0, transactional: true });
+    const noCoordinator = partitionResult(await produce(fixture, produceRequest("orders", [[0, batch]], { transactionalId: "tx-1" })));
+    expect(noCoordinator).toMatchObject({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });
     expect(fixture.topics.get("orders")!.partitions[0].log.logEndOffset).toBe(0);
-    expect(fixture.topics.get("other")).toBeUndefined();
-    expect(logger.lines.some((line) => line.startsWith("warn Rejected transactional produce"))).toBe(true);
   });
 
   test("a LogAppendTime topic stamps the append time into the batch and the response", async () => {
