@@ -1,0 +1,180 @@
+// Transactions against chronik, judged by real clients: kafkajs commits and aborts transactions
+// (one with sendOffsets), and read_committed and read_uncommitted consumers of kafkajs,
+// confluent-kafka and @platformatic/kafka must see exactly the committed records, or all of them.
+// confluent-kafka: a second producer with the same transactional.id fences the first; a
+// consume-transform-produce application SIGKILLed inside a transaction and started again
+// delivers every input record exactly once; and a broker SIGKILLed with a transaction open
+// aborts it once the transaction's timeout passes after the restart.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { Consumer as PlatformaticConsumer, FetchIsolationLevels, MessagesStreamModes, stringDeserializers } from "@platformatic/kafka";
+import { Kafka, logLevel } from "kafkajs";
+import { type Broker, chronikCommand, eventually, kcat, pythonPath, runOk, startBroker } from "./harness.ts";
+
+const testTimeoutMs = 120_000;
+const script = join(import.meta.dir, "python", "confluent_kafka_transactions.py");
+
+let broker: Broker | undefined;
+
+afterEach(async () => {
+  await broker?.cleanup();
+  broker = undefined;
+}, 30_000);
+
+async function start(): Promise<Broker> {
+  broker = await startBroker({ args: ["--group-initial-rebalance-delay-ms", "0"] });
+  return broker;
+}
+
+async function createTopics(target: Broker, partitions: number, ...topics: string[]): Promise<void> {
+  await runOk([...chronikCommand(), "topic", "create", ...topics, "-p", String(partitions), "-b", target.bootstrap], { timeoutMs: 30_000 });
+}
+
+function kafkaOf(target: Broker): Kafka {
+  return new Kafka({ brokers: [target.bootstrap], clientId: "e2e-transactions", logLevel: logLevel.NOTHING });
+}
+
+async function python(args: string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await runOk([pythonPath, script, ...args], { timeoutMs: 90_000 });
+  return JSON.parse(stdout.toString().trim().split("\n").at(-1)!) as Record<string, unknown>;
+}
+
+/** The values of a partition 0, read by kcat (librdkafka) with the given isolation level. */
+async function kcatValues(target: Broker, topic: string, isolation: "read_committed" | "read_uncommitted", partition = 0): Promise<string[]> {
+  const { stdout } = await runOk(kcat(target, ["-C", "-t", topic, "-p", String(partition), "-o", "beginning", "-e", "-q", "-X", `isolation.level=${isolation}`, "-f", "%s\\n"]), { timeoutMs: 60_000 });
+  return stdout.toString().split("\n").filter((line) => line !== "");
+}
+
+/** Reads with a kafkajs group consumer until `last` arrives; returns every value seen, in order. */
+async function kafkajsValues(target: Broker, topic: string, readUncommitted: boolean, last: string): Promise<string[]> {
+  const consumer = kafkaOf(target).consumer({ groupId: `kjs-${readUncommitted ? "uncommitted" : "committed"}`, readUncommitted, sessionTimeout: 6000, heartbeatInterval: 500 });
+  const seen: string[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+    await eventually(async () => seen.includes(last), `kafkajs reads "${last}"`);
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
+
+/** Reads with a @platformatic/kafka consumer until `last` arrives. */
+async function platformaticValues(target: Broker, topic: string, isolationLevel: number, last: string): Promise<string[]> {
+  const consumer = new PlatformaticConsumer({
+    clientId: "e2e-plt-transactions",
+    bootstrapBrokers: [target.bootstrap],
+    groupId: `plt-${isolationLevel}`,
+    deserializers: stringDeserializers,
+    isolationLevel,
+    sessionTimeout: 6000,
+    heartbeatInterval: 500,
+  });
+  const seen: string[] = [];
+  try {
+    const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false, maxWaitTime: 200 });
+    for await (const message of stream) {
+      seen.push(message.value);
+      if (message.value === last) break;
+    }
+    await stream.close();
+  } finally {
+    await consumer.close();
+  }
+  return seen;
+}
+
+async function committedOffset(target: Broker, group: string): Promise<number | null> {
+  const { stdout } = await runOk([...chronikCommand(), "group", "describe", group, "--format", "json", "-b", target.bootstrap], { timeoutMs: 30_000 });
+  const described = JSON.parse(stdout.toString()) as { partitions: Array<{ committedOffset: number | null }> };
+  return described.partitions[0]?.committedOffset ?? null;
+}
+
+describe("transactions", () => {
+  test("kafkajs commits and aborts; read_committed and read_uncommitted consumers of kafkajs, confluent-kafka and @platformatic/kafka see the right records; sendOffsets counts with the commit", async () => {
+    const target = await start();
+    await createTopics(target, 1, "txn-matrix", "txn-source");
+    const producer = kafkaOf(target).producer({ transactionalId: "kjs-matrix", idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const committedFirst = await producer.transaction();
+    await committedFirst.send({ topic: "txn-matrix", messages: [{ value: "c1" }, { value: "c2" }] });
+    await committedFirst.commit();
+    const aborted = await producer.transaction();
+    await aborted.send({ topic: "txn-matrix", messages: [{ value: "a1" }, { value: "a2" }] });
+    await aborted.sendOffsets({ consumerGroupId: "kjs-offsets", topics: [{ topic: "txn-source", partitions: [{ partition: 0, offset: "99" }] }] });
+    await aborted.abort();
+    const committedLast = await producer.transaction();
+    await committedLast.send({ topic: "txn-matrix", messages: [{ value: "c3" }] });
+    await committedLast.sendOffsets({ consumerGroupId: "kjs-offsets", topics: [{ topic: "txn-source", partitions: [{ partition: 0, offset: "5" }] }] });
+    await committedLast.commit();
+    await producer.disconnect();
+
+    const committed = ["c1", "c2", "c3"];
+    const everything = ["c1", "c2", "a1", "a2", "c3"];
+    expect(await python(["consume", target.bootstrap, "txn-matrix", "read_committed"])).toEqual({ values: committed });
+    expect(await python(["consume", target.bootstrap, "txn-matrix", "read_uncommitted"])).toEqual({ values: everything });
+    expect(await kafkajsValues(target, "txn-matrix", false, "c3")).toEqual(committed);
+    expect(await kafkajsValues(target, "txn-matrix", true, "c3")).toEqual(everything);
+    expect(await platformaticValues(target, "txn-matrix", FetchIsolationLevels.READ_COMMITTED, "c3")).toEqual(committed);
+    expect(await platformaticValues(target, "txn-matrix", FetchIsolationLevels.READ_UNCOMMITTED, "c3")).toEqual(everything);
+    expect(await committedOffset(target, "kjs-offsets")).toBe(5);
+  }, testTimeoutMs);
+
+  test("confluent-kafka: a second producer with the same transactional.id fences the first, whose transaction is aborted", async () => {
+    const target = await start();
+    await createTopics(target, 1, "txn-fence");
+    expect(await python(["fence", target.bootstrap, "txn-fence"])).toEqual({ firstCommitted: false, error: "_FENCED", fatal: true });
+    expect(await kcatValues(target, "txn-fence", "read_committed")).toEqual(["from-second"]);
+    expect(await kcatValues(target, "txn-fence", "read_uncommitted")).toEqual(["from-first", "from-second"]);
+  }, testTimeoutMs);
+
+  test("confluent-kafka consume-transform-produce SIGKILLed inside a transaction and restarted: every input exactly once in the committed output", async () => {
+    const target = await start();
+    await createTopics(target, 2, "ctp-in", "ctp-out");
+    const inputs = Array.from({ length: 4000 }, (_, n) => `in-${n}`);
+    await runOk(kcat(target, ["-P", "-t", "ctp-in"]), { stdin: inputs.join("\n") + "\n", timeoutMs: 60_000 });
+    const args = ["ctp", target.bootstrap, "ctp-in", "ctp-out", "ctp-app", "ctp-group"];
+
+    // The first run holds its third transaction open, its records written, until it is killed.
+    const first = Bun.spawn([pythonPath, script, ...args, "3"], { stdout: "pipe", stderr: "ignore" });
+    const reader = first.stdout.getReader();
+    let output = "";
+    while (!output.includes("holding")) {
+      const chunk = await reader.read();
+      if (chunk.done) throw new Error(`The application ended before holding its transaction: ${output}`);
+      output += new TextDecoder().decode(chunk.value);
+    }
+    first.kill("SIGKILL");
+    await first.exited;
+
+    const second = await python(args);
+    expect(second.transactions).toBeGreaterThan(0);
+    const committed = [...(await kcatValues(target, "ctp-out", "read_committed", 0)), ...(await kcatValues(target, "ctp-out", "read_committed", 1))];
+    expect(committed.length).toBe(inputs.length);
+    expect(new Set(committed).size).toBe(inputs.length);
+    expect([...committed].sort()).toEqual(inputs.map((value) => `out-${value}`).sort());
+    // The killed transaction's records are in the log, aborted: read_uncommitted sees them too.
+    const everything = [...(await kcatValues(target, "ctp-out", "read_uncommitted", 0)), ...(await kcatValues(target, "ctp-out", "read_uncommitted", 1))];
+    expect(everything.length).toBeGreaterThan(inputs.length);
+  }, testTimeoutMs);
+
+  test("a broker SIGKILLed with a transaction open aborts it after the restart once its timeout passes; read_committed then moves on", async () => {
+    const target = await start();
+    await createTopics(target, 1, "txn-crash");
+    const producer = kafkaOf(target).producer({ transactionalId: "kjs-crash", idempotent: true, maxInFlightRequests: 1, transactionTimeout: 3000 });
+    await producer.connect();
+    const open = await producer.transaction();
+    await open.send({ topic: "txn-crash", messages: [{ value: "left-open" }] });
+    await target.kill9();
+    await target.start();
+    await producer.disconnect().catch(() => {});
+    // A plain record after the open transaction: read_committed reaches it only once the transaction is aborted.
+    await runOk(kcat(target, ["-P", "-t", "txn-crash"]), { stdin: "after\n", timeoutMs: 30_000 });
+    expect(await kcatValues(target, "txn-crash", "read_committed")).toEqual([]);
+    await eventually(async () => (await kcatValues(target, "txn-crash", "read_committed")).includes("after"), "the timed-out transaction is aborted", { waitMs: 40_000, pollMs: 500 });
+    expect(await kcatValues(target, "txn-crash", "read_committed")).toEqual(["after"]);
+    expect(await kcatValues(target, "txn-crash", "read_uncommitted")).toEqual(["left-open", "after"]);
+  }, testTimeoutMs);
+});
