@@ -52,6 +52,7 @@ export const defaultConsumerOptions: Omit<ConsumerOptions, "topic"> = {
   minBytes: 1,
   fetchBytesMax: 64 * 1024 * 1024,
   partitionFetchBytesMax: 16 * 1024 * 1024,
+  readCommitted: true,
   retry: { ...defaultRetryOptions, attempts: 10 },
 };
 
@@ -103,7 +104,7 @@ export class Consumer {
       throw new ClientError(`Partition ${unknown} of topic "${topic}" does not exist: the topic has ${info.partitions.length} partitions`);
     }
     const stopAt = this.options.stopAt ?? (this.options.stopAtEnd ? "end" : null);
-    const bounds = await partitionBounds(this.#cluster, topic, partitions, this.options.start, stopAt);
+    const bounds = await partitionBounds(this.#cluster, topic, partitions, this.options.start, stopAt, this.options.readCommitted);
     this.#partitions = partitions.map((partition) => {
       const bound = bounds.get(partition) as { start: number; stop: number };
       return { partition, position: bound.start, endOffset: bound.stop, partitionFetchBytes: this.options.partitionFetchBytesMax };
@@ -188,12 +189,13 @@ async function partitionBounds(
   partitions: number[],
   start: StartPosition,
   stopAt: StopPosition | null,
+  readCommitted: boolean,
 ): Promise<Map<number, { start: number; stop: number }>> {
   const cache = new Map<number, Promise<Map<number, PartitionOffset>>>();
   const lookup: OffsetLookup = (timestamp) => {
     let pending = cache.get(timestamp);
     if (pending === undefined) {
-      pending = listOffsets(cluster, topic, { partitions, timestamp, isolationLevel: IsolationLevel.readUncommitted });
+      pending = listOffsets(cluster, topic, { partitions, timestamp, isolationLevel: readCommitted ? IsolationLevel.readCommitted : IsolationLevel.readUncommitted });
       cache.set(timestamp, pending);
     }
     return pending;

@@ -20,6 +20,8 @@ import { decodeRecordBatches, type DecodedRecord } from "../records/decode-batch
 import type { Connection } from "./connection.ts";
 import { ClientError } from "./errors.ts";
 import { IsolationLevel } from "./list-offsets.ts";
+import { Attributes } from "../records/batch-header.ts";
+import { ControlRecordType } from "../records/transaction-marker.ts";
 
 export interface FetchSettings {
   /** How long the broker may hold a fetch while fewer than `minBytes` are ready. */
@@ -29,6 +31,11 @@ export interface FetchSettings {
   fetchBytesMax: number;
   /** Upper bound per partition in one fetch response (the broker still returns one whole batch if it is larger). */
   partitionFetchBytesMax: number;
+  /**
+   * read_committed: read up to the last stable offset and leave out the records of aborted
+   * transactions (Kafka's isolation.level); otherwise everything up to the high watermark.
+   */
+  readCommitted: boolean;
 }
 
 export interface FetchPosition {
@@ -76,8 +83,7 @@ export async function fetchFromLeader(
       maxWaitMs: settings.maxWaitMs,
       minBytes: settings.minBytes,
       maxBytes: settings.fetchBytesMax,
-      // Records of aborted transactions are not filtered out here, so only read_uncommitted is honest.
-      isolationLevel: IsolationLevel.readUncommitted,
+      isolationLevel: settings.readCommitted ? IsolationLevel.readCommitted : IsolationLevel.readUncommitted,
       sessionId: 0,
       sessionEpoch: -1,
       topics: [
@@ -126,11 +132,12 @@ function decodePartition(topic: string, state: FetchPosition, answer: FetchRespo
   let nextOffset = state.position;
   const bytes = answer.records ?? new Uint8Array(0);
   const batches = decodeRecordBatches(bytes);
+  const aborted = new AbortedTransactionFilter(settings.readCommitted ? (answer.abortedTransactions ?? []) : []);
   for (const batch of batches) {
     const lastOffset = batch.header.baseOffset + batch.header.lastOffsetDelta;
     nextOffset = Math.max(nextOffset, lastOffset + 1);
     summaries.push({ lastOffset, partitionLeaderEpoch: batch.header.partitionLeaderEpoch, attributes: batch.header.attributes });
-    if (batch.isControl) continue;
+    if (aborted.skips(batch) || batch.isControl) continue;
     for (const record of batch.records) records.push(record);
   }
   if (batches.length === 0 && batches.partialBatchBytes > 0) {
@@ -140,5 +147,37 @@ function decodePartition(topic: string, state: FetchPosition, answer: FetchRespo
     }
     state.partitionFetchBytes = Math.min(settings.fetchBytesMax, state.partitionFetchBytes * 2);
   }
-  return { partition: state.partition, batches: summaries, records, nextOffset, highWatermark: answer.highWatermark };
+  // A read_committed consumer's end is the last stable offset: it never reads past it.
+  const lastStableOffset = answer.lastStableOffset ?? -1;
+  const end = settings.readCommitted && lastStableOffset >= 0 ? lastStableOffset : answer.highWatermark;
+  return { partition: state.partition, batches: summaries, records, nextOffset, highWatermark: end };
+}
+
+/**
+ * Kafka's consumer rule for read_committed: a transactional batch of a producer whose aborted
+ * transaction (as the fetch response lists it) began at or before the batch is skipped, until
+ * that producer's abort marker.
+ */
+class AbortedTransactionFilter {
+  readonly #pending: Array<{ producerId: number; firstOffset: number }>;
+  readonly #aborting = new Set<number>();
+
+  constructor(aborted: ReadonlyArray<{ producerId: number; firstOffset: number }>) {
+    this.#pending = [...aborted].sort((a, b) => a.firstOffset - b.firstOffset);
+  }
+
+  skips(batch: { header: { producerId: number; baseOffset: number; lastOffsetDelta: number; attributes: number }; isControl: boolean; records: DecodedRecord[] }): boolean {
+    const { producerId, attributes } = batch.header;
+    const lastOffset = batch.header.baseOffset + batch.header.lastOffsetDelta;
+    while (this.#pending.length > 0 && this.#pending[0].firstOffset <= lastOffset) this.#aborting.add(this.#pending.shift()!.producerId);
+    if ((attributes & Attributes.transactional) === 0 || !this.#aborting.has(producerId)) return false;
+    // The abort marker ends what is skipped for its producer; the marker itself is skipped as control.
+    if (batch.isControl && isAbortMarker(batch.records[0]?.key ?? null)) this.#aborting.delete(producerId);
+    return true;
+  }
+}
+
+/** Whether a control record key (int16 version, int16 type) is an abort marker's. */
+function isAbortMarker(key: Uint8Array | null): boolean {
+  return key !== null && key.length >= 4 && ((key[2] << 8) | key[3]) === ControlRecordType.abort;
 }

@@ -25,7 +25,7 @@ export const brokersHelp = "bootstrap brokers, host:port[,host:port...] (default
 export const setHelp =
   "client setting key=value, repeatable, e.g. -X linger.ms=20. Keys: bootstrap.servers, client.id, request.timeout.ms, " +
   "socket.connection.setup.timeout.ms, acks, linger.ms, batch.size, compression.type, partitioner, buffer.memory, " +
-  "fetch.max.wait.ms, fetch.min.bytes, fetch.max.bytes, max.partition.fetch.bytes (and librdkafka aliases)";
+  "fetch.max.wait.ms, fetch.min.bytes, fetch.max.bytes, max.partition.fetch.bytes, isolation.level (and librdkafka aliases)";
 export const configHelp = "config file (default: ~/.config/chronik/config.toml when it exists)";
 
 /** The -X keys chronik understands, with what each does. */
@@ -48,6 +48,7 @@ export const clientSettingKeys: Record<string, string> = {
   "fetch.min.bytes": "consume: bytes a fetch waits for",
   "fetch.max.bytes": "consume: upper bound on one fetch response",
   "max.partition.fetch.bytes": "consume: upper bound per partition in one fetch",
+  "isolation.level": "consume: read_committed (the default) or read_uncommitted",
 };
 
 /** Settings after flags, -X, environment and config file are merged. */

@@ -77,6 +77,7 @@ export function consumeCommand() {
     .option("-f, --format <format>", formatHelp, parseOutputFormat)
     .option("--json-value", "with -f json: embed values that are JSON as JSON instead of as a string")
     .option("-G, --group <group>", "consume as a member of this consumer group (KIP-848), committing what was written")
+    .option("--isolation <level>", "read_committed: only committed records of transactions, up to the last stable offset; read_uncommitted: everything (default: -X isolation.level, else read_committed)", choice(isolationLevels))
     .option("-q, --quiet", "no diagnostics on stderr, only errors")
     .option("-b, --brokers <list>", brokersHelp)
     .option("-X, --set <key=value>", setHelp, collect, [] as string[])
@@ -121,11 +122,11 @@ export function consumeCommand() {
           const total =
             options.group === undefined
               ? await consumeAll(
-                  topics.map((topic) => new Consumer(cluster, { ...fetchSettings(settings), topic, partitions: options.partitions, start: range.start, stopAt, stopAtEnd: false })),
+                  topics.map((topic) => new Consumer(cluster, { ...fetchSettings(settings, options.isolation), topic, partitions: options.partitions, start: range.start, stopAt, stopAtEnd: false })),
                   format,
                   limits,
                 )
-              : await consumeInGroup(cluster, { groupId: options.group, topics, range, stopAt, fetch: fetchSettings(settings), signal: interrupted.signal }, format, limits);
+              : await consumeInGroup(cluster, { groupId: options.group, topics, range, stopAt, fetch: fetchSettings(settings, options.isolation), signal: interrupted.signal }, format, limits);
           if (!options.quiet && stopAt !== undefined && total.count < countMax) {
             process.stderr.write(`% Reached the end of ${topics.length === 1 ? `topic "${topics[0]}"` : `${topics.length} topics`}: ${total.count} records\n`);
           }
@@ -142,13 +143,20 @@ export function consumeCommand() {
     });
 }
 
-/** Fetch limits set with -X or the config file; the consumer's defaults for the rest. */
-function fetchSettings(settings: ClientSettings): Partial<ConsumerOptions> {
+const isolationLevels = ["read_committed", "read_uncommitted"] as const;
+
+/** Fetch limits and isolation set with flags, -X or the config file; the consumer's defaults for the rest. */
+function fetchSettings(settings: ClientSettings, isolationFlag?: string): Partial<ConsumerOptions> {
+  const isolation = isolationFlag ?? settings.get("isolation.level");
+  if (isolation !== undefined && !(isolationLevels as readonly string[]).includes(isolation)) {
+    throw new CommandError(`isolation.level "${isolation}" is not read_committed or read_uncommitted`);
+  }
   const values = {
     maxWaitMs: settings.integer("fetch.max.wait.ms"),
     minBytes: settings.integer("fetch.min.bytes"),
     fetchBytesMax: settings.integer("fetch.max.bytes"),
     partitionFetchBytesMax: settings.integer("max.partition.fetch.bytes"),
+    readCommitted: isolation === undefined ? undefined : isolation === "read_committed",
   };
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
 }

@@ -122,6 +122,35 @@ describe("transactions", () => {
     expect(await committedOffset(target, "kjs-offsets")).toBe(5);
   }, testTimeoutMs);
 
+  test("interleaved transactions, one aborted: chronik consume reads what kcat reads at both isolation levels, read_committed by default", async () => {
+    const target = await start();
+    await createTopics(target, 1, "txn-interleaved");
+    const kafka = kafkaOf(target);
+    const [aborting, committing] = ["kjs-aborting", "kjs-committing"].map((transactionalId) => kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 }));
+    await Promise.all([aborting.connect(), committing.connect()]);
+    const [toAbort, toCommit] = await Promise.all([aborting.transaction(), committing.transaction()]);
+    for (let n = 0; n < 3; n++) {
+      await toAbort.send({ topic: "txn-interleaved", messages: [{ value: `aborted-${n}` }] });
+      await toCommit.send({ topic: "txn-interleaved", messages: [{ value: `committed-${n}` }] });
+    }
+    await toAbort.abort();
+    await toCommit.commit();
+    await Promise.all([aborting.disconnect(), committing.disconnect()]);
+    await runOk(kcat(target, ["-P", "-t", "txn-interleaved"]), { stdin: "plain\n", timeoutMs: 30_000 });
+
+    const chronik = async (extra: string[]) => {
+      const { stdout } = await runOk([...chronikCommand(), "consume", "txn-interleaved", "-e", "-q", "-b", target.bootstrap, ...extra], { timeoutMs: 60_000 });
+      return stdout.toString().split("\n").filter((line) => line !== "");
+    };
+    const committed = await kcatValues(target, "txn-interleaved", "read_committed");
+    expect(committed).toEqual(["committed-0", "committed-1", "committed-2", "plain"]);
+    expect(await chronik([])).toEqual(committed);
+    expect(await chronik(["-X", "isolation.level=read_committed"])).toEqual(committed);
+    const everything = await kcatValues(target, "txn-interleaved", "read_uncommitted");
+    expect(everything.length).toBe(7);
+    expect(await chronik(["--isolation", "read_uncommitted"])).toEqual(everything);
+  }, testTimeoutMs);
+
   test("confluent-kafka: a second producer with the same transactional.id fences the first, whose transaction is aborted", async () => {
     const target = await start();
     await createTopics(target, 1, "txn-fence");

@@ -1,4 +1,5 @@
 // ListOffsets: earliest, latest, max-timestamp, or the first offset at or after a timestamp.
+// For read_committed (isolation level 1) "latest" is the last stable offset, as in Kafka.
 //
 // ListOffsets Request (Version: 7) => replica_id isolation_level [topics] _tagged_fields
 //   topics => name [partitions] _tagged_fields
@@ -26,11 +27,11 @@ function answer(partitionIndex: number, errorCode: number, offset = -1, timestam
   return { partitionIndex, errorCode, timestamp, offset, oldStyleOffsets: [] };
 }
 
-async function lookupOffset(ctx: HandlerContext, partition: Partition, timestamp: number): Promise<PartitionResponse> {
+async function lookupOffset(ctx: HandlerContext, partition: Partition, timestamp: number, readCommitted: boolean): Promise<PartitionResponse> {
   const log = partition.log;
   switch (timestamp) {
     case OffsetSpec.latest:
-      return answer(partition.index, ErrorCode.NONE, log.highWatermark);
+      return answer(partition.index, ErrorCode.NONE, readCommitted ? partition.lastStableOffset : log.highWatermark);
     case OffsetSpec.earliest:
       return answer(partition.index, ErrorCode.NONE, log.logStartOffset);
     case OffsetSpec.maxTimestamp: {
@@ -58,7 +59,7 @@ export const handleListOffsets: Handler<ListOffsetsRequest, ListOffsetsResponse>
         partitions: await Promise.all(
           partitions.map(({ partitionIndex, timestamp }) => {
             const partition = topic ? partitionOf(topic, partitionIndex) : null;
-            return partition ? lookupOffset(ctx, partition, timestamp) : answer(partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            return partition ? lookupOffset(ctx, partition, timestamp, request.isolationLevel === 1) : answer(partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           }),
         ),
       };

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { OffsetSpec, handleListOffsets } from "../../../src/engine/handlers/list-offsets.ts";
 import { ErrorCode } from "../../../src/protocol/errors.ts";
+import { buildRecordBatch } from "../../../src/records/record-batch.ts";
 import type { ListOffsetsResponse } from "../../../src/protocol/messages/list-offsets.ts";
 import { type EngineFixture, batchOf, engineFixture } from "../fixtures.ts";
 
@@ -116,5 +117,22 @@ describe("handleListOffsets", () => {
     await timedTopic(fixture);
     const response = await listOffsets(fixture, "timed", [[0, -7]]);
     expect(response.topics[0].partitions[0].errorCode).toBe(ErrorCode.INVALID_REQUEST);
+  });
+});
+
+describe("handleListOffsets with transactions", () => {
+  test("latest is the last stable offset for read_committed, the high watermark for read_uncommitted", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("txn", 1);
+    const partition = fixture.topics.get("txn")!.partitions[0];
+    await partition.append(batchOf(["plain"]));
+    await partition.append(buildRecordBatch({ records: [{ value: "open" }], producerId: 1, producerEpoch: 0, baseSequence: 0, transactional: true }));
+    const latest = async (isolationLevel: number) => {
+      const request = { replicaId: -1, isolationLevel, topics: [{ name: "txn", partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }] };
+      const response = await handleListOffsets(request, fixture.ctx(7));
+      return response!.topics[0].partitions[0].offset;
+    };
+    expect(await latest(1)).toBe(1);
+    expect(await latest(0)).toBe(2);
   });
 });
