@@ -9,6 +9,7 @@ import { consumeCommand } from "./src/commands/consume.ts";
 import { searchCommand } from "./src/commands/search.ts";
 import { groupCommand } from "./src/commands/group.ts";
 import { topicCommand } from "./src/commands/topic.ts";
+import { txnCommand } from "./src/commands/txn.ts";
 import { inspectCommand } from "./src/commands/inspect.ts";
 import { benchCommand } from "./src/commands/bench.ts";
 import { completionCommand } from "./src/commands/completion.ts";
@@ -25,7 +26,8 @@ const program = new Command("chronik")
   .addCommand(inspectCommand())
   .addCommand(benchCommand())
   .addCommand(searchCommand())
-  .addCommand(groupCommand());
+  .addCommand(groupCommand())
+  .addCommand(txnCommand());
 
 // Completion scripts are generated from the finished command tree, so this one comes last.
 program.addCommand(completionCommand(() => program));

@@ -6,6 +6,9 @@
 import { ConsumerGroupHeartbeat } from "../protocol/messages/consumer-group-heartbeat.ts";
 import { CreatePartitions } from "../protocol/messages/create-partitions.ts";
 import { DescribeCluster } from "../protocol/messages/describe-cluster.ts";
+import { DescribeProducers } from "../protocol/messages/describe-producers.ts";
+import { DescribeTransactions } from "../protocol/messages/describe-transactions.ts";
+import { ListTransactions } from "../protocol/messages/list-transactions.ts";
 import { DescribeConfigs } from "../protocol/messages/describe-configs.ts";
 import { IncrementalAlterConfigs } from "../protocol/messages/incremental-alter-configs.ts";
 import type { Reader } from "../protocol/reader.ts";
@@ -73,6 +76,9 @@ export const clientApiVersions: ReadonlyMap<number, VersionRange> = new Map([
   clientRange(IncrementalAlterConfigs, 0),
   clientRange(CreatePartitions, 0),
   clientRange(DescribeCluster, 0),
+  clientRange(ListTransactions, 0),
+  clientRange(DescribeTransactions, 0),
+  clientRange(DescribeProducers, 0),
   // KIP-848 group membership (consume -G).
   clientRange(ConsumerGroupHeartbeat, 0),
 ]);

@@ -66,6 +66,12 @@ import { handleAddOffsetsToTxn } from "./handlers/add-offsets-to-txn.ts";
 import { handleAddPartitionsToTxn } from "./handlers/add-partitions-to-txn.ts";
 import { handleEndTxn } from "./handlers/end-txn.ts";
 import { handleTxnOffsetCommit } from "./handlers/txn-offset-commit.ts";
+import { DescribeProducers } from "../protocol/messages/describe-producers.ts";
+import { DescribeTransactions } from "../protocol/messages/describe-transactions.ts";
+import { ListTransactions } from "../protocol/messages/list-transactions.ts";
+import { handleDescribeProducers } from "./handlers/describe-producers.ts";
+import { handleDescribeTransactions } from "./handlers/describe-transactions.ts";
+import { handleListTransactions } from "./handlers/list-transactions.ts";
 
 interface RequestCodec<Request, Response> {
   apiKey: number;
@@ -145,6 +151,9 @@ export const routes: readonly Route[] = [
   route(AddOffsetsToTxn, { min: 0, max: 3 }, handleAddOffsetsToTxn),
   route(EndTxn, { min: 0, max: 3 }, handleEndTxn),
   route(TxnOffsetCommit, { min: 0, max: 3 }, handleTxnOffsetCommit),
+  route(DescribeProducers, { min: 0, max: 0 }, handleDescribeProducers),
+  route(DescribeTransactions, { min: 0, max: 0 }, handleDescribeTransactions),
+  route(ListTransactions, { min: 0, max: 1 }, handleListTransactions),
 ];
 
 export const routesByKey: ReadonlyMap<number, Route> = new Map(routes.map((entry) => [entry.apiKey, entry]));

@@ -40,6 +40,8 @@ import { OffsetFetch } from "../protocol/messages/offset-fetch.ts";
 import { Produce } from "../protocol/messages/produce.ts";
 import { AddPartitionsToTxn, type AddPartitionsToTxnRequest, type AddPartitionsToTxnResponse } from "../protocol/messages/add-partitions-to-txn.ts";
 import { TxnOffsetCommit, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from "../protocol/messages/txn-offset-commit.ts";
+import { DescribeProducers, type DescribeProducersRequest, type DescribeProducersResponse } from "../protocol/messages/describe-producers.ts";
+import { DescribeTransactions, type DescribeTransactionsRequest, type DescribeTransactionsResponse } from "../protocol/messages/describe-transactions.ts";
 import { zeroTopicId } from "./topic-lookup.ts";
 
 /** What a client is told about the failure, where the response has room for a message. */
@@ -184,7 +186,24 @@ const txnOffsetCommit: ErrorAnswer<TxnOffsetCommitRequest, TxnOffsetCommitRespon
   topics: request.topics.map((topic) => ({ name: topic.name, partitions: topic.partitions.map(({ partitionIndex }) => ({ partitionIndex, errorCode })) })),
 });
 
+const describeTransactions: ErrorAnswer<DescribeTransactionsRequest, DescribeTransactionsResponse> = (request, errorCode) => ({
+  throttleTimeMs: 0,
+  transactionStates: request.transactionalIds.map((transactionalId) => ({
+    errorCode, transactionalId, transactionState: "", transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [],
+  })),
+});
+
+const describeProducers: ErrorAnswer<DescribeProducersRequest, DescribeProducersResponse> = (request, errorCode) => ({
+  throttleTimeMs: 0,
+  topics: request.topics.map((topic) => ({
+    name: topic.name,
+    partitions: topic.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode, errorMessage: failureMessage, activeProducers: [] })),
+  })),
+});
+
 const answers = new Map<number, ErrorAnswer<never, unknown>>([
+  [DescribeTransactions.apiKey, describeTransactions],
+  [DescribeProducers.apiKey, describeProducers],
   [AddPartitionsToTxn.apiKey, addPartitionsToTxn],
   [TxnOffsetCommit.apiKey, txnOffsetCommit],
   [Produce.apiKey, produce],

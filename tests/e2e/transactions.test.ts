@@ -8,9 +8,18 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { Consumer as PlatformaticConsumer, FetchIsolationLevels, MessagesStreamModes, stringDeserializers } from "@platformatic/kafka";
+import {
+  Connection,
+  Consumer as PlatformaticConsumer,
+  describeProducersV0,
+  describeTransactionsV0,
+  FetchIsolationLevels,
+  listTransactionsV1,
+  MessagesStreamModes,
+  stringDeserializers,
+} from "@platformatic/kafka";
 import { Kafka, logLevel } from "kafkajs";
-import { type Broker, chronikCommand, eventually, kcat, pythonPath, runOk, startBroker } from "./harness.ts";
+import { type Broker, chronikCommand, eventually, kcat, pythonPath, run, runOk, startBroker } from "./harness.ts";
 
 const testTimeoutMs = 120_000;
 const script = join(import.meta.dir, "python", "confluent_kafka_transactions.py");
@@ -149,6 +158,54 @@ describe("transactions", () => {
     const everything = await kcatValues(target, "txn-interleaved", "read_uncommitted");
     expect(everything.length).toBe(7);
     expect(await chronik(["--isolation", "read_uncommitted"])).toEqual(everything);
+  }, testTimeoutMs);
+
+  test("chronik txn and @platformatic/kafka's ListTransactions, DescribeTransactions and DescribeProducers show an open and a committed transaction", async () => {
+    const target = await start();
+    await createTopics(target, 2, "txn-admin");
+    const kafka = kafkaOf(target);
+    const [done, open] = ["kjs-done", "kjs-open"].map((transactionalId) => kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 }));
+    await Promise.all([done.connect(), open.connect()]);
+    const committed = await done.transaction();
+    await committed.send({ topic: "txn-admin", messages: [{ value: "x", partition: 0 }] });
+    await committed.commit();
+    const ongoing = await open.transaction();
+    await ongoing.send({ topic: "txn-admin", messages: [{ value: "y", partition: 1 }] });
+    try {
+      const chronik = async (args: string[]) => {
+        const { stdout } = await runOk([...chronikCommand(), "txn", ...args, "--format", "json", "-b", target.bootstrap], { timeoutMs: 30_000 });
+        return stdout.toString().trim().split("\n").map((line) => JSON.parse(line) as unknown);
+      };
+      const [listed] = (await chronik(["list"])) as Array<Array<{ transactionalId: string; state: string }>>;
+      expect(listed.map(({ transactionalId, state }) => [transactionalId, state])).toEqual([["kjs-done", "CompleteCommit"], ["kjs-open", "Ongoing"]]);
+      const [ongoingOnly] = (await chronik(["list", "--state", "Ongoing"])) as Array<Array<{ transactionalId: string }>>;
+      expect(ongoingOnly.map((entry) => entry.transactionalId)).toEqual(["kjs-open"]);
+      const described = (await chronik(["describe", "kjs-open"])) as Array<{ state: string; partitions: unknown; producerEpoch: number }>;
+      expect(described[0]).toMatchObject({ state: "Ongoing", producerEpoch: 0, partitions: [{ topic: "txn-admin", partitions: [1] }] });
+      const missing = await run([...chronikCommand(), "txn", "describe", "missing", "-b", target.bootstrap], { timeoutMs: 30_000 });
+      expect(missing.exitCode).toBe(1);
+      expect(missing.stderr).toContain("TRANSACTIONAL_ID_NOT_FOUND");
+      const [producers] = (await chronik(["producers", "txn-admin"])) as Array<Array<{ partition: number; currentTransactionStartOffset: number; lastSequence: number }>>;
+      expect(producers.map(({ partition, currentTransactionStartOffset, lastSequence }) => [partition, currentTransactionStartOffset, lastSequence])).toEqual([[0, -1, 0], [1, 0, 0]]);
+
+      // Another client's encoders and decoders agree.
+      const connection = new Connection("e2e-plt-admin");
+      await connection.connect(target.host, target.port);
+      try {
+        const list = await listTransactionsV1.api.async(connection, [], [], -1n, undefined);
+        expect(list.transactionStates.map((entry: { transactionalId: string; transactionState: string }) => [entry.transactionalId, entry.transactionState]).sort())
+          .toEqual([["kjs-done", "CompleteCommit"], ["kjs-open", "Ongoing"]]);
+        const describe = await describeTransactionsV0.api.async(connection, ["kjs-open"]);
+        expect(describe.transactionStates.map((entry: { errorCode: number; transactionState: string }) => [entry.errorCode, entry.transactionState])).toEqual([[0, "Ongoing"]]);
+        const producersOf = await describeProducersV0.api.async(connection, [{ name: "txn-admin", partitionIndexes: [1] }]);
+        expect(producersOf.topics[0].partitions[0].activeProducers[0].currentTxnStartOffset).toBe(0n);
+      } finally {
+        await connection.close();
+      }
+    } finally {
+      await ongoing.abort();
+      await Promise.all([done.disconnect(), open.disconnect()]);
+    }
   }, testTimeoutMs);
 
   test("confluent-kafka: a second producer with the same transactional.id fences the first, whose transaction is aborted", async () => {

@@ -18,6 +18,7 @@ const sampleRequest = {
   topics: topics.map((topic) => ({ ...topic, topic: "orders", topicId: "0".repeat(32), count: 2, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [], partitionIndexes: [0] })),
   topicNames: ["orders"],
   v3AndBelowTopics: [{ name: "orders", partitions: [0] }],
+  transactionalIds: ["tx"],
   resources: [{ resourceType: 2, resourceName: "orders", configs: [], configurationKeys: null }],
   validateOnly: false,
   key: "group",

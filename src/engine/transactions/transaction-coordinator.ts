@@ -98,6 +98,11 @@ export class TransactionCoordinator {
     return this.#states.values();
   }
 
+  /** The coordinator's clock. */
+  now(): number {
+    return this.#scheduler.now();
+  }
+
   state(transactionalId: string): TransactionState | undefined {
     return this.#states.get(transactionalId);
   }
