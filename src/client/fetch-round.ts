@@ -21,7 +21,7 @@ import type { Connection } from "./connection.ts";
 import { ClientError } from "./errors.ts";
 import { IsolationLevel } from "./list-offsets.ts";
 import { Attributes } from "../records/batch-header.ts";
-import { ControlRecordType } from "../records/transaction-marker.ts";
+import { ControlRecordType, controlRecordType } from "../records/transaction-marker.ts";
 
 export interface FetchSettings {
   /** How long the broker may hold a fetch while fewer than `minBytes` are ready. */
@@ -172,12 +172,8 @@ class AbortedTransactionFilter {
     while (this.#pending.length > 0 && this.#pending[0].firstOffset <= lastOffset) this.#aborting.add(this.#pending.shift()!.producerId);
     if ((attributes & Attributes.transactional) === 0 || !this.#aborting.has(producerId)) return false;
     // The abort marker ends what is skipped for its producer; the marker itself is skipped as control.
-    if (batch.isControl && isAbortMarker(batch.records[0]?.key ?? null)) this.#aborting.delete(producerId);
+    if (batch.isControl && controlRecordType(batch.records[0]?.key) === ControlRecordType.abort) this.#aborting.delete(producerId);
     return true;
   }
 }
 
-/** Whether a control record key (int16 version, int16 type) is an abort marker's. */
-function isAbortMarker(key: Uint8Array | null): boolean {
-  return key !== null && key.length >= 4 && ((key[2] << 8) | key[3]) === ControlRecordType.abort;
-}

@@ -9,6 +9,7 @@ import path from "node:path";
 import { Command } from "@commander-js/extra-typings";
 import { Attributes } from "../records/batch-header.ts";
 import { ProducerSequenceCheck } from "../records/sequence-check.ts";
+import { ControlRecordType, controlRecordType, markerCoordinatorEpoch } from "../records/transaction-marker.ts";
 import { readCheckpoint } from "../storage/checkpoint.ts";
 import { cleanerOffsetFileName } from "../storage/recovery.ts";
 import type { DecodedRecord } from "../records/decode-batches.ts";
@@ -83,11 +84,21 @@ function batchLine(batch: BatchDump): string {
   );
 }
 
+/** A control record's marker, as kafka-dump-log names it; null for data records and other control records. */
+function markerOf(record: DecodedRecord, batch: BatchDump): { endTxnMarker: string; coordinatorEpoch: number } | null {
+  if ((batch.header.attributes & Attributes.control) === 0) return null;
+  const type = controlRecordType(record.key);
+  if (type !== ControlRecordType.commit && type !== ControlRecordType.abort) return null;
+  return { endTxnMarker: type === ControlRecordType.commit ? "COMMIT" : "ABORT", coordinatorEpoch: markerCoordinatorEpoch(record.value) };
+}
+
 function recordLine(record: DecodedRecord, batch: BatchDump, payload: boolean): string {
   const sequence = batch.header.baseSequence < 0 ? -1 : batch.header.baseSequence + (record.offset - batch.header.baseOffset);
   let line =
     `| offset: ${record.offset} CreateTime: ${record.timestamp} keySize: ${record.key?.length ?? -1} valueSize: ${record.value?.length ?? -1} ` +
     `sequence: ${sequence} headerKeys: [${record.headers.map((header) => header.key).join(",")}]`;
+  const marker = markerOf(record, batch);
+  if (marker !== null) return `${line} endTxnMarker: ${marker.endTxnMarker} coordinatorEpoch: ${marker.coordinatorEpoch}`;
   if (payload) line += ` key: ${text(record.key)} payload: ${text(record.value)}`;
   return line;
 }
@@ -121,6 +132,7 @@ function batchJson(file: string, batch: BatchDump, options: InspectOptions): str
       keySize: record.key?.length ?? -1,
       valueSize: record.value?.length ?? -1,
       headerKeys: record.headers.map((entry) => entry.key),
+      ...markerOf(record, batch),
       ...(options.payload ? { key: record.key === null ? null : text(record.key), payload: record.value === null ? null : text(record.value) } : {}),
     }));
   }

@@ -40,6 +40,17 @@ export function buildMarkerBatch(marker: TransactionMarker, timestamp: number): 
   });
 }
 
+/** The type of a control record's key (int16 version, int16 type), or null when the key is too short to hold one. */
+export function controlRecordType(key: Uint8Array | null | undefined): number | null {
+  if (key == null || key.length < 4) return null;
+  return (key[2] << 8) | key[3];
+}
+
+/** The coordinator epoch a marker's value holds (int16 version, int32 epoch), or -1. */
+export function markerCoordinatorEpoch(value: Uint8Array | null | undefined): number {
+  return value != null && value.length >= 6 ? new DataView(value.buffer, value.byteOffset, value.byteLength).getInt32(2) : -1;
+}
+
 /** Whether the batch starting at `position` is a control batch. */
 export function isControlBatch(bytes: Uint8Array, position = 0): boolean {
   return (readBatchHeader(bytes, position).attributes & Attributes.control) !== 0;
@@ -54,10 +65,8 @@ export function readMarker(batch: Uint8Array): TransactionMarker | null {
   const header = decoded?.header;
   if (header === undefined || (header.attributes & Attributes.control) === 0) return null;
   const record = decoded.records[0];
-  if (record?.key == null || record.key.length < 4) return null;
-  const type = new DataView(record.key.buffer, record.key.byteOffset, record.key.byteLength).getInt16(2);
+  const type = controlRecordType(record?.key);
   if (type !== ControlRecordType.abort && type !== ControlRecordType.commit) return null;
-  const value = record.value;
-  const coordinatorEpoch = value != null && value.length >= 6 ? new DataView(value.buffer, value.byteOffset, value.byteLength).getInt32(2) : -1;
+  const coordinatorEpoch = markerCoordinatorEpoch(record.value);
   return { producerId: header.producerId, producerEpoch: header.producerEpoch, commit: type === ControlRecordType.commit, coordinatorEpoch };
 }

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { silentLogger } from "../../src/logger.ts";
 import { buildRecordBatch } from "../../src/records/record-batch.ts";
+import { buildMarkerBatch } from "../../src/records/transaction-marker.ts";
 import { FileLog } from "../../src/storage/file-log.ts";
 import { type Broker, chronikCommand, run, runOk, startBroker } from "./harness.ts";
 
@@ -91,6 +92,20 @@ describe("chronik inspect", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain("Producer 9 (epoch 0): the batch at offset 4 repeats sequences 2-3");
     expect(result.stderr).toContain("the batch at offset 6 starts at sequence 6, but the producer's previous batch (offset 4) ended at 3");
+  }, commandTimeoutMs);
+
+  test("a transaction marker prints as kafka-dump-log prints it, in text and JSON", async () => {
+    const folder = join(scratch, "markers");
+    const log = await FileLog.open(folder, { logger: silentLogger });
+    await log.append(buildRecordBatch({ records: [{ value: "t" }], producerId: 3, producerEpoch: 1, baseSequence: 0, transactional: true }));
+    await log.append(buildMarkerBatch({ producerId: 3, producerEpoch: 1, commit: true, coordinatorEpoch: 5 }, 1_000));
+    await log.close();
+    const text = (await inspect(["--records", folder])).stdout.toString();
+    expect(text).toContain("isTransactional: true isControl: true");
+    expect(text).toMatch(/\| offset: 1 .* endTxnMarker: COMMIT coordinatorEpoch: 5\n/);
+    const json = (await inspect(["--records", "--format", "json", folder])).stdout.toString().trim().split("\n").map((line) => JSON.parse(line));
+    expect(json[1].records[0]).toMatchObject({ offset: 1, endTxnMarker: "COMMIT", coordinatorEpoch: 5 });
+    expect((await inspect(["--verify", folder])).exitCode).toBe(0);
   }, commandTimeoutMs);
 
   test("--verify passes a clean copy", async () => {

@@ -7,7 +7,7 @@
 
 import { Attributes } from "../../records/batch-header.ts";
 import { buildRecordBatch, decodeRecordBatches } from "../../records/record-batch.ts";
-import { ControlRecordType } from "../../records/transaction-marker.ts";
+import { ControlRecordType, controlRecordType } from "../../records/transaction-marker.ts";
 import type { Logger } from "../../logger.ts";
 import type { Partition } from "../partition.ts";
 import type { TopicRegistry } from "../topic-registry.ts";
@@ -45,10 +45,6 @@ export interface TransactionProducer {
   producerEpoch: number;
 }
 
-/** The control record type of a marker batch's record key (int16 version, int16 type): 1 commits. */
-function isCommitMarker(key: Uint8Array | null): boolean {
-  return key !== null && key.length >= 4 && ((key[2] << 8) | key[3]) === ControlRecordType.commit;
-}
 
 export class GroupLog {
   readonly #partition: Partition;
@@ -100,7 +96,7 @@ export class GroupLog {
         if ((attributes & Attributes.control) !== 0) {
           const pending = pendingTransactions.get(producerId) ?? [];
           pendingTransactions.delete(producerId);
-          if (isCommitMarker(batch.records[0]?.key ?? null)) for (const record of pending) apply(record.key, record.value, batch.header.baseOffset);
+          if (controlRecordType(batch.records[0]?.key) === ControlRecordType.commit) for (const record of pending) apply(record.key, record.value, batch.header.baseOffset);
           continue;
         }
         const transactional = (attributes & Attributes.transactional) !== 0;

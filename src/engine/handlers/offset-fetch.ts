@@ -1,6 +1,8 @@
 // OffsetFetch: a group's committed offsets, for the partitions asked or (topics null) all of
 // them. A partition without a committed offset answers offset -1 and no error, as Kafka does.
-// v8+ asks for several groups at once.
+// v8+ asks for several groups at once. With require_stable (v7+, KIP-447), a partition whose
+// offset waits in an open transaction answers UNSTABLE_OFFSET_COMMIT: the client retries until
+// the transaction ends, so it never starts from an offset about to change.
 //
 // OffsetFetch Request (Version: 8) => [groups] require_stable _tagged_fields
 //   groups => group_id [topics] _tagged_fields
@@ -24,12 +26,14 @@ interface FetchedTopic {
   partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; metadata: string | null; errorCode: number }[];
 }
 
-function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): FetchedTopic[] {
+function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean): FetchedTopic[] {
+  const stability = (topic: string, partition: number) =>
+    requireStable && coordinator.hasPendingOffset(groupId, topic, partition) ? ErrorCode.UNSTABLE_OFFSET_COMMIT : ErrorCode.NONE;
   if (topics === null) {
     const byTopic = new Map<string, FetchedTopic>();
     for (const entry of coordinator.offsets.list(groupId)) {
       const topic = byTopic.get(entry.topic) ?? { name: entry.topic, partitions: [] };
-      topic.partitions.push({ partitionIndex: entry.partition, committedOffset: entry.offset, committedLeaderEpoch: entry.leaderEpoch, metadata: entry.metadata, errorCode: ErrorCode.NONE });
+      topic.partitions.push({ partitionIndex: entry.partition, committedOffset: entry.offset, committedLeaderEpoch: entry.leaderEpoch, metadata: entry.metadata, errorCode: stability(entry.topic, entry.partition) });
       byTopic.set(entry.topic, topic);
     }
     return [...byTopic.values()];
@@ -43,7 +47,7 @@ function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: { na
         committedOffset: committed?.offset ?? -1,
         committedLeaderEpoch: committed?.leaderEpoch ?? -1,
         metadata: committed ? committed.metadata : "",
-        errorCode: ErrorCode.NONE,
+        errorCode: stability(name, partitionIndex),
       };
     }),
   }));
@@ -60,7 +64,7 @@ export const handleOffsetFetch: Handler<OffsetFetchRequest, OffsetFetchResponse>
       throttleTimeMs: 0,
       groups: (request.groups ?? []).map(({ groupId, topics }) => {
         const errorCode = groupError(coordinator, groupId);
-        return { groupId, errorCode, topics: errorCode === ErrorCode.NONE ? fetchGroup(coordinator!, groupId, topics ?? null) : [] };
+        return { groupId, errorCode, topics: errorCode === ErrorCode.NONE ? fetchGroup(coordinator!, groupId, topics ?? null, request.requireStable === true) : [] };
       }),
     };
   }
@@ -74,5 +78,5 @@ export const handleOffsetFetch: Handler<OffsetFetchRequest, OffsetFetchResponse>
     }));
     return { throttleTimeMs: 0, errorCode, topics };
   }
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: fetchGroup(coordinator!, groupId, request.topics ?? null) };
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: fetchGroup(coordinator!, groupId, request.topics ?? null, request.requireStable === true) };
 };

@@ -157,3 +157,18 @@ describe("GroupCoordinator offsets in transactions", () => {
     fixture.coordinator = reopened;
   });
 });
+
+describe("OffsetFetch with require_stable", () => {
+  test("a partition whose offset waits in an open transaction is UNSTABLE_OFFSET_COMMIT until the transaction ends", async () => {
+    fixture = await groupFixture();
+    await fixture.topics.create("orders", 1);
+    const producer = { producerId: 7, producerEpoch: 0 };
+    await fixture.coordinator.commitTransactionalOffsets("g", producer, simpleCommit, [{ topic: "orders", partition: 0, offset: 4, leaderEpoch: -1, metadata: null }]);
+    const request = (requireStable: boolean) => ({ groups: [{ groupId: "g", topics: [{ name: "orders", partitionIndexes: [0] }] }], requireStable });
+    const errorOf = async (requireStable: boolean) => (await handleOffsetFetch(request(requireStable), fixture.ctx(8)))!.groups![0].topics[0].partitions[0];
+    expect(await errorOf(true)).toMatchObject({ errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT });
+    expect(await errorOf(false)).toMatchObject({ errorCode: ErrorCode.NONE, committedOffset: -1 });
+    await fixture.coordinator.completeTransaction({ ...producer, commit: true, coordinatorEpoch: 0 });
+    expect(await errorOf(true)).toMatchObject({ errorCode: ErrorCode.NONE, committedOffset: 4 });
+  });
+});
