@@ -177,10 +177,7 @@ export class Partition {
       const written = readBatchHeader(batches, 0);
       this.producers.record(produced, endBefore, this.log.logEndOffset - 1, written.maxTimestamp);
     }
-    this.#lastAppend = appended.catch(() => {});
-    // Fetchers read up to the high watermark, which moves when the append is durable.
-    appended.then(() => this.#wakeWaiters(), () => {});
-    return appended;
+    return this.#issued(appended);
   }
 
   /**
@@ -195,6 +192,11 @@ export class Partition {
     const endBefore = this.log.logEndOffset;
     const appended = this.log.append(buildMarkerBatch(marker, timestamp));
     if (this.log.logEndOffset > endBefore) this.#completeTransaction(marker, endBefore, timestamp);
+    return this.#issued(appended);
+  }
+
+  /** Notes the newest append (a duplicate waits for it) and wakes fetchers once it is durable: the high watermark moves then. */
+  #issued(appended: Promise<AppendResult>): Promise<AppendResult> {
     this.#lastAppend = appended.catch(() => {});
     appended.then(() => this.#wakeWaiters(), () => {});
     return appended;
@@ -208,7 +210,20 @@ export class Partition {
 
   /** The aborted transactions with records in [fromOffset, toOffset): what a read_committed fetch of that range must skip. */
   abortedTransactions(fromOffset: number, toOffset: number): AbortedTransaction[] {
-    return this.#aborted.filter((entry) => entry.lastOffset >= fromOffset && entry.firstOffset < toOffset);
+    // Aborts whose marker is below the log start went with their segments.
+    const start = this.log.logStartOffset;
+    let dropped = 0;
+    while (dropped < this.#aborted.length && this.#aborted[dropped].lastOffset < start) dropped++;
+    if (dropped > 0) this.#aborted.splice(0, dropped);
+    // Ordered by marker offset: skip to the first that ends at or after fromOffset.
+    let low = 0;
+    let high = this.#aborted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.#aborted[middle].lastOffset < fromOffset) low = middle + 1;
+      else high = middle;
+    }
+    return this.#aborted.slice(low).filter((entry) => entry.firstOffset < toOffset);
   }
 
   #completeTransaction(marker: MarkerFields, markerOffset: number, timestamp: number, found?: AbortedTransaction[]): void {
@@ -246,9 +261,7 @@ export class Partition {
     if (produced?.transactional && this.log.logEndOffset > endBefore) {
       this.producers.openTransaction(produced.producerId, produced.producerEpoch, endBefore, readBatchHeader(batches, 0).maxTimestamp);
     }
-    this.#lastAppend = appended.catch(() => {});
-    appended.then(() => this.#wakeWaiters(), () => {});
-    return appended;
+    return this.#issued(appended);
   }
 
   /** Forgets producers idle for `expirationMs` at `nowMs` (producer.id.expiration.ms). */

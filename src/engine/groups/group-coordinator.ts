@@ -44,6 +44,18 @@ export interface CommitIdentity {
   generationId: number;
 }
 
+/** A committed offset with the group and partition it belongs to. */
+interface PendingOffset {
+  group: string;
+  topic: string;
+  partition: number;
+  committed: CommittedOffset;
+}
+
+function offsetRecord({ group, topic, partition, committed }: PendingOffset): GroupRecord {
+  return { key: { type: "offset", group, topic, partition }, value: committed };
+}
+
 export class GroupCoordinator {
   readonly config: GroupConfig;
   readonly offsets = new OffsetStore();
@@ -54,7 +66,7 @@ export class GroupCoordinator {
   readonly #logger: Logger;
   readonly #expiryTimers = new Map<string, () => void>();
   /** Offsets committed in open transactions (TxnOffsetCommit), by producer id: applied at its commit marker. */
-  readonly #pendingTransactions = new Map<number, Array<{ group: string; topic: string; partition: number; committed: CommittedOffset }>>();
+  readonly #pendingTransactions = new Map<number, PendingOffset[]>();
 
   private constructor(log: GroupLog, topics: TopicRegistry, config: GroupConfig, scheduler: Scheduler, logger: Logger) {
     this.#log = log;
@@ -198,6 +210,27 @@ export class GroupCoordinator {
    * code after the records are durable (NONE) or were refused.
    */
   async commitOffsets(groupId: string, identity: CommitIdentity, offsets: readonly OffsetToCommit[]): Promise<number> {
+    return this.#commit(groupId, identity, offsets, async (entries, group) => {
+      await this.#log.append(entries.map(offsetRecord));
+      for (const { topic, partition, committed } of entries) this.offsets.set(groupId, topic, partition, committed);
+      if (group.members.size === 0) this.#scheduleExpiry(group);
+    });
+  }
+
+  /**
+   * TxnOffsetCommit: offsets committed in a producer's transaction. They are written now but
+   * count only once the transaction commits (completeTransaction); the member checks are those
+   * of a plain commit. Resolves with a group-level error code.
+   */
+  async commitTransactionalOffsets(groupId: string, producer: TransactionProducer, identity: CommitIdentity, offsets: readonly OffsetToCommit[]): Promise<number> {
+    return this.#commit(groupId, identity, offsets, async (entries) => {
+      await this.#log.appendTransactional(entries.map(offsetRecord), producer);
+      this.#pendingOf(producer.producerId).push(...entries);
+    });
+  }
+
+  /** The member checks of a commit, then `store` with the offsets stamped with the commit time. */
+  async #commit(groupId: string, identity: CommitIdentity, offsets: readonly OffsetToCommit[], store: (entries: PendingOffset[], group: Group) => Promise<void>): Promise<number> {
     let group = this.#groups.get(groupId);
     if (!group) {
       // A commit outside group management creates an Empty group that only stores offsets.
@@ -207,41 +240,15 @@ export class GroupCoordinator {
     const problem = group.commitProblem(identity, identity.generationId);
     if (problem !== ErrorCode.NONE || offsets.length === 0) return problem;
     const commitTimestampMs = this.#scheduler.now();
-    const records: GroupRecord[] = offsets.map((entry) => ({
-      key: { type: "offset", group: groupId, topic: entry.topic, partition: entry.partition },
-      value: { offset: entry.offset, leaderEpoch: entry.leaderEpoch, metadata: entry.metadata, commitTimestampMs },
-    }));
-    await this.#log.append(records);
-    for (const record of records) {
-      const key = record.key as { topic: string; partition: number };
-      this.offsets.set(groupId, key.topic, key.partition, record.value as CommittedOffset);
-    }
-    if (group.members.size === 0) this.#scheduleExpiry(group);
-    return ErrorCode.NONE;
-  }
-
-  /**
-   * TxnOffsetCommit: offsets committed in a producer's transaction. They are written now but
-   * count only once the transaction commits (completeTransaction); the member checks are those
-   * of a plain commit. Resolves with a group-level error code.
-   */
-  async commitTransactionalOffsets(groupId: string, producer: TransactionProducer, identity: CommitIdentity, offsets: readonly OffsetToCommit[]): Promise<number> {
-    let group = this.#groups.get(groupId);
-    if (!group) {
-      if (identity.generationId >= 0) return ErrorCode.ILLEGAL_GENERATION;
-      group = this.#createGroup(groupId, "classic");
-    }
-    const problem = group.commitProblem(identity, identity.generationId);
-    if (problem !== ErrorCode.NONE || offsets.length === 0) return problem;
-    const commitTimestampMs = this.#scheduler.now();
-    const entries = offsets.map((entry) => ({
-      group: groupId,
-      topic: entry.topic,
-      partition: entry.partition,
-      committed: { offset: entry.offset, leaderEpoch: entry.leaderEpoch, metadata: entry.metadata, commitTimestampMs },
-    }));
-    await this.#log.appendTransactional(entries.map(({ group: g, topic, partition, committed }) => ({ key: { type: "offset", group: g, topic, partition }, value: committed })), producer);
-    this.#pendingOf(producer.producerId).push(...entries);
+    await store(
+      offsets.map((entry) => ({
+        group: groupId,
+        topic: entry.topic,
+        partition: entry.partition,
+        committed: { offset: entry.offset, leaderEpoch: entry.leaderEpoch, metadata: entry.metadata, commitTimestampMs },
+      })),
+      group,
+    );
     return ErrorCode.NONE;
   }
 
@@ -266,7 +273,7 @@ export class GroupCoordinator {
     }
   }
 
-  #pendingOf(producerId: number): Array<{ group: string; topic: string; partition: number; committed: CommittedOffset }> {
+  #pendingOf(producerId: number): PendingOffset[] {
     let pending = this.#pendingTransactions.get(producerId);
     if (pending === undefined) {
       pending = [];
