@@ -11,6 +11,8 @@ import { type HttpServer, startHttpServer } from "../http/http-server.ts";
 import { DataFolderLockedError } from "../storage/data-folder-lock.ts";
 import { FileLog } from "../storage/file-log.ts";
 import type { SearchablePartition } from "../search/partition-indexer.ts";
+import type { IndexedLog } from "../search/segment-file-reader.ts";
+import type { Partition } from "../engine/partition.ts";
 import { defaultSearchThreads, searchThreadsMax } from "../search/query-pool.ts";
 import type { SearchTopic } from "../search/search-service.ts";
 import { SearchWorkerClient } from "../search/search-worker-client.ts";
@@ -179,6 +181,33 @@ function failStart(command: CommandUnknownOpts, error: unknown): never {
   throw error;
 }
 
+/**
+ * A partition's log as search reads it: only up to the last stable offset, so records of a
+ * transaction are indexed once it ends (and, aborted, not at all: see abortedSince).
+ */
+function committedView(partition: Partition): IndexedLog {
+  // One view per partition: search tells a partition it follows from a new one by the log's identity.
+  const known = committedViews.get(partition);
+  if (known !== undefined) return known;
+  const log = partition.log;
+  const view: IndexedLog = {
+    get logStartOffset() {
+      return log.logStartOffset;
+    },
+    get highWatermark() {
+      return partition.lastStableOffset;
+    },
+    get segmentsRewritten() {
+      return log instanceof FileLog ? log.segmentsRewritten : undefined;
+    },
+    read: (offset, maxBytes) => log.read(offset, maxBytes, partition.lastStableOffset),
+  };
+  committedViews.set(partition, view);
+  return view;
+}
+
+const committedViews = new WeakMap<Partition, IndexedLog>();
+
 /** The broker's topics as search sees them; a partition's folder comes from its FileLog. */
 function searchTopics(broker: Broker, searchAllTopics: boolean): SearchTopic[] {
   return broker.topics.list().map((topic) => ({
@@ -188,9 +217,10 @@ function searchTopics(broker: Broker, searchAllTopics: boolean): SearchTopic[] {
       (partition): SearchablePartition => ({
         topic: partition.topic,
         index: partition.index,
-        log: partition.log,
+        log: committedView(partition),
         dir: partition.log instanceof FileLog ? partition.log.dir : null,
         onNextData: (wake) => partition.onNextData(wake),
+        abortedSince: (offset) => partition.abortedTransactions(offset, Number.MAX_SAFE_INTEGER),
       }),
     ),
   }));

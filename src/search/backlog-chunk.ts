@@ -14,6 +14,7 @@ import { chunkFileName } from "./index-manifest.ts";
 import { LiveSegment } from "./live-segment.ts";
 import { addBatch, batchPositions, indexReadBytesMax } from "./range-indexer.ts";
 import { writeSealedSegment } from "./sealed-segment-writer.ts";
+import type { AbortedRange } from "./aborted-batches.ts";
 import { SegmentFileReader } from "./segment-file-reader.ts";
 import { segmentIdentity } from "./segment-source.ts";
 
@@ -28,6 +29,8 @@ export interface BacklogJob {
   logSegmentBase: number;
   logStartOffset: number;
   highWatermark: number;
+  /** The partition's aborted transactions with records in the range: left out. */
+  aborted: AbortedRange[];
   /** The chunk ends once its estimated heap reaches this, as a live segment is sealed. */
   bytesLimit: number;
 }
@@ -56,6 +59,7 @@ export async function writeBacklogChunk(job: BacklogJob): Promise<BacklogChunk |
   const reader = new SegmentFileReader(dir);
   reader.highWatermark = job.highWatermark;
   reader.logStartOffset = job.logStartOffset;
+  reader.aborted.add(job.aborted);
   const identity = segmentIdentity(dir, logSegmentBase);
   if (identity === null) return null;
   const counters = { binaryValues: 0 };
@@ -82,7 +86,7 @@ export async function writeBacklogChunk(job: BacklogJob): Promise<BacklogChunk |
       if (batchEnd <= position) continue;
       if (segment.heapBytes >= job.bytesLimit) break reading;
       const end = Math.min(batchEnd, job.endOffset);
-      addBatch(segment, batch, positions[i], position, end, counters);
+      addBatch(segment, batch, positions[i], { from: position, end }, counters, reader.aborted);
       position = end;
       segment.advanceEndOffset(position);
       if (position >= job.endOffset) break reading;

@@ -54,6 +54,8 @@ export interface SearchablePartition {
   readonly dir: string | null;
   /** Calls `wake` once when new data becomes readable; returns a function that cancels the wait. */
   onNextData(wake: () => void): () => void;
+  /** Aborted transactions whose abort marker is at or after `offset` (absent: the log has no transactions). */
+  abortedSince?(offset: number): Array<{ producerId: number; firstOffset: number; lastOffset: number }>;
 }
 
 /** Longest stretch of indexing between yields to the event loop, so requests wait at most about this long. */
@@ -285,7 +287,7 @@ export class PartitionIndexer {
         const ahead = this.#ahead;
         if (ahead !== null && batchEnd > ahead.job.fromOffset) {
           // Up to where the stretch ahead starts, then its chunk; the log is read again from where that ends.
-          if (this.#position < ahead.job.fromOffset) addBatch(this.#live, batch, positions[i], this.#position, ahead.job.fromOffset, this.#counters);
+          if (this.#position < ahead.job.fromOffset) addBatch(this.#live, batch, positions[i], { from: this.#position, end: ahead.job.fromOffset }, this.#counters, log.aborted);
           this.#position = ahead.job.fromOffset;
           this.#live.advanceEndOffset(this.#position);
           await this.#takeAhead();
@@ -296,7 +298,7 @@ export class PartitionIndexer {
           await this.#seal(this.#position);
         }
         if (this.#live.docCount === 0) this.#handAhead();
-        addBatch(this.#live, batch, positions[i], this.#position, batchEnd, this.#counters);
+        addBatch(this.#live, batch, positions[i], { from: this.#position, end: batchEnd }, this.#counters, log.aborted);
         this.#position = batchEnd;
         this.#live.advanceEndOffset(batchEnd);
         if (performance.now() - sliceStarted >= indexSliceMs) {
@@ -338,6 +340,7 @@ export class PartitionIndexer {
       logSegmentBase: this.#live.logSegmentBase,
       logStartOffset: log.logStartOffset,
       highWatermark: log.highWatermark,
+      aborted: log.aborted?.rangesIn(fromOffset, endOffset) ?? [],
       bytesLimit: this.#liveBytesLimit(),
     };
     const chunk = backlog.index(job).catch((error: unknown) => {

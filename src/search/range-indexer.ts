@@ -1,7 +1,8 @@
 // Adding what the log holds to live segments: a batch at a time as the indexer follows the log,
 // or a whole range of offsets at once when a stale or damaged chunk is rebuilt from the log.
 
-import { batchLogOverhead } from "../records/batch-header.ts";
+import { Attributes, batchLogOverhead } from "../records/batch-header.ts";
+import type { AbortedBatches } from "./aborted-batches.ts";
 import { type DecodedBatch, decodeRecordBatches } from "../records/decode-batches.ts";
 import { OffsetOutOfRangeError } from "../storage/partition-log.ts";
 import { type DocumentCounters, recordToDocument } from "./document.ts";
@@ -25,9 +26,14 @@ export function batchPositions(batches: readonly DecodedBatch[], firstPosition: 
   });
 }
 
-/** Adds `batch`'s records with offsets in [from, end) to `segment`, noting where the batch is (control batches hold none). */
-export function addBatch(segment: LiveSegment, batch: DecodedBatch, position: number, from: number, end: number, counters: DocumentCounters): void {
+/**
+ * Adds `batch`'s records with offsets in [from, end) to `segment`, noting where the batch is.
+ * Control batches hold no records to index; a batch of an aborted transaction is left out.
+ */
+export function addBatch(segment: LiveSegment, batch: DecodedBatch, position: number, range: { from: number; end: number }, counters: DocumentCounters, aborted?: AbortedBatches): void {
+  const { from, end } = range;
   if (batch.isControl) return;
+  if ((batch.header.attributes & Attributes.transactional) !== 0 && aborted?.covers(batch.header.producerId, batch.header.baseOffset)) return;
   segment.addBatch(batch.header.baseOffset, position);
   for (const record of batch.records) if (record.offset >= from && record.offset < end) segment.add(recordToDocument(record, counters));
 }
@@ -73,7 +79,7 @@ export async function indexLogRange(log: IndexedLog, options: RangeOptions): Pro
         segment = new LiveSegment(topic, partition, position, logSegmentBase);
         segments.push(segment);
       }
-      addBatch(segment, batch, positions[i], position, endOffset, counters);
+      addBatch(segment, batch, positions[i], { from: position, end: endOffset }, counters, log.aborted);
       position = batch.header.baseOffset + batch.header.lastOffsetDelta + 1;
       segment.advanceEndOffset(Math.min(position, endOffset));
     });

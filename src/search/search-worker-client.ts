@@ -30,6 +30,8 @@ interface Subscription {
   cancel: () => void;
   /** The offsets last sent, so an unchanged log is not sent again. */
   sent: string;
+  /** Aborted transactions whose marker is below this were sent. */
+  abortedFrom: number;
 }
 
 type Pending = { resolve: (message: FromWorker) => void; reject: (error: Error) => void };
@@ -81,7 +83,7 @@ export class SearchWorkerClient {
 
   /** Reports the partition's readable end now and after every append, until cancelled. */
   #follow(key: string, partition: SearchablePartition): void {
-    const subscription: Subscription = { partition, cancel: () => {}, sent: "" };
+    const subscription: Subscription = { partition, cancel: () => {}, sent: "", abortedFrom: 0 };
     const report = () => {
       if (this.#subscriptions.get(key) !== subscription) return;
       // Re-armed before reading the offsets, so a move in between is reported too.
@@ -103,7 +105,10 @@ export class SearchWorkerClient {
     const described = `${offsets.highWatermark} ${offsets.logStartOffset} ${offsets.segmentsRewritten}`;
     if (described === subscription.sent) return;
     subscription.sent = described;
-    this.#post({ type: "offsets", topic, index, ...offsets });
+    // Aborts are sent once each, with the end they lie below: the worker knows them before it indexes there.
+    const aborted = (subscription.partition.abortedSince?.(subscription.abortedFrom) ?? []).map(({ producerId, firstOffset, lastOffset }) => ({ producerId, firstOffset, lastOffset }));
+    for (const range of aborted) subscription.abortedFrom = Math.max(subscription.abortedFrom, range.lastOffset + 1);
+    this.#post({ type: "offsets", topic, index, ...offsets, aborted });
   }
 
   async search(topics: string[], request: SearchRequest): Promise<SearchResponse> {

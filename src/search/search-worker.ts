@@ -11,6 +11,7 @@ import { MergeThread } from "./merge-thread.ts";
 import { QueryPool } from "./query-pool.ts";
 import { QueryError } from "./query.ts";
 import { SegmentFileReader } from "./segment-file-reader.ts";
+import type { AbortedRange } from "./aborted-batches.ts";
 import { SearchService, type SearchTopic } from "./search-service.ts";
 import type { FromWorker, ToWorker, WorkerPartition } from "./worker-protocol.ts";
 
@@ -61,9 +62,12 @@ function setPartitions(list: WorkerPartition[]): void {
   service?.sync();
 }
 
-function setOffsets(key: string, offsets: { highWatermark: number; logStartOffset: number; segmentsRewritten: number }): void {
+function setOffsets(key: string, offsets: { highWatermark: number; logStartOffset: number; segmentsRewritten: number; aborted: AbortedRange[] }): void {
   const partition = partitions.get(key);
   if (!partition) return;
+  // The aborted transactions first: the records below the new end that belong to them are never indexed.
+  partition.log.aborted.add(offsets.aborted);
+  partition.log.aborted.dropBelow(offsets.logStartOffset);
   partition.log.highWatermark = offsets.highWatermark;
   partition.log.logStartOffset = offsets.logStartOffset;
   partition.log.segmentsRewritten = offsets.segmentsRewritten;

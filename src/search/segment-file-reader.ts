@@ -7,6 +7,7 @@
 // compaction replaced a segment it indexed.
 
 import fs from "node:fs";
+import { AbortedBatches } from "./aborted-batches.ts";
 import path from "node:path";
 import { batchHeaderSize, batchLogOverhead, readBatchHeader } from "../records/batch-header.ts";
 import { OffsetOutOfRangeError } from "../storage/partition-log.ts";
@@ -16,7 +17,10 @@ import { fileIdentity, type SegmentSource } from "./segment-source.ts";
 /** What the indexer reads from a log: the FileLog in the broker, this reader in the worker. */
 export interface IndexedLog {
   readonly logStartOffset: number;
+  /** Where indexing stops: the last stable offset, so records of open transactions wait for their end. */
   readonly highWatermark: number;
+  /** The partition's aborted transactions, whose records are not indexed (absent: none known). */
+  readonly aborted?: AbortedBatches;
   /** Counts sealed segments replaced by compaction; a change tells the indexer to check its chunks. Absent: never compacted. */
   readonly segmentsRewritten?: number;
   /**
@@ -40,6 +44,7 @@ export class SegmentFileReader implements IndexedLog {
   logStartOffset = 0;
   highWatermark = 0;
   segmentsRewritten = 0;
+  readonly aborted = new AbortedBatches();
   #cursors = new Map<number, Cursor>();
 
   constructor(dir: string) {

@@ -2,6 +2,7 @@
 // sends the searchable partitions and, whenever a partition's log moves (appends, log start,
 // compaction), how far it is readable; the worker reads the segment files itself, indexes, and answers searches.
 
+import type { AbortedRange } from "./aborted-batches.ts";
 import type { LogLevel } from "../logger.ts";
 import type { SearchResponse } from "./searcher.ts";
 import type { SearchStats } from "./search-service.ts";
@@ -20,7 +21,7 @@ export type ToWorker =
   /** Every searchable partition now; partitions absent from the list stop being indexed. */
   | { type: "partitions"; partitions: WorkerPartition[] }
   /** "Partition P has data up to offset O": its high watermark, log start, and how many segments compaction replaced. */
-  | { type: "offsets"; topic: string; index: number; highWatermark: number; logStartOffset: number; segmentsRewritten: number }
+  | { type: "offsets"; topic: string; index: number; highWatermark: number; logStartOffset: number; segmentsRewritten: number; aborted: AbortedRange[] }
   | { type: "search"; id: number; topics: string[]; request: SearchRequest }
   | { type: "stats"; id: number }
   | { type: "stop"; id: number };

@@ -208,6 +208,37 @@ describe("transactions", () => {
     }
   }, testTimeoutMs);
 
+  test("search indexes committed records only: an open transaction's records once it commits, an aborted one's never", async () => {
+    const target = await start();
+    const kafka = kafkaOf(target);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: "txn-search", numPartitions: 1, configEntries: [{ name: "search.enabled", value: "true" }] }] });
+    await admin.disconnect();
+    const hits = async (term: string) => {
+      const response = await fetch(`http://${target.host}:${target.httpPort}/txn-search/_search?q=${term}&size=0`);
+      return ((await response.json()) as { hits: { total: { value: number } } }).hits.total.value;
+    };
+    const producer = kafka.producer({ transactionalId: "kjs-search", idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const committed = await producer.transaction();
+    await committed.send({ topic: "txn-search", messages: [{ value: "alpha" }] });
+    await committed.commit();
+    const aborted = await producer.transaction();
+    await aborted.send({ topic: "txn-search", messages: [{ value: "beta" }] });
+    await aborted.abort();
+    const open = await producer.transaction();
+    await open.send({ topic: "txn-search", messages: [{ value: "gamma" }] });
+    await runOk(kcat(target, ["-P", "-t", "txn-search"]), { stdin: "delta\n", timeoutMs: 30_000 });
+    await eventually(async () => (await hits("alpha")) === 1, "the committed record is searchable", { pollMs: 50 });
+    // Behind the open transaction, nothing more is indexed: not its record, nor the plain one after it.
+    expect([await hits("beta"), await hits("gamma"), await hits("delta")]).toEqual([0, 0, 0]);
+    await open.commit();
+    await eventually(async () => (await hits("gamma")) === 1 && (await hits("delta")) === 1, "the records after the commit are searchable", { pollMs: 50 });
+    expect(await hits("beta")).toBe(0);
+    await producer.disconnect();
+  }, testTimeoutMs);
+
   test("confluent-kafka: a second producer with the same transactional.id fences the first, whose transaction is aborted", async () => {
     const target = await start();
     await createTopics(target, 1, "txn-fence");

@@ -30,7 +30,7 @@ async function logWith(batches: number, segmentBytes: number): Promise<{ dir: st
 
 function jobFor(dir: string, log: FileLog, fromOffset: number, endOffset: number, bytesLimit = 1 << 30): BacklogJob {
   const logSegmentBase = listSegmentBaseOffsets(dir).findLast((base) => base <= fromOffset)!;
-  return { dir, topic: "t", partition: 0, fromOffset, endOffset, logSegmentBase, logStartOffset: log.logStartOffset, highWatermark: log.highWatermark, bytesLimit };
+  return { dir, topic: "t", partition: 0, fromOffset, endOffset, logSegmentBase, logStartOffset: log.logStartOffset, highWatermark: log.highWatermark, aborted: [], bytesLimit };
 }
 
 function searchFiles(dir: string): string[] {

@@ -23,7 +23,7 @@ describe("BacklogThread", () => {
       await log.append(buildRecordBatch({ records: Array.from({ length: 50 }, (_, r) => ({ value: JSON.stringify({ n: b * 50 + r }), timestamp: 1000 })) }));
     }
     const thread = new BacklogThread(logger);
-    const job = { dir, topic: "t", partition: 0, fromOffset: 100, endOffset: 400, logSegmentBase: 0, logStartOffset: 0, highWatermark: log.highWatermark, bytesLimit: 1 << 30 };
+    const job = { dir, topic: "t", partition: 0, fromOffset: 100, endOffset: 400, logSegmentBase: 0, logStartOffset: 0, highWatermark: log.highWatermark, aborted: [], bytesLimit: 1 << 30 };
     expect(thread.busy).toBe(false);
     const pending = thread.index(job);
     expect(thread.busy).toBe(true);
