@@ -251,7 +251,10 @@ describe("transactions", () => {
     const target = await start();
     await createTopics(target, 2, "ctp-in", "ctp-out");
     const inputs = Array.from({ length: 4000 }, (_, n) => `in-${n}`);
-    await runOk(kcat(target, ["-P", "-t", "ctp-in"]), { stdin: inputs.join("\n") + "\n", timeoutMs: 60_000 });
+    for (const partition of [0, 1]) {
+      const share = inputs.filter((_, n) => n % 2 === partition);
+      await runOk(kcat(target, ["-P", "-t", "ctp-in", "-p", String(partition)]), { stdin: share.join("\n") + "\n", timeoutMs: 60_000 });
+    }
     const args = ["ctp", target.bootstrap, "ctp-in", "ctp-out", "ctp-app", "ctp-group"];
 
     // The first run holds its third transaction open, its records written, until it is killed.

@@ -73,8 +73,9 @@ def caught_up(consumer):
     if not assignment:
         return False
     for position in consumer.position(assignment):
-        _, high = consumer.get_watermark_offsets(TopicPartition(position.topic, position.partition), DEADLINE_S)
-        if position.offset < 0 or position.offset < high:
+        low, high = consumer.get_watermark_offsets(TopicPartition(position.topic, position.partition), DEADLINE_S)
+        # No position yet is caught up only for a partition with nothing to read.
+        if position.offset < 0 and low < high or position.offset >= 0 and position.offset < high:
             return False
     return True
 
