@@ -18,6 +18,8 @@ import { TransactionLog, type TransactionState, TransactionStatus } from "./tran
 export const transactionTimeoutMsMax = 15 * 60 * 1000;
 /** Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms default. */
 export const transactionTimeoutCheckIntervalMs = 10_000;
+/** Kafka's transactional.id.expiration.ms default: an id unused this long (no transaction open) is forgotten. */
+export const transactionalIdExpirationMs = 7 * 24 * 60 * 60 * 1000;
 /** Epochs are int16; the last one is kept for fencing, as Kafka does. */
 const producerEpochMax = 32_766;
 
@@ -306,12 +308,38 @@ export class TransactionCoordinator {
     return next;
   }
 
-  /** Aborts open transactions older than their timeout, fencing their producer, every check interval. */
+  /** Aborts open transactions older than their timeout and forgets expired ids, every check interval. */
   #scheduleTimeoutCheck(): void {
     if (this.#closed) return;
     this.#cancelTimeoutCheck = this.#scheduler.schedule(transactionTimeoutCheckIntervalMs, () => {
-      void this.abortTimedOut().finally(() => this.#scheduleTimeoutCheck());
+      void this.abortTimedOut()
+        .then(() => this.expireIds())
+        .finally(() => this.#scheduleTimeoutCheck());
     });
+  }
+
+  /**
+   * Forgets transactional ids without an open transaction that were last used more than
+   * transactional.id.expiration.ms ago (a tombstone in the log), so the state stays bounded;
+   * returns how many. A producer using such an id later starts again at a new producer id.
+   */
+  async expireIds(): Promise<number> {
+    const now = this.#scheduler.now();
+    const idle = (state: TransactionState) =>
+      (state.status === TransactionStatus.empty || state.status === TransactionStatus.completeCommit || state.status === TransactionStatus.completeAbort) &&
+      now - state.updateMs > transactionalIdExpirationMs;
+    let expired = 0;
+    for (const state of [...this.#states.values()].filter(idle)) {
+      await this.#serially(state.transactionalId, async () => {
+        const current = this.#states.get(state.transactionalId);
+        if (current === undefined || !idle(current)) return;
+        await this.#log.remove(current.transactionalId, now);
+        this.#states.delete(current.transactionalId);
+        expired++;
+      }).catch((error: unknown) => this.#logger.error("Cannot expire a transactional id", { transactionalId: state.transactionalId, error: (error as Error).message }));
+    }
+    if (expired > 0) this.#logger.info("Expired idle transactional ids", { count: expired });
+    return expired;
   }
 
   /** Aborts (with a new epoch, fencing the producer) every open transaction past its timeout; returns how many. */

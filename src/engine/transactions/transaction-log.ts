@@ -132,4 +132,12 @@ export class TransactionLog {
   async write(state: TransactionState, timestamp: number): Promise<void> {
     await this.#partition.append(buildRecordBatch({ timestamp, records: [encodeTransactionRecord(state)] }));
   }
+
+  /** Writes a tombstone for the transactional id (it expired), and resolves once it is durable. */
+  async remove(transactionalId: string, timestamp: number): Promise<void> {
+    const key = new Writer();
+    key.writeInt16(keyVersion);
+    TransactionLogKey.encode(key, keyVersion, { transactionalId });
+    await this.#partition.append(buildRecordBatch({ timestamp, records: [{ key: key.finish(), value: null }] }));
+  }
 }

@@ -160,3 +160,27 @@ describe("TransactionCoordinator", () => {
     expect(completed).toEqual([{ producerId: producer.producerId, commit: true }]);
   });
 });
+
+describe("TransactionCoordinator id expiry", () => {
+  test("an id idle for transactional.id.expiration.ms is forgotten, also after a restart; one with an open transaction is kept", async () => {
+    const { coordinator, fixture, scheduler, reopen } = await setup();
+    // The periodic check stops: this test calls it by hand, at the times it chooses.
+    coordinator.close();
+    const idle = await init(coordinator, "idle");
+    const busy = await init(coordinator, "busy", 60_000);
+    await coordinator.addPartitions("busy", busy, [{ name: "out", partitions: [0] }]);
+    await produce(fixture, busy, 0, 0, ["open"]);
+    await scheduler.advance(6 * 24 * 60 * 60 * 1000);
+    expect(await coordinator.expireIds()).toBe(0);
+    await scheduler.advance(2 * 24 * 60 * 60 * 1000);
+    expect(await coordinator.expireIds()).toBe(1);
+    expect(coordinator.state("idle")).toBeUndefined();
+    expect(coordinator.state("busy")?.status).toBe(TransactionStatus.ongoing);
+    const restarted = await reopen();
+    restarted.close();
+    expect(restarted.state("idle")).toBeUndefined();
+    expect(restarted.state("busy")).toBeDefined();
+    const again = await init(restarted, "idle");
+    expect(again.producerId).not.toBe(idle.producerId);
+  });
+});
