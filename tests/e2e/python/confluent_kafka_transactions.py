@@ -17,8 +17,8 @@ Modes (the last line printed is one JSON object):
 """
 
 import json
+import signal
 import sys
-import time
 
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 
@@ -100,7 +100,7 @@ def consume_transform_produce(bootstrap, source, target, transactional_id, group
         if transactions + 1 == int(hold):
             producer.flush(DEADLINE_S)
             print("holding", flush=True)
-            time.sleep(600)
+            signal.pause()  # until the test's SIGKILL
         producer.send_offsets_to_transaction(consumer.position(consumer.assignment()), consumer.consumer_group_metadata(), DEADLINE_S)
         producer.commit_transaction(DEADLINE_S)
         transactions += 1
