@@ -174,8 +174,8 @@ export class Partition {
     const appended = this.log.append(batches, options);
     // The write happened (or failed and was cut back) before append returned.
     if (produced !== null && this.log.logEndOffset > endBefore) {
-      const written = readBatchHeader(batches, 0);
-      this.producers.record(produced, endBefore, this.log.logEndOffset - 1, written.maxTimestamp);
+      // A LogAppendTime stamp replaced the batch's max timestamp.
+      this.producers.record(produced, endBefore, this.log.logEndOffset - 1, options?.logAppendTime ?? header.maxTimestamp);
     }
     return this.#issued(appended);
   }
