@@ -8,6 +8,8 @@ import { Broker } from "../engine/broker.ts";
 import { defaultBrokerConfig, type BrokerConfig, type FsyncPolicy } from "../engine/broker-config.ts";
 import { ListenError } from "../engine/listen-error.ts";
 import { type HttpServer, startHttpServer } from "../http/http-server.ts";
+import type { SearchApi } from "../http/search-routes.ts";
+import { registerSearchMetrics } from "../search/search-metrics.ts";
 import { DataFolderLockedError } from "../storage/data-folder-lock.ts";
 import { FileLog } from "../storage/file-log.ts";
 import type { SearchablePartition } from "../search/partition-indexer.ts";
@@ -52,7 +54,7 @@ Example:
 export function serveCommand(environment: Record<string, string | undefined> = process.env) {
   const d = defaultBrokerConfig;
   return new Command("serve")
-    .description("Run the broker: Kafka protocol on --port; HTTP on --http-port with /health, /ready and search (/_search, /<topic>/_search, /_stats/search)")
+    .description("Run the broker: Kafka protocol on --port; HTTP on --http-port with /health, /ready, /metrics and search (/_search, /<topic>/_search, /_stats/search)")
     .option("--config <file>", "TOML file of settings, keys named like the long flags (default: $CHRONIK_CONFIG)")
     .option("--data <dir>", "data folder holding topics and their segments", d.dataDir)
     .option("--host <host>", "address to listen on", d.host)
@@ -89,6 +91,11 @@ export function serveCommand(environment: Record<string, string | undefined> = p
     .addOption(durationOption("--group-consumer-session-timeout-ms <duration>", "group.consumer.session.timeout.ms: KIP-848 members that do not heartbeat this long are removed", d.consumerGroupSessionTimeoutMs))
     .addOption(durationOption("--group-consumer-heartbeat-interval-ms <duration>", "group.consumer.heartbeat.interval.ms: how often KIP-848 members are told to heartbeat; below the session timeout", d.consumerGroupHeartbeatIntervalMs))
     .addOption(durationOption("--producer-id-expiration-ms <duration>", "producer.id.expiration.ms: partitions forget an idempotent producer silent this long (its retries are then no longer recognised)", d.producerIdExpirationMs, parsePositiveDurationMs))
+    .option("--metrics", "serve Prometheus metrics at /metrics on the HTTP port", d.metrics)
+    .option("--no-metrics", "do not count anything for /metrics (it answers 404)")
+    .option("--metrics-partition-series", "per-partition series in /metrics (offsets, size, segments, group and search lag)", d.metricsPartitionSeries)
+    .option("--no-metrics-partition-series", "only per-topic and per-group totals in /metrics, for brokers with many partitions")
+    .option("--metrics-series-max <n>", "label sets one metric family may hold; more are dropped and counted in chronik_metrics_series_dropped_total", parsePositiveInteger, d.metricsSeriesMax)
     .option("--search-all-topics", "index every topic for search, not only those with search.enabled=true (internal __ topics excepted)", false)
     .option("--no-search-all-topics", "index only topics with search.enabled=true")
     .option("--search-memory-mb <mb>", "memory for the newest, in-memory part of search indexes, in MiB (the rest is files read in place)", parsePositiveInteger, 1024)
@@ -138,6 +145,9 @@ export function serveCommand(environment: Record<string, string | undefined> = p
         consumerGroupSessionTimeoutMs: options.groupConsumerSessionTimeoutMs,
         consumerGroupHeartbeatIntervalMs: options.groupConsumerHeartbeatIntervalMs,
         producerIdExpirationMs: options.producerIdExpirationMs,
+        metrics: options.metrics,
+        metricsPartitionSeries: options.metricsPartitionSeries,
+        metricsSeriesMax: options.metricsSeriesMax,
       };
       let broker: Broker;
       try {
@@ -152,7 +162,7 @@ export function serveCommand(environment: Record<string, string | undefined> = p
       );
       let http: HttpServer;
       try {
-        http = startHttpServer(broker, { host: config.host, port: config.httpPort, logger: logger.child("http"), search });
+        http = startHttpServer(broker, { host: config.host, port: config.httpPort, logger: logger.child("http"), search: measured(broker, search), metrics: broker.metrics });
       } catch (error) {
         // The Kafka port is bound and the partitions are open: close them before exiting, so
         // nothing is left half-open or unflushed.
@@ -172,6 +182,16 @@ export function serveCommand(environment: Record<string, string | undefined> = p
       process.once("SIGINT", () => void shutdown("SIGINT"));
       process.once("SIGTERM", () => void shutdown("SIGTERM"));
     });
+}
+
+/** The search API as HTTP serves it: timed for /metrics when metrics are on. */
+function measured(broker: Broker, search: SearchWorkerClient): SearchApi {
+  if (broker.metrics === null) return search;
+  const measure = registerSearchMetrics(broker.metrics, { read: () => search.metrics(), partitionSeries: broker.config.metricsPartitionSeries }).measure;
+  return {
+    search: (topics, request) => measure(() => search.search(topics, request)),
+    stats: () => search.stats(),
+  };
 }
 
 /** A port that cannot be bound is the user's to fix: one line and exit code 1, no stack. */

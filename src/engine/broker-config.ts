@@ -51,6 +51,12 @@ export interface BrokerConfig {
   consumerGroupHeartbeatIntervalMs: number;
   /** An idempotent producer silent this long is forgotten by every partition (producer.id.expiration.ms). */
   producerIdExpirationMs: number;
+  /** Serve /metrics and count requests, records and fsyncs for it. */
+  metrics: boolean;
+  /** Per-partition series (offsets, size, segments, group lag per partition) in /metrics. */
+  metricsPartitionSeries: boolean;
+  /** Label sets one metric family may hold; more are dropped and counted. */
+  metricsSeriesMax: number;
   /** How often partitions look for expired producers (producer.id.expiration.check.interval.ms). */
   producerIdExpirationCheckIntervalMs: number;
 }
@@ -89,4 +95,7 @@ export const defaultBrokerConfig: BrokerConfig = {
   consumerGroupHeartbeatIntervalMs: 5_000,
   producerIdExpirationMs: 24 * 60 * 60 * 1000,
   producerIdExpirationCheckIntervalMs: 10 * 60 * 1000,
+  metrics: true,
+  metricsPartitionSeries: true,
+  metricsSeriesMax: 10_000,
 };

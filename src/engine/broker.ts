@@ -5,7 +5,11 @@ import path from "node:path";
 import type { Logger } from "../logger.ts";
 import { routes } from "./api-table.ts";
 import type { BrokerConfig } from "./broker-config.ts";
+import { connectionFamilies, diskFamilies, groupFamilies, partitionFamilies, type BrokerState } from "./broker-collectors.ts";
+import { BrokerMetrics } from "./broker-metrics.ts";
 import { type BrokerContext, dispatch } from "./dispatcher.ts";
+import { MetricsRegistry } from "../metrics/registry.ts";
+import { type EventLoopLagSampler, registerProcessMetrics } from "../metrics/process-metrics.ts";
 import { GroupCoordinator } from "./groups/group-coordinator.ts";
 import { systemScheduler } from "./groups/scheduler.ts";
 import { TransactionCoordinator } from "./transactions/transaction-coordinator.ts";
@@ -25,6 +29,9 @@ export class Broker {
   readonly #logger: Logger;
   readonly #startedAtMs = Date.now();
   readonly #producerExpiry: ReturnType<typeof setInterval>;
+  /** What /metrics serves; null when metrics are off. */
+  readonly metrics: MetricsRegistry | null;
+  readonly #lagSampler: EventLoopLagSampler | null;
   #stopping: Promise<void> | null = null;
 
   private constructor(
@@ -35,6 +42,7 @@ export class Broker {
     storage: StorageBackend,
     listener: KafkaListener,
     logger: Logger,
+    metrics: MetricsRegistry | null,
   ) {
     this.config = config;
     this.topics = topics;
@@ -43,12 +51,16 @@ export class Broker {
     this.#storage = storage;
     this.#listener = listener;
     this.#logger = logger;
+    this.metrics = metrics;
+    this.#lagSampler = metrics === null ? null : this.#registerCollectors(metrics);
     this.#producerExpiry = setInterval(() => this.#expireProducers(), config.producerIdExpirationCheckIntervalMs);
     this.#producerExpiry.unref?.();
   }
 
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
-    const storage = await openStorageBackend(config, logger.child("storage"));
+    const metrics = config.metrics ? new MetricsRegistry({ seriesMax: config.metricsSeriesMax }) : null;
+    const brokerMetrics = metrics === null ? undefined : new BrokerMetrics(metrics);
+    const storage = await openStorageBackend(config, logger.child("storage"), { flushObserver: brokerMetrics });
     let producerIds: ProducerIdAllocator;
     try {
       producerIds = ProducerIdAllocator.open(path.join(config.dataDir, producerIdCheckpointName), logger.child("storage"));
@@ -68,6 +80,7 @@ export class Broker {
       producerIds,
       transactions,
       logger: logger.child("request"),
+      metrics: brokerMetrics,
       advertisedApis: routes,
     };
     let listener: KafkaListener;
@@ -88,12 +101,30 @@ export class Broker {
       throw new ListenError({ host: config.host, port: config.port, flag: "--port" }, error);
     }
     logger.info("Kafka listener started", { host: config.host, port: listener.port, topics: topics.list().length, data: config.dataDir });
-    return new Broker(config, topics, groups, transactions, storage, listener, logger);
+    return new Broker(config, topics, groups, transactions, storage, listener, logger, metrics);
   }
 
   /** The bound Kafka port. */
   get port(): number {
     return this.#listener.port;
+  }
+
+  /** The state /metrics reads at each scrape; returns the event-loop sampler to stop at shutdown. */
+  #registerCollectors(metrics: MetricsRegistry): EventLoopLagSampler {
+    const state: BrokerState = {
+      topics: this.topics,
+      groups: this.groups,
+      connections: () => this.#listener.connectionCounts(),
+      dataDir: this.config.dataDir,
+      partitionSeries: this.config.metricsPartitionSeries,
+    };
+    metrics.collect(() => [
+      ...connectionFamilies(state),
+      ...partitionFamilies(state),
+      ...groupFamilies(state),
+      ...diskFamilies(state),
+    ]);
+    return registerProcessMetrics(metrics);
   }
 
   health(): Record<string, unknown> {
@@ -119,6 +150,7 @@ export class Broker {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       clearInterval(this.#producerExpiry);
+      this.#lagSampler?.stop();
       await this.#listener.close();
       this.transactions.close();
       this.groups.close();

@@ -127,13 +127,18 @@ export async function dispatch(broker: BrokerContext, frame: Uint8Array, session
     signal: session.signal,
     clientHost: session.clientHost,
   };
+  const startedAt = broker.metrics?.now() ?? 0;
   let response: unknown;
   try {
     response = await route.handle(request, ctx);
   } catch (error) {
-    if (error instanceof FatalRequestError) throw error;
+    if (error instanceof FatalRequestError) {
+      broker.metrics?.requestFailed(route.name, header.apiVersion, startedAt);
+      throw error;
+    }
     response = failedResponse(broker, route, header, request, error);
   }
+  broker.metrics?.requestDone(route.name, header.apiVersion, startedAt, response);
   if (response === null) return null;
   return encodeResponseFrame(header.apiKey, header.apiVersion, header.correlationId, (writer) =>
     route.encodeResponse(writer, header.apiVersion, response),

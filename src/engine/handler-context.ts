@@ -3,6 +3,7 @@
 
 import type { Logger } from "../logger.ts";
 import type { BrokerConfig } from "./broker-config.ts";
+import type { BrokerMetrics } from "./broker-metrics.ts";
 import type { GroupCoordinator } from "./groups/group-coordinator.ts";
 import type { ProducerIdAllocator } from "./producer-ids.ts";
 import type { TransactionCoordinator } from "./transactions/transaction-coordinator.ts";
@@ -29,6 +30,8 @@ export interface HandlerContext {
   /** The client's IP address, when the connection knows it (DescribeGroups reports it). */
   clientHost?: string;
   logger: Logger;
+  /** Counts requests, records and bytes for /metrics; absent when metrics are off. */
+  metrics?: BrokerMetrics;
   /** The API keys and versions this broker advertises (for ApiVersions). */
   advertisedApis: readonly AdvertisedApi[];
   /**

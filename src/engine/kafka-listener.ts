@@ -22,6 +22,7 @@ export const connectionWarningKeysMax = 1_000;
 export class KafkaListener {
   readonly #server: Server;
   readonly #connections = new Set<Connection>();
+  #accepted = 0;
   readonly #warnings: WarningLimiter;
   /** Reports the count of suppressed warnings when their window ends, even if none follow. */
   readonly #warningFlusher: ReturnType<typeof setInterval>;
@@ -50,6 +51,7 @@ export class KafkaListener {
         warnings,
       });
       listener.#connections.add(connection);
+      listener.#accepted++;
       socket.on("close", () => listener.#connections.delete(connection));
     });
     return new Promise((resolve, reject) => {
@@ -68,6 +70,11 @@ export class KafkaListener {
   get port(): number {
     const address = this.#server.address();
     return typeof address === "object" && address ? address.port : 0;
+  }
+
+  /** Connections open now, and accepted since start. */
+  connectionCounts(): { open: number; accepted: number } {
+    return { open: this.#connections.size, accepted: this.#accepted };
   }
 
   /** Stops accepting, closes every connection, and resolves when the server is closed. */

@@ -167,7 +167,7 @@ export class Partition {
       if (check.kind === "refused") return Promise.reject(new ProducerRefusedError(check.errorCode, check.message));
       if (check.kind === "duplicate") {
         const { firstOffset, lastOffset } = check.batch;
-        return this.#lastAppend.then(() => ({ baseOffset: firstOffset, lastOffset, logAppendTime: -1, logStartOffset: this.log.logStartOffset }));
+        return this.#lastAppend.then(() => ({ baseOffset: firstOffset, lastOffset, logAppendTime: -1, logStartOffset: this.log.logStartOffset, duplicate: true }));
       }
     }
     const endBefore = this.log.logEndOffset;

@@ -9,7 +9,7 @@ import type { Logger } from "../logger.ts";
 import { DataFolderLock } from "../storage/data-folder-lock.ts";
 import { FileBudget } from "../storage/file-budget.ts";
 import { FileLog } from "../storage/file-log.ts";
-import { FlushScheduler } from "../storage/group-commit.ts";
+import { type FlushObserver, FlushScheduler } from "../storage/group-commit.ts";
 import { LogMaintenance } from "../storage/log-maintenance.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 import { TopicStore } from "../storage/topic-store.ts";
@@ -27,7 +27,7 @@ export interface StorageBackend extends TopicBackend {
   close(): Promise<void>;
 }
 
-export async function openStorageBackend(config: BrokerConfig, logger: Logger): Promise<StorageBackend> {
+export async function openStorageBackend(config: BrokerConfig, logger: Logger, options: { flushObserver?: FlushObserver } = {}): Promise<StorageBackend> {
   // Nothing in the folder is read or written before the lock is held.
   const lock = DataFolderLock.acquire(config.dataDir);
   let store: TopicStore;
@@ -41,7 +41,7 @@ export async function openStorageBackend(config: BrokerConfig, logger: Logger): 
   const logOptions = {
     fsync: config.fsync,
     fsyncIntervalMs: config.fsyncIntervalMs,
-    flushScheduler: new FlushScheduler(),
+    flushScheduler: new FlushScheduler({ observer: options.flushObserver }),
     fileBudget: new FileBudget({ filesOpenMax: config.openFilesMax }),
     cleaner,
     logger,

@@ -1,7 +1,10 @@
-// The HTTP API on --http-port: /health and /ready, and the search endpoints (search-routes.ts).
+// The HTTP API on --http-port: /health and /ready, /metrics for Prometheus, and the search
+// endpoints (search-routes.ts).
 
 import { ListenError } from "../engine/listen-error.ts";
 import type { Logger } from "../logger.ts";
+import { contentTypes, negotiateFormat, renderMetrics } from "../metrics/exposition.ts";
+import type { MetricsRegistry } from "../metrics/registry.ts";
 import { handleSearch, isSearchPath, type SearchApi } from "./search-routes.ts";
 
 export interface HttpStatusSource {
@@ -27,6 +30,8 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Serves /_search and /<topic>/_search when set. */
   search?: SearchApi;
+  /** Serves /metrics when set. */
+  metrics?: MetricsRegistry | null;
 }
 
 /** Starts serving; a port that cannot be bound is a ListenError. */
@@ -45,8 +50,14 @@ export function startHttpServer(source: HttpStatusSource, options: HttpServerOpt
   };
 }
 
+async function scrape(metrics: MetricsRegistry, request: Request): Promise<Response> {
+  const format = negotiateFormat(request.headers.get("accept"));
+  const text = renderMetrics(await metrics.gather(), format);
+  return new Response(request.method === "HEAD" ? null : text, { headers: { "content-type": contentTypes[format] } });
+}
+
 function serve(source: HttpStatusSource, options: HttpServerOptions): Bun.Server<undefined> {
-  const { search } = options;
+  const { search, metrics } = options;
   return Bun.serve({
     hostname: options.host,
     port: options.port,
@@ -61,6 +72,9 @@ function serve(source: HttpStatusSource, options: HttpServerOptions): Bun.Server
         case "/health":
         case "/ready":
           return json({ status: "ok", ...source.health() });
+        case "/metrics":
+          if (!metrics) return json({ error: "Metrics are off (--no-metrics)" }, 404);
+          return scrape(metrics, request);
         default:
           return json({ error: `No such endpoint "${pathname}"` }, 404);
       }

@@ -26,9 +26,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "../logger.ts";
-import { decodeRecordBatches } from "../records/decode-batches.ts";
+import { type DecodedBatch, decodeRecordBatches } from "../records/decode-batches.ts";
+import type { HistogramChild } from "../metrics/registry.ts";
 import { OffsetOutOfRangeError } from "../storage/partition-log.ts";
 import { listSegmentBaseOffsets } from "../storage/segment.ts";
+import type { AbortedBatches } from "./aborted-batches.ts";
 import type { BacklogChunk, BacklogIndexer, BacklogJob } from "./backlog-chunk.ts";
 import { segmentBaseOf, staleChunks } from "./chunk-freshness.ts";
 import type { DocumentCounters } from "./document.ts";
@@ -69,9 +71,18 @@ export const liveBytesMin = 256 * 1024;
 /** A stretch handed to the backlog indexer is at least a live segment's worth divided by this (the end of a backlog). */
 const backlogShareMin = 4;
 
+/** What indexing measures for /metrics, shared by a service's indexers. */
+export interface IndexMeasures {
+  /** Records added to indexes (by this thread or the backlog thread). */
+  indexedRecords: number;
+  /** Seconds each record batch took to index. */
+  batchSeconds: HistogramChild;
+}
+
 interface IndexerOptions {
   logger: Logger;
   counters: DocumentCounters;
+  measures?: IndexMeasures;
   /** The live segment's size limit now (the service shares --search-memory-mb between partitions); liveBytesMax when absent. */
   liveBytesLimit?: () => number;
   /** Whether to merge small chunks (tests of other behaviour turn it off to keep chunks as sealed). */
@@ -96,6 +107,9 @@ export class PartitionIndexer {
   readonly partition: SearchablePartition;
   #logger: Logger;
   #counters: DocumentCounters;
+  #measures: IndexMeasures | null;
+  /** performance.now() when this indexer last found records it had not indexed, while it still has; null when caught up. */
+  #behindSinceMs: number | null = null;
   #liveBytesLimit: () => number;
   #merge: boolean;
   #merger: Merger;
@@ -131,6 +145,7 @@ export class PartitionIndexer {
     this.partition = partition;
     this.#logger = options.logger;
     this.#counters = options.counters;
+    this.#measures = options.measures ?? null;
     this.#liveBytesLimit = options.liveBytesLimit ?? (() => liveBytesMax);
     this.#merge = options.merge ?? true;
     this.#merger = options.merger ?? mergeChunkFiles;
@@ -161,6 +176,12 @@ export class PartitionIndexer {
   /** Offset up to which records are searchable. */
   get indexedOffset(): number {
     return this.#position;
+  }
+
+  /** Records readable but not yet searchable, and for how long indexing has been behind (0 when caught up). */
+  lag(nowMs: number): { records: number; seconds: number } {
+    const records = Math.max(0, this.partition.log.highWatermark - this.#position);
+    return { records, seconds: records === 0 || this.#behindSinceMs === null ? 0 : Math.max(0, nowMs - this.#behindSinceMs) / 1000 };
   }
 
   /** Heap bytes of the live segment (the rest of the index is in files). */
@@ -231,8 +252,10 @@ export class PartitionIndexer {
       try {
         await this.#waitForData();
         if (this.#stopped) return;
+        this.#behindSinceMs ??= performance.now();
         this.#refresh();
         await asWork(() => this.#catchUp(), false);
+        if (this.#position >= this.partition.log.highWatermark) this.#behindSinceMs = null;
         // After catching up, so a restart makes new records searchable before old chunks are repaired.
         for (const chunk of [...this.#stale]) {
           if (this.#stopped) return;
@@ -287,7 +310,7 @@ export class PartitionIndexer {
         const ahead = this.#ahead;
         if (ahead !== null && batchEnd > ahead.job.fromOffset) {
           // Up to where the stretch ahead starts, then its chunk; the log is read again from where that ends.
-          if (this.#position < ahead.job.fromOffset) addBatch(this.#live, batch, positions[i], { from: this.#position, end: ahead.job.fromOffset }, this.#counters, log.aborted);
+          if (this.#position < ahead.job.fromOffset) this.#add(batch, positions[i], ahead.job.fromOffset, log.aborted);
           this.#position = ahead.job.fromOffset;
           this.#live.advanceEndOffset(this.#position);
           await this.#takeAhead();
@@ -298,7 +321,7 @@ export class PartitionIndexer {
           await this.#seal(this.#position);
         }
         if (this.#live.docCount === 0) this.#handAhead();
-        addBatch(this.#live, batch, positions[i], { from: this.#position, end: batchEnd }, this.#counters, log.aborted);
+        this.#add(batch, positions[i], batchEnd, log.aborted);
         this.#position = batchEnd;
         this.#live.advanceEndOffset(batchEnd);
         if (performance.now() - sliceStarted >= indexSliceMs) {
@@ -308,6 +331,20 @@ export class PartitionIndexer {
       }
       await yieldToEventLoop();
     }
+  }
+
+  /** Adds the batch's records from the current position up to `end` to the live segment, measuring it. */
+  #add(batch: DecodedBatch, position: number, end: number, aborted: AbortedBatches | undefined): void {
+    const measures = this.#measures;
+    if (measures === null) {
+      addBatch(this.#live, batch, position, { from: this.#position, end }, this.#counters, aborted);
+      return;
+    }
+    const startedAt = performance.now();
+    const documentsBefore = this.#live.docCount;
+    addBatch(this.#live, batch, position, { from: this.#position, end }, this.#counters, aborted);
+    measures.indexedRecords += this.#live.docCount - documentsBefore;
+    measures.batchSeconds.observe((performance.now() - startedAt) / 1000);
   }
 
   /**
@@ -371,6 +408,7 @@ export class PartitionIndexer {
     }
     this.#sealed.push({ baseOffset: chunk.baseOffset, endOffset: chunk.endOffset, fromOffset: chunk.baseOffset, identity: chunk.identity, segment: null, version: nextVersion++ });
     this.#counters.binaryValues += chunk.binaryValues;
+    if (this.#measures !== null) this.#measures.indexedRecords += chunk.documents;
     this.#position = chunk.endOffset;
     this.#live = this.#newLive(chunk.endOffset, job.logSegmentBase);
     this.#liveFrom = chunk.endOffset;

@@ -60,7 +60,7 @@ export class QueryPool {
     this.#logLevel = options.logLevel;
     this.#owned = new Array<number>(threads).fill(0);
     this.#threads = Array.from({ length: threads }, () => {
-      const thread: Thread = { worker: this.#spawn(() => thread), pending: new Map(), memory: { residentBytes: 0, residentIndexes: 0, evictions: 0 } };
+      const thread: Thread = { worker: this.#spawn(() => thread), pending: new Map(), memory: { residentBytes: 0, residentIndexes: 0, evictions: 0, hits: 0, misses: 0 } };
       return thread;
     });
   }
@@ -75,7 +75,7 @@ export class QueryPool {
       worker.terminate();
       for (const pending of failed.pending.values()) pending.reject(new Error(`Search query thread failed: ${event.message}`));
       failed.pending.clear();
-      failed.memory = { residentBytes: 0, residentIndexes: 0, evictions: failed.memory.evictions };
+      failed.memory = { ...failed.memory, residentBytes: 0, residentIndexes: 0 };
       if (!this.#stopped) failed.worker = this.#spawn(thread);
     };
     worker.postMessage({ type: "start", logLevel: this.#logLevel } satisfies ToQueryThread);
@@ -88,11 +88,13 @@ export class QueryPool {
 
   /** What the query threads hold, together. */
   memory(): QueryThreadMemory {
-    const total: QueryThreadMemory = { residentBytes: 0, residentIndexes: 0, evictions: 0 };
+    const total: QueryThreadMemory = { residentBytes: 0, residentIndexes: 0, evictions: 0, hits: 0, misses: 0 };
     for (const { memory } of this.#threads) {
       total.residentBytes += memory.residentBytes;
       total.residentIndexes += memory.residentIndexes;
       total.evictions += memory.evictions;
+      total.hits += memory.hits;
+      total.misses += memory.misses;
     }
     return total;
   }

@@ -24,6 +24,9 @@ export interface QueryThreadMemory {
   residentIndexes: number;
   /** Segments closed to stay within openSegmentsMax. */
   evictions: number;
+  /** Chunks a search found open, and chunks it had to open. */
+  hits: number;
+  misses: number;
 }
 
 export type ToQueryThread =

@@ -22,6 +22,8 @@ let logger: Logger = createLogger("chronik/search-query");
 /** "topic/partition/base" → the open segment and the version of the file it was opened from, least recently used first. */
 const open = new Map<string, { version: number; segment: SealedSegment }>();
 let evictions = 0;
+let hits = 0;
+let misses = 0;
 
 function post(message: FromQueryThread): void {
   self.postMessage(message);
@@ -30,7 +32,7 @@ function post(message: FromQueryThread): void {
 function memory(): QueryThreadMemory {
   let residentBytes = 0;
   for (const { segment } of open.values()) residentBytes += segment.heapBytes;
-  return { residentBytes, residentIndexes: open.size, evictions };
+  return { residentBytes, residentIndexes: open.size, evictions, hits, misses };
 }
 
 /** The chunk's segment: the open one when it has the chunk's version, else opened from its file. */
@@ -40,8 +42,10 @@ function load(chunk: ChunkRef): SealedSegment {
   open.delete(key);
   if (entry?.version === chunk.version) {
     open.set(key, entry);
+    hits++;
     return entry.segment;
   }
+  misses++;
   const segment = openSealedSegment(chunk.dir, chunk.file);
   if (segment === null) throw new Error(`Search index file "${chunk.file}" of ${key} is missing in "${chunk.dir}"`);
   open.set(key, { version: chunk.version, segment });

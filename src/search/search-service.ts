@@ -4,10 +4,11 @@
 // at the topic list every topicSyncMs and starts or stops indexers to match.
 
 import type { Logger } from "../logger.ts";
+import { HistogramChild, type HistogramSeries } from "../metrics/registry.ts";
 import type { BacklogIndexer } from "./backlog-chunk.ts";
 import type { DocumentCounters } from "./document.ts";
 import type { Merger } from "./merge.ts";
-import { liveBytesMax, liveBytesMin, PartitionIndexer, type SearchablePartition } from "./partition-indexer.ts";
+import { type IndexMeasures, liveBytesMax, liveBytesMin, PartitionIndexer, type SearchablePartition } from "./partition-indexer.ts";
 import type { QueryPool } from "./query-pool.ts";
 import { QueryError } from "./query.ts";
 import { SearchChangedError } from "./search-segment.ts";
@@ -71,6 +72,19 @@ export interface SearchStats extends Record<string, number> {
   rssBytes: number;
 }
 
+/** Seconds to index one record batch: 10 µs (a record) to 1 s. */
+export const indexBatchBuckets = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] as const;
+
+/** What /metrics reads from search: the stats plus counters, the index-time histogram and lag per partition. */
+export interface SearchMetrics {
+  stats: SearchStats;
+  indexedRecords: number;
+  batchSeconds: HistogramSeries;
+  cacheHits: number;
+  cacheMisses: number;
+  partitions: Array<{ topic: string; partition: number; lagRecords: number; lagSeconds: number }>;
+}
+
 export class SearchService {
   #source: SearchSource;
   #logger: Logger;
@@ -80,6 +94,7 @@ export class SearchService {
   #backlog: BacklogIndexer | undefined;
   #indexers = new Map<string, PartitionIndexer>();
   #counters: DocumentCounters = { binaryValues: 0 };
+  #measures: IndexMeasures = { indexedRecords: 0, batchSeconds: new HistogramChild([], indexBatchBuckets) };
   #timer: ReturnType<typeof setInterval>;
   #stopped = false;
 
@@ -110,7 +125,7 @@ export class SearchService {
     }
     for (const [key, partition] of wanted) {
       if (this.#indexers.has(key)) continue;
-      this.#indexers.set(key, PartitionIndexer.start(partition, { logger: this.#logger, counters: this.#counters, liveBytesLimit: () => this.#liveBytesLimit(), merger: this.#merger, backlog: this.#backlog }));
+      this.#indexers.set(key, PartitionIndexer.start(partition, { logger: this.#logger, counters: this.#counters, measures: this.#measures, liveBytesLimit: () => this.#liveBytesLimit(), merger: this.#merger, backlog: this.#backlog }));
     }
   }
 
@@ -147,7 +162,7 @@ export class SearchService {
 
   /** Memory figures include the query threads' caches as of their last answer. */
   stats(): SearchStats {
-    const threads = this.#pool?.memory() ?? { residentBytes: 0, residentIndexes: 0, evictions: 0 };
+    const threads = this.#pool?.memory() ?? { residentBytes: 0, residentIndexes: 0, evictions: 0, hits: 0, misses: 0 };
     const indexers = [...this.#indexers.values()];
     const activeBytes = this.#activeBytes();
     return {
@@ -162,6 +177,22 @@ export class SearchService {
       mergingPartitions: indexers.filter((indexer) => indexer.mergeDue).length,
       searchThreads: this.#pool?.size ?? 0,
       rssBytes: process.memoryUsage.rss(),
+    };
+  }
+
+  metrics(): SearchMetrics {
+    const threads = this.#pool?.memory();
+    const now = performance.now();
+    return {
+      stats: this.stats(),
+      indexedRecords: this.#measures.indexedRecords,
+      batchSeconds: this.#measures.batchSeconds.snapshot(),
+      cacheHits: threads?.hits ?? 0,
+      cacheMisses: threads?.misses ?? 0,
+      partitions: [...this.#indexers.values()].map((indexer) => {
+        const lag = indexer.lag(now);
+        return { topic: indexer.partition.topic, partition: indexer.partition.index, lagRecords: lag.records, lagSeconds: lag.seconds };
+      }),
     };
   }
 

@@ -10,7 +10,7 @@ import type { Logger, LogLevel } from "../logger.ts";
 import type { SearchablePartition } from "./partition-indexer.ts";
 import { QueryError } from "./query.ts";
 import type { SearchResponse } from "./searcher.ts";
-import { type SearchSource, type SearchStats, topicSyncMs } from "./search-service.ts";
+import { type SearchMetrics, type SearchSource, type SearchStats, topicSyncMs } from "./search-service.ts";
 import type { SearchRequest } from "./search-request.ts";
 import type { FromWorker, ToWorker, WorkerPartition } from "./worker-protocol.ts";
 
@@ -123,6 +123,12 @@ export class SearchWorkerClient {
     const answer = await this.#ask((id) => ({ type: "stats", id }));
     if (answer.type !== "stats") throw new Error(`Search worker answered "${answer.type}" to stats`);
     return answer.stats;
+  }
+
+  async metrics(): Promise<SearchMetrics> {
+    const answer = await this.#ask((id) => ({ type: "metrics", id }));
+    if (answer.type !== "metrics") throw new Error(`Search worker answered "${answer.type}" to metrics`);
+    return answer.metrics;
   }
 
   /** Stops following logs, lets the worker finish its current step, and ends it. */

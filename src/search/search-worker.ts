@@ -110,6 +110,9 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     case "stats":
       void answer(message.id, async () => ({ type: "stats", id: message.id, stats: service!.stats() }));
       return;
+    case "metrics":
+      void answer(message.id, async () => ({ type: "metrics", id: message.id, metrics: service!.metrics() }));
+      return;
     case "stop":
       void answer(message.id, async () => {
         // A merge in progress is abandoned (its output is deleted at the next start): stopping does not wait for it.

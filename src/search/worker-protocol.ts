@@ -5,7 +5,7 @@
 import type { AbortedRange } from "./aborted-batches.ts";
 import type { LogLevel } from "../logger.ts";
 import type { SearchResponse } from "./searcher.ts";
-import type { SearchStats } from "./search-service.ts";
+import type { SearchMetrics, SearchStats } from "./search-service.ts";
 import type { SearchRequest } from "./search-request.ts";
 
 export interface WorkerPartition {
@@ -24,11 +24,13 @@ export type ToWorker =
   | { type: "offsets"; topic: string; index: number; highWatermark: number; logStartOffset: number; segmentsRewritten: number; aborted: AbortedRange[] }
   | { type: "search"; id: number; topics: string[]; request: SearchRequest }
   | { type: "stats"; id: number }
+  | { type: "metrics"; id: number }
   | { type: "stop"; id: number };
 
 export type FromWorker =
   | { type: "result"; id: number; response: SearchResponse }
   | { type: "stats"; id: number; stats: SearchStats }
+  | { type: "metrics"; id: number; metrics: SearchMetrics }
   /** `queryErrorType` is set for a QueryError (a 4xx), null for a failure of the worker. */
   | { type: "error"; id: number; queryErrorType: string | null; message: string }
   | { type: "stopped"; id: number };

@@ -9,9 +9,20 @@ import { promisify } from "node:util";
 
 const fsyncAsync = promisify(fs.fsync);
 
+/** Told about each fsync and each round, for metrics. */
+export interface FlushObserver {
+  /** One fsync took this many seconds (failed ones too). */
+  fsynced(seconds: number): void;
+  /** A round made this many waiting writes durable (the group-commit batch size). */
+  round(waiters: number): void;
+}
+
 export interface FlushSchedulerOptions {
   /** The fsync to run per fd; tests inject a counting or failing one. */
   fsync?: (fd: number) => Promise<void>;
+  observer?: FlushObserver;
+  /** Monotonic milliseconds, for timing fsyncs (performance.now by default). */
+  now?: () => number;
 }
 
 interface Waiter {
@@ -22,6 +33,8 @@ interface Waiter {
 /** One per broker: every FileLog's durable writes go through it so their fsyncs are grouped. */
 export class FlushScheduler {
   #fsync: (fd: number) => Promise<void>;
+  readonly #observer: FlushObserver | undefined;
+  readonly #now: () => number;
   /** fds waiting for the next round, with the callers waiting on each. */
   #queued = new Map<number, Waiter[]>();
   #roundInFlight = false;
@@ -31,6 +44,8 @@ export class FlushScheduler {
 
   constructor(options: FlushSchedulerOptions = {}) {
     this.#fsync = options.fsync ?? fsyncAsync;
+    this.#observer = options.observer;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** Rounds started so far (a round fsyncs every queued fd once, in parallel). */
@@ -70,12 +85,21 @@ export class FlushScheduler {
     this.#queued = new Map();
     this.#roundCount++;
     this.#fsyncCount += round.size;
+    const observer = this.#observer;
+    if (observer) {
+      let waiting = 0;
+      for (const waiters of round.values()) waiting += waiters.length;
+      observer.round(waiting);
+    }
     await Promise.all(
       [...round].map(async ([fd, waiters]) => {
+        const startedAt = observer ? this.#now() : 0;
         try {
           await this.#fsync(fd);
+          observer?.fsynced((this.#now() - startedAt) / 1000);
           for (const waiter of waiters) waiter.resolve();
         } catch (error) {
+          observer?.fsynced((this.#now() - startedAt) / 1000);
           for (const waiter of waiters) waiter.reject(error);
         }
       }),

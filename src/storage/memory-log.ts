@@ -34,6 +34,11 @@ export class MemoryLog implements PartitionLog {
     this.#logEndOffset = this.#logStartOffset;
   }
 
+  /** Bytes of the batches held. */
+  get sizeBytes(): number {
+    return this.#bytes;
+  }
+
   get logStartOffset(): number {
     return this.#logStartOffset;
   }

@@ -15,6 +15,8 @@ export interface AppendResult {
   /** The stamped LogAppendTime, or -1 when the batches keep their CreateTime. */
   logAppendTime: number;
   logStartOffset: number;
+  /** Set when nothing was written: the batch was a producer's retry of one already in the log. */
+  duplicate?: boolean;
 }
 
 /** Whole stored batches, byte for byte, plus the partition state a Fetch response reports. */
@@ -68,6 +70,8 @@ export interface PartitionLog {
   readonly producerSnapshots?: ProducerSnapshotFiles;
   /** The aborted-transaction indexes of its sealed segments (logs without a folder have none). */
   readonly transactionIndexes?: TransactionIndexFiles;
+  /** Bytes of the stored batches (logs that do not track it have none). */
+  readonly sizeBytes?: number;
   /** Base offsets of the segments, ascending (logs without segments have none). */
   segmentBaseOffsets?(): number[];
   /**

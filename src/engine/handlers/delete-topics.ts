@@ -25,6 +25,7 @@ async function deleteOne(ctx: HandlerContext, name: string | null, topicId: stri
   }
   try {
     await ctx.topics.delete(topic.meta.name);
+    ctx.metrics?.forgetTopic(topic.meta.name);
     return { name: topic.meta.name, topicId: topic.meta.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
   } catch (error) {
     ctx.logger.error("Cannot delete topic", { topic: topic.meta.name, error });

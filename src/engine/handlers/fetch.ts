@@ -185,5 +185,8 @@ export const handleFetch: Handler<FetchRequest, FetchResponse> = async (request,
     seen = highWatermarks();
     result = await readOnce(ctx, topics, bytesMax, readCommitted);
   }
+  if (ctx.metrics) {
+    for (const topic of result.responses) for (const partition of topic.partitions) if (partition.records) ctx.metrics.fetched(topic.topic, partition.records);
+  }
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };
 };

@@ -105,16 +105,20 @@ function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequest
   // As Kafka's log validator: the stored max timestamp is the records' (old sarama sends -1).
   if (logAppendTime === undefined) correctMaxTimestamps(data.records, validation.batches);
 
-  return partition.append(data.records, { logAppendTime }).then(
-    (appended): PartitionResponse => ({
-      index: data.index,
-      errorCode: ErrorCode.NONE,
-      baseOffset: appended.baseOffset,
-      logAppendTimeMs: appended.logAppendTime,
-      logStartOffset: appended.logStartOffset,
-      recordErrors: [],
-      errorMessage: null,
-    }),
+  const records = data.records;
+  return partition.append(records, { logAppendTime }).then(
+    (appended): PartitionResponse => {
+      if (appended.duplicate !== true) ctx.metrics?.produced(topic.meta.name, header.recordCount, records.length);
+      return {
+        index: data.index,
+        errorCode: ErrorCode.NONE,
+        baseOffset: appended.baseOffset,
+        logAppendTimeMs: appended.logAppendTime,
+        logStartOffset: appended.logStartOffset,
+        recordErrors: [],
+        errorMessage: null,
+      };
+    },
     (error): PartitionResponse => {
       if (error instanceof ProducerRefusedError) return failed(data.index, error.errorCode, error.message);
       ctx.logger.error("Cannot append to partition", { topic: topic.meta.name, partition: data.index, error });
