@@ -13,6 +13,8 @@ export interface SearchMetricsOptions {
   read(): Promise<SearchMetrics>;
   /** Lag per partition; off leaves per-topic totals. */
   partitionSeries: boolean;
+  /** Longest wait for `read` per scrape (searchMetricsWaitMs by default). */
+  waitMs?: number;
 }
 
 /** Registers the search families and returns a wrapper that times each search through it. */
@@ -20,7 +22,7 @@ export function registerSearchMetrics(registry: MetricsRegistry, options: Search
   const seconds = registry.histogram("chronik_search_duration_seconds", "Time to answer a search request (from the HTTP API), failed ones included", [], latencyBuckets).labels();
   const failures = registry.counter("chronik_search_failures_total", "Search requests that failed: a bad query, an unknown topic, or an error", []).labels();
   registry.collect(async () => {
-    const metrics = await readWithin(options.read, searchMetricsWaitMs);
+    const metrics = await readWithin(options.read, options.waitMs ?? searchMetricsWaitMs);
     return metrics === null ? [valueFamily("gauge", "chronik_search_metrics_available", "1 when the search worker answered this scrape in time", [], [{ labels: [], value: 0 }])] : searchFamilies(metrics, options.partitionSeries);
   });
   return {

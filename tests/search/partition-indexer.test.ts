@@ -9,6 +9,8 @@ import { FileLog } from "../../src/storage/file-log.ts";
 import { chunkFileName, manifestFileName, readManifest } from "../../src/search/index-manifest.ts";
 import { type BacklogIndexer, inProcessBacklogIndexer } from "../../src/search/backlog-chunk.ts";
 import { PartitionIndexer } from "../../src/search/partition-indexer.ts";
+import { HistogramChild } from "../../src/metrics/registry.ts";
+import { indexBatchBuckets } from "../../src/search/search-service.ts";
 import { openSealedSegment } from "../../src/search/sealed-segment.ts";
 import { parseSearchBody } from "../../src/search/es-dsl.ts";
 import { runSearch } from "../../src/search/searcher.ts";
@@ -409,4 +411,24 @@ describe("PartitionIndexer merging", () => {
     await indexer.stop();
     await log.close();
   }, 60_000);
+});
+
+describe("PartitionIndexer measures", () => {
+  test("counts the records it indexes and times each batch; caught up, its lag is zero", async () => {
+    const { dir, log } = await logWith(10, 5);
+    const reader = new SegmentFileReader(dir);
+    reader.highWatermark = log.highWatermark;
+    reader.logStartOffset = log.logStartOffset;
+    const measures = { indexedRecords: 0, batchSeconds: new HistogramChild([], indexBatchBuckets) };
+    const indexer = PartitionIndexer.start({ topic: "t", index: 0, log: reader, dir, onNextData: () => () => {} }, { logger, counters: { binaryValues: 0 }, merge: false, measures });
+    try {
+      await eventually(async () => indexer.indexedOffset === 50, "the indexer catches up");
+      expect(measures.indexedRecords).toBe(50);
+      expect(measures.batchSeconds.count).toBe(10);
+      expect(indexer.lag(performance.now() + 60_000)).toEqual({ records: 0, seconds: 0 });
+    } finally {
+      await indexer.stop();
+      await log.close();
+    }
+  });
 });

@@ -83,3 +83,23 @@ describe("FlushScheduler", () => {
     await log.close();
   });
 });
+
+describe("FlushScheduler observer", () => {
+  test("each round reports how many writes it makes durable, each fsync its time on the injected clock", async () => {
+    let now = 0;
+    const fsyncs: number[] = [];
+    const rounds: number[] = [];
+    const scheduler = new FlushScheduler({
+      fsync: async () => {
+        now += 3;
+      },
+      now: () => now,
+      observer: { fsynced: (seconds) => fsyncs.push(seconds), round: (waiters) => rounds.push(waiters) },
+    });
+    await Promise.all([scheduler.sync(7), scheduler.sync(7), scheduler.sync(8)]);
+    await scheduler.sync(7);
+    expect(rounds).toEqual([3, 1]);
+    // The first round's two fsyncs overlap: the first one ends after the second one started.
+    expect(fsyncs).toEqual([0.006, 0.003, 0.003]);
+  });
+});

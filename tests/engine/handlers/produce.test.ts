@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { BrokerMetrics } from "../../../src/engine/broker-metrics.ts";
 import { handleProduce } from "../../../src/engine/handlers/produce.ts";
+import { MetricsRegistry } from "../../../src/metrics/registry.ts";
 import { ErrorCode } from "../../../src/protocol/errors.ts";
 import type { ProduceRequest, ProduceResponse } from "../../../src/protocol/messages/produce.ts";
 import { BatchField, resealBatchCrc } from "../../../src/records/batch-header.ts";
@@ -379,5 +381,24 @@ describe("handleProduce with idempotent producers", () => {
     const batch = buildRecordBatch({ records: [{ value: "t" }], producerId: 4, producerEpoch: 0, baseSequence: 0, transactional: true });
     const result = partitionResult(await produce(fixture, produceRequest("orders", [[0, batch]])));
     expect(result).toMatchObject({ errorCode: ErrorCode.INVALID_RECORD, errorMessage: "A transactional batch needs the request's transactional id" });
+  });
+});
+
+describe("handleProduce metrics", () => {
+  test("records and bytes appended are counted per topic; a producer's retry of a written batch is not counted again", async () => {
+    const fixture = await engineFixture();
+    const registry = new MetricsRegistry();
+    const metrics = new BrokerMetrics(registry);
+    const batch = buildRecordBatch({ records: ["a", "b", "c"].map((value) => ({ value })), producerId: 42, producerEpoch: 0, baseSequence: 0 });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const response = await handleProduce(produceRequest("counted", [[0, batch.slice()]]), fixture.ctx(9, { metrics }));
+      expect(partitionResult(response!).errorCode).toBe(ErrorCode.NONE);
+    }
+    const refused = await handleProduce(produceRequest("counted", [[5, batchOf(["x"])]]), fixture.ctx(9, { metrics }));
+    expect(partitionResult(refused!).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const families = await registry.gather();
+    const series = (name: string) => families.find((family) => family.name === name)?.series;
+    expect(series("chronik_produced_records_total")).toEqual([{ labels: ["counted"], value: 3 }]);
+    expect(series("chronik_produced_bytes_total")).toEqual([{ labels: ["counted"], value: batch.length }]);
   });
 });
