@@ -150,3 +150,24 @@ describe("metrics off", () => {
     }
   });
 });
+
+describe("docs/metrics.md", () => {
+  test("documents every metric the broker exposes, and only those", async () => {
+    const doc = await Bun.file(join(import.meta.dir, "../../docs/metrics.md")).text();
+    const exposed = new Set([...(await (await scrape()).text()).matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]));
+    const documented = new Set([...doc.matchAll(/^\| `((?:chronik|process)_[a-z_]+)` \|/gm)].map((match) => match[1]));
+    expect([...exposed].filter((name) => !documented.has(name))).toEqual([]);
+    expect([...documented].filter((name) => !exposed.has(name))).toEqual([]);
+  });
+
+  test("its alert rules pass `promtool check rules`", async () => {
+    const doc = await Bun.file(join(import.meta.dir, "../../docs/metrics.md")).text();
+    const rules = /```yaml\n# chronik-alerts\.yml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(rules).toBeDefined();
+    const file = join(prometheusDir, "chronik-alerts.yml");
+    await writeFile(file, rules!);
+    const checked = await run(["promtool", "check", "rules", file], { timeoutMs: 30_000 });
+    expect({ exitCode: checked.exitCode, stderr: checked.stderr }).toEqual({ exitCode: 0, stderr: "" });
+    expect(checked.stdout.toString()).toContain("SUCCESS: 6 rules found");
+  });
+});
