@@ -14,9 +14,9 @@
 // DeleteGroups Request (Version: 2) => [groups_names] _tagged_fields
 // ListGroups Request (Version: 5) => [states_filter] [types_filter] _tagged_fields
 //
-// Member assignments of consumer groups are ConsumerProtocolAssignment bytes:
-//   version:int16 [assigned_partitions => topic:string [partitions:int32]] user_data:nullable_bytes
+// Member assignments of consumer groups are ConsumerProtocolAssignment bytes (protocol/consumer-protocol.ts).
 
+import { decodeConsumerAssignment, type TopicPartitions } from "../protocol/consumer-protocol.ts";
 import { ErrorCode, KafkaProtocolError } from "../protocol/errors.ts";
 import { DeleteGroups } from "../protocol/messages/delete-groups.ts";
 import { DescribeGroups } from "../protocol/messages/describe-groups.ts";
@@ -24,7 +24,6 @@ import { FindCoordinator } from "../protocol/messages/find-coordinator.ts";
 import { ListGroups } from "../protocol/messages/list-groups.ts";
 import { OffsetCommit } from "../protocol/messages/offset-commit.ts";
 import { OffsetFetch } from "../protocol/messages/offset-fetch.ts";
-import { Reader } from "../protocol/reader.ts";
 import type { Cluster } from "./cluster.ts";
 import type { Connection } from "./connection.ts";
 import { retry } from "./retry.ts";
@@ -39,11 +38,6 @@ export interface GroupListing {
   state: string;
   /** "classic" or "consumer" (KIP-848); "" when the broker does not say. */
   type: string;
-}
-
-export interface TopicPartitions {
-  topic: string;
-  partitions: number[];
 }
 
 export interface GroupMember {
@@ -75,27 +69,6 @@ export interface OffsetToCommit {
   topic: string;
   partition: number;
   offset: number;
-}
-
-/** Decodes ConsumerProtocolAssignment bytes; null when they are not one. */
-export function decodeConsumerAssignment(bytes: Uint8Array): TopicPartitions[] | null {
-  if (bytes.length === 0) return [];
-  try {
-    const reader = new Reader(bytes);
-    reader.readInt16();
-    const topicCount = reader.readArrayLength();
-    const assignment: TopicPartitions[] = [];
-    for (let t = 0; t < topicCount; t++) {
-      const topic = reader.readString();
-      const partitionCount = reader.readArrayLength();
-      const partitions: number[] = [];
-      for (let p = 0; p < partitionCount; p++) partitions.push(reader.readInt32());
-      assignment.push({ topic, partitions: partitions.sort((a, b) => a - b) });
-    }
-    return assignment;
-  } catch {
-    return null;
-  }
 }
 
 function check(errorCode: number, what: string): void {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Kafka, logLevel } from "kafkajs";
 import { Connection, defaultConnectionOptions } from "../../src/client/index.ts";
-import { encodeAssignment, encodeSubscription } from "../../src/engine/groups/consumer-protocol.ts";
+import { encodeAssignment, encodeSubscription } from "../../src/protocol/consumer-protocol.ts";
 import { createLogger } from "../../src/logger.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 import { DescribeGroups } from "../../src/protocol/messages/describe-groups.ts";

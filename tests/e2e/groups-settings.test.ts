@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rm } from "node:fs/promises";
 import { Connection, defaultConnectionOptions } from "../../src/client/index.ts";
-import { encodeSubscription } from "../../src/engine/groups/consumer-protocol.ts";
+import { encodeSubscription } from "../../src/protocol/consumer-protocol.ts";
 import { createLogger } from "../../src/logger.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 import { JoinGroup, type JoinGroupRequest } from "../../src/protocol/messages/join-group.ts";

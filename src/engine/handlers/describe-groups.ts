@@ -12,7 +12,7 @@ import { ErrorCode } from "../../protocol/errors.ts";
 import type { DescribeGroupsRequest, DescribeGroupsResponse, DescribeGroupsResponseDescribedGroup } from "../../protocol/messages/describe-groups.ts";
 import { ClassicGroup, GroupState } from "../groups/classic-group.ts";
 import type { ConsumerGroup } from "../groups/consumer-group.ts";
-import { encodeAssignment, encodeSubscription } from "../groups/consumer-protocol.ts";
+import { encodeAssignment, encodeSubscription } from "../../protocol/consumer-protocol.ts";
 import { coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
 import type { Handler } from "../handler-context.ts";
 import type { TopicRegistry } from "../topic-registry.ts";

@@ -12,7 +12,7 @@
 import { ErrorCode } from "../../protocol/errors.ts";
 import type { OffsetDeleteRequest, OffsetDeleteResponse } from "../../protocol/messages/offset-delete.ts";
 import { ClassicGroup } from "../groups/classic-group.ts";
-import { subscribedTopics } from "../groups/consumer-protocol.ts";
+import { subscribedTopics } from "../../protocol/consumer-protocol.ts";
 import { coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
 import type { Group } from "../groups/group-coordinator.ts";
 import type { Handler } from "../handler-context.ts";
