@@ -162,7 +162,7 @@ export function serveCommand(environment: Record<string, string | undefined> = p
       );
       let http: HttpServer;
       try {
-        http = startHttpServer(broker, { host: config.host, port: config.httpPort, logger: logger.child("http"), search: measured(broker, search), metrics: broker.metrics });
+        http = startHttpServer(broker, { host: config.host, port: config.httpPort, logger: logger.child("http"), search: measured(broker, search), metrics: broker.metrics, admin: broker.admin({ searchAllTopics: options.searchAllTopics === true }) });
       } catch (error) {
         // The Kafka port is bound and the partitions are open: close them before exiting, so
         // nothing is left half-open or unflushed.

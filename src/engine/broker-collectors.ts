@@ -5,6 +5,8 @@
 
 import { statfsSync } from "node:fs";
 import { type MetricFamily, valueFamily, type ValueSeries } from "../metrics/registry.ts";
+import { groupIds, groupLags } from "./admin/groups-admin.ts";
+import { listTopics } from "./admin/topics-admin.ts";
 import type { GroupCoordinator } from "./groups/group-coordinator.ts";
 import type { TopicRegistry } from "./topic-registry.ts";
 
@@ -23,31 +25,25 @@ export interface BrokerState {
 }
 
 export function partitionFamilies(state: BrokerState): MetricFamily[] {
+  const summaries = listTopics(state.topics, false);
+  const topicPartitions = summaries.map((topic): ValueSeries => ({ labels: [topic.name], value: topic.partitions }));
+  const topicSize = summaries.map((topic): ValueSeries => ({ labels: [topic.name], value: topic.sizeBytes }));
+  const topicRecords = summaries.map((topic): ValueSeries => ({ labels: [topic.name], value: topic.offsets }));
   const start: ValueSeries[] = [];
   const end: ValueSeries[] = [];
   const size: ValueSeries[] = [];
   const segments: ValueSeries[] = [];
-  const topicPartitions: ValueSeries[] = [];
-  const topicSize: ValueSeries[] = [];
-  const topicRecords: ValueSeries[] = [];
-  for (const topic of state.topics.list()) {
-    const name = topic.meta.name;
-    let bytes = 0;
-    let records = 0;
-    for (const partition of topic.partitions) {
-      const { log } = partition;
-      const labels = [name, String(partition.index)];
-      bytes += log.sizeBytes ?? 0;
-      records += log.highWatermark - log.logStartOffset;
-      if (!state.partitionSeries) continue;
-      start.push({ labels, value: log.logStartOffset });
-      end.push({ labels, value: log.logEndOffset });
-      size.push({ labels, value: log.sizeBytes ?? 0 });
-      segments.push({ labels, value: log.segmentBaseOffsets?.().length ?? 1 });
+  if (state.partitionSeries) {
+    for (const topic of state.topics.list()) {
+      for (const partition of topic.partitions) {
+        const { log } = partition;
+        const labels = [topic.meta.name, String(partition.index)];
+        start.push({ labels, value: log.logStartOffset });
+        end.push({ labels, value: log.logEndOffset });
+        size.push({ labels, value: log.sizeBytes ?? 0 });
+        segments.push({ labels, value: log.segmentBaseOffsets?.().length ?? 1 });
+      }
     }
-    topicPartitions.push({ labels: [name], value: topic.partitions.length });
-    topicSize.push({ labels: [name], value: bytes });
-    topicRecords.push({ labels: [name], value: records });
   }
   const families = [
     valueFamily("gauge", "chronik_topic_partitions", "Partitions of each topic", ["topic"], topicPartitions),
@@ -76,18 +72,14 @@ export function groupFamilies(state: BrokerState): MetricFamily[] {
   const lag: ValueSeries[] = [];
   const topicLag: ValueSeries[] = [];
   const { groups, topics } = state;
-  const groupIds = new Set([...groups.list().map((group) => group.groupId), ...groups.offsets.groups()]);
-  for (const groupId of [...groupIds].sort()) {
+  for (const groupId of groupIds(groups)) {
     const group = groups.get(groupId);
     states.push({ labels: [groupId, group?.state ?? "Empty"], value: 1 });
     members.push({ labels: [groupId], value: group?.members.size ?? 0 });
     const perTopic = new Map<string, number>();
-    for (const committed of groups.offsets.list(groupId)) {
-      const partition = topics.get(committed.topic)?.partitions[committed.partition];
-      if (partition === undefined) continue;
-      const value = Math.max(0, partition.log.highWatermark - committed.offset);
-      perTopic.set(committed.topic, (perTopic.get(committed.topic) ?? 0) + value);
-      if (state.partitionSeries) lag.push({ labels: [groupId, committed.topic, String(committed.partition)], value });
+    for (const row of groupLags(groups, topics, groupId)) {
+      perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + row.lag);
+      if (state.partitionSeries) lag.push({ labels: [groupId, row.topic, String(row.partition)], value: row.lag });
     }
     for (const [topic, value] of perTopic) topicLag.push({ labels: [groupId, topic], value });
   }

@@ -14,6 +14,15 @@ const errorScanDepthMax = 6;
 /** Writes made durable by one group-commit round. */
 export const groupCommitBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024] as const;
 
+export interface BrokerTotals {
+  producedRecords: number;
+  producedBytes: number;
+  fetchedRecords: number;
+  fetchedBytes: number;
+  requests: number;
+  requestErrors: number;
+}
+
 export class BrokerMetrics implements FlushObserver {
   readonly #now: () => number;
   readonly #requests: Counter;
@@ -101,6 +110,18 @@ export class BrokerMetrics implements FlushObserver {
     }
     this.#fetchedRecords.labels(topic).inc(records);
     this.#fetchedBytes.labels(topic).inc(batches.length);
+  }
+
+  /** Totals since start over every topic and API, for the console's rates. */
+  totals(): BrokerTotals {
+    return {
+      producedRecords: this.#producedRecords.total(),
+      producedBytes: this.#producedBytes.total(),
+      fetchedRecords: this.#fetchedRecords.total(),
+      fetchedBytes: this.#fetchedBytes.total(),
+      requests: this.#requests.total(),
+      requestErrors: this.#requestErrors.total(),
+    };
   }
 
   /** Drops a deleted topic's series. */

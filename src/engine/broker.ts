@@ -7,6 +7,7 @@ import { routes } from "./api-table.ts";
 import type { BrokerConfig } from "./broker-config.ts";
 import { connectionFamilies, diskFamilies, groupFamilies, partitionFamilies, type BrokerState } from "./broker-collectors.ts";
 import { BrokerMetrics } from "./broker-metrics.ts";
+import { BrokerAdmin } from "./admin/broker-admin.ts";
 import { type BrokerContext, dispatch } from "./dispatcher.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
 import { type EventLoopLagSampler, registerProcessMetrics } from "../metrics/process-metrics.ts";
@@ -32,6 +33,8 @@ export class Broker {
   /** What /metrics serves; null when metrics are off. */
   readonly metrics: MetricsRegistry | null;
   readonly #lagSampler: EventLoopLagSampler | null;
+  /** What every request's handler context shares (the admin API's requests too). */
+  readonly #context: BrokerContext;
   #stopping: Promise<void> | null = null;
 
   private constructor(
@@ -43,6 +46,7 @@ export class Broker {
     listener: KafkaListener,
     logger: Logger,
     metrics: MetricsRegistry | null,
+    context: BrokerContext,
   ) {
     this.config = config;
     this.topics = topics;
@@ -52,6 +56,7 @@ export class Broker {
     this.#listener = listener;
     this.#logger = logger;
     this.metrics = metrics;
+    this.#context = context;
     this.#lagSampler = metrics === null ? null : this.#registerCollectors(metrics);
     this.#producerExpiry = setInterval(() => this.#expireProducers(), config.producerIdExpirationCheckIntervalMs);
     this.#producerExpiry.unref?.();
@@ -101,7 +106,7 @@ export class Broker {
       throw new ListenError({ host: config.host, port: config.port, flag: "--port" }, error);
     }
     logger.info("Kafka listener started", { host: config.host, port: listener.port, topics: topics.list().length, data: config.dataDir });
-    return new Broker(config, topics, groups, transactions, storage, listener, logger, metrics);
+    return new Broker(config, topics, groups, transactions, storage, listener, logger, metrics, context);
   }
 
   /** The bound Kafka port. */
@@ -125,6 +130,21 @@ export class Broker {
       ...diskFamilies(state),
     ]);
     return registerProcessMetrics(metrics);
+  }
+
+  /** The admin API's view of this broker (see engine/admin). */
+  admin(options: { searchAllTopics: boolean }): BrokerAdmin {
+    return new BrokerAdmin({
+      config: this.config,
+      clusterId: this.#storage.clusterId,
+      startedAtMs: this.#startedAtMs,
+      topics: this.topics,
+      groups: this.groups,
+      metrics: this.#context.metrics,
+      searchAllTopics: options.searchAllTopics,
+      context: () => ({ ...this.#context, apiVersion: 0, clientId: "chronik-http", releaseConnection: () => {}, signal: new AbortController().signal }),
+      now: Date.now,
+    });
   }
 
   health(): Record<string, unknown> {

@@ -5,6 +5,9 @@ import { ListenError } from "../engine/listen-error.ts";
 import type { Logger } from "../logger.ts";
 import { contentTypes, negotiateFormat, renderMetrics } from "../metrics/exposition.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
+import type { BrokerAdmin } from "../engine/admin/broker-admin.ts";
+import { adminRoutes, isAdminPath } from "./admin-routes.ts";
+import { json } from "./responses.ts";
 import { handleSearch, isSearchPath, type SearchApi } from "./search-routes.ts";
 
 export interface HttpStatusSource {
@@ -15,10 +18,6 @@ export interface HttpStatusSource {
 export interface HttpServer {
   readonly port: number;
   close(): Promise<void>;
-}
-
-function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 }
 
 /** Seconds a request may go without progress before it is dropped (Bun's default, 10, is too short for a search over cold indexes). */
@@ -32,6 +31,8 @@ export interface HttpServerOptions {
   search?: SearchApi;
   /** Serves /metrics when set. */
   metrics?: MetricsRegistry | null;
+  /** Serves the admin API under /api when set. */
+  admin?: BrokerAdmin;
 }
 
 /** Starts serving; a port that cannot be bound is a ListenError. */
@@ -58,6 +59,7 @@ async function scrape(metrics: MetricsRegistry, request: Request): Promise<Respo
 
 function serve(source: HttpStatusSource, options: HttpServerOptions): Bun.Server<undefined> {
   const { search, metrics } = options;
+  const admin = options.admin ? adminRoutes(options.admin) : null;
   return Bun.serve({
     hostname: options.host,
     port: options.port,
@@ -65,6 +67,7 @@ function serve(source: HttpStatusSource, options: HttpServerOptions): Bun.Server
     fetch(request) {
       const { pathname } = new URL(request.url);
       if (search && isSearchPath(pathname)) return handleSearch(request, search);
+      if (admin && isAdminPath(pathname)) return admin(request);
       if (request.method !== "GET" && request.method !== "HEAD") {
         return json({ error: `Method "${request.method}" is not allowed on "${pathname}"` }, 405);
       }

@@ -7,6 +7,7 @@
 // body names the problem as Elasticsearch does; an unknown topic is a 404.
 
 import { parseSearchBody } from "../search/es-dsl.ts";
+import { BadRequestError, errorResponse, json, readJsonBody, requestBodyBytesMax } from "./responses.ts";
 import { parseLuceneQuery } from "../search/lucene-parser.ts";
 import { QueryError } from "../search/query.ts";
 import type { SearchResponse } from "../search/searcher.ts";
@@ -19,7 +20,7 @@ export interface SearchApi {
 }
 
 /** Largest request body accepted, in bytes. */
-export const searchBodyBytesMax = 1024 * 1024;
+export const searchBodyBytesMax = requestBodyBytesMax;
 
 const searchPath = /^\/(?:([^/]+)\/)?_search$/;
 const statsPath = "/_stats/search";
@@ -28,14 +29,6 @@ export function isSearchPath(pathname: string): boolean {
   return pathname === statsPath || searchPath.test(pathname);
 }
 
-function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-}
-
-/** An Elasticsearch error body. */
-export function errorResponse(type: string, reason: string, status: number): Response {
-  return json({ error: { root_cause: [{ type, reason }], type, reason }, status }, status);
-}
 
 export async function handleSearch(request: Request, api: SearchApi): Promise<Response> {
   const url = new URL(request.url);
@@ -46,22 +39,12 @@ export async function handleSearch(request: Request, api: SearchApi): Promise<Re
   }
   const topics = match[1] === undefined || match[1] === "_all" || match[1] === "*" ? [] : decodeURIComponent(match[1]).split(",");
   try {
-    const parsed = url.searchParams.has("q") ? fromQueryString(url.searchParams) : parseSearchBody(await readBody(request));
+    const parsed = url.searchParams.has("q") ? fromQueryString(url.searchParams) : parseSearchBody(await readJsonBody(request));
     return json(await api.search(topics, parsed));
   } catch (error) {
+    if (error instanceof BadRequestError) return errorResponse(error.type, error.message, 400);
     if (!(error instanceof QueryError)) throw error;
     return errorResponse(error.type, error.message, error.type === "index_not_found_exception" ? 404 : 400);
-  }
-}
-
-async function readBody(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.length > searchBodyBytesMax) throw new QueryError("illegal_argument_exception", `Request body is larger than ${searchBodyBytesMax} bytes`);
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new QueryError("parsing_exception", `Request body is not JSON: ${(error as Error).message}`);
   }
 }
 

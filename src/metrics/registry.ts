@@ -115,6 +115,13 @@ export class Counter extends Family<CounterChild> {
     return new CounterChild(labels);
   }
 
+  /** The sum over every series. */
+  total(): number {
+    let sum = 0;
+    for (const child of this.children()) sum += child.value;
+    return sum;
+  }
+
   snapshot(): MetricFamily {
     return { name: this.name, help: this.help, kind: "counter", labelNames: this.labelNames, series: [...this.children()].map((child) => ({ labels: child.labelValues, value: child.value })) };
   }

@@ -1,0 +1,224 @@
+// The admin API under /api (docs/http.md), which the console uses and users may call:
+//   GET    /api/overview
+//   GET    /api/topics                      POST /api/topics {name, partitions?, configs?}
+//   GET    /api/topics/<name>               DELETE /api/topics/<name>
+//   GET    /api/topics/<name>/messages?partition=&offset=|timestamp=&limit=
+//   GET    /api/topics/<name>/tail?partition=          (Server-Sent Events)
+//   GET    /api/groups                      GET /api/groups/<id>      DELETE /api/groups/<id>
+//   POST   /api/groups/<id>/reset-offsets {topic, partitions?, to}
+// Errors have Elasticsearch's shape, with Kafka's error name as the type.
+
+import type { BrokerAdmin } from "../engine/admin/broker-admin.ts";
+import type { ResetTarget } from "../engine/admin/groups-admin.ts";
+import { messagesLimitMax, type MessagesFrom, MessagesError, type ShownRecord } from "../engine/admin/messages.ts";
+import { AdminError } from "../engine/admin/topics-admin.ts";
+import { ErrorCode } from "../protocol/errors.ts";
+import { BadRequestError, errorResponse, json, readJsonBody } from "./responses.ts";
+
+/** Live tails open at once; more are refused with 503 until one ends. */
+export const tailsMax = 32;
+
+const topicPath = /^\/api\/topics\/([^/]+)(?:\/(messages|tail))?$/;
+const groupPath = /^\/api\/groups\/([^/]+)(?:\/(reset-offsets))?$/;
+
+export function isAdminPath(pathname: string): boolean {
+  return pathname === "/api" || pathname.startsWith("/api/");
+}
+
+/** HTTP status of a refusal, by Kafka error code. */
+function statusOf(errorCode: number): number {
+  switch (errorCode) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.GROUP_ID_NOT_FOUND:
+      return 404;
+    case ErrorCode.TOPIC_ALREADY_EXISTS:
+    case ErrorCode.NON_EMPTY_GROUP:
+      return 409;
+    case ErrorCode.UNKNOWN_SERVER_ERROR:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return 500;
+    default:
+      return 400;
+  }
+}
+
+function methodNotAllowed(request: Request, pathname: string): Response {
+  return errorResponse("illegal_argument_exception", `Method "${request.method}" is not allowed on "${pathname}"`, 405);
+}
+
+function integerParam(params: URLSearchParams, name: string): number | null {
+  const text = params.get(name);
+  if (text === null || text === "") return null;
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new BadRequestError("illegal_argument_exception", `${name} must be a whole number, not "${text}"`);
+  return Number(text);
+}
+
+/** `partition` is a partition number, or absent or "all" for every partition. */
+function partitionParam(params: URLSearchParams): number | null {
+  if (params.get("partition") === "all") return null;
+  const partition = integerParam(params, "partition");
+  if (partition !== null && partition < 0) throw new BadRequestError("illegal_argument_exception", `partition must not be negative, not "${partition}"`);
+  return partition;
+}
+
+/** A time as epoch milliseconds or ISO 8601. */
+function timeParam(text: string, name: string): number {
+  const value = /^-?\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(value)) throw new BadRequestError("illegal_argument_exception", `${name} must be epoch milliseconds or an ISO 8601 time, not "${text}"`);
+  return value;
+}
+
+function messagesFrom(params: URLSearchParams): MessagesFrom {
+  const offset = integerParam(params, "offset");
+  const timestamp = params.get("timestamp");
+  if (offset !== null && timestamp !== null) throw new BadRequestError("illegal_argument_exception", "Give offset or timestamp, not both");
+  if (offset !== null) return { kind: "offset", offset };
+  if (timestamp !== null) return { kind: "timestamp", timestamp: timeParam(timestamp, "timestamp") };
+  return { kind: "newest" };
+}
+
+function objectBody(body: unknown, what: string): Record<string, unknown> {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) throw new BadRequestError("parsing_exception", `${what} must be a JSON object`);
+  return body as Record<string, unknown>;
+}
+
+async function createTopic(admin: BrokerAdmin, request: Request): Promise<Response> {
+  const body = objectBody(await readJsonBody(request), "The body");
+  const { name, partitions, configs } = body;
+  if (typeof name !== "string" || name === "") throw new BadRequestError("illegal_argument_exception", 'The body needs "name", the topic name');
+  if (partitions !== undefined && !(Number.isSafeInteger(partitions) && (partitions as number) > 0)) {
+    throw new BadRequestError("illegal_argument_exception", `"partitions" must be a positive whole number, not ${JSON.stringify(partitions)}`);
+  }
+  const configMap: Record<string, string> = {};
+  if (configs !== undefined) {
+    for (const [key, value] of Object.entries(objectBody(configs, '"configs"'))) {
+      if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") throw new BadRequestError("illegal_argument_exception", `Config "${key}" must be a string, number or boolean`);
+      configMap[key] = String(value);
+    }
+  }
+  await admin.createTopic({ name, ...(partitions === undefined ? {} : { partitions: partitions as number }), configs: configMap });
+  return json({ acknowledged: true, topic: name }, 201);
+}
+
+function resetTarget(value: unknown): ResetTarget {
+  if (value === "earliest" || value === "latest") return { kind: value };
+  if (value !== null && typeof value === "object") {
+    const target = value as Record<string, unknown>;
+    if (Number.isSafeInteger(target.offset)) return { kind: "offset", offset: target.offset as number };
+    if (typeof target.timestamp === "string" || typeof target.timestamp === "number") return { kind: "timestamp", timestamp: timeParam(String(target.timestamp), "to.timestamp") };
+  }
+  throw new BadRequestError("illegal_argument_exception", `"to" must be "earliest", "latest", {"offset": N} or {"timestamp": T}, not ${JSON.stringify(value)}`);
+}
+
+async function resetOffsets(admin: BrokerAdmin, groupId: string, request: Request): Promise<Response> {
+  const body = objectBody(await readJsonBody(request), "The body");
+  if (typeof body.topic !== "string") throw new BadRequestError("illegal_argument_exception", 'The body needs "topic"');
+  const partitions = body.partitions;
+  if (partitions !== undefined && !(Array.isArray(partitions) && partitions.every((entry) => Number.isSafeInteger(entry) && entry >= 0))) {
+    throw new BadRequestError("illegal_argument_exception", '"partitions" must be a list of partition numbers');
+  }
+  const offsets = await admin.resetOffsets(groupId, { topic: body.topic, ...(partitions === undefined ? {} : { partitions: partitions as number[] }), to: resetTarget(body.to) });
+  return json({ acknowledged: true, group: groupId, topic: body.topic, offsets });
+}
+
+/** A Server-Sent Events stream of new records: `event: records` with a JSON array; comments as heartbeats. */
+function tail(admin: BrokerAdmin, topic: string, partition: number | null, request: Request, openTails: { count: number }): Response {
+  admin.describeTopic(topic);
+  if (openTails.count >= tailsMax) return errorResponse("too_many_requests", `${tailsMax} live tails are open already`, 503);
+  openTails.count++;
+  const encoder = new TextEncoder();
+  const stopped = new AbortController();
+  request.signal.addEventListener("abort", () => stopped.abort(), { once: true });
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const send = (text: string) => {
+        try {
+          controller.enqueue(encoder.encode(text));
+        } catch {
+          stopped.abort();
+        }
+      };
+      send(": following\n\n");
+      void admin
+        .tail(topic, partition, stopped.signal, (records: ShownRecord[]) => send(`event: records\ndata: ${JSON.stringify(records)}\n\n`), () => send(": heartbeat\n\n"))
+        .catch((error: unknown) => send(`event: error\ndata: ${JSON.stringify({ reason: (error as Error).message })}\n\n`))
+        .finally(() => {
+          openTails.count--;
+          try {
+            controller.close();
+          } catch {
+            // Already closed by the client going away.
+          }
+        });
+    },
+    cancel() {
+      stopped.abort();
+    },
+  });
+  return new Response(stream, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" } });
+}
+
+async function route(admin: BrokerAdmin, request: Request, url: URL, openTails: { count: number }): Promise<Response> {
+  const { pathname } = url;
+  const method = request.method;
+  if (pathname === "/api/overview") return method === "GET" ? json(admin.overview()) : methodNotAllowed(request, pathname);
+  if (pathname === "/api/topics") {
+    if (method === "GET") return json(admin.listTopics());
+    if (method === "POST") return await createTopic(admin, request);
+    return methodNotAllowed(request, pathname);
+  }
+  if (pathname === "/api/groups") return method === "GET" ? json(admin.listGroups()) : methodNotAllowed(request, pathname);
+  const topicMatch = topicPath.exec(pathname);
+  if (topicMatch) {
+    const name = decodeURIComponent(topicMatch[1]);
+    switch (`${method} ${topicMatch[2] ?? ""}`) {
+      case "GET ":
+        return json(admin.describeTopic(name));
+      case "DELETE ":
+        await admin.deleteTopic(name);
+        return json({ acknowledged: true, topic: name });
+      case "GET messages": {
+        const limit = integerParam(url.searchParams, "limit") ?? 50;
+        if (limit < 1 || limit > messagesLimitMax) throw new BadRequestError("illegal_argument_exception", `limit must be between 1 and ${messagesLimitMax}, not ${limit}`);
+        return json(await admin.readMessages(name, { partition: partitionParam(url.searchParams), from: messagesFrom(url.searchParams), limit }));
+      }
+      case "GET tail":
+        return tail(admin, name, partitionParam(url.searchParams), request, openTails);
+      default:
+        return methodNotAllowed(request, pathname);
+    }
+  }
+  const groupMatch = groupPath.exec(pathname);
+  if (groupMatch) {
+    const groupId = decodeURIComponent(groupMatch[1]);
+    switch (`${method} ${groupMatch[2] ?? ""}`) {
+      case "GET ":
+        return json(admin.describeGroup(groupId));
+      case "DELETE ":
+        await admin.deleteGroup(groupId);
+        return json({ acknowledged: true, group: groupId });
+      case "POST reset-offsets":
+        return await resetOffsets(admin, groupId, request);
+      default:
+        return methodNotAllowed(request, pathname);
+    }
+  }
+  return errorResponse("resource_not_found_exception", `No such endpoint "${pathname}"`, 404);
+}
+
+/** The handler of every /api request, with its own bound on open tails. */
+export function adminRoutes(admin: BrokerAdmin): (request: Request) => Promise<Response> {
+  const openTails = { count: 0 };
+  return async (request) => {
+    const url = new URL(request.url);
+    try {
+      return await route(admin, request, url, openTails);
+    } catch (error) {
+      if (error instanceof AdminError) return errorResponse(error.errorName, error.message, statusOf(error.errorCode));
+      if (error instanceof BadRequestError) return errorResponse(error.type, error.message, 400);
+      if (error instanceof MessagesError) return errorResponse("UNKNOWN_TOPIC_OR_PARTITION", error.message, 404);
+      if (error instanceof URIError) return errorResponse("illegal_argument_exception", `Bad percent-encoding in "${url.pathname}"`, 400);
+      throw error;
+    }
+  };
+}
