@@ -1,5 +1,6 @@
-// The HTTP API on --http-port: /health and /ready, /metrics for Prometheus, and the search
-// endpoints (search-routes.ts).
+// The HTTP port (--http-port): the console at / (console-routes.ts), /health and /ready,
+// /metrics for Prometheus, the admin API under /api (admin-routes.ts) and the search endpoints
+// (search-routes.ts).
 
 import { ListenError } from "../engine/listen-error.ts";
 import type { Logger } from "../logger.ts";
@@ -7,6 +8,7 @@ import { contentTypes, negotiateFormat, renderMetrics } from "../metrics/exposit
 import type { MetricsRegistry } from "../metrics/registry.ts";
 import type { BrokerAdmin } from "../engine/admin/broker-admin.ts";
 import { adminRoutes, isAdminPath } from "./admin-routes.ts";
+import { handleConsole, isConsolePath } from "./console-routes.ts";
 import { json } from "./responses.ts";
 import { handleSearch, isSearchPath, type SearchApi } from "./search-routes.ts";
 
@@ -71,6 +73,7 @@ function serve(source: HttpStatusSource, options: HttpServerOptions): Bun.Server
       if (request.method !== "GET" && request.method !== "HEAD") {
         return json({ error: `Method "${request.method}" is not allowed on "${pathname}"` }, 405);
       }
+      if (isConsolePath(pathname)) return handleConsole(request, pathname);
       switch (pathname) {
         case "/health":
         case "/ready":
