@@ -7,6 +7,7 @@ import { serveCommand } from "./src/commands/serve.ts";
 import { produceCommand } from "./src/commands/produce.ts";
 import { consumeCommand } from "./src/commands/consume.ts";
 import { searchCommand } from "./src/commands/search.ts";
+import { topCommand } from "./src/commands/top.ts";
 import { groupCommand } from "./src/commands/group.ts";
 import { topicCommand } from "./src/commands/topic.ts";
 import { txnCommand } from "./src/commands/txn.ts";
@@ -27,7 +28,8 @@ const program = new Command("chronik")
   .addCommand(benchCommand())
   .addCommand(searchCommand())
   .addCommand(groupCommand())
-  .addCommand(txnCommand());
+  .addCommand(txnCommand())
+  .addCommand(topCommand());
 
 // Completion scripts are generated from the finished command tree, so this one comes last.
 program.addCommand(completionCommand(() => program));

@@ -4,24 +4,14 @@
 // With -n 0 the total alone goes to stdout, for scripts that count.
 
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { Connection, defaultConnectionOptions } from "../client/index.ts";
-import { silentLogger } from "../logger.ts";
 import { choice, parseNonNegativeInteger } from "./options.ts";
-import { collect, CommandError, runClientCommand } from "./client-command.ts";
+import { collect, runClientCommand } from "./client-command.ts";
+import { defaultHttpUrl, requestJson } from "./http-api.ts";
 
 const sortModes = ["score", "time"] as const;
 const formats = ["table", "json"] as const;
 /** Columns of the value shown in table output; longer values are cut with "…". */
 const tableValueChars = 100;
-/** Longest wait for the server's answer. */
-const requestTimeoutMs = 30_000;
-/** Longest wait for the Kafka handshake that tells whether --url points at a Kafka port. */
-const kafkaProbeTimeoutMs = 2_000;
-
-/** `$CHRONIK_URL`, else the HTTP API on this machine. */
-export function defaultSearchUrl(): string {
-  return process.env.CHRONIK_URL ?? "http://localhost:6092";
-}
 
 /** "15m" means 15 minutes ago; anything else (ISO 8601, epoch ms, now-1h) goes to the server as is. */
 export function parseTimeBound(value: string): string {
@@ -80,7 +70,7 @@ export function searchCommand() {
     .option("-n, --limit <n>", "hits to print; 0 prints the number of hits alone", parseNonNegativeInteger, 10)
     .option("--sort <order>", "score: best match first; time: newest first", choice(sortModes), "score" as (typeof sortModes)[number])
     .option("-f, --format <format>", "table: topic/partition@offset, time, score, key, value; json: one hit per line", choice(formats), "table" as (typeof formats)[number])
-    .addOption(new Option("--url <url>", "the server's HTTP API").default(defaultSearchUrl(), "$CHRONIK_URL or http://localhost:6092"))
+    .addOption(new Option("--url <url>", "the server's HTTP API").default(defaultHttpUrl(), "$CHRONIK_URL or http://localhost:6092"))
     .addHelpText("after", `\nExamples:\n  chronik search 'level:error AND "disk full"' -t app-logs --since 1h\n  chronik search 'http.status:>=500' --sort time -n 50 -f json\n`)
     .action(async (query, options) => {
       await runClientCommand("search", async () => {
@@ -104,46 +94,6 @@ interface SearchResult {
   hits: { total: { value: number }; hits: HitJson[] };
 }
 
-async function postSearch(url: string, body: unknown): Promise<SearchResult> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(requestTimeoutMs),
-    });
-  } catch (error) {
-    if (await isKafkaPort(new URL(url))) {
-      throw new CommandError(`"${new URL(url).origin}" is chronik's Kafka port, not its HTTP API: use the HTTP port (--http-port of serve, 6092 by default)`);
-    }
-    // Bun's messages run on with advice about fetch options; the code says what happened.
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message.split(". ")[0];
-    throw new CommandError(`Cannot reach "${url}": ${reason}`);
-  }
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new CommandError(`Unexpected answer from "${url}" (HTTP ${response.status}): ${text.slice(0, 200)}`);
-  }
-  if (!response.ok) {
-    const reason = (json as { error?: { reason?: string } }).error?.reason ?? text.slice(0, 200);
-    throw new CommandError(`Search failed (HTTP ${response.status}): ${reason}`);
-  }
-  return json as SearchResult;
-}
-
-/** True when `url`'s host and port answer the Kafka handshake (ApiVersions): a Kafka listener given where HTTP was meant. */
-async function isKafkaPort(url: URL): Promise<boolean> {
-  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
-  const options = { ...defaultConnectionOptions, clientId: "chronik-search", connectTimeoutMs: kafkaProbeTimeoutMs, requestTimeoutMs: kafkaProbeTimeoutMs, logger: silentLogger };
-  try {
-    const connection = await Connection.open({ host: url.hostname.replace(/^\[|\]$/g, ""), port }, options);
-    connection.close();
-    return true;
-  } catch {
-    return false;
-  }
+function postSearch(url: string, body: unknown): Promise<SearchResult> {
+  return requestJson<SearchResult>(url, "Search", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }

@@ -121,7 +121,13 @@ async function resetOffsets(admin: BrokerAdmin, groupId: string, request: Reques
   return json({ acknowledged: true, group: groupId, topic: body.topic, offsets });
 }
 
-/** A Server-Sent Events stream of new records: `event: records` with a JSON array; comments as heartbeats. */
+/** Events a tail's stream holds for a slow reader before the tail waits for it. */
+const tailEventsQueued = 16;
+
+/**
+ * A Server-Sent Events stream of new records: `event: records` with a JSON array; comments as
+ * heartbeats. When the reader falls tailEventsQueued events behind, the tail waits for it.
+ */
 function tail(admin: BrokerAdmin, topic: string, partition: number | null, request: Request, openTails: { count: number }): Response {
   admin.describeTopic(topic);
   if (openTails.count >= tailsMax) return errorResponse("too_many_requests", `${tailsMax} live tails are open already`, 503);
@@ -129,32 +135,47 @@ function tail(admin: BrokerAdmin, topic: string, partition: number | null, reque
   const encoder = new TextEncoder();
   const stopped = new AbortController();
   request.signal.addEventListener("abort", () => stopped.abort(), { once: true });
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const send = (text: string) => {
-        try {
-          controller.enqueue(encoder.encode(text));
-        } catch {
-          stopped.abort();
-        }
-      };
-      send(": following\n\n");
-      void admin
-        .tail(topic, partition, stopped.signal, (records: ShownRecord[]) => send(`event: records\ndata: ${JSON.stringify(records)}\n\n`), () => send(": heartbeat\n\n"))
-        .catch((error: unknown) => send(`event: error\ndata: ${JSON.stringify({ reason: (error as Error).message })}\n\n`))
-        .finally(() => {
-          openTails.count--;
+  /** Wakes the tail when the reader takes an event (or goes away). */
+  let wakeWriter: (() => void) | null = null;
+  const wake = () => {
+    wakeWriter?.();
+    wakeWriter = null;
+  };
+  stopped.signal.addEventListener("abort", wake, { once: true });
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const send = (text: string) => {
           try {
-            controller.close();
+            controller.enqueue(encoder.encode(text));
           } catch {
-            // Already closed by the client going away.
+            stopped.abort();
           }
-        });
+        };
+        const sendRecords = async (records: ShownRecord[]) => {
+          send(`event: records\ndata: ${JSON.stringify(records)}\n\n`);
+          while (!stopped.signal.aborted && (controller.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => (wakeWriter = resolve));
+        };
+        send(": following\n\n");
+        void admin
+          .tail(topic, partition, stopped.signal, sendRecords, () => send(": heartbeat\n\n"))
+          .catch((error: unknown) => send(`event: error\ndata: ${JSON.stringify({ reason: (error as Error).message })}\n\n`))
+          .finally(() => {
+            openTails.count--;
+            try {
+              controller.close();
+            } catch {
+              // Already closed by the client going away.
+            }
+          });
+      },
+      pull: wake,
+      cancel() {
+        stopped.abort();
+      },
     },
-    cancel() {
-      stopped.abort();
-    },
-  });
+    new CountQueuingStrategy({ highWaterMark: tailEventsQueued }),
+  );
   return new Response(stream, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" } });
 }
 

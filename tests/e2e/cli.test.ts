@@ -111,7 +111,7 @@ describe("chronik CLI", () => {
 });
 
 describe("compiled executable", () => {
-  test("scripts/compile.ts builds dist/chronik that serves, produces and consumes without node_modules", async () => {
+  test("scripts/compile.ts builds dist/chronik that serves (console and metrics included), produces and consumes without node_modules", async () => {
     const built = await runOk([join(repoRoot, "node_modules/.bin/bun"), join(repoRoot, "scripts/compile.ts")], {
       timeoutMs: compileTimeoutMs,
     });
@@ -130,6 +130,11 @@ describe("compiled executable", () => {
       });
       const consumed = await runOk([binary, ...consumeArgs(standalone, topic)], { timeoutMs: commandTimeoutMs, cwd: folder });
       assertSameBytes(consumed.stdout, Buffer.from(expectedOutput(recordCount)), "compiled chronik consume");
+      // The console and the metrics are inside the executable too.
+      const http = `http://${standalone.host}:${standalone.httpPort}`;
+      expect(await (await fetch(`${http}/`)).text()).toContain('<script type="module" src="/console/app.js">');
+      expect((await (await fetch(`${http}/console/app.js`)).text()).length).toBeGreaterThan(10_000);
+      expect(await (await fetch(`${http}/metrics`)).text()).toContain(`chronik_produced_records_total{topic="${topic}"} ${recordCount}`);
       expect(await standalone.stop()).toBe(0);
     } finally {
       await standalone.cleanup();

@@ -92,7 +92,7 @@ export class BrokerAdmin {
   }
 
   /** Follows a topic until `signal` aborts (see tailMessages). */
-  tail(topic: string, partition: number | null, signal: AbortSignal, emit: (records: ShownRecord[]) => void, heartbeat: () => void): Promise<void> {
+  tail(topic: string, partition: number | null, signal: AbortSignal, emit: (records: ShownRecord[]) => void | Promise<void>, heartbeat: () => void): Promise<void> {
     return tailMessages(this.#topic(topic), partition, signal, emit, heartbeat);
   }
 

@@ -188,9 +188,10 @@ export const tailHeartbeatMs = 15_000;
 /**
  * Follows `topic` from its high watermarks now: calls `emit` with each new stretch of records
  * (at most messagesLimitMax at a time) and `heartbeat` when nothing came for tailHeartbeatMs,
- * until `signal` aborts. A tail that falls behind reads on at its own pace; nothing is buffered.
+ * until `signal` aborts. The next read waits for `emit`'s promise, so a reader that falls behind
+ * slows the tail down instead of making it buffer.
  */
-export async function tailMessages(topic: Topic, partition: number | null, signal: AbortSignal, emit: (records: ShownRecord[]) => void, heartbeat: () => void): Promise<void> {
+export async function tailMessages(topic: Topic, partition: number | null, signal: AbortSignal, emit: (records: ShownRecord[]) => void | Promise<void>, heartbeat: () => void): Promise<void> {
   const partitions = partitionsOf(topic, partition);
   const positions = partitions.map((entry) => entry.log.highWatermark);
   while (!signal.aborted) {
@@ -198,7 +199,7 @@ export async function tailMessages(topic: Topic, partition: number | null, signa
       if (positions[i] >= entry.log.highWatermark) continue;
       const { records, next } = await readFrom(entry, positions[i], messagesLimitMax, { bytes: readBytesMax });
       positions[i] = next;
-      if (records.length > 0 && !signal.aborted) emit(records);
+      if (records.length > 0 && !signal.aborted) await emit(records);
     }
     if (signal.aborted || partitions.some((entry, i) => positions[i] < entry.log.highWatermark)) continue;
     const arrived = await waitForData(partitions, positions, signal);

@@ -82,11 +82,35 @@ describe("tailMessages", () => {
     const topic = fixture.topics.get("events")!;
     const seen: ShownRecord[] = [];
     const stop = new AbortController();
-    const following = tailMessages(topic, null, stop.signal, (records) => seen.push(...records), () => {});
+    const following = tailMessages(topic, null, stop.signal, (records) => {
+      seen.push(...records);
+    }, () => {});
     await topic.partitions[1].append(buildRecordBatch({ records: [{ value: "new" }] }));
     await eventually(async () => seen.length === 1, "the tail sees the new record");
     expect(seen[0]).toMatchObject({ partition: 1, offset: 5, value: { text: "new" } });
     stop.abort();
+    await following;
+  });
+
+  test("waits for a slow reader: what arrives meanwhile is read once the reader takes the last stretch", async () => {
+    await topicWith(1);
+    const partition = fixture.topics.get("events")!.partitions[0];
+    const stretches: number[] = [];
+    let release = () => {};
+    const stop = new AbortController();
+    const following = tailMessages(fixture.topics.get("events")!, 0, stop.signal, (records) => {
+      stretches.push(records.length);
+      return new Promise<void>((resolve) => (release = resolve));
+    }, () => {});
+    await partition.append(buildRecordBatch({ records: [{ value: "first" }] }));
+    await eventually(async () => stretches.length === 1, "the first stretch is emitted");
+    for (let i = 0; i < 5; i++) await partition.append(buildRecordBatch({ records: [{ value: `more ${i}` }] }));
+    expect(stretches).toEqual([1]);
+    release();
+    await eventually(async () => stretches.length === 2, "the rest once the reader caught up");
+    expect(stretches).toEqual([1, 5]);
+    stop.abort();
+    release();
     await following;
   });
 });
