@@ -85,6 +85,24 @@ export class MemorySampler {
 }
 
 /** A bad flag of a benchmark: reported as one line and the usage, without a stack trace. */
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+export function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  // utime and stime are fields 14 and 15 of the line; clock ticks are 100 per second on Linux.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** `count` lines of exactly `bytes` characters each: the line's number, padded with x. */
+export function fixedSizeLines(count: number, bytes: number): string {
+  const filler = "x".repeat(bytes);
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const number = String(i);
+    lines.push(number + filler.slice(number.length));
+  }
+  return lines.join("\n") + "\n";
+}
+
 export class UsageError extends Error {}
 
 /**

@@ -6,11 +6,10 @@
 // that every topic ends at exactly N records.
 // Run: npx bun scripts/bench/idempotent-produce.ts [--records 1000000] [--value-bytes 100] [--rounds 3] [serve flags…]
 
-import { readFileSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { makeTempDir, runOk, startBroker } from "../../tests/e2e/harness.ts";
-import { BenchArgs, cleanUp, cleanups, percentile, progress } from "./bench-support.ts";
+import { BenchArgs, cleanUp, cleanups, fixedSizeLines, percentile, processCpuSeconds, progress } from "./bench-support.ts";
 
 const args = new BenchArgs(process.argv.slice(2));
 const recordCount = args.wholeNumber("--records", 1_000_000);
@@ -18,27 +17,10 @@ const valueBytes = args.wholeNumber("--value-bytes", 100);
 const rounds = args.wholeNumber("--rounds", 3);
 const commandTimeoutMs = 600_000;
 
-/** CPU seconds (user + system) the broker process has used so far, from /proc. */
-function brokerCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  // utime and stime are fields 14 and 15 of the line; clock ticks are 100 per second on Linux.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function inputText(): string {
-  const filler = "x".repeat(valueBytes);
-  const lines: string[] = [];
-  for (let i = 0; i < recordCount; i++) {
-    const number = String(i);
-    lines.push(number + filler.slice(number.length));
-  }
-  return lines.join("\n") + "\n";
-}
-
 const folder = await makeTempDir("bench-idempotent");
 cleanups.push(() => rm(folder, { recursive: true, force: true }));
 const input = join(folder, "input.txt");
-await writeFile(input, inputText());
+await writeFile(input, fixedSizeLines(recordCount, valueBytes));
 const broker = await startBroker({ args: args.rest });
 cleanups.push(() => broker.cleanup());
 try {
@@ -54,11 +36,11 @@ try {
     for (const mode of round % 2 === 0 ? order : order.toReversed()) {
       const topic = `bench-${mode}-${round}`;
       const flags = [...modes[mode], "-X", "linger.ms=5", "-X", "queue.buffering.max.messages=1000000"];
-      const cpuBefore = brokerCpuSeconds(broker.pid!);
+      const cpuBefore = processCpuSeconds(broker.pid!);
       const started = performance.now();
       await runOk(["sh", "-c", `kcat -b ${broker.bootstrap} -X broker.address.family=v4 -P -t ${topic} -p 0 ${flags.join(" ")} < ${input}`], { timeoutMs: commandTimeoutMs });
       const seconds = (performance.now() - started) / 1000;
-      const cpuSeconds = brokerCpuSeconds(broker.pid!) - cpuBefore;
+      const cpuSeconds = processCpuSeconds(broker.pid!) - cpuBefore;
       cpu[mode].push(cpuSeconds);
       const { stdout } = await runOk(["kcat", "-b", broker.bootstrap, "-X", "broker.address.family=v4", "-Q", "-t", `${topic}:0:-1`], { timeoutMs: 60_000 });
       const end = Number(/offset (\d+)/.exec(stdout.toString())?.[1]);

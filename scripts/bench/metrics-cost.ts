@@ -5,11 +5,10 @@
 // every topic ends at exactly N records.
 // Run: npx bun scripts/bench/metrics-cost.ts [--records 1000000] [--value-bytes 100] [--rounds 5] [serve flags…]
 
-import { readFileSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { makeTempDir, runOk, startBroker, type Broker } from "../../tests/e2e/harness.ts";
-import { BenchArgs, cleanUp, cleanups, percentile, progress } from "./bench-support.ts";
+import { BenchArgs, cleanUp, cleanups, fixedSizeLines, percentile, processCpuSeconds, progress } from "./bench-support.ts";
 
 const args = new BenchArgs(process.argv.slice(2));
 const recordCount = args.wholeNumber("--records", 1_000_000);
@@ -17,22 +16,6 @@ const valueBytes = args.wholeNumber("--value-bytes", 100);
 const rounds = args.wholeNumber("--rounds", 5);
 const scrapeIntervalMs = 1_000;
 const commandTimeoutMs = 600_000;
-
-/** CPU seconds (user + system) the broker process has used so far, from /proc. */
-function brokerCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function inputText(): string {
-  const filler = "x".repeat(valueBytes);
-  const lines: string[] = [];
-  for (let i = 0; i < recordCount; i++) {
-    const number = String(i);
-    lines.push(number + filler.slice(number.length));
-  }
-  return lines.join("\n") + "\n";
-}
 
 /** Scrapes /metrics every second until stopped; returns how many scrapes and their largest size. */
 function startScraping(broker: Broker): () => Promise<{ scrapes: number; bytesMax: number }> {
@@ -57,7 +40,7 @@ function startScraping(broker: Broker): () => Promise<{ scrapes: number; bytesMa
 const folder = await makeTempDir("bench-metrics");
 cleanups.push(() => rm(folder, { recursive: true, force: true }));
 const input = join(folder, "input.txt");
-await writeFile(input, inputText());
+await writeFile(input, fixedSizeLines(recordCount, valueBytes));
 const brokers: Record<string, Broker> = {
   "metrics on": await startBroker({ args: args.rest }),
   "metrics off": await startBroker({ args: ["--no-metrics", ...args.rest] }),
@@ -72,11 +55,11 @@ try {
       const broker = brokers[mode];
       const topic = `bench-${round}`;
       const stopScraping = mode === "metrics on" ? startScraping(broker) : null;
-      const cpuBefore = brokerCpuSeconds(broker.pid!);
+      const cpuBefore = processCpuSeconds(broker.pid!);
       const started = performance.now();
       await runOk(["sh", "-c", `kcat -b ${broker.bootstrap} -X broker.address.family=v4 -P -t ${topic} -p 0 -X linger.ms=5 -X queue.buffering.max.messages=1000000 < ${input}`], { timeoutMs: commandTimeoutMs });
       const seconds = (performance.now() - started) / 1000;
-      const cpuSeconds = brokerCpuSeconds(broker.pid!) - cpuBefore;
+      const cpuSeconds = processCpuSeconds(broker.pid!) - cpuBefore;
       const scraped = await stopScraping?.();
       const { stdout } = await runOk(["kcat", "-b", broker.bootstrap, "-X", "broker.address.family=v4", "-Q", "-t", `${topic}:0:-1`], { timeoutMs: 60_000 });
       const end = Number(/offset (\d+)/.exec(stdout.toString())?.[1]);

@@ -4,6 +4,10 @@
 // redraws in place; piped, or with --iterations, it prints one frame after another.
 
 import { Command, Option } from "@commander-js/extra-typings";
+import type { Overview } from "../engine/admin/broker-admin.ts";
+import type { GroupSummary } from "../engine/admin/groups-admin.ts";
+import type { TopicSummary } from "../engine/admin/topics-admin.ts";
+import type { BrokerTotals } from "../engine/broker-metrics.ts";
 import { renderTable } from "./admin-command.ts";
 import { runClientCommand } from "./client-command.ts";
 import { defaultHttpUrl, requestJson } from "./http-api.ts";
@@ -12,47 +16,12 @@ import { formatDuration, parsePositiveDurationMs, parsePositiveInteger } from ".
 /** Rows of topics and of groups shown; the rest are counted on one line. */
 const rowsMax = 20;
 
-interface Totals {
-  producedRecords: number;
-  producedBytes: number;
-  fetchedRecords: number;
-  fetchedBytes: number;
-  requests: number;
-}
-
-interface Overview {
-  clusterId: string;
-  nodeId: number;
-  uptimeMs: number;
-  kafka: { host: string; port: number };
-  topics: number;
-  partitions: number;
-  groups: number;
-  sizeBytes: number;
-  totals: Totals | null;
-}
-
-interface TopicRow {
-  name: string;
-  internal: boolean;
-  partitions: number;
-  offsets: number;
-  sizeBytes: number;
-}
-
-interface GroupRow {
-  groupId: string;
-  state: string;
-  members: number;
-  lag: number;
-}
-
 export interface Sample {
   /** performance.now() when it was taken. */
   atMs: number;
   overview: Overview;
-  topics: TopicRow[];
-  groups: GroupRow[];
+  topics: TopicSummary[];
+  groups: GroupSummary[];
 }
 
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
@@ -92,7 +61,7 @@ export function renderFrame(sample: Sample, previous: Sample | null, source: str
     lines.push("rates: the broker runs with --no-metrics");
   } else {
     const before = previous?.overview.totals ?? undefined;
-    const rate = (key: keyof Totals, unit: (value: number) => string) => show(perSecond(totals[key], before?.[key]), unit);
+    const rate = (key: keyof BrokerTotals, unit: (value: number) => string) => show(perSecond(totals[key], before?.[key]), unit);
     const records = (value: number) => `${integer.format(value)} records/s`;
     const bytesPerSecond = (value: number) => `${bytes(value)}/s`;
     lines.push(
@@ -115,8 +84,8 @@ export function renderFrame(sample: Sample, previous: Sample | null, source: str
 async function takeSample(base: string): Promise<Sample> {
   const [overview, topics, groups] = await Promise.all([
     requestJson<Overview>(`${base}/api/overview`, "Reading the overview"),
-    requestJson<TopicRow[]>(`${base}/api/topics`, "Reading the topics"),
-    requestJson<GroupRow[]>(`${base}/api/groups`, "Reading the groups"),
+    requestJson<TopicSummary[]>(`${base}/api/topics`, "Reading the topics"),
+    requestJson<GroupSummary[]>(`${base}/api/groups`, "Reading the groups"),
   ]);
   return { atMs: performance.now(), overview, topics, groups };
 }

@@ -30,72 +30,9 @@ export async function send<T>(method: "POST" | "DELETE", path: string, body?: un
 
 export const encode = encodeURIComponent;
 
-export interface Totals {
-  producedRecords: number;
-  producedBytes: number;
-  fetchedRecords: number;
-  fetchedBytes: number;
-  requests: number;
-  requestErrors: number;
-}
-
-export interface Overview {
-  clusterId: string;
-  nodeId: number;
-  startedAtMs: number;
-  uptimeMs: number;
-  kafka: { host: string; port: number };
-  topics: number;
-  partitions: number;
-  groups: number;
-  sizeBytes: number;
-  totals: Totals | null;
-}
-
-export interface TopicSummary {
-  name: string;
-  internal: boolean;
-  partitions: number;
-  sizeBytes: number;
-  offsets: number;
-  searchEnabled: boolean;
-}
-
-export interface TopicDetail extends TopicSummary {
-  topicId: string;
-  partitionDetails: Array<{ partition: number; logStartOffset: number; highWatermark: number; lastStableOffset: number; logEndOffset: number; sizeBytes: number; segments: number }>;
-  configs: Array<{ name: string; value: string; source: string }>;
-}
-
-export interface ShownBytes {
-  size: number;
-  text?: string;
-  json?: unknown;
-  base64?: string;
-  truncated?: true;
-}
-
-export interface ShownRecord {
-  partition: number;
-  offset: number;
-  timestamp: number;
-  timestampType: string;
-  key: ShownBytes | null;
-  value: ShownBytes | null;
-  headers: Array<{ key: string; value: ShownBytes | null }>;
-}
-
-export interface GroupSummary {
-  groupId: string;
-  type: string;
-  state: string;
-  members: number;
-  topics: string[];
-  lag: number;
-}
-
-export interface GroupDetail extends GroupSummary {
-  protocol: string;
-  memberDetails: Array<{ memberId: string; instanceId: string | null; clientId: string; clientHost: string; assignment: Array<{ topic: string; partitions: number[] }> }>;
-  offsets: Array<{ topic: string; partition: number; committedOffset: number; highWatermark: number; lag: number; memberId: string | null }>;
-}
+// The API's JSON has the engine's shapes: the types come from there (erased from the bundle).
+export type { BrokerTotals as Totals } from "../engine/broker-metrics.ts";
+export type { Overview } from "../engine/admin/broker-admin.ts";
+export type { TopicDetail, TopicSummary } from "../engine/admin/topics-admin.ts";
+export type { ShownBytes, ShownRecord } from "../engine/admin/messages.ts";
+export type { GroupDetail, GroupSummary } from "../engine/admin/groups-admin.ts";

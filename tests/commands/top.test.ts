@@ -7,19 +7,20 @@ function sample(atMs: number, produced: number, offsets: Record<string, number>,
     overview: {
       clusterId: "c1",
       nodeId: 0,
+      startedAtMs: 0,
       uptimeMs: 3_723_000,
       kafka: { host: "localhost", port: 9092 },
       topics: 3,
       partitions: 4,
       groups: 1,
       sizeBytes: 5 * 1024 * 1024,
-      totals: { producedRecords: produced, producedBytes: produced * 100, fetchedRecords: 0, fetchedBytes: 0, requests: produced / 10 },
+      totals: { producedRecords: produced, producedBytes: produced * 100, fetchedRecords: 0, fetchedBytes: 0, requests: produced / 10, requestErrors: 0 },
     },
     topics: [
-      { name: "__consumer_offsets", internal: true, partitions: 1, offsets: 9, sizeBytes: 10 },
-      ...Object.entries(offsets).map(([name, count]) => ({ name, internal: false, partitions: 2, offsets: count, sizeBytes: count * 100 })),
+      { name: "__consumer_offsets", internal: true, partitions: 1, offsets: 9, sizeBytes: 10, searchEnabled: false },
+      ...Object.entries(offsets).map(([name, count]) => ({ name, internal: false, partitions: 2, offsets: count, sizeBytes: count * 100, searchEnabled: false })),
     ],
-    groups: [{ groupId: "readers", state: "Stable", members: 2, lag }],
+    groups: [{ groupId: "readers", type: "classic", state: "Stable", members: 2, topics: ["busy"], lag }],
   };
 }
 
