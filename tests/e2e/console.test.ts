@@ -84,8 +84,9 @@ describe("console", () => {
     await page.getByTestId("live-tail").check();
     await page.getByTestId("tail-state").getByText("following new messages").waitFor();
     const marker = `tail-${Date.now()}`;
-    const produced = performance.now();
     await produce("made-by-kcat", [JSON.stringify({ marker, note: "pretty-printed" })]);
+    // kcat has exited: the record is acknowledged, and the 2 s start now.
+    const produced = performance.now();
     const value = page.getByTestId("message-value").filter({ hasText: marker });
     await value.waitFor({ timeout: 5_000 });
     const shownAfterMs = performance.now() - produced;
