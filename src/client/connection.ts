@@ -9,7 +9,8 @@
 // ApiVersions Response (Version: 0) => error_code [api_keys]
 //   api_keys => api_key min_version max_version
 
-import { connect, type Socket } from "node:net";
+import { connect, isIP, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
 import type { Logger } from "../logger.ts";
 import { ErrorCode, KafkaProtocolError } from "../protocol/errors.ts";
 import { encodeRequestFrame, FrameSplitter } from "../protocol/frames.ts";
@@ -34,6 +35,21 @@ export interface ConnectionOptions {
   /** Largest response frame accepted. */
   responseBytesMax: number;
   logger: Logger;
+  /** Speak TLS (security.protocol=ssl); plain TCP when absent. */
+  tls?: ClientTls;
+}
+
+/** TLS settings of a client, as librdkafka's ssl.* settings give them. */
+export interface ClientTls {
+  /** PEM CAs to trust instead of the system's (ssl.ca.location). */
+  ca?: Buffer;
+  /** PEM client certificate and key, for brokers that ask for one (ssl.certificate.location, ssl.key.location). */
+  cert?: Buffer;
+  key?: Buffer;
+  /** Check the broker's certificate chain (enable.ssl.certificate.verification). */
+  verifyCertificate: boolean;
+  /** Check that the certificate names the host connected to (ssl.endpoint.identification.algorithm=https). */
+  verifyHostname: boolean;
 }
 
 export const defaultConnectionOptions: Omit<ConnectionOptions, "logger"> = {
@@ -86,7 +102,7 @@ export class Connection {
 
   /** Connects and negotiates API versions; rejects with ConnectionError when the broker is unreachable. */
   static async open(address: BrokerAddress, options: ConnectionOptions): Promise<Connection> {
-    const socket = await connectSocket(address, options.connectTimeoutMs);
+    const socket = await connectSocket(address, options.connectTimeoutMs, options.tls);
     const connection = new Connection(address, socket, options);
     try {
       await connection.#handshake();
@@ -254,21 +270,36 @@ export class Connection {
   }
 }
 
-function connectSocket(address: BrokerAddress, timeoutMs: number): Promise<Socket> {
+function connectSocket(address: BrokerAddress, timeoutMs: number, tls: ClientTls | undefined): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: address.host, port: address.port });
+    const socket = tls === undefined ? connect({ host: address.host, port: address.port }) : connectTls(tlsConnectOptions(address, tls));
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new ConnectionError(`Cannot connect to broker "${formatAddress(address)}": no answer within ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.once("connect", () => {
+    socket.once(tls === undefined ? "connect" : "secureConnect", () => {
       clearTimeout(timer);
       socket.setNoDelay(true);
       resolve(socket);
     });
     socket.once("error", (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new ConnectionError(`Cannot connect to broker "${formatAddress(address)}": ${error.code ?? error.message}`));
+      const reason = tls === undefined ? (error.code ?? error.message) : `TLS: ${error.code === "ECONNRESET" || error.code === "ECONNREFUSED" ? error.code : error.message}`;
+      reject(new ConnectionError(`Cannot connect to broker "${formatAddress(address)}": ${reason}`));
     });
   });
+}
+
+function tlsConnectOptions(address: BrokerAddress, tls: ClientTls) {
+  return {
+    host: address.host,
+    port: address.port,
+    // SNI takes host names only, not addresses.
+    ...(isIP(address.host) === 0 ? { servername: address.host } : {}),
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+    ...(tls.key === undefined ? {} : { key: tls.key }),
+    rejectUnauthorized: tls.verifyCertificate,
+    ...(tls.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
+  };
 }

@@ -6,13 +6,14 @@
 // config file (--config, else ~/.config/chronik/config.toml when it exists), built-in defaults.
 // The config file holds `brokers = "host:port"` and a `[client]` table of the same keys as -X.
 
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { KafkaProtocolError } from "../protocol/errors.ts";
 import { ProtocolDecodeError } from "../protocol/reader.ts";
 import { ClientError, Cluster, ConnectionError, DeliveryError, UnsupportedApiError } from "../client/index.ts";
+import type { ClientTls } from "../client/connection.ts";
 import { createLogger, type LogLevel } from "../logger.ts";
 import { CompressionError, CorruptRecordError, UnsupportedMagicError } from "../records/errors.ts";
 import { readConfigToml } from "./config-file.ts";
@@ -25,7 +26,9 @@ export const brokersHelp = "bootstrap brokers, host:port[,host:port...] (default
 export const setHelp =
   "client setting key=value, repeatable, e.g. -X linger.ms=20. Keys: bootstrap.servers, client.id, request.timeout.ms, " +
   "socket.connection.setup.timeout.ms, acks, linger.ms, batch.size, compression.type, partitioner, buffer.memory, " +
-  "fetch.max.wait.ms, fetch.min.bytes, fetch.max.bytes, max.partition.fetch.bytes, isolation.level (and librdkafka aliases)";
+  "fetch.max.wait.ms, fetch.min.bytes, fetch.max.bytes, max.partition.fetch.bytes, isolation.level, security.protocol, " +
+  "ssl.ca.location, ssl.certificate.location, ssl.key.location, ssl.endpoint.identification.algorithm, " +
+  "enable.ssl.certificate.verification (and librdkafka aliases)";
 export const configHelp = "config file (default: ~/.config/chronik/config.toml when it exists)";
 
 /** The -X keys chronik understands, with what each does. */
@@ -49,6 +52,12 @@ export const clientSettingKeys: Record<string, string> = {
   "fetch.max.bytes": "consume: upper bound on one fetch response",
   "max.partition.fetch.bytes": "consume: upper bound per partition in one fetch",
   "isolation.level": "consume: read_committed (the default) or read_uncommitted",
+  "security.protocol": "plaintext (the default) or ssl",
+  "ssl.ca.location": "ssl: PEM file of the CAs to trust (default: the system's)",
+  "ssl.certificate.location": "ssl: PEM file of this client's certificate, for brokers that ask for one",
+  "ssl.key.location": "ssl: PEM file of this client's private key",
+  "ssl.endpoint.identification.algorithm": "ssl: https (the default) checks that the certificate names the broker's host; none does not",
+  "enable.ssl.certificate.verification": "ssl: true (the default) checks the broker's certificate chain; false trusts any",
 };
 
 /** Settings after flags, -X, environment and config file are merged. */
@@ -135,13 +144,48 @@ export function resolveClientSettings(flags: ClientFlags): ClientSettings {
 }
 
 export function openCluster(settings: ClientSettings): Cluster {
+  const tls = clientTls(settings);
   return new Cluster({
     brokers: settings.brokers,
     clientId: settings.get("client.id") ?? "chronik-cli",
     requestTimeoutMs: settings.integer("request.timeout.ms"),
     connectTimeoutMs: settings.integer("socket.connection.setup.timeout.ms"),
     logger: createLogger("chronik", settings.logLevel),
+    ...(tls === undefined ? {} : { tls }),
   });
+}
+
+/** The TLS of security.protocol=ssl and the ssl.* settings, their files read; undefined for plaintext. */
+export function clientTls(settings: ClientSettings): ClientTls | undefined {
+  const protocol = (settings.get("security.protocol") ?? "plaintext").toLowerCase();
+  if (protocol === "plaintext") return undefined;
+  if (protocol !== "ssl") {
+    throw new InvalidArgumentError(`Setting "security.protocol" is "${protocol}": chronik's client speaks plaintext and ssl (SASL is not built yet)`);
+  }
+  const file = (key: string): Buffer | undefined => {
+    const path = settings.get(key);
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new InvalidArgumentError(`Setting "${key}": cannot read "${path}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  };
+  const choice = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
+    const value = (settings.get(key) ?? fallback).toLowerCase();
+    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`Setting "${key}" is "${value}", not one of ${allowed.join(", ")}`);
+    return value as T;
+  };
+  const cert = file("ssl.certificate.location");
+  const key = file("ssl.key.location");
+  if ((cert === undefined) !== (key === undefined)) throw new InvalidArgumentError('Settings "ssl.certificate.location" and "ssl.key.location" go together: give both');
+  return {
+    ca: file("ssl.ca.location"),
+    cert,
+    key,
+    verifyCertificate: choice("enable.ssl.certificate.verification", ["true", "false"], "true") === "true",
+    verifyHostname: choice("ssl.endpoint.identification.algorithm", ["https", "none"], "https") === "https",
+  };
 }
 
 /** Errors that describe the situation (broker down, bad input, Kafka error): their message is enough. */

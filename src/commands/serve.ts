@@ -7,6 +7,8 @@ import { createLogger, type LogLevel } from "../logger.ts";
 import { Broker } from "../engine/broker.ts";
 import { defaultBrokerConfig, type BrokerConfig, type FsyncPolicy } from "../engine/broker-config.ts";
 import { ListenError } from "../engine/listen-error.ts";
+import { TlsFileError } from "../engine/broker.ts";
+import { type ListenerConfig, ListenerConfigError, parseListeners, resolveListeners, supportedProtocols } from "../engine/listeners.ts";
 import { type HttpServer, startHttpServer } from "../http/http-server.ts";
 import type { SearchApi } from "../http/search-routes.ts";
 import { registerSearchMetrics } from "../search/search-metrics.ts";
@@ -60,6 +62,11 @@ export function serveCommand(environment: Record<string, string | undefined> = p
     .option("--host <host>", "address to listen on", d.host)
     .option("--port <port>", "Kafka protocol port", parsePort, d.port)
     .option("--http-port <port>", "HTTP API port", parsePort, d.httpPort)
+    .option("--listeners <list>", "Kafka listeners as NAME://host:port, comma-separated: PLAINTEXT and SSL (e.g. 'PLAINTEXT://127.0.0.1:9092,SSL://:9093'); instead of --host and --port")
+    .option("--advertised-listeners <list>", "what Metadata tells each listener's clients, as NAME://host:port (default: the listener's own host, or --advertised-host when it listens on every interface, and its port)")
+    .option("--tls-cert <file>", "PEM certificate (chain) of SSL listeners; reloaded on SIGHUP")
+    .option("--tls-key <file>", "PEM private key of SSL listeners; reloaded on SIGHUP")
+    .option("--tls-ca <file>", "PEM CA certificates: SSL clients must present a certificate they signed (mutual TLS); reloaded on SIGHUP")
     .option("--advertised-host <host>", "host clients are told to connect to (default: --host, or localhost when listening on all addresses)")
     .option("--advertised-port <port>", "port clients are told to connect to (default: the bound --port)", parsePort)
     .option("--node-id <id>", "this broker's node id", parseNonNegativeInteger, d.nodeId)
@@ -113,6 +120,7 @@ export function serveCommand(environment: Record<string, string | undefined> = p
       }
       const logger = createLogger("chronik", options.logLevel);
       const listensEverywhere = options.host === "0.0.0.0" || options.host === "::";
+      const listeners = listenersFromOptions(command, options);
       const config: BrokerConfig = {
         ...d,
         dataDir: resolve(options.data),
@@ -148,6 +156,8 @@ export function serveCommand(environment: Record<string, string | undefined> = p
         metrics: options.metrics,
         metricsPartitionSeries: options.metricsPartitionSeries,
         metricsSeriesMax: options.metricsSeriesMax,
+        ...(listeners === undefined ? {} : { listeners, host: listeners[0].host, port: listeners[0].port, advertisedHost: listeners[0].advertisedHost, advertisedPort: listeners[0].advertisedPort ?? listeners[0].port }),
+        ...(options.tlsCert === undefined || options.tlsKey === undefined ? {} : { tls: { certFile: resolve(options.tlsCert), keyFile: resolve(options.tlsKey), ...(options.tlsCa === undefined ? {} : { caFile: resolve(options.tlsCa) }) } }),
       };
       let broker: Broker;
       try {
@@ -156,6 +166,12 @@ export function serveCommand(environment: Record<string, string | undefined> = p
         failStart(command, error);
       }
       if (options.advertisedPort === undefined && config.port === 0) config.advertisedPort = broker.port;
+      // Listeners on port 0 advertise the port they bound: the configs DescribeConfigs shows say so too.
+      const bound = broker.listenerPorts();
+      for (const listener of config.listeners ?? []) {
+        if (listener.port === 0) listener.port = bound[listener.name];
+        listener.advertisedPort ??= bound[listener.name];
+      }
       const search = new SearchWorkerClient(
         { topics: () => searchTopics(broker, options.searchAllTopics === true) },
         { memoryBytes: options.searchMemoryMb * 1024 * 1024, threads: options.searchThreads, logLevel: options.logLevel, logger: logger.child("search") },
@@ -179,9 +195,54 @@ export function serveCommand(environment: Record<string, string | undefined> = p
         await broker.stop();
         process.exit(0);
       };
+      process.on("SIGHUP", () => {
+        try {
+          broker.reloadTls();
+        } catch (error) {
+          logger.error("TLS certificate not reloaded; the listeners keep the previous one", { error: (error as Error).message });
+        }
+      });
       process.once("SIGINT", () => void shutdown("SIGINT"));
       process.once("SIGTERM", () => void shutdown("SIGTERM"));
     });
+}
+
+/**
+ * The listeners of --listeners and --advertised-listeners, checked; undefined when --listeners is
+ * not given (--host and --port then describe one PLAINTEXT listener).
+ */
+function listenersFromOptions(
+  command: CommandUnknownOpts,
+  options: { listeners?: string; advertisedListeners?: string; host: string; advertisedHost?: string; tlsCert?: string; tlsKey?: string; tlsCa?: string },
+): ListenerConfig[] | undefined {
+  const fail = (message: string): never => command.error(`error: ${message}`);
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) fail("--tls-cert and --tls-key go together: give both");
+  if (options.tlsCa !== undefined && options.tlsCert === undefined) fail("--tls-ca needs --tls-cert and --tls-key");
+  if (options.listeners === undefined) {
+    if (options.advertisedListeners !== undefined) fail("--advertised-listeners needs --listeners");
+    if (options.tlsCert !== undefined) fail("--tls-cert and --tls-key serve SSL listeners: add one with --listeners, e.g. 'PLAINTEXT://:9092,SSL://:9093'");
+    return undefined;
+  }
+  for (const flag of ["port", "host", "advertisedPort"] as const) {
+    if (command.getOptionValueSource(flag) !== undefined && command.getOptionValueSource(flag) !== "default") {
+      fail(`--${flag.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} and --listeners both say where to listen: give --listeners alone`);
+    }
+  }
+  try {
+    const listeners = resolveListeners(
+      parseListeners(options.listeners, "--listeners"),
+      options.advertisedListeners === undefined ? [] : parseListeners(options.advertisedListeners, "--advertised-listeners"),
+      options.advertisedHost ?? "localhost",
+    );
+    for (const listener of listeners) {
+      if (!supportedProtocols.includes(listener.name)) fail(`--listeners: ${listener.name} is not supported yet: chronik has no SASL; use ${supportedProtocols.join(" or ")}`);
+      if (listener.name === "SSL" && options.tlsCert === undefined) fail("--listeners: an SSL listener needs --tls-cert and --tls-key");
+    }
+    return listeners;
+  } catch (error) {
+    if (error instanceof ListenerConfigError) fail(error.message);
+    throw error;
+  }
 }
 
 /** The search API as HTTP serves it: timed for /metrics when metrics are on. */
@@ -197,7 +258,7 @@ function measured(broker: Broker, search: SearchWorkerClient): SearchApi {
 /** A port that cannot be bound is the user's to fix: one line and exit code 1, no stack. */
 function failStart(command: CommandUnknownOpts, error: unknown): never {
   // A taken port or a data folder in use is the user's situation, not a bug: one line, no stack.
-  if (error instanceof ListenError || error instanceof DataFolderLockedError) command.error(`error: ${error.message}`);
+  if (error instanceof ListenError || error instanceof DataFolderLockedError || error instanceof TlsFileError) command.error(`error: ${error.message}`);
   throw error;
 }
 

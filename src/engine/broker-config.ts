@@ -1,6 +1,16 @@
 // The broker's settings, resolved from flags with defaults. One object, passed down.
 
+import type { ListenerConfig } from "./listeners.ts";
+
 export type FsyncPolicy = "always" | "interval" | "never";
+
+/** Where a TLS listener's PEM files are; read at start and again on SIGHUP. */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+  /** CAs that client certificates must chain to; set, every SSL client must present one. */
+  caFile?: string;
+}
 
 export interface BrokerConfig {
   /** Folder holding cluster.json and topics/. */
@@ -11,6 +21,10 @@ export interface BrokerConfig {
   /** Host and port that Metadata tells clients to connect to. */
   advertisedHost: string;
   advertisedPort: number;
+  /** The listeners (--listeners); absent: one PLAINTEXT listener on host and port, advertising advertisedHost and advertisedPort. */
+  listeners?: ListenerConfig[];
+  /** Certificate and key of SSL listeners. */
+  tls?: TlsFiles;
   nodeId: number;
   autoCreateTopics: boolean;
   defaultPartitions: number;

@@ -4,7 +4,8 @@
 import path from "node:path";
 import type { Logger } from "../logger.ts";
 import { routes } from "./api-table.ts";
-import type { BrokerConfig } from "./broker-config.ts";
+import { readFileSync } from "node:fs";
+import type { BrokerConfig, TlsFiles } from "./broker-config.ts";
 import { connectionFamilies, diskFamilies, groupFamilies, partitionFamilies, type BrokerState } from "./broker-collectors.ts";
 import { BrokerMetrics } from "./broker-metrics.ts";
 import { BrokerAdmin } from "./admin/broker-admin.ts";
@@ -14,7 +15,8 @@ import { type EventLoopLagSampler, registerProcessMetrics } from "../metrics/pro
 import { GroupCoordinator } from "./groups/group-coordinator.ts";
 import { systemScheduler } from "./groups/scheduler.ts";
 import { TransactionCoordinator } from "./transactions/transaction-coordinator.ts";
-import { KafkaListener } from "./kafka-listener.ts";
+import { KafkaListener, type TlsMaterial } from "./kafka-listener.ts";
+import type { ListenerConfig } from "./listeners.ts";
 import { ListenError } from "./listen-error.ts";
 import { ProducerIdAllocator, producerIdCheckpointName } from "./producer-ids.ts";
 import { openStorageBackend, type StorageBackend } from "./storage-backend.ts";
@@ -24,7 +26,8 @@ export class Broker {
   readonly config: BrokerConfig;
   readonly topics: TopicRegistry;
   readonly #storage: StorageBackend;
-  readonly #listener: KafkaListener;
+  /** One per listener, in --listeners order. */
+  readonly #listeners: OpenListener[];
   readonly groups: GroupCoordinator;
   readonly transactions: TransactionCoordinator;
   readonly #logger: Logger;
@@ -43,7 +46,7 @@ export class Broker {
     groups: GroupCoordinator,
     transactions: TransactionCoordinator,
     storage: StorageBackend,
-    listener: KafkaListener,
+    listeners: OpenListener[],
     logger: Logger,
     metrics: MetricsRegistry | null,
     context: BrokerContext,
@@ -53,7 +56,7 @@ export class Broker {
     this.groups = groups;
     this.transactions = transactions;
     this.#storage = storage;
-    this.#listener = listener;
+    this.#listeners = listeners;
     this.#logger = logger;
     this.metrics = metrics;
     this.#context = context;
@@ -88,30 +91,41 @@ export class Broker {
       metrics: brokerMetrics,
       advertisedApis: routes,
     };
-    let listener: KafkaListener;
+    const listeners: OpenListener[] = [];
     try {
-      listener = await KafkaListener.listen((frame, session) => dispatch(context, frame, session), {
-        host: config.host,
-        port: config.port,
-        requestBytesMax: config.requestBytesMax,
-        requestsInFlightMax: config.connectionRequestsInFlightMax,
-        logger: logger.child("connection"),
-      });
+      const tls = config.tls === undefined ? undefined : readTlsMaterial(config.tls);
+      for (const spec of listenersOf(config)) listeners.push(await openListener(spec, context, config, tls, logger));
     } catch (error) {
       // A taken port must not leave partitions open (and their files unflushed).
+      await Promise.all(listeners.map(({ listener }) => listener.close()));
       transactions.close();
       groups.close();
       await topics.close();
       await storage.close();
-      throw new ListenError({ host: config.host, port: config.port, flag: "--port" }, error);
+      throw error;
     }
-    logger.info("Kafka listener started", { host: config.host, port: listener.port, topics: topics.list().length, data: config.dataDir });
-    return new Broker(config, topics, groups, transactions, storage, listener, logger, metrics, context);
+    for (const { spec, listener } of listeners) {
+      logger.info("Kafka listener started", { listener: spec.name, host: spec.host, port: listener.port, topics: topics.list().length, data: config.dataDir });
+    }
+    return new Broker(config, topics, groups, transactions, storage, listeners, logger, metrics, context);
   }
 
-  /** The bound Kafka port. */
+  /** The bound port of the first listener. */
   get port(): number {
-    return this.#listener.port;
+    return this.#listeners[0].listener.port;
+  }
+
+  /** Each listener's bound port, by name. */
+  listenerPorts(): Record<string, number> {
+    return Object.fromEntries(this.#listeners.map(({ spec, listener }) => [spec.name, listener.port]));
+  }
+
+  /** Reads the TLS files again and gives SSL listeners the new certificate (SIGHUP); a bad file keeps the old one. */
+  reloadTls(): void {
+    if (this.config.tls === undefined) return;
+    const material = readTlsMaterial(this.config.tls);
+    for (const { spec, listener } of this.#listeners) if (spec.name === "SSL") listener.reloadTls(material);
+    this.#logger.info("TLS certificate reloaded", { cert: this.config.tls.certFile });
   }
 
   /** The state /metrics reads at each scrape; returns the event-loop sampler to stop at shutdown. */
@@ -119,7 +133,10 @@ export class Broker {
     const state: BrokerState = {
       topics: this.topics,
       groups: this.groups,
-      connections: () => this.#listener.connectionCounts(),
+      connections: () => {
+        const counts = this.#listeners.map(({ listener }) => listener.connectionCounts());
+        return { open: counts.reduce((sum, count) => sum + count.open, 0), accepted: counts.reduce((sum, count) => sum + count.accepted, 0) };
+      },
       dataDir: this.config.dataDir,
       partitionSeries: this.config.metricsPartitionSeries,
     };
@@ -171,7 +188,7 @@ export class Broker {
     this.#stopping ??= (async () => {
       clearInterval(this.#producerExpiry);
       this.#lagSampler?.stop();
-      await this.#listener.close();
+      await Promise.all(this.#listeners.map(({ listener }) => listener.close()));
       this.transactions.close();
       this.groups.close();
       await this.topics.close();
@@ -180,4 +197,59 @@ export class Broker {
     })();
     return this.#stopping;
   }
+}
+
+interface OpenListener {
+  spec: ListenerConfig;
+  listener: KafkaListener;
+}
+
+/** The configured listeners, or the one PLAINTEXT listener that --host and --port describe. */
+function listenersOf(config: BrokerConfig): ListenerConfig[] {
+  // Port 0 without an advertised port of its own advertises the port it binds.
+  const advertisedPort = config.port === 0 && config.advertisedPort === 0 ? null : config.advertisedPort;
+  return config.listeners ?? [{ name: "PLAINTEXT", host: config.host, port: config.port, advertisedHost: config.advertisedHost, advertisedPort }];
+}
+
+/** A TLS file that cannot be read, named in one line. */
+export class TlsFileError extends Error {
+  override name = "TlsFileError";
+}
+
+function readTlsMaterial(files: TlsFiles): TlsMaterial {
+  const read = (file: string, flag: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new TlsFileError(`Cannot read ${flag} "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  };
+  return {
+    cert: read(files.certFile, "--tls-cert"),
+    key: read(files.keyFile, "--tls-key"),
+    ...(files.caFile === undefined ? {} : { ca: read(files.caFile, "--tls-ca") }),
+  };
+}
+
+/** Binds one listener; its requests carry its advertised address. */
+async function openListener(spec: ListenerConfig, context: BrokerContext, config: BrokerConfig, tls: TlsMaterial | undefined, logger: Logger): Promise<OpenListener> {
+  if (spec.name === "SSL" && tls === undefined) throw new TlsFileError("An SSL listener needs --tls-cert and --tls-key");
+  const advertised = { host: spec.advertisedHost, port: spec.advertisedPort ?? spec.port };
+  const listenerContext: BrokerContext = { ...context, advertised };
+  let listener: KafkaListener;
+  try {
+    listener = await KafkaListener.listen((frame, session) => dispatch(listenerContext, frame, session), {
+      host: spec.host,
+      port: spec.port,
+      ...(spec.name === "SSL" ? { tls } : {}),
+      requestBytesMax: config.requestBytesMax,
+      requestsInFlightMax: config.connectionRequestsInFlightMax,
+      logger: logger.child("connection"),
+    });
+  } catch (error) {
+    throw new ListenError({ host: spec.host, port: spec.port, flag: config.listeners === undefined ? "--port" : `--listeners (${spec.name})` }, error);
+  }
+  // Without an advertised port of its own, a listener advertises the port it bound (port 0 binds a free one).
+  if (spec.advertisedPort === null) advertised.port = listener.port;
+  return { spec, listener };
 }

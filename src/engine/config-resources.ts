@@ -3,6 +3,7 @@
 // broker's defaults), and the broker's read-only configs (set by `chronik serve` flags).
 
 import type { BrokerConfig } from "./broker-config.ts";
+import { formatListeners } from "./listeners.ts";
 import { ConfigType, topicConfigDefinitions } from "./topic-configs.ts";
 
 export const ResourceType = { topic: 2, broker: 4 } as const;
@@ -62,7 +63,7 @@ export function describeTopicConfigs(configs: Record<string, string>, config: Br
 /** The broker's configs, named as Kafka names them; all read-only (serve flags set them). */
 export function describeBrokerConfigs(config: BrokerConfig): DescribedConfig[] {
   const values: Array<[string, string, number]> = [
-    ["advertised.listeners", `PLAINTEXT://${config.advertisedHost}:${config.advertisedPort}`, ConfigType.list],
+    ["advertised.listeners", advertisedListeners(config), ConfigType.list],
     ["auto.create.topics.enable", String(config.autoCreateTopics), ConfigType.boolean],
     ["broker.id", String(config.nodeId), ConfigType.int],
     ["log.cleanup.policy", config.cleanupPolicy, ConfigType.list],
@@ -70,12 +71,18 @@ export function describeBrokerConfigs(config: BrokerConfig): DescribedConfig[] {
     ["log.retention.bytes", String(config.retentionBytes), ConfigType.long],
     ["log.retention.ms", String(config.retentionMs), ConfigType.long],
     ["log.roll.ms", String(config.segmentMs), ConfigType.long],
+    ["listeners", config.listeners === undefined ? formatListeners([{ name: "PLAINTEXT", host: config.host, port: config.port }]) : formatListeners(config.listeners), ConfigType.list],
     ["log.segment.bytes", String(config.segmentBytes), ConfigType.int],
     ["message.max.bytes", String(config.batchBytesMax), ConfigType.int],
     ["num.partitions", String(config.defaultPartitions), ConfigType.int],
     ["socket.request.max.bytes", String(config.requestBytesMax), ConfigType.int],
   ];
   return values.map(([name, value, type]) => ({ name, value, source: ConfigSource.staticBrokerConfig, readOnly: true, type }));
+}
+
+function advertisedListeners(config: BrokerConfig): string {
+  if (config.listeners === undefined) return formatListeners([{ name: "PLAINTEXT", host: config.advertisedHost, port: config.advertisedPort }]);
+  return formatListeners(config.listeners.map((listener) => ({ name: listener.name, host: listener.advertisedHost, port: listener.advertisedPort ?? listener.port })));
 }
 
 /** True when `name` names this broker: its node id, or "" (the cluster default, read as this broker). */

@@ -29,6 +29,8 @@ export interface HandlerContext {
   transactions?: TransactionCoordinator;
   /** The client's IP address, when the connection knows it (DescribeGroups reports it). */
   clientHost?: string;
+  /** What Metadata and FindCoordinator tell this connection's client: its listener's advertised address (config's when absent). */
+  advertised?: { host: string; port: number };
   logger: Logger;
   /** Counts requests, records and bytes for /metrics; absent when metrics are off. */
   metrics?: BrokerMetrics;
@@ -42,6 +44,11 @@ export interface HandlerContext {
   releaseConnection(): void;
   /** Aborted when the connection closes or the broker shuts down; long polls end early on it. */
   signal: AbortSignal;
+}
+
+/** The address this request's client is told to connect to. */
+export function advertisedAddress(ctx: HandlerContext): { host: string; port: number } {
+  return ctx.advertised ?? { host: ctx.config.advertisedHost, port: ctx.config.advertisedPort };
 }
 
 /** A handler answers one decoded request; `null` means send no response (Produce with acks=0). */

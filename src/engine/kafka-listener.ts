@@ -1,12 +1,24 @@
-// The Kafka protocol listener: accepts TCP connections and hands each to a Connection.
+// A Kafka protocol listener: accepts TCP connections, or TLS ones for an SSL listener, and hands
+// each to a Connection. A TLS listener's certificate can be replaced while it runs.
 
-import { createServer, type Server } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from "node:tls";
 import { type Logger, WarningLimiter } from "../logger.ts";
 import { Connection, type FrameHandler } from "./connection.ts";
+
+/** PEM contents of a TLS listener's certificate chain and key, and the CAs its clients' certificates must chain to. */
+export interface TlsMaterial {
+  cert: Buffer;
+  key: Buffer;
+  /** When set, clients must present a certificate signed by one of these (mutual TLS). */
+  ca?: Buffer;
+}
 
 export interface KafkaListenerOptions {
   host: string;
   port: number;
+  /** Serve TLS with this material (an SSL listener); plain TCP when absent. */
+  tls?: TlsMaterial;
   requestBytesMax: number;
   requestsInFlightMax: number;
   logger: Logger;
@@ -20,14 +32,14 @@ export const connectionWarningWindowMs = 60_000;
 export const connectionWarningKeysMax = 1_000;
 
 export class KafkaListener {
-  readonly #server: Server;
+  readonly #server: Server | TlsServer;
   readonly #connections = new Set<Connection>();
   #accepted = 0;
   readonly #warnings: WarningLimiter;
   /** Reports the count of suppressed warnings when their window ends, even if none follow. */
   readonly #warningFlusher: ReturnType<typeof setInterval>;
 
-  private constructor(server: Server, warnings: WarningLimiter) {
+  private constructor(server: Server | TlsServer, warnings: WarningLimiter) {
     this.#server = server;
     this.#warnings = warnings;
     this.#warningFlusher = setInterval(() => warnings.flush(), connectionWarningWindowMs);
@@ -36,14 +48,14 @@ export class KafkaListener {
 
   /** Starts listening; resolves once the port is bound. */
   static listen(handleFrame: FrameHandler, options: KafkaListenerOptions): Promise<KafkaListener> {
-    const server = createServer({ noDelay: true });
+    const server = options.tls === undefined ? createServer({ noDelay: true }) : createTlsServer({ ...tlsOptions(options.tls), noDelay: true });
     const warnings = new WarningLimiter(options.logger, {
       clock: options.clock ?? Date.now,
       windowMs: connectionWarningWindowMs,
       keysMax: connectionWarningKeysMax,
     });
     const listener = new KafkaListener(server, warnings);
-    server.on("connection", (socket) => {
+    const accept = (socket: Socket | TLSSocket) => {
       const connection = new Connection(socket, handleFrame, {
         requestBytesMax: options.requestBytesMax,
         requestsInFlightMax: options.requestsInFlightMax,
@@ -53,7 +65,17 @@ export class KafkaListener {
       listener.#connections.add(connection);
       listener.#accepted++;
       socket.on("close", () => listener.#connections.delete(connection));
-    });
+    };
+    if (options.tls === undefined) {
+      server.on("connection", accept);
+    } else {
+      server.on("secureConnection", accept);
+      // A failed handshake (plaintext on a TLS port, an untrusted client certificate) closes that socket only.
+      server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
+        warnings.warn(`tls-handshake ${socket.remoteAddress}`, "TLS handshake failed", { remote: `${socket.remoteAddress}:${socket.remotePort}`, error: error.message });
+        socket.destroy();
+      });
+    }
     return new Promise((resolve, reject) => {
       server.once("error", (error) => {
         clearInterval(listener.#warningFlusher);
@@ -72,6 +94,12 @@ export class KafkaListener {
     return typeof address === "object" && address ? address.port : 0;
   }
 
+  /** Replaces a TLS listener's certificate, key and CA for new connections (SIGHUP); open ones keep theirs. */
+  reloadTls(material: TlsMaterial): void {
+    if (!("setSecureContext" in this.#server)) throw new Error("This listener does not serve TLS");
+    this.#server.setSecureContext(tlsOptions(material));
+  }
+
   /** Connections open now, and accepted since start. */
   connectionCounts(): { open: number; accepted: number } {
     return { open: this.#connections.size, accepted: this.#accepted };
@@ -85,4 +113,8 @@ export class KafkaListener {
     for (const connection of this.#connections) connection.close();
     return closed;
   }
+}
+
+function tlsOptions(material: TlsMaterial) {
+  return material.ca === undefined ? { cert: material.cert, key: material.key } : { cert: material.cert, key: material.key, ca: material.ca, requestCert: true, rejectUnauthorized: true };
 }

@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveClientSettings } from "../../src/commands/client-command.ts";
+import { clientTls, resolveClientSettings } from "../../src/commands/client-command.ts";
 
 const savedEnv = { CHRONIK_BROKERS: process.env.CHRONIK_BROKERS, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME };
 
@@ -56,5 +56,27 @@ describe("resolveClientSettings", () => {
     const unknownTable = await configFile("[server]\nport = 1\n");
     expect(() => resolveClientSettings({ set: [], config: unknownTable, logLevel: "warn" })).toThrow('unknown table "[server]" key "port"');
     expect(() => resolveClientSettings({ set: [], config: "/nonexistent/chronik.toml", logLevel: "warn" })).toThrow("does not exist");
+  });
+});
+
+describe("clientTls", () => {
+  const settings = (...set: string[]) => resolveClientSettings({ set, logLevel: "warn" });
+
+  test("plaintext needs no TLS; ssl reads the ssl.* files and checks chain and host unless told not to", () => {
+    expect(clientTls(settings())).toBeUndefined();
+    expect(clientTls(settings("security.protocol=PLAINTEXT"))).toBeUndefined();
+    const pem = join(import.meta.dir, "../../package.json");
+    const tls = clientTls(settings("security.protocol=ssl", `ssl.ca.location=${pem}`, "ssl.endpoint.identification.algorithm=none"))!;
+    expect(tls.ca?.toString()).toContain('"name": "chronik"');
+    expect({ verifyCertificate: tls.verifyCertificate, verifyHostname: tls.verifyHostname, cert: tls.cert }).toEqual({ verifyCertificate: true, verifyHostname: false, cert: undefined });
+    expect(clientTls(settings("security.protocol=ssl", "enable.ssl.certificate.verification=false"))!.verifyCertificate).toBe(false);
+  });
+
+  test("settings chronik cannot honour are one-line errors", () => {
+    expect(() => clientTls(settings("security.protocol=sasl_ssl"))).toThrow('Setting "security.protocol" is "sasl_ssl": chronik\'s client speaks plaintext and ssl (SASL is not built yet)');
+    expect(() => clientTls(settings("security.protocol=ssl", "ssl.ca.location=/nonexistent.pem"))).toThrow('Setting "ssl.ca.location": cannot read "/nonexistent.pem": ENOENT');
+    const pem = join(import.meta.dir, "../../package.json");
+    expect(() => clientTls(settings("security.protocol=ssl", `ssl.certificate.location=${pem}`))).toThrow('Settings "ssl.certificate.location" and "ssl.key.location" go together: give both');
+    expect(() => clientTls(settings("security.protocol=ssl", "ssl.endpoint.identification.algorithm=dns"))).toThrow('Setting "ssl.endpoint.identification.algorithm" is "dns", not one of https, none');
   });
 });

@@ -133,6 +133,8 @@ export type BrokerOptions = {
   command?: string[];
   /** Working directory of the broker process (default: the repository). */
   cwd?: string;
+  /** Also an SSL listener, on `sslPort` (its --tls-* flags go in `args`). */
+  ssl?: boolean;
 };
 
 /** Starts a broker and waits until `/health` answers 200. */
@@ -144,6 +146,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     args: options.args ?? [],
     command: options.command ?? chronikCommand(),
     cwd: options.cwd ?? repoRoot,
+    ssl: options.ssl ?? false,
   });
   try {
     await broker.start();
@@ -159,6 +162,9 @@ export class Broker {
   readonly host = loopbackHost;
   port = 0;
   httpPort = 0;
+  /** The SSL listener's port, when started with `ssl`. */
+  sslPort = 0;
+  #ssl: boolean;
   #ownsDataDir: boolean;
   #args: string[];
   #chronik: string[];
@@ -173,8 +179,9 @@ export class Broker {
   #echoTimer: ReturnType<typeof setInterval> | undefined;
   #echoed = 0;
 
-  constructor(dataDir: string, options: { ownsDataDir: boolean; args: string[]; command: string[]; cwd: string }) {
+  constructor(dataDir: string, options: { ownsDataDir: boolean; args: string[]; command: string[]; cwd: string; ssl: boolean }) {
     this.dataDir = dataDir;
+    this.#ssl = options.ssl;
     this.#ownsDataDir = options.ownsDataDir;
     this.#args = options.args;
     this.#chronik = options.command;
@@ -215,6 +222,10 @@ export class Broker {
       this.port = await freePort();
       do this.httpPort = await freePort();
       while (this.httpPort === this.port);
+      if (this.#ssl) {
+        do this.sslPort = await freePort();
+        while (this.sslPort === this.port || this.sslPort === this.httpPort);
+      }
     }
     if (this.#logPath === undefined) {
       this.#logPath = join(await makeTempDir("broker-log"), "broker.log");
@@ -222,14 +233,15 @@ export class Broker {
     } else {
       appendFileSync(this.#logPath, "\n--- restarted ---\n");
     }
+    const listen = this.#ssl
+      ? ["--listeners", `PLAINTEXT://${this.host}:${this.port},SSL://${this.host}:${this.sslPort}`]
+      : ["--host", this.host, "--port", String(this.port), "--advertised-host", this.host];
     const command = [
       ...this.#chronik,
       "serve",
       "--data", this.dataDir,
-      "--host", this.host,
-      "--port", String(this.port),
+      ...listen,
       "--http-port", String(this.httpPort),
-      "--advertised-host", this.host,
       ...this.#args,
     ];
     const logFd = openSync(this.#logPath, "a");

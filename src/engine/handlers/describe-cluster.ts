@@ -8,7 +8,7 @@
 
 import { ErrorCode } from "../../protocol/errors.ts";
 import type { DescribeClusterRequest, DescribeClusterResponse } from "../../protocol/messages/describe-cluster.ts";
-import type { Handler } from "../handler-context.ts";
+import { advertisedAddress, type Handler } from "../handler-context.ts";
 
 /** endpoint_type 1: brokers (2, controllers, is for KRaft controller quorums, which chronik has not). */
 const brokerEndpointType = 1;
@@ -26,6 +26,6 @@ export const handleDescribeCluster: Handler<DescribeClusterRequest, DescribeClus
     errorCode: ErrorCode.NONE,
     errorMessage: null,
     controllerId: ctx.config.nodeId,
-    brokers: [{ brokerId: ctx.config.nodeId, host: ctx.config.advertisedHost, port: ctx.config.advertisedPort, rack: null }],
+    brokers: [{ brokerId: ctx.config.nodeId, ...advertisedAddress(ctx), rack: null }],
   };
 };

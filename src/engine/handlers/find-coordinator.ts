@@ -8,12 +8,13 @@
 
 import { ErrorCode } from "../../protocol/errors.ts";
 import type { FindCoordinatorRequest, FindCoordinatorResponse, FindCoordinatorResponseCoordinator } from "../../protocol/messages/find-coordinator.ts";
-import type { Handler, HandlerContext } from "../handler-context.ts";
+import { advertisedAddress, type Handler, type HandlerContext } from "../handler-context.ts";
 
 export const CoordinatorKeyType = { group: 0, transaction: 1 } as const;
 
 function findOne(ctx: HandlerContext, key: string, keyType: number): FindCoordinatorResponseCoordinator {
-  const { nodeId, advertisedHost: host, advertisedPort: port } = ctx.config;
+  const { nodeId } = ctx.config;
+  const { host, port } = advertisedAddress(ctx);
   const none = { key, nodeId: -1, host: "", port: -1 };
   if (keyType === CoordinatorKeyType.transaction) {
     if (key === "") return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Transactional id is empty" };

@@ -14,7 +14,7 @@ import type {
   MetadataResponseMetadataResponseTopic,
 } from "../../protocol/messages/metadata.ts";
 import { isInternalTopic } from "../groups/group-log.ts";
-import type { Handler, HandlerContext } from "../handler-context.ts";
+import { advertisedAddress, type Handler, type HandlerContext } from "../handler-context.ts";
 import { lookupTopic, zeroTopicId } from "../topic-lookup.ts";
 import type { Topic } from "../topic-registry.ts";
 
@@ -67,7 +67,7 @@ async function describeRequested(ctx: HandlerContext, request: MetadataRequest):
 
 export const handleMetadata: Handler<MetadataRequest, MetadataResponse> = async (request, ctx) => ({
   throttleTimeMs: 0,
-  brokers: [{ nodeId: ctx.config.nodeId, host: ctx.config.advertisedHost, port: ctx.config.advertisedPort, rack: null }],
+  brokers: [{ nodeId: ctx.config.nodeId, ...advertisedAddress(ctx), rack: null }],
   clusterId: ctx.clusterId,
   controllerId: ctx.config.nodeId,
   topics: await describeRequested(ctx, request),
