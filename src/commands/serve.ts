@@ -62,7 +62,7 @@ export function serveCommand(environment: Record<string, string | undefined> = p
     .option("--host <host>", "address to listen on", d.host)
     .option("--port <port>", "Kafka protocol port", parsePort, d.port)
     .option("--http-port <port>", "HTTP API port", parsePort, d.httpPort)
-    .option("--listeners <list>", "Kafka listeners as NAME://host:port, comma-separated: PLAINTEXT and SSL (e.g. 'PLAINTEXT://127.0.0.1:9092,SSL://:9093'); instead of --host and --port")
+    .option("--listeners <list>", "Kafka listeners as NAME://host:port, comma-separated: PLAINTEXT and SSL (e.g. 'PLAINTEXT://127.0.0.1:9092,SSL://:9093'); instead of --host and --port (HTTP then listens on the first listener's host)")
     .option("--advertised-listeners <list>", "what Metadata tells each listener's clients, as NAME://host:port (default: the listener's own host, or --advertised-host when it listens on every interface, and its port)")
     .option("--tls-cert <file>", "PEM certificate (chain) of SSL listeners; reloaded on SIGHUP")
     .option("--tls-key <file>", "PEM private key of SSL listeners; reloaded on SIGHUP")
