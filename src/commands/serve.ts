@@ -195,7 +195,12 @@ export function serveCommand(environment: Record<string, string | undefined> = p
         await broker.stop();
         process.exit(0);
       };
+      // SIGHUP reloads the TLS files, as daemons reload their configuration; it does not stop the broker.
       process.on("SIGHUP", () => {
+        if (config.tls === undefined) {
+          logger.info("SIGHUP: no TLS files to reload");
+          return;
+        }
         try {
           broker.reloadTls();
         } catch (error) {

@@ -1,0 +1,140 @@
+// SCRAM (RFC 5802, with SHA-256 and SHA-512 as RFC 7677 and Kafka's KIP-84 use them): the salted
+// credentials a broker stores instead of passwords, and the server's side of the exchange. A
+// PLAIN password is checked against the same credential, so one store serves both mechanisms.
+
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+
+export const scramMechanisms = ["SCRAM-SHA-256", "SCRAM-SHA-512"] as const;
+export type ScramMechanism = (typeof scramMechanisms)[number];
+
+/** Kafka's bounds on SCRAM iterations. */
+export const scramIterationsMin = 4096;
+export const scramIterationsMax = 16_384;
+
+export interface ScramCredential {
+  salt: Uint8Array;
+  iterations: number;
+  storedKey: Uint8Array;
+  serverKey: Uint8Array;
+}
+
+/** Authentication failed; the message says why, for the broker's log (the client is told less). */
+export class ScramError extends Error {
+  override name = "ScramError";
+}
+
+const hashOf = { "SCRAM-SHA-256": "sha256", "SCRAM-SHA-512": "sha512" } as const;
+const hashBytes = { "SCRAM-SHA-256": 32, "SCRAM-SHA-512": 64 } as const;
+
+function hmac(mechanism: ScramMechanism, key: Uint8Array, text: string): Buffer {
+  return createHmac(hashOf[mechanism], key).update(text).digest();
+}
+
+function hash(mechanism: ScramMechanism, data: Uint8Array): Buffer {
+  return createHash(hashOf[mechanism]).update(data).digest();
+}
+
+function saltedPassword(mechanism: ScramMechanism, password: string, salt: Uint8Array, iterations: number): Buffer {
+  return pbkdf2Sync(password.normalize("NFKC"), salt, iterations, hashBytes[mechanism], hashOf[mechanism]);
+}
+
+/** The credential to store for `password`: a random salt, and keys from which the password cannot be recovered. */
+export function makeScramCredential(mechanism: ScramMechanism, password: string, iterations = scramIterationsMin, salt: Uint8Array = randomBytes(32)): ScramCredential {
+  if (!Number.isInteger(iterations) || iterations < scramIterationsMin || iterations > scramIterationsMax) {
+    throw new ScramError(`Iterations must be from ${scramIterationsMin} to ${scramIterationsMax}, not ${iterations}`);
+  }
+  const salted = saltedPassword(mechanism, password, salt, iterations);
+  return {
+    salt,
+    iterations,
+    storedKey: hash(mechanism, hmac(mechanism, salted, "Client Key")),
+    serverKey: hmac(mechanism, salted, "Server Key"),
+  };
+}
+
+/** Whether `password` is the one `credential` was made from (for PLAIN). */
+export function passwordMatches(mechanism: ScramMechanism, credential: ScramCredential, password: string): boolean {
+  const salted = saltedPassword(mechanism, password, credential.salt, credential.iterations);
+  return timingSafeEqual(hash(mechanism, hmac(mechanism, salted, "Client Key")), credential.storedKey);
+}
+
+/** A SCRAM user name: `=2C` is a comma and `=3D` an equals sign; any other `=` is malformed. */
+function decodeSaslName(text: string): string {
+  if (/=(?!2C|3D)/.test(text)) throw new ScramError(`Malformed user name "${text}"`);
+  return text.replace(/=2C/g, ",").replace(/=3D/g, "=");
+}
+
+/** The `key=value` attributes of a SCRAM message, in order. */
+function attributes(message: string): Array<[string, string]> {
+  return message.split(",").map((part) => {
+    const equals = part.indexOf("=");
+    // RFC 5802's attributes are one letter; Kafka's extensions (tokenauth=true) are words.
+    if (equals < 1 || !/^[A-Za-z][A-Za-z0-9]*$/.test(part.slice(0, equals))) throw new ScramError(`Malformed SCRAM attribute "${part}"`);
+    return [part.slice(0, equals), part.slice(equals + 1)];
+  });
+}
+
+/**
+ * The server's side of one SCRAM exchange: `first` takes the client-first message and answers
+ * with the server-first; `final` takes the client-final, checks the proof, and answers with the
+ * server-final. A user without a credential goes through the same steps with a made-up one, so
+ * the answer does not tell whether the user exists.
+ */
+export class ScramServerExchange {
+  readonly #mechanism: ScramMechanism;
+  readonly #lookup: (user: string) => ScramCredential | undefined;
+  readonly #serverNonce: string;
+  #state: { user: string; credential: ScramCredential; known: boolean; clientFirstBare: string; serverFirst: string; nonce: string; gs2Header: string } | null = null;
+
+  constructor(mechanism: ScramMechanism, lookup: (user: string) => ScramCredential | undefined, serverNonce = randomBytes(24).toString("base64url")) {
+    this.#mechanism = mechanism;
+    this.#lookup = lookup;
+    this.#serverNonce = serverNonce;
+  }
+
+  first(clientFirst: string): string {
+    if (this.#state !== null) throw new ScramError("The client-first message came twice");
+    const match = /^([ny]|p=[^,]*),([^,]*),(.*)$/.exec(clientFirst);
+    if (match === null) throw new ScramError("Malformed client-first message");
+    if (match[1].startsWith("p=")) throw new ScramError("Channel binding is not supported");
+    if (match[2] !== "") throw new ScramError("An authorization identity is not supported");
+    const clientFirstBare = match[3];
+    const fields = attributes(clientFirstBare);
+    if (fields[0]?.[0] !== "n" || fields[1]?.[0] !== "r" || fields[1][1] === "") throw new ScramError("The client-first message needs a user name and a nonce");
+    for (const [key] of fields.slice(2)) {
+      // Kafka's tokenauth extension authenticates a delegation token, which chronik does not issue.
+      if (key === "tokenauth") throw new ScramError("Delegation tokens are not supported");
+      if (key === "m") throw new ScramError("A mandatory SCRAM extension is not supported");
+    }
+    const user = decodeSaslName(fields[0][1]);
+    const stored = this.#lookup(user);
+    const credential = stored ?? makeScramCredential(this.#mechanism, randomBytes(16).toString("hex"));
+    const nonce = fields[1][1] + this.#serverNonce;
+    const serverFirst = `r=${nonce},s=${Buffer.from(credential.salt).toString("base64")},i=${credential.iterations}`;
+    this.#state = { user, credential, known: stored !== undefined, clientFirstBare, serverFirst, nonce, gs2Header: `${match[1]},${match[2]},` };
+    return serverFirst;
+  }
+
+  /** Checks the client's proof; returns the server-final message and the authenticated user. */
+  final(clientFinal: string): { serverFinal: string; user: string } {
+    const state = this.#state;
+    if (state === null) throw new ScramError("The client-final message came before the client-first");
+    const proofAt = clientFinal.lastIndexOf(",p=");
+    if (proofAt < 0) throw new ScramError("The client-final message has no proof");
+    const withoutProof = clientFinal.slice(0, proofAt);
+    const fields = new Map(attributes(withoutProof));
+    if (fields.get("c") !== Buffer.from(state.gs2Header).toString("base64")) throw new ScramError("The channel binding does not match the client-first message");
+    if (fields.get("r") !== state.nonce) throw new ScramError("The nonce does not match");
+    const proof = Buffer.from(clientFinal.slice(proofAt + 3), "base64");
+    const { credential } = state;
+    const authMessage = `${state.clientFirstBare},${state.serverFirst},${withoutProof}`;
+    const clientSignature = hmac(this.#mechanism, credential.storedKey, authMessage);
+    if (proof.length !== clientSignature.length) throw new ScramError(`Wrong password for user "${state.user}"`);
+    const clientKey = Buffer.alloc(proof.length);
+    for (let i = 0; i < proof.length; i++) clientKey[i] = proof[i] ^ clientSignature[i];
+    const matches = timingSafeEqual(hash(this.#mechanism, clientKey), credential.storedKey);
+    if (!state.known) throw new ScramError(`Unknown user "${state.user}"`);
+    if (!matches) throw new ScramError(`Wrong password for user "${state.user}"`);
+    return { serverFinal: `v=${hmac(this.#mechanism, credential.serverKey, authMessage).toString("base64")}`, user: state.user };
+  }
+}
