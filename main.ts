@@ -8,6 +8,7 @@ import { produceCommand } from "./src/commands/produce.ts";
 import { consumeCommand } from "./src/commands/consume.ts";
 import { searchCommand } from "./src/commands/search.ts";
 import { topCommand } from "./src/commands/top.ts";
+import { userCommand } from "./src/commands/user.ts";
 import { groupCommand } from "./src/commands/group.ts";
 import { topicCommand } from "./src/commands/topic.ts";
 import { txnCommand } from "./src/commands/txn.ts";
@@ -29,7 +30,8 @@ const program = new Command("chronik")
   .addCommand(searchCommand())
   .addCommand(groupCommand())
   .addCommand(txnCommand())
-  .addCommand(topCommand());
+  .addCommand(topCommand())
+  .addCommand(userCommand());
 
 // Completion scripts are generated from the finished command tree, so this one comes last.
 program.addCommand(completionCommand(() => program));

@@ -201,7 +201,7 @@ function isExpected(error: unknown): error is Error {
     error instanceof CompressionError ||
     error instanceof UnsupportedMagicError ||
     error instanceof InvalidArgumentError ||
-    (error instanceof Error && ["InputFormatError", "JsonRecordError", "FormatError", "OffsetSpecError", "TomlError", "CommandError"].includes(error.name))
+    (error instanceof Error && ["InputFormatError", "JsonRecordError", "FormatError", "OffsetSpecError", "TomlError", "CommandError", "UserStoreError", "ScramError", "DataFolderLockedError"].includes(error.name))
   );
 }
 

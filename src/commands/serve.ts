@@ -1,6 +1,6 @@
 // `chronik serve`: run the broker (Kafka protocol + HTTP API) on a local data folder.
 
-import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { createLogger, type LogLevel } from "../logger.ts";
@@ -8,7 +8,9 @@ import { Broker } from "../engine/broker.ts";
 import { defaultBrokerConfig, type BrokerConfig, type FsyncPolicy } from "../engine/broker-config.ts";
 import { ListenError } from "../engine/listen-error.ts";
 import { TlsFileError } from "../engine/broker.ts";
-import { type ListenerConfig, ListenerConfigError, parseListeners, resolveListeners, supportedProtocols } from "../engine/listeners.ts";
+import { type ListenerConfig, ListenerConfigError, parseListeners, resolveListeners } from "../engine/listeners.ts";
+import { type SaslMechanism, saslMechanisms } from "../engine/sasl-session.ts";
+import { UserStoreError } from "../security/user-store.ts";
 import { type HttpServer, startHttpServer } from "../http/http-server.ts";
 import type { SearchApi } from "../http/search-routes.ts";
 import { registerSearchMetrics } from "../search/search-metrics.ts";
@@ -62,11 +64,12 @@ export function serveCommand(environment: Record<string, string | undefined> = p
     .option("--host <host>", "address to listen on", d.host)
     .option("--port <port>", "Kafka protocol port", parsePort, d.port)
     .option("--http-port <port>", "HTTP API port", parsePort, d.httpPort)
-    .option("--listeners <list>", "Kafka listeners as NAME://host:port, comma-separated: PLAINTEXT and SSL (e.g. 'PLAINTEXT://127.0.0.1:9092,SSL://:9093'); instead of --host and --port (HTTP then listens on the first listener's host)")
+    .option("--listeners <list>", "Kafka listeners as NAME://host:port, comma-separated: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (e.g. 'PLAINTEXT://127.0.0.1:9092,SASL_SSL://:9093'); instead of --host and --port (HTTP then listens on the first listener's host)")
     .option("--advertised-listeners <list>", "what Metadata tells each listener's clients, as NAME://host:port (default: the listener's own host, or --advertised-host when it listens on every interface, and its port)")
     .option("--tls-cert <file>", "PEM certificate (chain) of SSL listeners; reloaded on SIGHUP")
     .option("--tls-key <file>", "PEM private key of SSL listeners; reloaded on SIGHUP")
     .option("--tls-ca <file>", "PEM CA certificates: SSL clients must present a certificate they signed (mutual TLS); reloaded on SIGHUP")
+    .option("--sasl-mechanisms <list>", `SASL mechanisms SASL listeners offer, comma-separated, of ${saslMechanisms.join(", ")}`, parseSaslMechanisms, [...saslMechanisms] as SaslMechanism[])
     .option("--advertised-host <host>", "host clients are told to connect to (default: --host, or localhost when listening on all addresses)")
     .option("--advertised-port <port>", "port clients are told to connect to (default: the bound --port)", parsePort)
     .option("--node-id <id>", "this broker's node id", parseNonNegativeInteger, d.nodeId)
@@ -156,6 +159,7 @@ export function serveCommand(environment: Record<string, string | undefined> = p
         metrics: options.metrics,
         metricsPartitionSeries: options.metricsPartitionSeries,
         metricsSeriesMax: options.metricsSeriesMax,
+        saslMechanisms: options.saslMechanisms,
         ...(listeners === undefined ? {} : { listeners, host: listeners[0].host, port: listeners[0].port, advertisedHost: listeners[0].advertisedHost, advertisedPort: listeners[0].advertisedPort ?? listeners[0].port }),
         ...(options.tlsCert === undefined || options.tlsKey === undefined ? {} : { tls: { certFile: resolve(options.tlsCert), keyFile: resolve(options.tlsKey), ...(options.tlsCa === undefined ? {} : { caFile: resolve(options.tlsCa) }) } }),
       };
@@ -197,9 +201,10 @@ export function serveCommand(environment: Record<string, string | undefined> = p
       };
       // SIGHUP reloads the TLS files, as daemons reload their configuration; it does not stop the broker.
       process.on("SIGHUP", () => {
-        if (config.tls === undefined) {
-          logger.info("SIGHUP: no TLS files to reload");
-          return;
+        try {
+          broker.reloadUsers();
+        } catch (error) {
+          logger.error("Users not reloaded; the previous ones stay", { error: (error as Error).message });
         }
         try {
           broker.reloadTls();
@@ -240,14 +245,20 @@ function listenersFromOptions(
       options.advertisedHost ?? "localhost",
     );
     for (const listener of listeners) {
-      if (!supportedProtocols.includes(listener.name)) fail(`--listeners: ${listener.name} is not supported yet: chronik has no SASL; use ${supportedProtocols.join(" or ")}`);
-      if (listener.name === "SSL" && options.tlsCert === undefined) fail("--listeners: an SSL listener needs --tls-cert and --tls-key");
+      if ((listener.name === "SSL" || listener.name === "SASL_SSL") && options.tlsCert === undefined) fail(`--listeners: a ${listener.name} listener needs --tls-cert and --tls-key`);
     }
     return listeners;
   } catch (error) {
     if (error instanceof ListenerConfigError) fail(error.message);
     throw error;
   }
+}
+
+function parseSaslMechanisms(value: string): SaslMechanism[] {
+  const chosen = value.split(",").map((entry) => entry.trim().toUpperCase()).filter((entry) => entry !== "");
+  const unknown = chosen.filter((entry) => !(saslMechanisms as readonly string[]).includes(entry));
+  if (chosen.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`${unknown.length > 0 ? `"${unknown[0]}" is not` : "Give at least one of"} ${saslMechanisms.join(", ")}`);
+  return chosen as SaslMechanism[];
 }
 
 /** The search API as HTTP serves it: timed for /metrics when metrics are on. */
@@ -263,7 +274,7 @@ function measured(broker: Broker, search: SearchWorkerClient): SearchApi {
 /** A port that cannot be bound is the user's to fix: one line and exit code 1, no stack. */
 function failStart(command: CommandUnknownOpts, error: unknown): never {
   // A taken port or a data folder in use is the user's situation, not a bug: one line, no stack.
-  if (error instanceof ListenError || error instanceof DataFolderLockedError || error instanceof TlsFileError) command.error(`error: ${error.message}`);
+  if (error instanceof ListenError || error instanceof DataFolderLockedError || error instanceof TlsFileError || error instanceof UserStoreError) command.error(`error: ${error.message}`);
   throw error;
 }
 

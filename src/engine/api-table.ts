@@ -72,6 +72,10 @@ import { ListTransactions } from "../protocol/messages/list-transactions.ts";
 import { handleDescribeProducers } from "./handlers/describe-producers.ts";
 import { handleDescribeTransactions } from "./handlers/describe-transactions.ts";
 import { handleListTransactions } from "./handlers/list-transactions.ts";
+import { SaslAuthenticate } from "../protocol/messages/sasl-authenticate.ts";
+import { SaslHandshake } from "../protocol/messages/sasl-handshake.ts";
+import { handleSaslAuthenticate } from "./handlers/sasl-authenticate.ts";
+import { handleSaslHandshake } from "./handlers/sasl-handshake.ts";
 
 interface RequestCodec<Request, Response> {
   apiKey: number;
@@ -154,6 +158,10 @@ export const routes: readonly Route[] = [
   route(DescribeProducers, { min: 0, max: 0 }, handleDescribeProducers),
   route(DescribeTransactions, { min: 0, max: 0 }, handleDescribeTransactions),
   route(ListTransactions, { min: 0, max: 1 }, handleListTransactions),
+  // SASL (docs/security.md). librdkafka uses SASL only when SaslHandshake's range starts at v0;
+  // a v0 handshake itself (tokens without Kafka framing after it) is refused by the handler.
+  route(SaslHandshake, { min: 0, max: 1 }, handleSaslHandshake),
+  route(SaslAuthenticate, { min: 0, max: 2 }, handleSaslAuthenticate),
 ];
 
 export const routesByKey: ReadonlyMap<number, Route> = new Map(routes.map((entry) => [entry.apiKey, entry]));

@@ -1,6 +1,7 @@
 // The broker's settings, resolved from flags with defaults. One object, passed down.
 
 import type { ListenerConfig } from "./listeners.ts";
+import { type SaslMechanism, saslMechanisms } from "./sasl-session.ts";
 
 export type FsyncPolicy = "always" | "interval" | "never";
 
@@ -23,8 +24,10 @@ export interface BrokerConfig {
   advertisedPort: number;
   /** The listeners (--listeners); absent: one PLAINTEXT listener on host and port, advertising advertisedHost and advertisedPort. */
   listeners?: ListenerConfig[];
-  /** Certificate and key of SSL listeners. */
+  /** Certificate and key of SSL and SASL_SSL listeners. */
   tls?: TlsFiles;
+  /** The mechanisms SASL listeners offer. */
+  saslMechanisms: readonly SaslMechanism[];
   nodeId: number;
   autoCreateTopics: boolean;
   defaultPartitions: number;
@@ -109,6 +112,7 @@ export const defaultBrokerConfig: BrokerConfig = {
   consumerGroupHeartbeatIntervalMs: 5_000,
   producerIdExpirationMs: 24 * 60 * 60 * 1000,
   producerIdExpirationCheckIntervalMs: 10 * 60 * 1000,
+  saslMechanisms,
   metrics: true,
   metricsPartitionSeries: true,
   metricsSeriesMax: 10_000,

@@ -2,7 +2,8 @@
 // Start-up order: storage first (recovery), then the listener; shutdown runs the other way.
 
 import path from "node:path";
-import type { Logger } from "../logger.ts";
+import { type Logger, WarningLimiter } from "../logger.ts";
+import { UserStore } from "../security/user-store.ts";
 import { routes } from "./api-table.ts";
 import { readFileSync } from "node:fs";
 import type { BrokerConfig, TlsFiles } from "./broker-config.ts";
@@ -15,7 +16,7 @@ import { type EventLoopLagSampler, registerProcessMetrics } from "../metrics/pro
 import { GroupCoordinator } from "./groups/group-coordinator.ts";
 import { systemScheduler } from "./groups/scheduler.ts";
 import { TransactionCoordinator } from "./transactions/transaction-coordinator.ts";
-import { KafkaListener, type TlsMaterial } from "./kafka-listener.ts";
+import { connectionWarningKeysMax, connectionWarningWindowMs, KafkaListener, type TlsMaterial } from "./kafka-listener.ts";
 import type { ListenerConfig } from "./listeners.ts";
 import { ListenError } from "./listen-error.ts";
 import { ProducerIdAllocator, producerIdCheckpointName } from "./producer-ids.ts";
@@ -80,8 +81,22 @@ export class Broker {
     const groups = await GroupCoordinator.open(topics, config, { logger: logger.child("groups") });
     const transactions = await TransactionCoordinator.open(topics, { producerIds, scheduler: systemScheduler, logger: logger.child("transactions") });
     await transactions.start(groups);
+    let users: UserStore;
+    try {
+      users = UserStore.open(config.dataDir);
+    } catch (error) {
+      transactions.close();
+      groups.close();
+      await topics.close();
+      await storage.close();
+      throw error;
+    }
+    const authFailures = new WarningLimiter(logger.child("security"), { clock: Date.now, windowMs: connectionWarningWindowMs, keysMax: connectionWarningKeysMax });
     const context: BrokerContext = {
       config,
+      users,
+      saslMechanisms: config.saslMechanisms,
+      authFailures,
       clusterId: storage.clusterId,
       topics,
       groups,
@@ -120,12 +135,18 @@ export class Broker {
     return Object.fromEntries(this.#listeners.map(({ spec, listener }) => [spec.name, listener.port]));
   }
 
-  /** Reads the TLS files again and gives SSL listeners the new certificate (SIGHUP); a bad file keeps the old one. */
+  /** Reads the TLS files again and gives TLS listeners the new certificate (SIGHUP); a bad file keeps the old one. */
   reloadTls(): void {
     if (this.config.tls === undefined) return;
     const material = readTlsMaterial(this.config.tls);
-    for (const { spec, listener } of this.#listeners) if (spec.name === "SSL") listener.reloadTls(material);
+    for (const { spec, listener } of this.#listeners) if (usesTls(spec)) listener.reloadTls(material);
     this.#logger.info("TLS certificate reloaded", { cert: this.config.tls.certFile });
+  }
+
+  /** Reads the users file again (SIGHUP, after `chronik user … --data`); a bad file keeps the users known. */
+  reloadUsers(): void {
+    this.#context.users?.reload();
+    this.#logger.info("Users reloaded", { users: this.#context.users?.list().length ?? 0 });
   }
 
   /** The state /metrics reads at each scrape; returns the event-loop sampler to stop at shutdown. */
@@ -211,6 +232,10 @@ function listenersOf(config: BrokerConfig): ListenerConfig[] {
   return config.listeners ?? [{ name: "PLAINTEXT", host: config.host, port: config.port, advertisedHost: config.advertisedHost, advertisedPort }];
 }
 
+function usesTls(spec: ListenerConfig): boolean {
+  return spec.name === "SSL" || spec.name === "SASL_SSL";
+}
+
 /** A TLS file that cannot be read, named in one line. */
 export class TlsFileError extends Error {
   override name = "TlsFileError";
@@ -233,7 +258,7 @@ function readTlsMaterial(files: TlsFiles): TlsMaterial {
 
 /** Binds one listener; its requests carry its advertised address. */
 async function openListener(spec: ListenerConfig, context: BrokerContext, config: BrokerConfig, tls: TlsMaterial | undefined, logger: Logger): Promise<OpenListener> {
-  if (spec.name === "SSL" && tls === undefined) throw new TlsFileError("An SSL listener needs --tls-cert and --tls-key");
+  if (usesTls(spec) && tls === undefined) throw new TlsFileError(`A ${spec.name} listener needs --tls-cert and --tls-key`);
   const advertised = { host: spec.advertisedHost, port: spec.advertisedPort ?? spec.port };
   const listenerContext: BrokerContext = { ...context, advertised };
   let listener: KafkaListener;
@@ -241,7 +266,8 @@ async function openListener(spec: ListenerConfig, context: BrokerContext, config
     listener = await KafkaListener.listen((frame, session) => dispatch(listenerContext, frame, session), {
       host: spec.host,
       port: spec.port,
-      ...(spec.name === "SSL" ? { tls } : {}),
+      ...(usesTls(spec) ? { tls } : {}),
+      sasl: spec.name === "SASL_PLAINTEXT" || spec.name === "SASL_SSL",
       requestBytesMax: config.requestBytesMax,
       requestsInFlightMax: config.connectionRequestsInFlightMax,
       logger: logger.child("connection"),

@@ -9,10 +9,11 @@ import type { Socket } from "node:net";
 import { FrameSplitter } from "../protocol/frames.ts";
 import type { Logger, WarningLimiter } from "../logger.ts";
 import { FatalRequestError, type RequestProblem } from "./dispatcher.ts";
+import type { SaslSession } from "./sasl-session.ts";
 
 export type FrameHandler = (
   frame: Uint8Array,
-  session: { releaseConnection(): void; signal: AbortSignal; clientHost?: string },
+  session: { releaseConnection(): void; signal: AbortSignal; clientHost?: string; sasl?: SaslSession },
 ) => Promise<Uint8Array | null>;
 
 export interface ConnectionOptions {
@@ -21,6 +22,8 @@ export interface ConnectionOptions {
   logger: Logger;
   /** Shared by every connection, so that a client repeating a bad request on new connections is reported once a window. */
   warnings: WarningLimiter;
+  /** The connection's SASL state, on a SASL listener. */
+  sasl?: SaslSession;
 }
 
 export class Connection {
@@ -96,7 +99,7 @@ export class Connection {
     let releaseConnection!: () => void;
     const released = new Promise<void>((resolve) => (releaseConnection = resolve));
     const signal = this.#aborter.signal;
-    const response = this.#processing.then(() => (signal.aborted ? null : this.#handleFrame(frame, { releaseConnection, signal, clientHost: this.#socket.remoteAddress })));
+    const response = this.#processing.then(() => (signal.aborted ? null : this.#handleFrame(frame, { releaseConnection, signal, clientHost: this.#socket.remoteAddress, sasl: this.#options.sasl })));
     // A failed request ends the connection. Abort at once, before the close that waits for the
     // earlier responses, so that requests pipelined after it (a produce, say) never run.
     response.catch(() => this.#aborter.abort());

@@ -7,6 +7,9 @@ import { ErrorCode } from "../protocol/errors.ts";
 import { Reader } from "../protocol/reader.ts";
 import { ApiVersions } from "../protocol/messages/api-versions.ts";
 import { Produce, type ProduceRequest } from "../protocol/messages/produce.ts";
+import { SaslAuthenticate } from "../protocol/messages/sasl-authenticate.ts";
+import { SaslHandshake } from "../protocol/messages/sasl-handshake.ts";
+import type { SaslSession } from "./sasl-session.ts";
 import { type Route, routesByKey } from "./api-table.ts";
 import type { HandlerContext } from "./handler-context.ts";
 import { failedRequestResponse } from "./error-responses.ts";
@@ -42,10 +45,15 @@ export interface RequestSession {
   signal: AbortSignal;
   /** The client's IP address, for DescribeGroups. */
   clientHost?: string;
+  /** The connection's SASL state, on a SASL listener. */
+  sasl?: SaslSession;
 }
 
 /** What every handler context shares; the dispatcher adds the per-request parts. */
-export type BrokerContext = Omit<HandlerContext, "apiVersion" | "clientId" | "releaseConnection" | "signal" | "clientHost">;
+export type BrokerContext = Omit<HandlerContext, "apiVersion" | "clientId" | "releaseConnection" | "signal" | "clientHost" | "sasl">;
+
+/** What a client may send on a SASL listener before it has authenticated. */
+const beforeAuthentication: ReadonlySet<number> = new Set([ApiVersions.apiKey, SaslHandshake.apiKey, SaslAuthenticate.apiKey]);
 
 function describe(header: RequestHeader): string {
   return `api key ${header.apiKey} version ${header.apiVersion} (correlation id ${header.correlationId}, client "${header.clientId ?? ""}")`;
@@ -103,6 +111,12 @@ export async function dispatch(broker: BrokerContext, frame: Uint8Array, session
   } catch (error) {
     throw new FatalRequestError(`Cannot decode request header: ${(error as Error).message}`);
   }
+  const sasl = session.sasl;
+  if (sasl !== undefined && (sasl.failed || (!sasl.authenticated && !beforeAuthentication.has(header.apiKey)))) {
+    // Kafka closes the connection too: nothing but the handshake is answered before authentication.
+    const problem = sasl.failed ? "Request after failed authentication" : "Request before authentication";
+    throw new FatalRequestError(`${problem}: ${describe(header)}`, problemOf(problem, header, routesByKey.get(header.apiKey)));
+  }
   const route = routesByKey.get(header.apiKey);
   const supported = route && header.apiVersion >= route.minVersion && header.apiVersion <= route.maxVersion;
   if (!supported) {
@@ -126,6 +140,7 @@ export async function dispatch(broker: BrokerContext, frame: Uint8Array, session
     releaseConnection: session.releaseConnection,
     signal: session.signal,
     clientHost: session.clientHost,
+    ...(sasl === undefined ? {} : { sasl }),
   };
   const startedAt = broker.metrics?.now() ?? 0;
   let response: unknown;

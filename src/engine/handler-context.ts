@@ -1,7 +1,9 @@
 // What a handler may use. Handlers are `(request, ctx) => response`: they never see a socket,
 // so tests call them directly with a context they build.
 
-import type { Logger } from "../logger.ts";
+import type { Logger, WarningLimiter } from "../logger.ts";
+import type { UserStore } from "../security/user-store.ts";
+import type { SaslMechanism, SaslSession } from "./sasl-session.ts";
 import type { BrokerConfig } from "./broker-config.ts";
 import type { BrokerMetrics } from "./broker-metrics.ts";
 import type { GroupCoordinator } from "./groups/group-coordinator.ts";
@@ -29,6 +31,14 @@ export interface HandlerContext {
   transactions?: TransactionCoordinator;
   /** The client's IP address, when the connection knows it (DescribeGroups reports it). */
   clientHost?: string;
+  /** The connection's SASL state, on a SASL listener. */
+  sasl?: SaslSession;
+  /** SASL mechanisms this broker enables (SaslHandshake lists them). */
+  saslMechanisms?: readonly SaslMechanism[];
+  /** The users SASL checks. */
+  users?: UserStore;
+  /** Where failed authentications are logged, once a window per client address. */
+  authFailures?: WarningLimiter;
   /** What Metadata and FindCoordinator tell this connection's client: its listener's advertised address (config's when absent). */
   advertised?: { host: string; port: number };
   logger: Logger;

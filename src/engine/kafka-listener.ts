@@ -5,6 +5,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from "node:tls";
 import { type Logger, WarningLimiter } from "../logger.ts";
 import { Connection, type FrameHandler } from "./connection.ts";
+import { SaslSession } from "./sasl-session.ts";
 
 /** PEM contents of a TLS listener's certificate chain and key, and the CAs its clients' certificates must chain to. */
 export interface TlsMaterial {
@@ -17,8 +18,10 @@ export interface TlsMaterial {
 export interface KafkaListenerOptions {
   host: string;
   port: number;
-  /** Serve TLS with this material (an SSL listener); plain TCP when absent. */
+  /** Serve TLS with this material (an SSL or SASL_SSL listener); plain TCP when absent. */
   tls?: TlsMaterial;
+  /** Clients must authenticate with SASL first (a SASL_PLAINTEXT or SASL_SSL listener). */
+  sasl?: boolean;
   requestBytesMax: number;
   requestsInFlightMax: number;
   logger: Logger;
@@ -61,6 +64,7 @@ export class KafkaListener {
         requestsInFlightMax: options.requestsInFlightMax,
         logger: options.logger,
         warnings,
+        ...(options.sasl === true ? { sasl: new SaslSession() } : {}),
       });
       listener.#connections.add(connection);
       listener.#accepted++;

@@ -7,8 +7,6 @@
 export const securityProtocols = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] as const;
 export type SecurityProtocol = (typeof securityProtocols)[number];
 
-/** Protocols this broker can serve; SASL is not built yet. */
-export const supportedProtocols: readonly SecurityProtocol[] = ["PLAINTEXT", "SSL"];
 
 export interface ListenerAddress {
   /** The listener name, which is its security protocol. */

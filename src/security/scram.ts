@@ -124,7 +124,9 @@ export class ScramServerExchange {
     const withoutProof = clientFinal.slice(0, proofAt);
     const fields = new Map(attributes(withoutProof));
     if (fields.get("c") !== Buffer.from(state.gs2Header).toString("base64")) throw new ScramError("The channel binding does not match the client-first message");
-    if (fields.get("r") !== state.nonce) throw new ScramError("The nonce does not match");
+    // Kafka accepts a nonce that ends with the server's: librdkafka sends its own nonce before the
+    // server's combined one. The proof covers the message as sent either way.
+    if (!(fields.get("r") ?? "").endsWith(state.nonce)) throw new ScramError("The nonce does not match");
     const proof = Buffer.from(clientFinal.slice(proofAt + 3), "base64");
     const { credential } = state;
     const authMessage = `${state.clientFirstBare},${state.serverFirst},${withoutProof}`;

@@ -25,10 +25,12 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Replaces `file` with `content` atomically and durably. */
-export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
+/** Replaces `file` with `content` atomically and durably; `mode` sets the new file's permissions from its creation on. */
+export async function writeFileAtomic(file: string, content: string | Uint8Array, mode = 0o644): Promise<void> {
   const temp = file + tempSuffix;
-  const handle = await fs.promises.open(temp, "w");
+  // A temp file left by a crash keeps its old mode when opened with "w": remove it first.
+  await fs.promises.rm(temp, { force: true });
+  const handle = await fs.promises.open(temp, "w", mode);
   try {
     await handle.writeFile(content);
     await handle.sync();

@@ -61,3 +61,19 @@ describe("credentials", () => {
     expect(() => makeScramCredential("SCRAM-SHA-512", "x", 100)).toThrow("Iterations must be from 4096 to 16384, not 100");
   });
 });
+
+describe("what real clients send", () => {
+  test("librdkafka's client-final repeats its nonce before the server's combined one; Kafka accepts that, and so does chronik", async () => {
+    const { createHash, createHmac, pbkdf2Sync } = await import("node:crypto");
+    const credential = makeScramCredential("SCRAM-SHA-512", "wonderland");
+    const exchange = new ScramServerExchange("SCRAM-SHA-512", () => credential, "SERVERNONCE");
+    const serverFirst = exchange.first("n,,n=alice,r=CLIENTNONCE");
+    // The client's side, as librdkafka computes it: r = its nonce + the server's r.
+    const withoutProof = `c=biws,r=CLIENTNONCE${serverFirst.split(",")[0].slice(2)}`;
+    const salted = pbkdf2Sync("wonderland", credential.salt, credential.iterations, 64, "sha512");
+    const clientKey = createHmac("sha512", salted).update("Client Key").digest();
+    const signature = createHmac("sha512", createHash("sha512").update(clientKey).digest()).update(`n=alice,r=CLIENTNONCE,${serverFirst},${withoutProof}`).digest();
+    const proof = Buffer.from(clientKey.map((byte, i) => byte ^ signature[i]));
+    expect(exchange.final(`${withoutProof},p=${proof.toString("base64")}`).user).toBe("alice");
+  });
+});

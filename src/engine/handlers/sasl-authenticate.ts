@@ -1,0 +1,79 @@
+// SaslAuthenticate: one step of the mechanism chosen with SaslHandshake. PLAIN takes the user
+// and password in one step; SCRAM takes two (client-first, then client-final with its proof).
+// A failure answers SASL_AUTHENTICATION_FAILED after a short delay (Kafka's
+// connection.failed.authentication.delay.ms), is logged once a window per client address, and
+// leaves the connection unable to send anything else.
+//
+// SaslAuthenticate Request (Version: 2) => auth_bytes _tagged_fields
+// SaslAuthenticate Response (Version: 2) => error_code error_message auth_bytes session_lifetime_ms _tagged_fields
+
+import { ErrorCode } from "../../protocol/errors.ts";
+import type { SaslAuthenticateRequest, SaslAuthenticateResponse } from "../../protocol/messages/sasl-authenticate.ts";
+import { passwordMatches, ScramError, ScramServerExchange, scramMechanisms } from "../../security/scram.ts";
+import type { Handler, HandlerContext } from "../handler-context.ts";
+import type { SaslSession } from "../sasl-session.ts";
+
+/** How long a failed authentication waits before its answer, to slow down guessing. */
+export const failedAuthenticationDelayMs = 100;
+
+const empty = new Uint8Array(0);
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function failed(ctx: HandlerContext, session: SaslSession, reason: string): Promise<SaslAuthenticateResponse> {
+  session.failed = true;
+  session.exchange = null;
+  ctx.authFailures?.warn(`sasl ${ctx.clientHost ?? ""}`, "Authentication failed", { client: ctx.clientHost ?? "", mechanism: session.mechanism ?? "", reason });
+  const errorMessage = `Authentication failed during authentication due to invalid credentials with SASL mechanism ${session.mechanism}`;
+  return new Promise((resolve) => setTimeout(() => resolve({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage, authBytes: empty, sessionLifetimeMs: 0 }), failedAuthenticationDelayMs));
+}
+
+function succeeded(session: SaslSession, user: string, authBytes: Uint8Array): SaslAuthenticateResponse {
+  session.principal = `User:${user}`;
+  session.exchange = null;
+  // 0: the session does not expire (re-authentication, KIP-368, is not built).
+  return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes, sessionLifetimeMs: 0 };
+}
+
+/** PLAIN's message is `authzid NUL user NUL password`; an authorization id other than the user is refused. */
+function plain(ctx: HandlerContext, session: SaslSession, bytes: Uint8Array): Promise<SaslAuthenticateResponse> | SaslAuthenticateResponse {
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    return failed(ctx, session, "PLAIN message is not UTF-8");
+  }
+  const parts = text.split("\u0000");
+  if (parts.length !== 3 || parts[1] === "") return failed(ctx, session, "Malformed PLAIN message");
+  const [authorizationId, user, password] = parts;
+  if (authorizationId !== "" && authorizationId !== user) return failed(ctx, session, "A PLAIN authorization id other than the user is not supported");
+  // Any SCRAM credential of the user checks the password.
+  for (const mechanism of scramMechanisms) {
+    const credential = ctx.users?.credential(user, mechanism);
+    if (credential !== undefined) return passwordMatches(mechanism, credential, password) ? succeeded(session, user, empty) : failed(ctx, session, `Wrong password for user "${user}"`);
+  }
+  return failed(ctx, session, `Unknown user "${user}"`);
+}
+
+function scram(ctx: HandlerContext, session: SaslSession, bytes: Uint8Array): Promise<SaslAuthenticateResponse> | SaslAuthenticateResponse {
+  const mechanism = session.mechanism as (typeof scramMechanisms)[number];
+  try {
+    const message = decoder.decode(bytes);
+    if (session.exchange === null) {
+      session.exchange = new ScramServerExchange(mechanism, (user) => ctx.users?.credential(user, mechanism));
+      return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: new TextEncoder().encode(session.exchange.first(message)), sessionLifetimeMs: 0 };
+    }
+    const { serverFinal, user } = session.exchange.final(message);
+    return succeeded(session, user, new TextEncoder().encode(serverFinal));
+  } catch (error) {
+    if (error instanceof ScramError || error instanceof TypeError) return failed(ctx, session, (error as Error).message);
+    throw error;
+  }
+}
+
+export const handleSaslAuthenticate: Handler<SaslAuthenticateRequest, SaslAuthenticateResponse> = async (request, ctx) => {
+  const session = ctx.sasl;
+  if (session === undefined || session.mechanism === null || session.authenticated || session.failed) {
+    return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: "SaslAuthenticate needs a SaslHandshake first, on a SASL listener, once", authBytes: empty, sessionLifetimeMs: 0 };
+  }
+  return session.mechanism === "PLAIN" ? plain(ctx, session, request.authBytes) : scram(ctx, session, request.authBytes);
+};

@@ -1,0 +1,138 @@
+// The users SASL authenticates: per user and SCRAM mechanism, a salted credential (never the
+// password), kept in `<data>/users.json` (mode 0600, replaced atomically). PLAIN checks its
+// password against the same credentials.
+
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../storage/checkpoint.ts";
+import { type ScramCredential, type ScramMechanism, scramMechanisms } from "./scram.ts";
+
+export const usersFileName = "users.json";
+
+/** Longest user name accepted (Kafka has no limit; names go into logs and the file). */
+export const userNameLengthMax = 256;
+
+/** A users file that cannot be read or a user name that cannot be stored, named in one line. */
+export class UserStoreError extends Error {
+  override name = "UserStoreError";
+}
+
+interface StoredCredential {
+  salt: string;
+  iterations: number;
+  storedKey: string;
+  serverKey: string;
+}
+
+interface UsersFile {
+  version: 1;
+  users: Record<string, Partial<Record<ScramMechanism, StoredCredential>>>;
+}
+
+export interface UserSummary {
+  user: string;
+  mechanisms: Array<{ mechanism: ScramMechanism; iterations: number }>;
+}
+
+function readUsers(file: string): UsersFile["users"] {
+  if (!existsSync(file)) return {};
+  let parsed: UsersFile;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8")) as UsersFile;
+  } catch (error) {
+    throw new UserStoreError(`Cannot read users file "${file}": ${(error as Error).message}`);
+  }
+  if (parsed?.version !== 1 || typeof parsed.users !== "object" || parsed.users === null) throw new UserStoreError(`Users file "${file}" is not a version 1 users file`);
+  return parsed.users;
+}
+
+function toStored(credential: ScramCredential): StoredCredential {
+  const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+  return { salt: base64(credential.salt), iterations: credential.iterations, storedKey: base64(credential.storedKey), serverKey: base64(credential.serverKey) };
+}
+
+function fromStored(stored: StoredCredential): ScramCredential {
+  const bytes = (text: string) => new Uint8Array(Buffer.from(text, "base64"));
+  return { salt: bytes(stored.salt), iterations: stored.iterations, storedKey: bytes(stored.storedKey), serverKey: bytes(stored.serverKey) };
+}
+
+/** Why `user` cannot be a user name, or null. */
+export function userNameProblem(user: string): string | null {
+  if (user === "") return "A user name cannot be empty";
+  if (user.length > userNameLengthMax) return `A user name has at most ${userNameLengthMax} characters`;
+  // Control characters would forge log lines and break SCRAM's encoding.
+  if (/[\u0000-\u001f\u007f]/.test(user)) return "A user name cannot hold control characters";
+  return null;
+}
+
+export class UserStore {
+  readonly #file: string;
+  #users: UsersFile["users"];
+
+  private constructor(file: string, users: UsersFile["users"]) {
+    this.#file = file;
+    this.#users = users;
+  }
+
+  /** The users of a data folder (none when it has no users file). */
+  static open(dataDir: string): UserStore {
+    const file = join(dataDir, usersFileName);
+    return new UserStore(file, readUsers(file));
+  }
+
+  /** Reads the file again (SIGHUP, after `chronik user … --data` changed it); a bad file keeps the users known. */
+  reload(): void {
+    this.#users = readUsers(this.#file);
+  }
+
+
+  credential(user: string, mechanism: ScramMechanism): ScramCredential | undefined {
+    const stored = Object.hasOwn(this.#users, user) ? this.#users[user][mechanism] : undefined;
+    return stored === undefined ? undefined : fromStored(stored);
+  }
+
+  /** Whether `user` has any credential. */
+  has(user: string): boolean {
+    return Object.hasOwn(this.#users, user);
+  }
+
+  list(): UserSummary[] {
+    return Object.keys(this.#users)
+      .sort()
+      .map((user) => ({
+        user,
+        mechanisms: scramMechanisms.filter((mechanism) => this.#users[user][mechanism] !== undefined).map((mechanism) => ({ mechanism, iterations: this.#users[user][mechanism]!.iterations })),
+      }));
+  }
+
+  /** Stores (or replaces) `user`'s credential for `mechanism`. */
+  async set(user: string, mechanism: ScramMechanism, credential: ScramCredential): Promise<void> {
+    const problem = userNameProblem(user);
+    if (problem !== null) throw new UserStoreError(problem);
+    const users = { ...this.#users, [user]: { ...this.#users[user], [mechanism]: toStored(credential) } };
+    await this.#write(users);
+  }
+
+  /** Deletes `user`'s credential for `mechanism`, or all of them; false when there was none. */
+  async delete(user: string, mechanism?: ScramMechanism): Promise<boolean> {
+    if (!this.has(user) || (mechanism !== undefined && this.#users[user][mechanism] === undefined)) return false;
+    const users = { ...this.#users };
+    if (mechanism === undefined) {
+      delete users[user];
+    } else {
+      const remaining = { ...users[user] };
+      delete remaining[mechanism];
+      if (Object.keys(remaining).length === 0) delete users[user];
+      else users[user] = remaining;
+    }
+    await this.#write(users);
+    return true;
+  }
+
+  async #write(users: UsersFile["users"]): Promise<void> {
+    const content: UsersFile = { version: 1, users };
+    // Only the broker's user may read the credentials, from the moment the file exists.
+    await writeFileAtomic(this.#file, JSON.stringify(content, null, 2) + "\n", 0o600);
+    this.#users = users;
+  }
+}
