@@ -34,6 +34,7 @@ export class Broker {
   readonly #logger: Logger;
   readonly #startedAtMs = Date.now();
   readonly #producerExpiry: ReturnType<typeof setInterval>;
+  readonly #authFailureFlusher: ReturnType<typeof setInterval>;
   /** What /metrics serves; null when metrics are off. */
   readonly metrics: MetricsRegistry | null;
   readonly #lagSampler: EventLoopLagSampler | null;
@@ -64,6 +65,9 @@ export class Broker {
     this.#lagSampler = metrics === null ? null : this.#registerCollectors(metrics);
     this.#producerExpiry = setInterval(() => this.#expireProducers(), config.producerIdExpirationCheckIntervalMs);
     this.#producerExpiry.unref?.();
+    // Reports how many failed authentications were not logged, when their window ends.
+    this.#authFailureFlusher = setInterval(() => context.authFailures?.flush(), connectionWarningWindowMs);
+    this.#authFailureFlusher.unref?.();
   }
 
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
@@ -208,6 +212,8 @@ export class Broker {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       clearInterval(this.#producerExpiry);
+      clearInterval(this.#authFailureFlusher);
+      this.#context.authFailures?.flush();
       this.#lagSampler?.stop();
       await Promise.all(this.#listeners.map(({ listener }) => listener.close()));
       this.transactions.close();

@@ -135,6 +135,8 @@ export type BrokerOptions = {
   cwd?: string;
   /** Also an SSL listener, on `sslPort` (its --tls-* flags go in `args`). */
   ssl?: boolean;
+  /** More listeners besides PLAINTEXT, each on a free port (`listenerPorts`); TLS and SASL flags go in `args`. */
+  listeners?: Array<"SSL" | "SASL_SSL" | "SASL_PLAINTEXT">;
 };
 
 /** Starts a broker and waits until `/health` answers 200. */
@@ -146,7 +148,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     args: options.args ?? [],
     command: options.command ?? chronikCommand(),
     cwd: options.cwd ?? repoRoot,
-    ssl: options.ssl ?? false,
+    listeners: [...(options.ssl === true ? (["SSL"] as const) : []), ...(options.listeners ?? [])],
   });
   try {
     await broker.start();
@@ -162,9 +164,9 @@ export class Broker {
   readonly host = loopbackHost;
   port = 0;
   httpPort = 0;
-  /** The SSL listener's port, when started with `ssl`. */
-  sslPort = 0;
-  #ssl: boolean;
+  /** Ports of the listeners besides PLAINTEXT, by name. */
+  listenerPorts: Record<string, number> = {};
+  #listeners: string[];
   #ownsDataDir: boolean;
   #args: string[];
   #chronik: string[];
@@ -179,13 +181,18 @@ export class Broker {
   #echoTimer: ReturnType<typeof setInterval> | undefined;
   #echoed = 0;
 
-  constructor(dataDir: string, options: { ownsDataDir: boolean; args: string[]; command: string[]; cwd: string; ssl: boolean }) {
+  constructor(dataDir: string, options: { ownsDataDir: boolean; args: string[]; command: string[]; cwd: string; listeners: string[] }) {
     this.dataDir = dataDir;
-    this.#ssl = options.ssl;
+    this.#listeners = options.listeners;
     this.#ownsDataDir = options.ownsDataDir;
     this.#args = options.args;
     this.#chronik = options.command;
     this.#cwd = options.cwd;
+  }
+
+  /** The SSL listener's port, when started with `ssl`. */
+  get sslPort(): number {
+    return this.listenerPorts.SSL ?? 0;
   }
 
   /** `host:port` for Kafka clients. */
@@ -222,9 +229,13 @@ export class Broker {
       this.port = await freePort();
       do this.httpPort = await freePort();
       while (this.httpPort === this.port);
-      if (this.#ssl) {
-        do this.sslPort = await freePort();
-        while (this.sslPort === this.port || this.sslPort === this.httpPort);
+      const taken = new Set([this.port, this.httpPort]);
+      for (const name of this.#listeners) {
+        let port: number;
+        do port = await freePort();
+        while (taken.has(port));
+        taken.add(port);
+        this.listenerPorts[name] = port;
       }
     }
     if (this.#logPath === undefined) {
@@ -233,9 +244,10 @@ export class Broker {
     } else {
       appendFileSync(this.#logPath, "\n--- restarted ---\n");
     }
-    const listen = this.#ssl
-      ? ["--listeners", `PLAINTEXT://${this.host}:${this.port},SSL://${this.host}:${this.sslPort}`]
-      : ["--host", this.host, "--port", String(this.port), "--advertised-host", this.host];
+    const listen =
+      this.#listeners.length > 0
+        ? ["--listeners", [`PLAINTEXT://${this.host}:${this.port}`, ...this.#listeners.map((name) => `${name}://${this.host}:${this.listenerPorts[name]}`)].join(",")]
+        : ["--host", this.host, "--port", String(this.port), "--advertised-host", this.host];
     const command = [
       ...this.#chronik,
       "serve",

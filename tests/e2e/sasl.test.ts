@@ -1,0 +1,273 @@
+// SASL against real clients: users made with `chronik user set --data` before the broker's first
+// start; kcat, confluent-kafka, kafkajs and @platformatic/kafka over SASL_SSL with SCRAM-SHA-512
+// and PLAIN; a wrong password fails; nothing but the handshake is answered before
+// authentication; 1 000 failed logins and garbage SASL frames leave the broker serving others.
+
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { connect, type Socket } from "node:net";
+import { Admin as PlatformaticAdmin, Consumer as PlatformaticConsumer, ProduceAcks, Producer as PlatformaticProducer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
+import { Kafka, logLevel } from "kafkajs";
+import { encodeRequestFrame } from "../../src/protocol/frames.ts";
+import { SaslAuthenticate } from "../../src/protocol/messages/sasl-authenticate.ts";
+import { SaslHandshake } from "../../src/protocol/messages/sasl-handshake.ts";
+import { Metadata } from "../../src/protocol/messages/metadata.ts";
+import { Reader } from "../../src/protocol/reader.ts";
+import { ErrorCode } from "../../src/protocol/errors.ts";
+import { makeCertificates, type TestCertificates } from "./certificates.ts";
+import { type Broker, chronikCommand, eventually, kcat, loopbackHost, makeTempDir, pythonPath, run, runOk, startBroker } from "./harness.ts";
+
+setDefaultTimeout(180_000);
+
+let certificates: TestCertificates;
+let broker: Broker;
+let dataDir: string;
+
+const users = { alice: "wonderland-512", bob: "builder-256" };
+
+function kcatSasl(mechanism: string, user: string, password: string, args: string[]): string[] {
+  return [
+    "kcat", "-b", `${loopbackHost}:${broker.listenerPorts.SASL_SSL}`, "-X", "broker.address.family=v4", "-m", "10",
+    "-X", "security.protocol=sasl_ssl", "-X", `ssl.ca.location=${certificates.caCert}`,
+    "-X", `sasl.mechanisms=${mechanism}`, "-X", `sasl.username=${user}`, "-X", `sasl.password=${password}`,
+    ...args,
+  ];
+}
+
+beforeAll(async () => {
+  certificates = await makeCertificates();
+  dataDir = await makeTempDir("sasl-data");
+  // The first users, before the broker ever ran on the folder (as kafka-storage format --add-scram).
+  await runOk([...chronikCommand(), "user", "set", "alice", "--password", users.alice, "--mechanism", "SCRAM-SHA-512", "--data", dataDir], { timeoutMs: 30_000 });
+  await runOk([...chronikCommand(), "user", "set", "bob", "--password", users.bob, "--mechanism", "SCRAM-SHA-256", "--data", dataDir], { timeoutMs: 30_000 });
+  broker = await startBroker({ dataDir, listeners: ["SASL_SSL", "SASL_PLAINTEXT"], args: ["--tls-cert", certificates.serverCert, "--tls-key", certificates.serverKey] });
+});
+
+afterAll(async () => {
+  await broker?.cleanup();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  if (certificates) await rm(certificates.dir, { recursive: true, force: true });
+});
+
+describe("chronik user", () => {
+  test("list shows the users and mechanisms; the file holds no password", async () => {
+    const listed = await runOk([...chronikCommand(), "user", "list", "--data", dataDir], { timeoutMs: 30_000 });
+    expect(listed.stdout.toString()).toBe("alice\tSCRAM-SHA-512 (4096 iterations)\nbob\tSCRAM-SHA-256 (4096 iterations)\n");
+    const file = readFileSync(`${dataDir}/users.json`, "utf8");
+    expect(file).not.toContain(users.alice);
+    expect(file).not.toContain(users.bob);
+  });
+});
+
+describe("SASL_SSL", () => {
+  test("kcat with SCRAM-SHA-512, SCRAM-SHA-256 and PLAIN produces and consumes", async () => {
+    await runOk(kcatSasl("SCRAM-SHA-512", "alice", users.alice, ["-P", "-t", "sasl-kcat"]), { stdin: "from alice\n", timeoutMs: 60_000 });
+    await runOk(kcatSasl("PLAIN", "bob", users.bob, ["-P", "-t", "sasl-kcat"]), { stdin: "from bob\n", timeoutMs: 60_000 });
+    const read = await runOk(kcatSasl("SCRAM-SHA-256", "bob", users.bob, ["-C", "-t", "sasl-kcat", "-o", "beginning", "-e", "-q"]), { timeoutMs: 60_000 });
+    expect(read.stdout.toString()).toBe("from alice\nfrom bob\n");
+  });
+
+  test("a wrong password, an unknown user and a mechanism the user lacks fail authentication, and are logged", async () => {
+    const mark = broker.logEnd;
+    for (const [mechanism, user, password] of [["SCRAM-SHA-512", "alice", "wrong"], ["PLAIN", "alice", "wrong"], ["SCRAM-SHA-512", "mallory", "x"], ["SCRAM-SHA-256", "alice", users.alice]]) {
+      const result = await run(kcatSasl(mechanism, user, password, ["-L", "-m", "3"]), { timeoutMs: 30_000 });
+      expect(result.exitCode).not.toBe(0);
+      expect(result.stderr).toContain(`Authentication failed during authentication due to invalid credentials with SASL mechanism ${mechanism}`);
+    }
+    await eventually(async () => broker.logSince(mark).includes("Authentication failed"), "the failures are logged");
+    expect(broker.logSince(mark)).not.toContain("wrong");
+  });
+
+  test("confluent-kafka with SCRAM-SHA-512 produces, consumes in a group and commits", async () => {
+    const script = `
+import sys
+from confluent_kafka import Producer, Consumer
+common = {"bootstrap.servers": sys.argv[1], "security.protocol": "sasl_ssl", "ssl.ca.location": sys.argv[2],
+          "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": "alice", "sasl.password": sys.argv[3], "broker.address.family": "v4"}
+producer = Producer(common)
+for i in range(200):
+    producer.produce("sasl-confluent", value=f"confluent {i}".encode())
+assert producer.flush(30) == 0
+consumer = Consumer({**common, "group.id": "sasl-confluent-group", "auto.offset.reset": "earliest"})
+consumer.subscribe(["sasl-confluent"])
+seen = []
+while len(seen) < 200:
+    message = consumer.poll(10)
+    assert message is not None, f"only {len(seen)} records"
+    assert message.error() is None, message.error()
+    seen.append(message.value().decode())
+consumer.commit(asynchronous=False)
+consumer.close()
+print(len(seen))
+`;
+    const result = await runOk([pythonPath, "-c", script, `${loopbackHost}:${broker.listenerPorts.SASL_SSL}`, certificates.caCert, users.alice], { timeoutMs: 90_000 });
+    expect(result.stdout.toString().trim()).toBe("200");
+    const described = JSON.parse((await runOk([...chronikCommand(), "group", "describe", "sasl-confluent-group", "-b", broker.bootstrap, "--format", "json"], { timeoutMs: 30_000 })).stdout.toString());
+    expect(described.partitions.map((row: { committedOffset: number }) => row.committedOffset)).toEqual([200]);
+  });
+
+  test("kafkajs with SCRAM-SHA-512 produces and consumes in a group", async () => {
+    const kafka = new Kafka({
+      brokers: [`${loopbackHost}:${broker.listenerPorts.SASL_SSL}`],
+      clientId: "e2e-kafkajs-sasl",
+      ssl: { ca: [readFileSync(certificates.caCert, "utf8")] },
+      sasl: { mechanism: "scram-sha-512", username: "alice", password: users.alice },
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 2, initialRetryTime: 200 },
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: "sasl-kafkajs", messages: Array.from({ length: 100 }, (_, i) => ({ value: `kafkajs ${i}` })) });
+    await producer.disconnect();
+    const consumer = kafka.consumer({ groupId: "sasl-kafkajs-group" });
+    await consumer.connect();
+    await consumer.subscribe({ topic: "sasl-kafkajs", fromBeginning: true });
+    const seen: string[] = [];
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+    try {
+      await eventually(async () => seen.length >= 100, "kafkajs consumes 100 records over SASL_SSL");
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(seen.length).toBe(100);
+    // A wrong password is refused.
+    const wrong = new Kafka({ brokers: [`${loopbackHost}:${broker.listenerPorts.SASL_SSL}`], ssl: { ca: [readFileSync(certificates.caCert, "utf8")] }, sasl: { mechanism: "scram-sha-512", username: "alice", password: "nope" }, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const admin = wrong.admin();
+    await expect(admin.connect()).rejects.toThrow();
+  });
+
+  test("@platformatic/kafka with PLAIN creates a topic, produces and lists offsets", async () => {
+    const common = { clientId: "e2e-platformatic-sasl", bootstrapBrokers: [`${loopbackHost}:${broker.listenerPorts.SASL_SSL}`], retries: 2, tls: { ca: readFileSync(certificates.caCert) }, sasl: { mechanism: "PLAIN" as const, username: "bob", password: users.bob } };
+    const admin = new PlatformaticAdmin(common);
+    try {
+      await admin.createTopics({ topics: ["sasl-platformatic"], partitions: 1, replicas: 1 });
+    } finally {
+      await admin.close();
+    }
+    const producer = new PlatformaticProducer({ ...common, serializers: stringSerializers });
+    try {
+      await producer.send({ messages: Array.from({ length: 50 }, (_, i) => ({ topic: "sasl-platformatic", partition: 0, value: `platformatic ${i}` })), acks: ProduceAcks.ALL });
+    } finally {
+      await producer.close();
+    }
+    const consumer = new PlatformaticConsumer({ ...common, groupId: "sasl-platformatic-unused", deserializers: stringDeserializers });
+    try {
+      expect((await consumer.listOffsets({ topics: ["sasl-platformatic"] })).get("sasl-platformatic")).toEqual([50n]);
+    } finally {
+      await consumer.close();
+    }
+  });
+});
+
+/** A raw connection to the SASL_PLAINTEXT listener that sends frames and reads answers (or the close). */
+class RawClient {
+  readonly #socket: Socket;
+  #buffer = Buffer.alloc(0);
+  #waiting: ((frame: Buffer | null) => void) | null = null;
+  #closed = false;
+
+  constructor(port: number) {
+    this.#socket = connect({ host: loopbackHost, port });
+    this.#socket.on("data", (chunk) => {
+      this.#buffer = Buffer.concat([this.#buffer, chunk as Buffer]);
+      this.#deliver();
+    });
+    this.#socket.on("close", () => {
+      this.#closed = true;
+      this.#deliver();
+    });
+    this.#socket.on("error", () => {});
+  }
+
+  #deliver(): void {
+    if (this.#waiting === null) return;
+    if (this.#buffer.length >= 4 && this.#buffer.length >= 4 + this.#buffer.readInt32BE(0)) {
+      const size = this.#buffer.readInt32BE(0);
+      const frame = this.#buffer.subarray(4, 4 + size);
+      this.#buffer = this.#buffer.subarray(4 + size);
+      const wake = this.#waiting;
+      this.#waiting = null;
+      wake(frame);
+    } else if (this.#closed) {
+      const wake = this.#waiting;
+      this.#waiting = null;
+      wake(null);
+    }
+  }
+
+  /** Sends `bytes` and resolves with the next answer frame, or null when the broker closes instead. */
+  exchange(bytes: Uint8Array): Promise<Buffer | null> {
+    const answer = new Promise<Buffer | null>((resolve) => (this.#waiting = resolve));
+    this.#socket.write(bytes);
+    this.#deliver();
+    return answer;
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+}
+
+let correlationId = 0;
+const handshake = (mechanism: string) => encodeRequestFrame({ apiKey: SaslHandshake.apiKey, apiVersion: 1, correlationId: ++correlationId, clientId: "raw" }, (writer) => SaslHandshake.encodeRequest(writer, 1, { mechanism }));
+const authenticate = (bytes: Uint8Array) => encodeRequestFrame({ apiKey: SaslAuthenticate.apiKey, apiVersion: 1, correlationId: ++correlationId, clientId: "raw" }, (writer) => SaslAuthenticate.encodeRequest(writer, 1, { authBytes: bytes }));
+
+/** The error code of a SaslAuthenticate v1 answer (after its 4-byte correlation id). */
+function authenticateError(frame: Buffer): number {
+  return SaslAuthenticate.decodeResponse(new Reader(frame.subarray(4)), 1).errorCode;
+}
+
+describe("SASL under attack", () => {
+  test("a request before authentication closes that connection", async () => {
+    const client = new RawClient(broker.listenerPorts.SASL_PLAINTEXT);
+    const metadata = encodeRequestFrame({ apiKey: Metadata.apiKey, apiVersion: 4, correlationId: 1, clientId: "raw" }, (writer) => Metadata.encodeRequest(writer, 4, { topics: null, allowAutoTopicCreation: false }));
+    expect(await client.exchange(metadata)).toBeNull();
+  });
+
+  test("1 000 failed logins in a row are each refused; the broker keeps serving, and logs them in a few lines", async () => {
+    const mark = broker.logEnd;
+    const wrong = new TextEncoder().encode("\u0000alice\u0000guess");
+    const started = performance.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const codes: number[] = [];
+        for (let attempt = 0; attempt < 20; attempt++) {
+          const client = new RawClient(broker.listenerPorts.SASL_PLAINTEXT);
+          await client.exchange(handshake("PLAIN"));
+          const answer = await client.exchange(authenticate(wrong));
+          codes.push(answer === null ? -999 : authenticateError(answer));
+          client.close();
+        }
+        return codes;
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    expect(outcomes.flat().filter((code) => code !== ErrorCode.SASL_AUTHENTICATION_FAILED)).toEqual([]);
+    // 100 ms each, 50 at a time: the delay slows guessing to 10 attempts a second per connection.
+    expect(seconds).toBeGreaterThan(1.9);
+    const logged = broker.logSince(mark).split("\n").filter((line) => line.includes("Authentication failed")).length;
+    expect(logged).toBeLessThanOrEqual(2);
+    const read = await runOk(kcatSasl("SCRAM-SHA-512", "alice", users.alice, ["-C", "-t", "sasl-kcat", "-o", "beginning", "-e", "-q"]), { timeoutMs: 60_000 });
+    expect(read.stdout.toString()).toBe("from alice\nfrom bob\n");
+  });
+
+  test("garbage and truncated SASL messages fail authentication, or close the connection; others are still served", async () => {
+    const garbage = [new Uint8Array([0xff, 0xfe, 0x00]), new TextEncoder().encode("n,,n=alice"), new TextEncoder().encode("n,,n=al=ice,r=x"), new Uint8Array(0)];
+    for (const [mechanism, bytes] of garbage.flatMap((entry) => [["SCRAM-SHA-512", entry], ["PLAIN", entry]] as const)) {
+      const client = new RawClient(broker.listenerPorts.SASL_PLAINTEXT);
+      await client.exchange(handshake(mechanism));
+      const answer = await client.exchange(authenticate(bytes));
+      expect(answer === null || authenticateError(answer) === ErrorCode.SASL_AUTHENTICATION_FAILED).toBe(true);
+      client.close();
+    }
+    // A truncated frame: the size says more than ever comes; the connection waits, and others go on.
+    const truncated = new RawClient(broker.listenerPorts.SASL_PLAINTEXT);
+    const frame = handshake("PLAIN");
+    void truncated.exchange(frame.subarray(0, frame.length - 3));
+    const read = await runOk(kcat(broker, ["-C", "-t", "sasl-kcat", "-o", "beginning", "-e", "-q"]), { timeoutMs: 60_000 });
+    expect(read.stdout.toString()).toBe("from alice\nfrom bob\n");
+    truncated.close();
+    expect(broker.alive).toBe(true);
+  });
+});
