@@ -158,8 +158,7 @@ export const routes: readonly Route[] = [
   route(DescribeProducers, { min: 0, max: 0 }, handleDescribeProducers),
   route(DescribeTransactions, { min: 0, max: 0 }, handleDescribeTransactions),
   route(ListTransactions, { min: 0, max: 1 }, handleListTransactions),
-  // SASL (docs/security.md). librdkafka uses SASL only when SaslHandshake's range starts at v0;
-  // a v0 handshake itself (tokens without Kafka framing after it) is refused by the handler.
+  // SASL (docs/security.md). After a v0 handshake the tokens come bare (dispatcher.ts reads them).
   route(SaslHandshake, { min: 0, max: 1 }, handleSaslHandshake),
   route(SaslAuthenticate, { min: 0, max: 2 }, handleSaslAuthenticate),
 ];

@@ -10,6 +10,7 @@ import { Produce, type ProduceRequest } from "../protocol/messages/produce.ts";
 import { SaslAuthenticate } from "../protocol/messages/sasl-authenticate.ts";
 import { SaslHandshake } from "../protocol/messages/sasl-handshake.ts";
 import type { SaslSession } from "./sasl-session.ts";
+import { authenticationStep } from "./handlers/sasl-authenticate.ts";
 import { type Route, routesByKey } from "./api-table.ts";
 import type { HandlerContext } from "./handler-context.ts";
 import { failedRequestResponse } from "./error-responses.ts";
@@ -102,8 +103,23 @@ function failedResponse(broker: BrokerContext, route: Route, header: RequestHead
   return response;
 }
 
+/**
+ * A SASL token sent bare after a v0 SaslHandshake (Kafka's original framing: a size prefix, no
+ * header), answered bare. A failure closes the connection, as Kafka does for this framing.
+ */
+async function bareSaslToken(broker: BrokerContext, frame: Uint8Array, session: RequestSession, sasl: SaslSession): Promise<Uint8Array> {
+  const ctx: HandlerContext = { ...broker, apiVersion: 0, clientId: null, releaseConnection: session.releaseConnection, signal: session.signal, clientHost: session.clientHost, sasl };
+  const step = await authenticationStep(ctx, sasl, frame);
+  if (!step.ok) throw new FatalRequestError(`Authentication failed with SASL mechanism ${sasl.mechanism}`);
+  const answer = new Uint8Array(4 + step.authBytes.length);
+  new DataView(answer.buffer).setInt32(0, step.authBytes.length);
+  answer.set(step.authBytes, 4);
+  return answer;
+}
+
 /** Answers one request frame (the bytes after the size prefix); null when no response is due. */
 export async function dispatch(broker: BrokerContext, frame: Uint8Array, session: RequestSession): Promise<Uint8Array | null> {
+  if (session.sasl?.bareTokens === true && !session.sasl.authenticated && !session.sasl.failed) return await bareSaslToken(broker, frame, session, session.sasl);
   const reader = new Reader(frame);
   let header: RequestHeader;
   try {

@@ -15,6 +15,8 @@ export class SaslSession {
   principal: string | null = null;
   /** Authentication failed: the connection takes no more requests. */
   failed = false;
+  /** A v0 SaslHandshake chose the mechanism: the next frames are bare SASL tokens, not Kafka requests. */
+  bareTokens = false;
 
   get authenticated(): boolean {
     return this.principal !== null;

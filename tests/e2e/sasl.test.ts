@@ -107,6 +107,23 @@ print(len(seen))
     expect(described.partitions.map((row: { committedOffset: number }) => row.committedOffset)).toEqual([200]);
   });
 
+  test("kafka-python (SaslHandshake v0, then bare tokens) with SCRAM-SHA-512 and PLAIN produces and consumes", async () => {
+    const script = `
+import sys
+from kafka import KafkaProducer, KafkaConsumer
+for mechanism, user, password in (("SCRAM-SHA-512", "alice", sys.argv[3]), ("PLAIN", "bob", sys.argv[4])):
+    args = dict(bootstrap_servers=sys.argv[1], security_protocol="SASL_SSL", ssl_cafile=sys.argv[2], sasl_mechanism=mechanism, sasl_plain_username=user, sasl_plain_password=password)
+    producer = KafkaProducer(**args)
+    producer.send("sasl-kafka-python", mechanism.encode()).get(timeout=30)
+    producer.close()
+consumer = KafkaConsumer("sasl-kafka-python", auto_offset_reset="earliest", consumer_timeout_ms=5000, **args)
+print(",".join(message.value.decode() for message in consumer))
+consumer.close()
+`;
+    const result = await runOk([pythonPath, "-c", script, `${loopbackHost}:${broker.listenerPorts.SASL_SSL}`, certificates.caCert, users.alice, users.bob], { timeoutMs: 90_000 });
+    expect(result.stdout.toString().trim()).toBe("SCRAM-SHA-512,PLAIN");
+  });
+
   test("kafkajs with SCRAM-SHA-512 produces and consumes in a group", async () => {
     const kafka = new Kafka({
       brokers: [`${loopbackHost}:${broker.listenerPorts.SASL_SSL}`],

@@ -19,23 +19,24 @@ export const failedAuthenticationDelayMs = 100;
 const empty = new Uint8Array(0);
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-function failed(ctx: HandlerContext, session: SaslSession, reason: string): Promise<SaslAuthenticateResponse> {
+/** What one step of authentication gives: the bytes to send back, or a failure. */
+export type SaslStep = { ok: true; authBytes: Uint8Array } | { ok: false };
+
+function failed(ctx: HandlerContext, session: SaslSession, reason: string): Promise<SaslStep> {
   session.failed = true;
   session.exchange = null;
   ctx.authFailures?.warn(`sasl ${ctx.clientHost ?? ""}`, "Authentication failed", { client: ctx.clientHost ?? "", mechanism: session.mechanism ?? "", reason });
-  const errorMessage = `Authentication failed during authentication due to invalid credentials with SASL mechanism ${session.mechanism}`;
-  return new Promise((resolve) => setTimeout(() => resolve({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage, authBytes: empty, sessionLifetimeMs: 0 }), failedAuthenticationDelayMs));
+  return new Promise((resolve) => setTimeout(() => resolve({ ok: false }), failedAuthenticationDelayMs));
 }
 
-function succeeded(session: SaslSession, user: string, authBytes: Uint8Array): SaslAuthenticateResponse {
+function succeeded(session: SaslSession, user: string, authBytes: Uint8Array): SaslStep {
   session.principal = `User:${user}`;
   session.exchange = null;
-  // 0: the session does not expire (re-authentication, KIP-368, is not built).
-  return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes, sessionLifetimeMs: 0 };
+  return { ok: true, authBytes };
 }
 
 /** PLAIN's message is `authzid NUL user NUL password`; an authorization id other than the user is refused. */
-function plain(ctx: HandlerContext, session: SaslSession, bytes: Uint8Array): Promise<SaslAuthenticateResponse> | SaslAuthenticateResponse {
+function plain(ctx: HandlerContext, session: SaslSession, bytes: Uint8Array): Promise<SaslStep> | SaslStep {
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -54,13 +55,13 @@ function plain(ctx: HandlerContext, session: SaslSession, bytes: Uint8Array): Pr
   return failed(ctx, session, `Unknown user "${user}"`);
 }
 
-function scram(ctx: HandlerContext, session: SaslSession, bytes: Uint8Array): Promise<SaslAuthenticateResponse> | SaslAuthenticateResponse {
+function scram(ctx: HandlerContext, session: SaslSession, bytes: Uint8Array): Promise<SaslStep> | SaslStep {
   const mechanism = session.mechanism as (typeof scramMechanisms)[number];
   try {
     const message = decoder.decode(bytes);
     if (session.exchange === null) {
       session.exchange = new ScramServerExchange(mechanism, (user) => ctx.users?.credential(user, mechanism));
-      return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: new TextEncoder().encode(session.exchange.first(message)), sessionLifetimeMs: 0 };
+      return { ok: true, authBytes: new TextEncoder().encode(session.exchange.first(message)) };
     }
     const { serverFinal, user } = session.exchange.final(message);
     return succeeded(session, user, new TextEncoder().encode(serverFinal));
@@ -70,10 +71,19 @@ function scram(ctx: HandlerContext, session: SaslSession, bytes: Uint8Array): Pr
   }
 }
 
+/** One step of the mechanism the session chose with SaslHandshake (for SaslAuthenticate, and the bare tokens after a v0 handshake). */
+export function authenticationStep(ctx: HandlerContext, session: SaslSession, bytes: Uint8Array): Promise<SaslStep> | SaslStep {
+  return session.mechanism === "PLAIN" ? plain(ctx, session, bytes) : scram(ctx, session, bytes);
+}
+
 export const handleSaslAuthenticate: Handler<SaslAuthenticateRequest, SaslAuthenticateResponse> = async (request, ctx) => {
   const session = ctx.sasl;
-  if (session === undefined || session.mechanism === null || session.authenticated || session.failed) {
-    return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: "SaslAuthenticate needs a SaslHandshake first, on a SASL listener, once", authBytes: empty, sessionLifetimeMs: 0 };
+  if (session === undefined || session.mechanism === null || session.authenticated || session.failed || session.bareTokens) {
+    return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: "SaslAuthenticate needs a SaslHandshake v1 first, on a SASL listener, once", authBytes: empty, sessionLifetimeMs: 0 };
   }
-  return session.mechanism === "PLAIN" ? plain(ctx, session, request.authBytes) : scram(ctx, session, request.authBytes);
+  const step = await authenticationStep(ctx, session, request.authBytes);
+  // Session lifetime 0: the session does not expire (re-authentication, KIP-368, is not built).
+  if (step.ok) return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: step.authBytes, sessionLifetimeMs: 0 };
+  const errorMessage = `Authentication failed during authentication due to invalid credentials with SASL mechanism ${session.mechanism}`;
+  return { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage, authBytes: empty, sessionLifetimeMs: 0 };
 };

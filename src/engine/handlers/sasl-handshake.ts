@@ -12,9 +12,10 @@ import type { SaslMechanism } from "../sasl-session.ts";
 export const handleSaslHandshake: Handler<SaslHandshakeRequest, SaslHandshakeResponse> = async (request, ctx) => {
   const session = ctx.sasl;
   const mechanisms = [...(ctx.saslMechanisms ?? [])];
-  // v0 would be followed by bare SASL tokens instead of SaslAuthenticate requests, which chronik does not read.
-  if (session === undefined || session.mechanism !== null || session.authenticated || ctx.apiVersion === 0) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
+  if (session === undefined || session.mechanism !== null || session.authenticated) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
   if (!mechanisms.includes(request.mechanism as SaslMechanism)) return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms };
   session.mechanism = request.mechanism as SaslMechanism;
+  // After v0 (kafka-python 2.0.2), the client sends bare SASL tokens instead of SaslAuthenticate requests.
+  session.bareTokens = ctx.apiVersion === 0;
   return { errorCode: ErrorCode.NONE, mechanisms };
 };
