@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { routes } from "../../src/engine/api-table.ts";
 import { type BrokerContext, FatalRequestError, type RequestSession, dispatch } from "../../src/engine/dispatcher.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
@@ -9,6 +9,14 @@ import { Fetch } from "../../src/protocol/messages/fetch.ts";
 import { ListOffsets } from "../../src/protocol/messages/list-offsets.ts";
 import { Metadata } from "../../src/protocol/messages/metadata.ts";
 import { Produce } from "../../src/protocol/messages/produce.ts";
+import { SaslAuthenticate } from "../../src/protocol/messages/sasl-authenticate.ts";
+import { SaslHandshake } from "../../src/protocol/messages/sasl-handshake.ts";
+import { SaslSession } from "../../src/engine/sasl-session.ts";
+import { makeScramCredential } from "../../src/security/scram.ts";
+import { UserStore } from "../../src/security/user-store.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Reader } from "../../src/protocol/reader.ts";
 import type { Writer } from "../../src/protocol/writer.ts";
 import { connect } from "node:net";
@@ -278,3 +286,73 @@ function brokenBroker(fixture: EngineFixture): { broker: BrokerContext; errors: 
   }) as BrokerContext["topics"];
   return { broker: { ...brokerContext(fixture), topics, logger }, errors };
 }
+
+describe("dispatch on a SASL listener", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function saslBroker(): Promise<BrokerContext> {
+    const fixture = await engineFixture();
+    const dir = mkdtempSync(join(tmpdir(), "chronik-sasl-"));
+    dirs.push(dir);
+    const users = UserStore.open(dir);
+    await users.set("alice", "SCRAM-SHA-256", makeScramCredential("SCRAM-SHA-256", "pencil"));
+    return { ...brokerContext(fixture), users, saslMechanisms: ["SCRAM-SHA-256", "PLAIN"] };
+  }
+
+  function saslSession(): RequestSession {
+    return { ...session(), sasl: new SaslSession() };
+  }
+
+  async function handshake(broker: BrokerContext, on: RequestSession, mechanism: string, version = 1) {
+    const response = await dispatch(broker, requestFrame(SaslHandshake.apiKey, version, 1, (writer) => SaslHandshake.encodeRequest(writer, version, { mechanism })), on);
+    return SaslHandshake.decodeResponse(responseBody(response, SaslHandshake.apiKey, version, 1), version);
+  }
+
+  async function authenticate(broker: BrokerContext, on: RequestSession, text: string) {
+    const response = await dispatch(broker, requestFrame(SaslAuthenticate.apiKey, 2, 2, (writer) => SaslAuthenticate.encodeRequest(writer, 2, { authBytes: new TextEncoder().encode(text) })), on);
+    return SaslAuthenticate.decodeResponse(responseBody(response, SaslAuthenticate.apiKey, 2, 2), 2);
+  }
+
+  const metadata = () => requestFrame(Metadata.apiKey, 4, 3, (writer) => Metadata.encodeRequest(writer, 4, { topics: null, allowAutoTopicCreation: false }));
+
+  test("before authentication only the handshake is answered; PLAIN then opens the connection", async () => {
+    const broker = await saslBroker();
+    const on = saslSession();
+    expect((await fatal(dispatch(broker, metadata(), on))).message).toStartWith("Request before authentication: api key 3 version 4");
+    expect(await handshake(broker, on, "GSSAPI")).toEqual({ errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: ["SCRAM-SHA-256", "PLAIN"] });
+    expect((await handshake(broker, on, "PLAIN")).errorCode).toBe(ErrorCode.NONE);
+    expect(await authenticate(broker, on, "\u0000alice\u0000pencil")).toMatchObject({ errorCode: ErrorCode.NONE });
+    expect(on.sasl!.principal).toBe("User:alice");
+    expect(await dispatch(broker, metadata(), on)).not.toBeNull();
+  });
+
+  test("SCRAM's two steps through SaslAuthenticate; a failure closes the connection to everything after it", async () => {
+    const broker = await saslBroker();
+    const on = saslSession();
+    await handshake(broker, on, "SCRAM-SHA-256");
+    const first = await authenticate(broker, on, "n,,n=alice,r=abc");
+    expect(first.errorCode).toBe(ErrorCode.NONE);
+    expect(new TextDecoder().decode(first.authBytes)).toMatch(/^r=abc[^,]+,s=[^,]+,i=4096$/);
+    const failed = await authenticate(broker, on, `c=biws,r=${new TextDecoder().decode(first.authBytes).split(",")[0].slice(2)},p=${Buffer.alloc(32).toString("base64")}`);
+    expect(failed).toMatchObject({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: "Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256" });
+    expect((await fatal(dispatch(broker, metadata(), on))).message).toStartWith("Request after failed authentication");
+  });
+
+  test("after a v0 handshake the token comes bare and is answered bare", async () => {
+    const broker = await saslBroker();
+    const on = saslSession();
+    expect((await handshake(broker, on, "PLAIN", 0)).errorCode).toBe(ErrorCode.NONE);
+    const answer = await dispatch(broker, new TextEncoder().encode("\u0000alice\u0000pencil"), on);
+    expect([...answer!]).toEqual([0, 0, 0, 0]);
+    expect(on.sasl!.authenticated).toBe(true);
+  });
+
+  test("SASL requests on a listener without SASL are ILLEGAL_SASL_STATE", async () => {
+    const broker = await saslBroker();
+    expect((await handshake(broker, session(), "PLAIN")).errorCode).toBe(ErrorCode.ILLEGAL_SASL_STATE);
+    expect((await authenticate(broker, session(), "x")).errorCode).toBe(ErrorCode.ILLEGAL_SASL_STATE);
+  });
+});
