@@ -60,6 +60,39 @@ describe("chronik user", () => {
   });
 });
 
+describe("chronik user errors", () => {
+  test("each mistake is one line and exit code 1, and the users stay as they were", async () => {
+    const user = (args: string[]) => run([...chronikCommand(), "user", ...args], { timeoutMs: 30_000 });
+    const cases: Array<[string[], RegExp]> = [
+      [["set", "carol", "--data", dataDir], /^chronik user set: Give the password with --password or --password-file \(one of them\)\n$/],
+      [["set", "carol", "--password", "x", "--mechanism", "SCRAM-SHA-1", "--data", dataDir], /option '--mechanism <mechanism>' argument 'SCRAM-SHA-1' is invalid/],
+      [["set", "carol", "--password", "x", "--iterations", "10", "--data", dataDir], /Iterations must be from 4096 to 16384/],
+      [["set", "carol", "--password-file", "/nonexistent", "--data", dataDir], /^chronik user set: Cannot read --password-file "\/nonexistent": ENOENT\n$/],
+      [["delete", "carol", "--data", dataDir], /^chronik user delete: User "carol" has no credential in ".*"\n$/],
+      [["list"], /required option '--data <dir>' not specified/],
+    ];
+    for (const [args, expected] of cases) {
+      const result = await user(args);
+      expect({ args, exitCode: result.exitCode }).toEqual({ args, exitCode: 1 });
+      expect(result.stderr).toMatch(expected);
+    }
+    const listed = await runOk([...chronikCommand(), "user", "list", "--data", dataDir], { timeoutMs: 30_000 });
+    expect(listed.stdout.toString()).toBe("alice\tSCRAM-SHA-512 (4096 iterations)\nbob\tSCRAM-SHA-256 (4096 iterations)\n");
+  });
+
+  test("a user added while the broker runs can log in after SIGHUP", async () => {
+    const added = await runOk([...chronikCommand(), "user", "set", "dave", "--password", "late-comer", "--data", dataDir], { timeoutMs: 30_000 });
+    expect(added.stderr).toContain(`kill -HUP ${broker.pid}`);
+    const before = await run(kcatSasl("SCRAM-SHA-512", "dave", "late-comer", ["-L", "-m", "3"]), { timeoutMs: 30_000 });
+    expect(before.exitCode).not.toBe(0);
+    const mark = broker.logEnd;
+    process.kill(broker.pid!, "SIGHUP");
+    await eventually(async () => broker.logSince(mark).includes("Users reloaded"), "the broker reloads its users");
+    await runOk(kcatSasl("SCRAM-SHA-512", "dave", "late-comer", ["-L"]), { timeoutMs: 30_000 });
+    await runOk([...chronikCommand(), "user", "delete", "dave", "--data", dataDir], { timeoutMs: 30_000 });
+  });
+});
+
 describe("SASL_SSL", () => {
   test("kcat with SCRAM-SHA-512, SCRAM-SHA-256 and PLAIN produces and consumes", async () => {
     await runOk(kcatSasl("SCRAM-SHA-512", "alice", users.alice, ["-P", "-t", "sasl-kcat"]), { stdin: "from alice\n", timeoutMs: 60_000 });
