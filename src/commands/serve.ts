@@ -245,7 +245,7 @@ function listenersFromOptions(
       options.advertisedHost ?? "localhost",
     );
     for (const listener of listeners) {
-      if ((listener.name === "SSL" || listener.name === "SASL_SSL") && options.tlsCert === undefined) fail(`--listeners: a ${listener.name} listener needs --tls-cert and --tls-key`);
+      if ((listener.name === "SSL" || listener.name === "SASL_SSL") && options.tlsCert === undefined) fail(`--listeners: the ${listener.name} listener needs --tls-cert and --tls-key`);
     }
     return listeners;
   } catch (error) {

@@ -264,7 +264,7 @@ function readTlsMaterial(files: TlsFiles): TlsMaterial {
 
 /** Binds one listener; its requests carry its advertised address. */
 async function openListener(spec: ListenerConfig, context: BrokerContext, config: BrokerConfig, tls: TlsMaterial | undefined, logger: Logger): Promise<OpenListener> {
-  if (usesTls(spec) && tls === undefined) throw new TlsFileError(`A ${spec.name} listener needs --tls-cert and --tls-key`);
+  if (usesTls(spec) && tls === undefined) throw new TlsFileError(`The ${spec.name} listener needs --tls-cert and --tls-key`);
   const advertised = { host: spec.advertisedHost, port: spec.advertisedPort ?? spec.port };
   const listenerContext: BrokerContext = { ...context, advertised };
   let listener: KafkaListener;

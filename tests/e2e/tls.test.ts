@@ -200,8 +200,8 @@ describe("listener and TLS settings", () => {
     const cases: Array<[string[], string]> = [
       [["--listeners", "PLAINTEXT:/127.0.0.1:9092"], 'error: --listeners: "PLAINTEXT:/127.0.0.1:9092" is not NAME://host:port (e.g. SSL://0.0.0.0:9093, PLAINTEXT://[::1]:9092)\n'],
       [["--listeners", "HTTP://127.0.0.1:9092"], 'error: --listeners: listener "HTTP" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (a listener is named by its security protocol)\n'],
-      [["--listeners", "SASL_SSL://127.0.0.1:0"], "error: --listeners: a SASL_SSL listener needs --tls-cert and --tls-key\n"],
-      [["--listeners", "SSL://127.0.0.1:0"], "error: --listeners: an SSL listener needs --tls-cert and --tls-key\n"],
+      [["--listeners", "SASL_SSL://127.0.0.1:0"], "error: --listeners: the SASL_SSL listener needs --tls-cert and --tls-key\n"],
+      [["--listeners", "SSL://127.0.0.1:0"], "error: --listeners: the SSL listener needs --tls-cert and --tls-key\n"],
       [["--listeners", "PLAINTEXT://127.0.0.1:0", "--port", "9092"], "error: --port and --listeners both say where to listen: give --listeners alone\n"],
       [["--listeners", "PLAINTEXT://127.0.0.1:0", "--advertised-listeners", "SSL://example.net:9093"], "error: --advertised-listeners names SSL, which --listeners does not have\n"],
       [["--tls-cert", certificates.serverCert], "error: --tls-cert and --tls-key go together: give both\n"],
