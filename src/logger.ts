@@ -13,11 +13,20 @@ export interface Logger {
   child(scope: string): Logger;
 }
 
+/**
+ * Control characters (a newline, an ANSI escape) written as \uXXXX: context values often hold what
+ * a client chose (a client id, a user name), which must never start a forged line or recolour a
+ * terminal.
+ */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 function formatContext(context?: Record<string, unknown>): string {
   if (!context) return "";
   const parts = Object.entries(context).map(([key, value]) => {
     const text = value instanceof Error ? value.message : typeof value === "string" ? value : JSON.stringify(value);
-    return `${key}=${text}`;
+    return `${key}=${escapeControlCharacters(text ?? String(text))}`;
   });
   return parts.length > 0 ? ` ${parts.join(" ")}` : "";
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type Logger, WarningLimiter } from "../src/logger.ts";
+import { type Logger, WarningLimiter, escapeControlCharacters } from "../src/logger.ts";
 
 function recorder(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
@@ -50,5 +50,13 @@ describe("WarningLimiter", () => {
     expect(lines).toEqual(["A", "B", "Suppressed 1 similar warnings: A", "C"]);
     limiter.warn("a", "A");
     expect(lines.at(-1)).toBe("A");
+  });
+});
+
+describe("escapeControlCharacters", () => {
+  test("a newline or an ANSI escape in client-chosen text cannot start a forged line or recolour a terminal", () => {
+    expect(escapeControlCharacters('eve\nINFO [chronik] forged "line"')).toBe('eve\\u000aINFO [chronik] forged "line"');
+    expect(escapeControlCharacters("\u001b[31mred\u0000")).toBe("\\u001b[31mred\\u0000");
+    expect(escapeControlCharacters("plain text, ünïcode")).toBe("plain text, ünïcode");
   });
 });

@@ -2,7 +2,10 @@
 // credentials a broker stores instead of passwords, and the server's side of the exchange. A
 // PLAIN password is checked against the same credential, so one store serves both mechanisms.
 
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import { promisify } from "node:util";
+
+const pbkdf2Async = promisify(pbkdf2);
 
 export const scramMechanisms = ["SCRAM-SHA-256", "SCRAM-SHA-512"] as const;
 export type ScramMechanism = (typeof scramMechanisms)[number];
@@ -58,6 +61,24 @@ export function passwordMatches(mechanism: ScramMechanism, credential: ScramCred
   return timingSafeEqual(hash(mechanism, hmac(mechanism, salted, "Client Key")), credential.storedKey);
 }
 
+/** passwordMatches with the key derivation on the thread pool: many PLAIN logins do not stall the event loop. */
+export async function passwordMatchesAsync(mechanism: ScramMechanism, credential: ScramCredential, password: string): Promise<boolean> {
+  const salted = await pbkdf2Async(password.normalize("NFKC"), credential.salt, credential.iterations, hashBytes[mechanism], hashOf[mechanism]);
+  return timingSafeEqual(hash(mechanism, hmac(mechanism, salted, "Client Key")), credential.storedKey);
+}
+
+/** A secret of this process, for made-up credentials of users that do not exist. */
+const decoySecret = randomBytes(32);
+
+/**
+ * A credential for a user that does not exist: the same salt every time for the same name (as a
+ * real user's would be), keys no password matches, and no key derivation to pay for.
+ */
+export function decoyCredential(mechanism: ScramMechanism, user: string): ScramCredential {
+  const salt = createHmac("sha256", decoySecret).update(`${mechanism}\u0000${user}`).digest();
+  return { salt, iterations: scramIterationsMin, storedKey: randomBytes(hashBytes[mechanism]), serverKey: randomBytes(hashBytes[mechanism]) };
+}
+
 /** A SCRAM user name: `=2C` is a comma and `=3D` an equals sign; any other `=` is malformed. */
 function decodeSaslName(text: string): string {
   if (/=(?!2C|3D)/.test(text)) throw new ScramError(`Malformed user name "${text}"`);
@@ -108,7 +129,7 @@ export class ScramServerExchange {
     }
     const user = decodeSaslName(fields[0][1]);
     const stored = this.#lookup(user);
-    const credential = stored ?? makeScramCredential(this.#mechanism, randomBytes(16).toString("hex"));
+    const credential = stored ?? decoyCredential(this.#mechanism, user);
     const nonce = fields[1][1] + this.#serverNonce;
     const serverFirst = `r=${nonce},s=${Buffer.from(credential.salt).toString("base64")},i=${credential.iterations}`;
     this.#state = { user, credential, known: stored !== undefined, clientFirstBare, serverFirst, nonce, gs2Header: `${match[1]},${match[2]},` };

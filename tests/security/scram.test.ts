@@ -77,3 +77,20 @@ describe("what real clients send", () => {
     expect(exchange.final(`${withoutProof},p=${proof.toString("base64")}`).user).toBe("alice");
   });
 });
+
+describe("users that do not exist", () => {
+  test("get the same salt every time, a different one per name, and no key derivation", async () => {
+    const { decoyCredential } = await import("../../src/security/scram.ts");
+    const first = decoyCredential("SCRAM-SHA-512", "mallory");
+    expect(Buffer.from(decoyCredential("SCRAM-SHA-512", "mallory").salt).equals(Buffer.from(first.salt))).toBe(true);
+    expect(Buffer.from(decoyCredential("SCRAM-SHA-512", "trudy").salt).equals(Buffer.from(first.salt))).toBe(false);
+    expect(first.iterations).toBe(4096);
+  });
+
+  test("the async password check agrees with the sync one", async () => {
+    const { passwordMatchesAsync } = await import("../../src/security/scram.ts");
+    const credential = makeScramCredential("SCRAM-SHA-256", "pencil");
+    expect(await passwordMatchesAsync("SCRAM-SHA-256", credential, "pencil")).toBe(true);
+    expect(await passwordMatchesAsync("SCRAM-SHA-256", credential, "pen")).toBe(false);
+  });
+});

@@ -9,7 +9,7 @@
 
 import { ErrorCode } from "../../protocol/errors.ts";
 import type { SaslAuthenticateRequest, SaslAuthenticateResponse } from "../../protocol/messages/sasl-authenticate.ts";
-import { passwordMatches, ScramError, ScramServerExchange, scramMechanisms } from "../../security/scram.ts";
+import { decoyCredential, passwordMatchesAsync, ScramError, ScramServerExchange, scramMechanisms } from "../../security/scram.ts";
 import type { Handler, HandlerContext } from "../handler-context.ts";
 import type { SaslSession } from "../sasl-session.ts";
 
@@ -36,7 +36,7 @@ function succeeded(session: SaslSession, user: string, authBytes: Uint8Array): S
 }
 
 /** PLAIN's message is `authzid NUL user NUL password`; an authorization id other than the user is refused. */
-function plain(ctx: HandlerContext, session: SaslSession, bytes: Uint8Array): Promise<SaslStep> | SaslStep {
+async function plain(ctx: HandlerContext, session: SaslSession, bytes: Uint8Array): Promise<SaslStep> {
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -47,11 +47,12 @@ function plain(ctx: HandlerContext, session: SaslSession, bytes: Uint8Array): Pr
   if (parts.length !== 3 || parts[1] === "") return failed(ctx, session, "Malformed PLAIN message");
   const [authorizationId, user, password] = parts;
   if (authorizationId !== "" && authorizationId !== user) return failed(ctx, session, "A PLAIN authorization id other than the user is not supported");
-  // Any SCRAM credential of the user checks the password.
+  // Any SCRAM credential of the user checks the password; an unknown user costs the same check.
   for (const mechanism of scramMechanisms) {
     const credential = ctx.users?.credential(user, mechanism);
-    if (credential !== undefined) return passwordMatches(mechanism, credential, password) ? succeeded(session, user, empty) : failed(ctx, session, `Wrong password for user "${user}"`);
+    if (credential !== undefined) return (await passwordMatchesAsync(mechanism, credential, password)) ? succeeded(session, user, empty) : failed(ctx, session, `Wrong password for user "${user}"`);
   }
+  await passwordMatchesAsync("SCRAM-SHA-512", decoyCredential("SCRAM-SHA-512", user), password);
   return failed(ctx, session, `Unknown user "${user}"`);
 }
 
