@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { connect, type Socket } from "node:net";
 import { Admin as PlatformaticAdmin, Consumer as PlatformaticConsumer, ProduceAcks, Producer as PlatformaticProducer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
 import { Kafka, logLevel } from "kafkajs";
@@ -114,29 +115,9 @@ describe("SASL_SSL", () => {
   });
 
   test("confluent-kafka with SCRAM-SHA-512 produces, consumes in a group and commits", async () => {
-    const script = `
-import sys
-from confluent_kafka import Producer, Consumer
-common = {"bootstrap.servers": sys.argv[1], "security.protocol": "sasl_ssl", "ssl.ca.location": sys.argv[2],
-          "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": "alice", "sasl.password": sys.argv[3], "broker.address.family": "v4"}
-producer = Producer(common)
-for i in range(200):
-    producer.produce("sasl-confluent", value=f"confluent {i}".encode())
-assert producer.flush(30) == 0
-consumer = Consumer({**common, "group.id": "sasl-confluent-group", "auto.offset.reset": "earliest"})
-consumer.subscribe(["sasl-confluent"])
-seen = []
-while len(seen) < 200:
-    message = consumer.poll(10)
-    assert message is not None, f"only {len(seen)} records"
-    assert message.error() is None, message.error()
-    seen.append(message.value().decode())
-consumer.commit(asynchronous=False)
-consumer.close()
-print(len(seen))
-`;
-    const result = await runOk([pythonPath, "-c", script, `${loopbackHost}:${broker.listenerPorts.SASL_SSL}`, certificates.caCert, users.alice], { timeoutMs: 90_000 });
-    expect(result.stdout.toString().trim()).toBe("200");
+    const settings = { "bootstrap.servers": `${loopbackHost}:${broker.listenerPorts.SASL_SSL}`, "security.protocol": "sasl_ssl", "ssl.ca.location": certificates.caCert, "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": "alice", "sasl.password": users.alice };
+    const result = await runOk([pythonPath, join(import.meta.dir, "python/confluent_kafka_secure_group.py"), JSON.stringify(settings), "sasl-confluent", "sasl-confluent-group", "200"], { timeoutMs: 90_000 });
+    expect(result.stdout.toString().trim()).toBe("200 confluent 0 confluent 199");
     const described = JSON.parse((await runOk([...chronikCommand(), "group", "describe", "sasl-confluent-group", "-b", broker.bootstrap, "--format", "json"], { timeoutMs: 30_000 })).stdout.toString());
     expect(described.partitions.map((row: { committedOffset: number }) => row.committedOffset)).toEqual([200]);
   });

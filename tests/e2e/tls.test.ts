@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { connect as connectTls } from "node:tls";
 import { connect } from "node:net";
 import { Admin as PlatformaticAdmin, Producer as PlatformaticProducer, ProduceAcks, stringSerializers, Consumer as PlatformaticConsumer, stringDeserializers } from "@platformatic/kafka";
@@ -50,27 +51,8 @@ describe("SSL listener", () => {
   });
 
   test("confluent-kafka produces and consumes in a group over TLS", async () => {
-    const script = `
-import sys
-from confluent_kafka import Producer, Consumer
-common = {"bootstrap.servers": sys.argv[1], "security.protocol": "ssl", "ssl.ca.location": sys.argv[2], "broker.address.family": "v4"}
-producer = Producer(common)
-for i in range(300):
-    producer.produce("confluent-tls", value=f"confluent {i}".encode())
-assert producer.flush(30) == 0
-consumer = Consumer({**common, "group.id": "confluent-tls-group", "auto.offset.reset": "earliest"})
-consumer.subscribe(["confluent-tls"])
-seen = []
-while len(seen) < 300:
-    message = consumer.poll(10)
-    assert message is not None, f"only {len(seen)} records"
-    assert message.error() is None, message.error()
-    seen.append(message.value().decode())
-consumer.commit(asynchronous=False)
-consumer.close()
-print(len(seen), seen[0], seen[-1])
-`;
-    const result = await runOk([pythonPath, "-c", script, `${loopbackHost}:${broker.sslPort}`, certificates.caCert], { timeoutMs: 90_000 });
+    const settings = { "bootstrap.servers": `${loopbackHost}:${broker.sslPort}`, "security.protocol": "ssl", "ssl.ca.location": certificates.caCert };
+    const result = await runOk([pythonPath, join(import.meta.dir, "python/confluent_kafka_secure_group.py"), JSON.stringify(settings), "confluent-tls", "confluent-tls-group", "300"], { timeoutMs: 90_000 });
     expect(result.stdout.toString().trim()).toBe("300 confluent 0 confluent 299");
     const described = JSON.parse((await runOk([...chronikCommand(), "group", "describe", "confluent-tls-group", "-b", broker.bootstrap, "--format", "json"], { timeoutMs: 30_000 })).stdout.toString());
     expect(described.partitions.map((row: { committedOffset: number }) => row.committedOffset)).toEqual([300]);
