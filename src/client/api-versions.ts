@@ -30,6 +30,8 @@ import { ListGroups } from "../protocol/messages/list-groups.ts";
 import { OffsetCommit } from "../protocol/messages/offset-commit.ts";
 import { OffsetFetch } from "../protocol/messages/offset-fetch.ts";
 import { SyncGroup } from "../protocol/messages/sync-group.ts";
+import { SaslAuthenticate } from "../protocol/messages/sasl-authenticate.ts";
+import { SaslHandshake } from "../protocol/messages/sasl-handshake.ts";
 
 /** What the client needs of a generated API codec (the `<Api>` constants in src/protocol/messages). */
 export interface ApiCodec<Request, Response> {
@@ -57,6 +59,9 @@ export const clientApiVersions: ReadonlyMap<number, VersionRange> = new Map([
   clientRange(ListOffsets, 1),
   clientRange(Metadata, 1),
   clientRange(ApiVersions, 0),
+  // SASL: handshake v1, then SaslAuthenticate requests (v0's bare tokens are not spoken).
+  clientRange(SaslHandshake, 1),
+  clientRange(SaslAuthenticate, 0),
   clientRange(CreateTopics, 2),
   clientRange(DeleteTopics, 1),
   // Consumer groups (group admin, group consumers). FindCoordinator 4+ asks in batches; the

@@ -11,8 +11,11 @@
 
 import { connect, isIP, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
+import { SaslAuthenticate } from "../protocol/messages/sasl-authenticate.ts";
+import { SaslHandshake } from "../protocol/messages/sasl-handshake.ts";
+import { ScramClientExchange, ScramError, type ScramMechanism } from "../security/scram.ts";
 import type { Logger } from "../logger.ts";
-import { ErrorCode, KafkaProtocolError } from "../protocol/errors.ts";
+import { ErrorCode, errorName, KafkaProtocolError } from "../protocol/errors.ts";
 import { encodeRequestFrame, FrameSplitter } from "../protocol/frames.ts";
 import { decodeResponseHeader } from "../protocol/headers.ts";
 import { ApiVersions, type ApiVersionsResponse } from "../protocol/messages/api-versions.ts";
@@ -35,8 +38,17 @@ export interface ConnectionOptions {
   /** Largest response frame accepted. */
   responseBytesMax: number;
   logger: Logger;
-  /** Speak TLS (security.protocol=ssl); plain TCP when absent. */
+  /** Speak TLS (security.protocol=ssl or sasl_ssl); plain TCP when absent. */
   tls?: ClientTls;
+  /** Authenticate with SASL after ApiVersions (security.protocol=sasl_plaintext or sasl_ssl). */
+  sasl?: ClientSasl;
+}
+
+/** SASL credentials of a client, as librdkafka's sasl.* settings give them. */
+export interface ClientSasl {
+  mechanism: "PLAIN" | ScramMechanism;
+  username: string;
+  password: string;
 }
 
 /** TLS settings of a client, as librdkafka's ssl.* settings give them. */
@@ -168,7 +180,35 @@ export class Connection {
     }
     if (response.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(response.errorCode, `ApiVersions from broker "${this.label}"`);
     this.#versions = negotiateVersions(response.apiKeys);
+    if (this.#options.sasl !== undefined) await this.#authenticate(this.#options.sasl);
     this.#options.logger.debug("Connected", { broker: this.label, versions: Object.fromEntries(this.#versions) });
+  }
+
+  /** SaslHandshake, then SaslAuthenticate once (PLAIN) or twice (SCRAM); a refusal is a ConnectionError. */
+  async #authenticate(sasl: ClientSasl): Promise<void> {
+    const fail = (reason: string): never => {
+      throw new ConnectionError(`SASL authentication with broker "${this.label}" failed: ${reason}`);
+    };
+    if (!this.supports(SaslHandshake) || !this.supports(SaslAuthenticate)) fail("the broker does not offer SaslHandshake v1 and SaslAuthenticate (is this a SASL listener?)");
+    const handshake = await this.request(SaslHandshake, { mechanism: sasl.mechanism });
+    if (handshake.errorCode !== ErrorCode.NONE) fail(`the broker offers ${handshake.mechanisms.join(", ") || "no mechanism"}, not ${sasl.mechanism} (${errorName(handshake.errorCode)})`);
+    const encoder = new TextEncoder();
+    const step = async (text: string): Promise<string> => {
+      const answer = await this.request(SaslAuthenticate, { authBytes: encoder.encode(text) });
+      if (answer.errorCode !== ErrorCode.NONE) fail(answer.errorMessage ?? errorName(answer.errorCode));
+      return new TextDecoder().decode(answer.authBytes);
+    };
+    if (sasl.mechanism === "PLAIN") {
+      await step(`\u0000${sasl.username}\u0000${sasl.password}`);
+      return;
+    }
+    const exchange = new ScramClientExchange(sasl.mechanism, sasl.username, sasl.password);
+    try {
+      exchange.verify(await step(exchange.final(await step(exchange.first()))));
+    } catch (error) {
+      if (error instanceof ScramError) fail(error.message);
+      throw error;
+    }
   }
 
   #requestApiVersions(version: number): Promise<ApiVersionsResponse> {

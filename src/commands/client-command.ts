@@ -13,7 +13,7 @@ import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { KafkaProtocolError } from "../protocol/errors.ts";
 import { ProtocolDecodeError } from "../protocol/reader.ts";
 import { ClientError, Cluster, ConnectionError, DeliveryError, UnsupportedApiError } from "../client/index.ts";
-import type { ClientTls } from "../client/connection.ts";
+import type { ClientSasl, ClientTls } from "../client/connection.ts";
 import { createLogger, type LogLevel } from "../logger.ts";
 import { CompressionError, CorruptRecordError, UnsupportedMagicError } from "../records/errors.ts";
 import { readConfigToml } from "./config-file.ts";
@@ -28,7 +28,7 @@ export const setHelp =
   "socket.connection.setup.timeout.ms, acks, linger.ms, batch.size, compression.type, partitioner, buffer.memory, " +
   "fetch.max.wait.ms, fetch.min.bytes, fetch.max.bytes, max.partition.fetch.bytes, isolation.level, security.protocol, " +
   "ssl.ca.location, ssl.certificate.location, ssl.key.location, ssl.endpoint.identification.algorithm, " +
-  "enable.ssl.certificate.verification (and librdkafka aliases)";
+  "enable.ssl.certificate.verification, sasl.mechanism, sasl.username, sasl.password (and librdkafka aliases)";
 export const configHelp = "config file (default: ~/.config/chronik/config.toml when it exists)";
 
 /** The -X keys chronik understands, with what each does. */
@@ -52,7 +52,11 @@ export const clientSettingKeys: Record<string, string> = {
   "fetch.max.bytes": "consume: upper bound on one fetch response",
   "max.partition.fetch.bytes": "consume: upper bound per partition in one fetch",
   "isolation.level": "consume: read_committed (the default) or read_uncommitted",
-  "security.protocol": "plaintext (the default) or ssl",
+  "security.protocol": "plaintext (the default), ssl, sasl_plaintext or sasl_ssl",
+  "sasl.mechanism": "sasl: SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN (alias: sasl.mechanisms)",
+  "sasl.mechanisms": "sasl: like sasl.mechanism",
+  "sasl.username": "sasl: the user",
+  "sasl.password": "sasl: the user's password",
   "ssl.ca.location": "ssl: PEM file of the CAs to trust (default: the system's)",
   "ssl.certificate.location": "ssl: PEM file of this client's certificate, for brokers that ask for one",
   "ssl.key.location": "ssl: PEM file of this client's private key",
@@ -145,6 +149,7 @@ export function resolveClientSettings(flags: ClientFlags): ClientSettings {
 
 export function openCluster(settings: ClientSettings): Cluster {
   const tls = clientTls(settings);
+  const sasl = clientSasl(settings);
   return new Cluster({
     brokers: settings.brokers,
     clientId: settings.get("client.id") ?? "chronik-cli",
@@ -152,16 +157,31 @@ export function openCluster(settings: ClientSettings): Cluster {
     connectTimeoutMs: settings.integer("socket.connection.setup.timeout.ms"),
     logger: createLogger("chronik", settings.logLevel),
     ...(tls === undefined ? {} : { tls }),
+    ...(sasl === undefined ? {} : { sasl }),
   });
 }
 
-/** The TLS of security.protocol=ssl and the ssl.* settings, their files read; undefined for plaintext. */
+const saslMechanismNames = ["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] as const;
+
+/** The SASL of security.protocol=sasl_plaintext|sasl_ssl and the sasl.* settings; undefined without SASL. */
+export function clientSasl(settings: ClientSettings): ClientSasl | undefined {
+  const protocol = (settings.get("security.protocol") ?? "plaintext").toLowerCase();
+  if (protocol !== "sasl_plaintext" && protocol !== "sasl_ssl") return undefined;
+  const mechanism = (settings.get("sasl.mechanism", "sasl.mechanisms") ?? "").toUpperCase();
+  if (!(saslMechanismNames as readonly string[]).includes(mechanism)) throw new InvalidArgumentError(`Setting "sasl.mechanism" is "${mechanism}", not one of ${saslMechanismNames.join(", ")}`);
+  const username = settings.get("sasl.username");
+  const password = settings.get("sasl.password");
+  if (username === undefined || password === undefined) throw new InvalidArgumentError(`security.protocol=${protocol} needs the settings "sasl.username" and "sasl.password"`);
+  return { mechanism: mechanism as ClientSasl["mechanism"], username, password };
+}
+
+/** The TLS of security.protocol=ssl|sasl_ssl and the ssl.* settings, their files read; undefined for plaintext. */
 export function clientTls(settings: ClientSettings): ClientTls | undefined {
   const protocol = (settings.get("security.protocol") ?? "plaintext").toLowerCase();
-  if (protocol === "plaintext") return undefined;
-  if (protocol !== "ssl") {
-    throw new InvalidArgumentError(`Setting "security.protocol" is "${protocol}": chronik's client speaks plaintext and ssl (SASL is not built yet)`);
+  if (!["plaintext", "ssl", "sasl_plaintext", "sasl_ssl"].includes(protocol)) {
+    throw new InvalidArgumentError(`Setting "security.protocol" is "${protocol}", not one of plaintext, ssl, sasl_plaintext, sasl_ssl`);
   }
+  if (protocol === "plaintext" || protocol === "sasl_plaintext") return undefined;
   const file = (key: string): Buffer | undefined => {
     const path = settings.get(key);
     if (path === undefined) return undefined;

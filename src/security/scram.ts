@@ -161,3 +161,54 @@ export class ScramServerExchange {
     return { serverFinal: `v=${hmac(this.#mechanism, credential.serverKey, authMessage).toString("base64")}`, user: state.user };
   }
 }
+
+/** A SCRAM user name as the protocol writes it: `,` as `=2C` and `=` as `=3D`. */
+function encodeSaslName(text: string): string {
+  return text.replace(/=/g, "=3D").replace(/,/g, "=2C");
+}
+
+/** The client's side of one SCRAM exchange (chronik's own client commands). */
+export class ScramClientExchange {
+  readonly #mechanism: ScramMechanism;
+  readonly #password: string;
+  readonly #clientFirstBare: string;
+  readonly #clientNonce: string;
+  #expectedServerSignature: string | null = null;
+
+  constructor(mechanism: ScramMechanism, user: string, password: string, clientNonce = randomBytes(24).toString("base64url")) {
+    this.#mechanism = mechanism;
+    this.#password = password;
+    this.#clientNonce = clientNonce;
+    this.#clientFirstBare = `n=${encodeSaslName(user)},r=${clientNonce}`;
+  }
+
+  first(): string {
+    return `n,,${this.#clientFirstBare}`;
+  }
+
+  /** The client-final message for the server-first one. */
+  final(serverFirst: string): string {
+    const fields = new Map(attributes(serverFirst));
+    const nonce = fields.get("r") ?? "";
+    const salt = Buffer.from(fields.get("s") ?? "", "base64");
+    const iterations = Number(fields.get("i"));
+    if (!nonce.startsWith(this.#clientNonce) || nonce.length === this.#clientNonce.length) throw new ScramError("The server's nonce does not extend the client's");
+    if (salt.length === 0 || !Number.isInteger(iterations) || iterations < scramIterationsMin || iterations > scramIterationsMax * 16) throw new ScramError("The server-first message has no usable salt or iteration count");
+    const salted = saltedPassword(this.#mechanism, this.#password, salt, iterations);
+    const clientKey = hmac(this.#mechanism, salted, "Client Key");
+    const withoutProof = `c=biws,r=${nonce}`;
+    const authMessage = `${this.#clientFirstBare},${serverFirst},${withoutProof}`;
+    const signature = hmac(this.#mechanism, hash(this.#mechanism, clientKey), authMessage);
+    const proof = Buffer.alloc(clientKey.length);
+    for (let i = 0; i < proof.length; i++) proof[i] = clientKey[i] ^ signature[i];
+    this.#expectedServerSignature = hmac(this.#mechanism, hmac(this.#mechanism, salted, "Server Key"), authMessage).toString("base64");
+    return `${withoutProof},p=${proof.toString("base64")}`;
+  }
+
+  /** Checks the server-final message: the server proves it knows the credential too. */
+  verify(serverFinal: string): void {
+    const fields = new Map(attributes(serverFinal));
+    if (fields.has("e")) throw new ScramError(`The server refused: ${fields.get("e")}`);
+    if (this.#expectedServerSignature === null || fields.get("v") !== this.#expectedServerSignature) throw new ScramError("The server's signature does not match: it does not know this user's credential");
+  }
+}

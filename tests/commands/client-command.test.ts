@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { clientTls, resolveClientSettings } from "../../src/commands/client-command.ts";
+import { clientSasl, clientTls, resolveClientSettings } from "../../src/commands/client-command.ts";
 
 const savedEnv = { CHRONIK_BROKERS: process.env.CHRONIK_BROKERS, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME };
 
@@ -73,10 +73,27 @@ describe("clientTls", () => {
   });
 
   test("settings chronik cannot honour are one-line errors", () => {
-    expect(() => clientTls(settings("security.protocol=sasl_ssl"))).toThrow('Setting "security.protocol" is "sasl_ssl": chronik\'s client speaks plaintext and ssl (SASL is not built yet)');
+    expect(() => clientTls(settings("security.protocol=gssapi"))).toThrow('Setting "security.protocol" is "gssapi", not one of plaintext, ssl, sasl_plaintext, sasl_ssl');
     expect(() => clientTls(settings("security.protocol=ssl", "ssl.ca.location=/nonexistent.pem"))).toThrow('Setting "ssl.ca.location": cannot read "/nonexistent.pem": ENOENT');
     const pem = join(import.meta.dir, "../../package.json");
     expect(() => clientTls(settings("security.protocol=ssl", `ssl.certificate.location=${pem}`))).toThrow('Settings "ssl.certificate.location" and "ssl.key.location" go together: give both');
     expect(() => clientTls(settings("security.protocol=ssl", "ssl.endpoint.identification.algorithm=dns"))).toThrow('Setting "ssl.endpoint.identification.algorithm" is "dns", not one of https, none');
+  });
+});
+
+describe("clientSasl", () => {
+  const settings = (...set: string[]) => resolveClientSettings({ set, logLevel: "warn" });
+
+  test("sasl_plaintext and sasl_ssl take librdkafka's sasl.* settings; sasl_ssl speaks TLS too", () => {
+    expect(clientSasl(settings("security.protocol=ssl"))).toBeUndefined();
+    expect(clientSasl(settings("security.protocol=sasl_ssl", "sasl.mechanisms=scram-sha-512", "sasl.username=alice", "sasl.password=pw"))).toEqual({ mechanism: "SCRAM-SHA-512", username: "alice", password: "pw" });
+    expect(clientTls(settings("security.protocol=sasl_ssl"))).toBeDefined();
+    expect(clientTls(settings("security.protocol=sasl_plaintext"))).toBeUndefined();
+  });
+
+  test("a missing or unknown mechanism, or missing credentials, are one-line errors", () => {
+    expect(() => clientSasl(settings("security.protocol=sasl_ssl", "sasl.username=a", "sasl.password=b"))).toThrow('Setting "sasl.mechanism" is "", not one of SCRAM-SHA-512, SCRAM-SHA-256, PLAIN');
+    expect(() => clientSasl(settings("security.protocol=sasl_ssl", "sasl.mechanism=GSSAPI", "sasl.username=a", "sasl.password=b"))).toThrow('is "GSSAPI", not one of');
+    expect(() => clientSasl(settings("security.protocol=sasl_plaintext", "sasl.mechanism=PLAIN", "sasl.username=a"))).toThrow('security.protocol=sasl_plaintext needs the settings "sasl.username" and "sasl.password"');
   });
 });

@@ -102,6 +102,19 @@ describe("SASL_SSL", () => {
     expect(read.stdout.toString()).toBe("from alice\nfrom bob\n");
   });
 
+  test("chronik's own produce and consume authenticate with SCRAM and PLAIN; a wrong password is one line", async () => {
+    const over = (mechanism: string, user: string, password: string) => ["-b", `${loopbackHost}:${broker.listenerPorts.SASL_SSL}`, "-X", "security.protocol=sasl_ssl", "-X", `ssl.ca.location=${certificates.caCert}`, "-X", `sasl.mechanism=${mechanism}`, "-X", `sasl.username=${user}`, "-X", `sasl.password=${password}`];
+    await runOk([...chronikCommand(), "produce", "-t", "sasl-chronik", ...over("SCRAM-SHA-512", "alice", users.alice)], { stdin: "scram\n", timeoutMs: 30_000 });
+    await runOk([...chronikCommand(), "produce", "-t", "sasl-chronik", ...over("PLAIN", "bob", users.bob)], { stdin: "plain\n", timeoutMs: 30_000 });
+    const read = await runOk([...chronikCommand(), "consume", "-t", "sasl-chronik", "-o", "beginning", "-e", "-q", ...over("SCRAM-SHA-256", "bob", users.bob)], { timeoutMs: 30_000 });
+    expect(read.stdout.toString()).toBe("scram\nplain\n");
+    const wrong = await run([...chronikCommand(), "topic", "list", ...over("SCRAM-SHA-512", "alice", "wrong")], { timeoutMs: 30_000 });
+    expect({ exitCode: wrong.exitCode, stderr: wrong.stderr }).toEqual({
+      exitCode: 1,
+      stderr: `chronik topic list: SASL authentication with broker "${loopbackHost}:${broker.listenerPorts.SASL_SSL}" failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512\n`,
+    });
+  });
+
   test("a wrong password, an unknown user and a mechanism the user lacks fail authentication, and are logged", async () => {
     const mark = broker.logEnd;
     for (const [mechanism, user, password] of [["SCRAM-SHA-512", "alice", "wrong"], ["PLAIN", "alice", "wrong"], ["SCRAM-SHA-512", "mallory", "x"], ["SCRAM-SHA-256", "alice", users.alice]]) {

@@ -94,3 +94,25 @@ describe("users that do not exist", () => {
     expect(await passwordMatchesAsync("SCRAM-SHA-256", credential, "pen")).toBe(false);
   });
 });
+
+describe("ScramClientExchange", () => {
+  test("the client's messages are RFC 7677's, byte for byte, and it checks the server's signature", async () => {
+    const { ScramClientExchange } = await import("../../src/security/scram.ts");
+    const client = new ScramClientExchange("SCRAM-SHA-256", "user", "pencil", "rOprNGfwEbeRWgbNEkqO");
+    expect(client.first()).toBe(rfc7677.clientFirst);
+    expect(client.final(rfc7677.serverFirst)).toBe(rfc7677.clientFinal);
+    expect(() => client.verify(rfc7677.serverFinal)).not.toThrow();
+    expect(() => client.verify("v=" + Buffer.alloc(32).toString("base64"))).toThrow("The server's signature does not match");
+    expect(() => new ScramClientExchange("SCRAM-SHA-256", "user", "pencil", "abc").final("r=xyz,s=c2FsdA==,i=4096")).toThrow("The server's nonce does not extend the client's");
+  });
+
+  test("client and server agree, with a user name that needs escaping", async () => {
+    const { ScramClientExchange } = await import("../../src/security/scram.ts");
+    const credential = makeScramCredential("SCRAM-SHA-512", "s3cret");
+    const server = new ScramServerExchange("SCRAM-SHA-512", (user) => (user === "a,b=c" ? credential : undefined));
+    const client = new ScramClientExchange("SCRAM-SHA-512", "a,b=c", "s3cret");
+    const { serverFinal, user } = server.final(client.final(server.first(client.first())));
+    expect(user).toBe("a,b=c");
+    expect(() => client.verify(serverFinal)).not.toThrow();
+  });
+});
