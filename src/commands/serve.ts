@@ -11,7 +11,8 @@ import { TlsFileError } from "../engine/broker.ts";
 import { type ListenerConfig, ListenerConfigError, parseListeners, resolveListeners } from "../engine/listeners.ts";
 import { type SaslMechanism, saslMechanisms } from "../engine/sasl-session.ts";
 import { UserStoreError } from "../security/user-store.ts";
-import { type HttpServer, startHttpServer } from "../http/http-server.ts";
+import { type HttpServer, type HttpTls, startHttpServer } from "../http/http-server.ts";
+import { readFileSync } from "node:fs";
 import type { SearchApi } from "../http/search-routes.ts";
 import { registerSearchMetrics } from "../search/search-metrics.ts";
 import { DataFolderLockedError } from "../storage/data-folder-lock.ts";
@@ -68,6 +69,7 @@ export function serveCommand(environment: Record<string, string | undefined> = p
     .option("--advertised-listeners <list>", "what Metadata tells each listener's clients, as NAME://host:port (default: the listener's own host, or --advertised-host when it listens on every interface, and its port)")
     .option("--tls-cert <file>", "PEM certificate (chain) of SSL listeners; reloaded on SIGHUP")
     .option("--tls-key <file>", "PEM private key of SSL listeners; reloaded on SIGHUP")
+    .option("--http-tls", "serve the HTTP API (console, metrics, search) as HTTPS with --tls-cert and --tls-key (read at start; SIGHUP does not reload it)")
     .option("--tls-ca <file>", "PEM CA certificates: SSL clients must present a certificate they signed (mutual TLS); reloaded on SIGHUP")
     .option("--sasl-mechanisms <list>", `SASL mechanisms SASL listeners offer, comma-separated, of ${saslMechanisms.join(", ")}`, parseSaslMechanisms, [...saslMechanisms] as SaslMechanism[])
     .option("--advertised-host <host>", "host clients are told to connect to (default: --host, or localhost when listening on all addresses)")
@@ -182,7 +184,9 @@ export function serveCommand(environment: Record<string, string | undefined> = p
       );
       let http: HttpServer;
       try {
-        http = startHttpServer(broker, { host: config.host, port: config.httpPort, logger: logger.child("http"), search: measured(broker, search), metrics: broker.metrics, admin: broker.admin({ searchAllTopics: options.searchAllTopics === true }) });
+        const tls = options.httpTls === true && config.tls !== undefined ? readHttpTls(config.tls) : undefined;
+        http = startHttpServer(broker, {
+          ...(tls === undefined ? {} : { tls }), host: config.host, port: config.httpPort, logger: logger.child("http"), search: measured(broker, search), metrics: broker.metrics, admin: broker.admin({ searchAllTopics: options.searchAllTopics === true }) });
       } catch (error) {
         // The Kafka port is bound and the partitions are open: close them before exiting, so
         // nothing is left half-open or unflushed.
@@ -223,14 +227,15 @@ export function serveCommand(environment: Record<string, string | undefined> = p
  */
 function listenersFromOptions(
   command: CommandUnknownOpts,
-  options: { listeners?: string; advertisedListeners?: string; host: string; advertisedHost?: string; tlsCert?: string; tlsKey?: string; tlsCa?: string },
+  options: { listeners?: string; advertisedListeners?: string; host: string; advertisedHost?: string; tlsCert?: string; tlsKey?: string; tlsCa?: string; httpTls?: boolean },
 ): ListenerConfig[] | undefined {
   const fail = (message: string): never => command.error(`error: ${message}`);
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) fail("--tls-cert and --tls-key go together: give both");
   if (options.tlsCa !== undefined && options.tlsCert === undefined) fail("--tls-ca needs --tls-cert and --tls-key");
+  if (options.httpTls === true && options.tlsCert === undefined) fail("--http-tls needs --tls-cert and --tls-key");
   if (options.listeners === undefined) {
     if (options.advertisedListeners !== undefined) fail("--advertised-listeners needs --listeners");
-    if (options.tlsCert !== undefined) fail("--tls-cert and --tls-key serve SSL listeners: add one with --listeners, e.g. 'PLAINTEXT://:9092,SSL://:9093'");
+    if (options.tlsCert !== undefined && options.httpTls !== true) fail("--tls-cert and --tls-key serve SSL listeners (add one with --listeners, e.g. 'PLAINTEXT://:9092,SSL://:9093') or HTTPS (--http-tls)");
     return undefined;
   }
   for (const flag of ["port", "host", "advertisedPort"] as const) {
@@ -259,6 +264,18 @@ function parseSaslMechanisms(value: string): SaslMechanism[] {
   const unknown = chosen.filter((entry) => !(saslMechanisms as readonly string[]).includes(entry));
   if (chosen.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`${unknown.length > 0 ? `"${unknown[0]}" is not` : "Give at least one of"} ${saslMechanisms.join(", ")}`);
   return chosen as SaslMechanism[];
+}
+
+/** The HTTP API's certificate and key, from the same files as the Kafka listeners'. */
+function readHttpTls(files: { certFile: string; keyFile: string }): HttpTls {
+  const read = (file: string, flag: string) => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch (error) {
+      throw new TlsFileError(`Cannot read ${flag} "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  };
+  return { cert: read(files.certFile, "--tls-cert"), key: read(files.keyFile, "--tls-key") };
 }
 
 /** The search API as HTTP serves it: timed for /metrics when metrics are on. */

@@ -22,6 +22,12 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** PEM certificate (chain) and key: the HTTP port then speaks HTTPS. */
+export interface HttpTls {
+  cert: string;
+  key: string;
+}
+
 /** Seconds a request may go without progress before it is dropped (Bun's default, 10, is too short for a search over cold indexes). */
 export const requestIdleSecondsMax = 120;
 
@@ -35,13 +41,15 @@ export interface HttpServerOptions {
   metrics?: MetricsRegistry | null;
   /** Serves the admin API under /api when set. */
   admin?: BrokerAdmin;
+  /** Serve HTTPS with this certificate (read once: Bun's server cannot replace it while running). */
+  tls?: HttpTls;
 }
 
 /** Starts serving; a port that cannot be bound is a ListenError. */
 export function startHttpServer(source: HttpStatusSource, options: HttpServerOptions): HttpServer {
-  let server;
+  let server: Bun.Server<undefined>;
   try {
-    server = serve(source, options);
+    server = Bun.serve(serveOptions(source, options));
   } catch (error) {
     throw new ListenError({ host: options.host, port: options.port, flag: "--http-port" }, error);
   }
@@ -59,14 +67,15 @@ async function scrape(metrics: MetricsRegistry, request: Request): Promise<Respo
   return new Response(request.method === "HEAD" ? null : text, { headers: { "content-type": contentTypes[format] } });
 }
 
-function serve(source: HttpStatusSource, options: HttpServerOptions): Bun.Server<undefined> {
+function serveOptions(source: HttpStatusSource, options: HttpServerOptions) {
   const { search, metrics } = options;
   const admin = options.admin ? adminRoutes(options.admin) : null;
-  return Bun.serve({
+  return {
     hostname: options.host,
     port: options.port,
     idleTimeout: requestIdleSecondsMax,
-    fetch(request) {
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    fetch(request: Request) {
       const { pathname } = new URL(request.url);
       if (search && isSearchPath(pathname)) return handleSearch(request, search);
       if (admin && isAdminPath(pathname)) return admin(request);
@@ -85,9 +94,9 @@ function serve(source: HttpStatusSource, options: HttpServerOptions): Bun.Server
           return json({ error: `No such endpoint "${pathname}"` }, 404);
       }
     },
-    error(error) {
+    error(error: Error) {
       options.logger.error("HTTP request failed", { error });
       return json({ error: "Internal server error" }, 500);
     },
-  });
+  };
 }

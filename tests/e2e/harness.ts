@@ -3,7 +3,7 @@
 // stdin/stdout and a timeout. Every wait here is bounded, so a hung broker fails a test instead of
 // hanging CI.
 
-import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -137,6 +137,8 @@ export type BrokerOptions = {
   ssl?: boolean;
   /** More listeners besides PLAINTEXT, each on a free port (`listenerPorts`); TLS and SASL flags go in `args`. */
   listeners?: Array<"SSL" | "SASL_SSL" | "SASL_PLAINTEXT">;
+  /** The HTTP API speaks HTTPS (`--http-tls` goes in `args`): the health check trusts this CA file. */
+  httpsCa?: string;
 };
 
 /** Starts a broker and waits until `/health` answers 200. */
@@ -149,6 +151,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     command: options.command ?? chronikCommand(),
     cwd: options.cwd ?? repoRoot,
     listeners: [...(options.ssl === true ? (["SSL"] as const) : []), ...(options.listeners ?? [])],
+    httpsCa: options.httpsCa,
   });
   try {
     await broker.start();
@@ -167,6 +170,7 @@ export class Broker {
   /** Ports of the listeners besides PLAINTEXT, by name. */
   listenerPorts: Record<string, number> = {};
   #listeners: string[];
+  #httpsCa: string | undefined;
   #ownsDataDir: boolean;
   #args: string[];
   #chronik: string[];
@@ -181,9 +185,10 @@ export class Broker {
   #echoTimer: ReturnType<typeof setInterval> | undefined;
   #echoed = 0;
 
-  constructor(dataDir: string, options: { ownsDataDir: boolean; args: string[]; command: string[]; cwd: string; listeners: string[] }) {
+  constructor(dataDir: string, options: { ownsDataDir: boolean; args: string[]; command: string[]; cwd: string; listeners: string[]; httpsCa?: string }) {
     this.dataDir = dataDir;
     this.#listeners = options.listeners;
+    this.#httpsCa = options.httpsCa;
     this.#ownsDataDir = options.ownsDataDir;
     this.#args = options.args;
     this.#chronik = options.command;
@@ -274,7 +279,8 @@ export class Broker {
 
   async #waitHealthy(child: Subprocess, command: string[]): Promise<void> {
     const deadline = Date.now() + healthWaitMs;
-    const url = `http://${this.host}:${this.httpPort}/health`;
+    const url = `${this.#httpsCa === undefined ? "http" : "https"}://${this.host}:${this.httpPort}/health`;
+    const tls = this.#httpsCa === undefined ? {} : { tls: { ca: readFileSync(this.#httpsCa, "utf8") } };
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(
@@ -282,7 +288,7 @@ export class Broker {
         );
       }
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+        const response = await fetch(url, { signal: AbortSignal.timeout(1000), ...tls });
         if (response.status === 200) return;
       } catch {
         // Not listening yet.

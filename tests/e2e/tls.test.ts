@@ -175,6 +175,23 @@ describe("SSL listener with client certificates (--tls-ca)", () => {
   });
 });
 
+describe("HTTPS (--http-tls)", () => {
+  test("the console, metrics and the admin API are served over TLS with the Kafka listeners' certificate", async () => {
+    const secure = await startBroker({ httpsCa: certificates.caCert, args: ["--http-tls", "--tls-cert", certificates.serverCert, "--tls-key", certificates.serverKey] });
+    try {
+      const base = `https://${loopbackHost}:${secure.httpPort}`;
+      const tls = { tls: { ca: readFileSync(certificates.caCert, "utf8") } };
+      expect(await (await fetch(`${base}/`, tls)).text()).toContain("/console/app.js");
+      expect((await fetch(`${base}/metrics`, tls)).status).toBe(200);
+      expect((await fetch(`${base}/api/overview`, tls)).status).toBe(200);
+      // Plain HTTP to the HTTPS port gets no answer.
+      await expect(fetch(`http://${loopbackHost}:${secure.httpPort}/health`, { signal: AbortSignal.timeout(5_000) })).rejects.toThrow();
+    } finally {
+      await secure.cleanup();
+    }
+  });
+});
+
 describe("listener and TLS settings", () => {
   const serve = (args: string[]) => run([...chronikCommand(), "serve", "--data", certificates.dir + "/unused-data", "--http-port", "0", ...args], { timeoutMs: 30_000 });
 
@@ -187,6 +204,7 @@ describe("listener and TLS settings", () => {
       [["--listeners", "PLAINTEXT://127.0.0.1:0", "--port", "9092"], "error: --port and --listeners both say where to listen: give --listeners alone\n"],
       [["--listeners", "PLAINTEXT://127.0.0.1:0", "--advertised-listeners", "SSL://example.net:9093"], "error: --advertised-listeners names SSL, which --listeners does not have\n"],
       [["--tls-cert", certificates.serverCert], "error: --tls-cert and --tls-key go together: give both\n"],
+      [["--http-tls"], "error: --http-tls needs --tls-cert and --tls-key\n"],
       [["--listeners", "SSL://127.0.0.1:0", "--tls-cert", "/nonexistent.pem", "--tls-key", certificates.serverKey], 'error: Cannot read --tls-cert "/nonexistent.pem": ENOENT\n'],
     ];
     for (const [args, expected] of cases) {
