@@ -5,14 +5,13 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { createLogger, type LogLevel } from "../logger.ts";
 import { Broker } from "../engine/broker.ts";
-import { defaultBrokerConfig, type BrokerConfig, type FsyncPolicy } from "../engine/broker-config.ts";
+import { defaultBrokerConfig, type BrokerConfig, type FsyncPolicy, type TlsFiles } from "../engine/broker-config.ts";
 import { ListenError } from "../engine/listen-error.ts";
-import { TlsFileError } from "../engine/broker.ts";
+import { readTlsMaterial, TlsFileError } from "../engine/broker.ts";
 import { type ListenerConfig, ListenerConfigError, parseListeners, resolveListeners } from "../engine/listeners.ts";
 import { type SaslMechanism, saslMechanisms } from "../engine/sasl-session.ts";
 import { UserStoreError } from "../security/user-store.ts";
 import { type HttpServer, type HttpTls, startHttpServer } from "../http/http-server.ts";
-import { readFileSync } from "node:fs";
 import type { SearchApi } from "../http/search-routes.ts";
 import { registerSearchMetrics } from "../search/search-metrics.ts";
 import { DataFolderLockedError } from "../storage/data-folder-lock.ts";
@@ -266,16 +265,10 @@ function parseSaslMechanisms(value: string): SaslMechanism[] {
   return chosen as SaslMechanism[];
 }
 
-/** The HTTP API's certificate and key, from the same files as the Kafka listeners'. */
-function readHttpTls(files: { certFile: string; keyFile: string }): HttpTls {
-  const read = (file: string, flag: string) => {
-    try {
-      return readFileSync(file, "utf8");
-    } catch (error) {
-      throw new TlsFileError(`Cannot read ${flag} "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-  };
-  return { cert: read(files.certFile, "--tls-cert"), key: read(files.keyFile, "--tls-key") };
+/** The HTTP API's certificate and key: the Kafka listeners' files. */
+function readHttpTls(files: TlsFiles): HttpTls {
+  const { cert, key } = readTlsMaterial(files);
+  return { cert: cert.toString("utf8"), key: key.toString("utf8") };
 }
 
 /** The search API as HTTP serves it: timed for /metrics when metrics are on. */

@@ -247,7 +247,8 @@ export class TlsFileError extends Error {
   override name = "TlsFileError";
 }
 
-function readTlsMaterial(files: TlsFiles): TlsMaterial {
+/** Reads the TLS files (at start and on SIGHUP); a file that cannot be read is a TlsFileError naming its flag. */
+export function readTlsMaterial(files: TlsFiles): TlsMaterial {
   const read = (file: string, flag: string) => {
     try {
       return readFileSync(file);
