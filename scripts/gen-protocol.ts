@@ -51,6 +51,11 @@ const apiNames = [
   "DescribeProducers",
   "DescribeTransactions",
   "ListTransactions",
+  "CreateAcls",
+  "DescribeAcls",
+  "DeleteAcls",
+  "DescribeUserScramCredentials",
+  "AlterUserScramCredentials",
 ] as const;
 
 /** Kafka's internal record formats (kafka-protocol/internal/), generated into src/protocol/internal/. */

@@ -41,6 +41,11 @@ import { ConsumerGroupDescribe } from "./consumer-group-describe.ts";
 import { DescribeProducers } from "./describe-producers.ts";
 import { DescribeTransactions } from "./describe-transactions.ts";
 import { ListTransactions } from "./list-transactions.ts";
+import { CreateAcls } from "./create-acls.ts";
+import { DescribeAcls } from "./describe-acls.ts";
+import { DeleteAcls } from "./delete-acls.ts";
+import { DescribeUserScramCredentials } from "./describe-user-scram-credentials.ts";
+import { AlterUserScramCredentials } from "./alter-user-scram-credentials.ts";
 
 export * from "./produce.ts";
 export * from "./fetch.ts";
@@ -80,6 +85,11 @@ export * from "./consumer-group-describe.ts";
 export * from "./describe-producers.ts";
 export * from "./describe-transactions.ts";
 export * from "./list-transactions.ts";
+export * from "./create-acls.ts";
+export * from "./describe-acls.ts";
+export * from "./delete-acls.ts";
+export * from "./describe-user-scram-credentials.ts";
+export * from "./alter-user-scram-credentials.ts";
 
 /** One API's versions and body codecs, with values typed `unknown` for generic dispatch. */
 export interface ApiCodec {
@@ -138,6 +148,11 @@ export const ApiKey = {
   DescribeProducers: 61,
   DescribeTransactions: 65,
   ListTransactions: 66,
+  CreateAcls: 30,
+  DescribeAcls: 29,
+  DeleteAcls: 31,
+  DescribeUserScramCredentials: 50,
+  AlterUserScramCredentials: 51,
 } as const;
 
 export type ApiName = keyof typeof ApiKey;
@@ -181,4 +196,9 @@ export const apiByKey: ReadonlyMap<number, ApiCodec> = new Map<number, ApiCodec>
   [DescribeProducers.apiKey, DescribeProducers],
   [DescribeTransactions.apiKey, DescribeTransactions],
   [ListTransactions.apiKey, ListTransactions],
+  [CreateAcls.apiKey, CreateAcls],
+  [DescribeAcls.apiKey, DescribeAcls],
+  [DeleteAcls.apiKey, DeleteAcls],
+  [DescribeUserScramCredentials.apiKey, DescribeUserScramCredentials],
+  [AlterUserScramCredentials.apiKey, AlterUserScramCredentials],
 ]);
