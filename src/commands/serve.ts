@@ -71,6 +71,8 @@ export function serveCommand(environment: Record<string, string | undefined> = p
     .option("--http-tls", "serve the HTTP API (console, metrics, search) as HTTPS with --tls-cert and --tls-key (read at start; SIGHUP does not reload it)")
     .option("--tls-ca <file>", "PEM CA certificates: SSL clients must present a certificate they signed (mutual TLS); reloaded on SIGHUP")
     .option("--sasl-mechanisms <list>", `SASL mechanisms SASL listeners offer, comma-separated, of ${saslMechanisms.join(", ")}`, parseSaslMechanisms, [...saslMechanisms] as SaslMechanism[])
+    .option("--super-users <list>", "principals allowed everything whatever the ACLs, separated by ; as Kafka's super.users (a certificate's name holds commas: 'User:admin;User:CN=ops,O=Acme')", parseSuperUsers, [] as string[])
+    .option("--allow-everyone-if-no-acl", "with authentication on, allow what no ACL covers (default: refuse it)", false)
     .option("--advertised-host <host>", "host clients are told to connect to (default: --host, or localhost when listening on all addresses)")
     .option("--advertised-port <port>", "port clients are told to connect to (default: the bound --port)", parsePort)
     .option("--node-id <id>", "this broker's node id", parseNonNegativeInteger, d.nodeId)
@@ -161,6 +163,8 @@ export function serveCommand(environment: Record<string, string | undefined> = p
         metricsPartitionSeries: options.metricsPartitionSeries,
         metricsSeriesMax: options.metricsSeriesMax,
         saslMechanisms: options.saslMechanisms,
+        superUsers: options.superUsers,
+        allowEveryoneIfNoAcl: options.allowEveryoneIfNoAcl,
         ...(listeners === undefined ? {} : { listeners, host: listeners[0].host, port: listeners[0].port, advertisedHost: listeners[0].advertisedHost, advertisedPort: listeners[0].advertisedPort ?? listeners[0].port }),
         ...(options.tlsCert === undefined || options.tlsKey === undefined ? {} : { tls: { certFile: resolve(options.tlsCert), keyFile: resolve(options.tlsKey), ...(options.tlsCa === undefined ? {} : { caFile: resolve(options.tlsCa) }) } }),
       };
@@ -256,6 +260,13 @@ function listenersFromOptions(
     if (error instanceof ListenerConfigError) fail(error.message);
     throw error;
   }
+}
+
+function parseSuperUsers(value: string): string[] {
+  const principals = value.split(";").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  const bad = principals.find((principal) => !/^[^:]+:.+$/.test(principal));
+  if (bad !== undefined) throw new InvalidArgumentError(`"${bad}" is not a principal of the form Type:name (User:admin)`);
+  return principals;
 }
 
 function parseSaslMechanisms(value: string): SaslMechanism[] {

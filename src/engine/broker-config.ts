@@ -28,6 +28,10 @@ export interface BrokerConfig {
   tls?: TlsFiles;
   /** The mechanisms SASL listeners offer. */
   saslMechanisms: readonly SaslMechanism[];
+  /** Principals allowed everything (`User:admin`), ACLs or not. */
+  superUsers: readonly string[];
+  /** With authentication on, allow what no ACL covers (Kafka's allow.everyone.if.no.acl.found); refused by default. */
+  allowEveryoneIfNoAcl: boolean;
   nodeId: number;
   autoCreateTopics: boolean;
   defaultPartitions: number;
@@ -113,6 +117,8 @@ export const defaultBrokerConfig: BrokerConfig = {
   producerIdExpirationMs: 24 * 60 * 60 * 1000,
   producerIdExpirationCheckIntervalMs: 10 * 60 * 1000,
   saslMechanisms,
+  superUsers: [],
+  allowEveryoneIfNoAcl: false,
   metrics: true,
   metricsPartitionSeries: true,
   metricsSeriesMax: 10_000,

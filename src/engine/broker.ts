@@ -4,6 +4,8 @@
 import path from "node:path";
 import { type Logger, WarningLimiter } from "../logger.ts";
 import { UserStore } from "../security/user-store.ts";
+import { AclStore } from "../security/acl-store.ts";
+import { Authorizer } from "../security/authorizer.ts";
 import { routes } from "./api-table.ts";
 import { readFileSync } from "node:fs";
 import type { BrokerConfig, TlsFiles } from "./broker-config.ts";
@@ -86,8 +88,10 @@ export class Broker {
     const transactions = await TransactionCoordinator.open(topics, { producerIds, scheduler: systemScheduler, logger: logger.child("transactions") });
     await transactions.start(groups);
     let users: UserStore;
+    let authorizer: Authorizer | undefined;
     try {
       users = UserStore.open(config.dataDir);
+      if (authenticates(config)) authorizer = new Authorizer(AclStore.open(config.dataDir), { superUsers: config.superUsers, allowEveryoneIfNoAcl: config.allowEveryoneIfNoAcl });
     } catch (error) {
       transactions.close();
       groups.close();
@@ -99,6 +103,7 @@ export class Broker {
     const context: BrokerContext = {
       config,
       users,
+      ...(authorizer === undefined ? {} : { authorizer }),
       saslMechanisms: config.saslMechanisms,
       authFailures,
       clusterId: storage.clusterId,
@@ -127,6 +132,16 @@ export class Broker {
       logger.info("Kafka listener started", { listener: spec.name, host: spec.host, port: listener.port, topics: topics.list().length, data: config.dataDir });
     }
     return new Broker(config, topics, groups, transactions, storage, listeners, logger, metrics, context);
+  }
+
+  /** Checks requests against the ACLs; undefined when no listener authenticates. */
+  get authorizer(): Authorizer | undefined {
+    return this.#context.authorizer;
+  }
+
+  /** The SCRAM users SASL (and the HTTP API's Basic authentication) check. */
+  get users(): UserStore | undefined {
+    return this.#context.users;
   }
 
   /** The bound port of the first listener. */
@@ -236,6 +251,11 @@ function listenersOf(config: BrokerConfig): ListenerConfig[] {
   // Port 0 without an advertised port of its own advertises the port it binds.
   const advertisedPort = config.port === 0 && config.advertisedPort === 0 ? null : config.advertisedPort;
   return config.listeners ?? [{ name: "PLAINTEXT", host: config.host, port: config.port, advertisedHost: config.advertisedHost, advertisedPort }];
+}
+
+/** Whether some listener tells who its clients are (SASL, or TLS with client certificates): then ACLs are enforced. */
+export function authenticates(config: BrokerConfig): boolean {
+  return listenersOf(config).some((spec) => spec.name.startsWith("SASL_") || (spec.name === "SSL" && config.tls?.caFile !== undefined));
 }
 
 function usesTls(spec: ListenerConfig): boolean {

@@ -13,7 +13,7 @@ import type { SaslSession } from "./sasl-session.ts";
 
 export type FrameHandler = (
   frame: Uint8Array,
-  session: { releaseConnection(): void; signal: AbortSignal; clientHost?: string; sasl?: SaslSession },
+  session: { releaseConnection(): void; signal: AbortSignal; clientHost?: string; sasl?: SaslSession; certificatePrincipal?: string },
 ) => Promise<Uint8Array | null>;
 
 export interface ConnectionOptions {
@@ -24,6 +24,8 @@ export interface ConnectionOptions {
   warnings: WarningLimiter;
   /** The connection's SASL state, on a SASL listener. */
   sasl?: SaslSession;
+  /** `User:<subject>` of the client's TLS certificate, on a listener that asks for one. */
+  certificatePrincipal?: string;
 }
 
 export class Connection {
@@ -99,7 +101,7 @@ export class Connection {
     let releaseConnection!: () => void;
     const released = new Promise<void>((resolve) => (releaseConnection = resolve));
     const signal = this.#aborter.signal;
-    const response = this.#processing.then(() => (signal.aborted ? null : this.#handleFrame(frame, { releaseConnection, signal, clientHost: this.#socket.remoteAddress, sasl: this.#options.sasl })));
+    const response = this.#processing.then(() => (signal.aborted ? null : this.#handleFrame(frame, { releaseConnection, signal, clientHost: this.#socket.remoteAddress, sasl: this.#options.sasl, certificatePrincipal: this.#options.certificatePrincipal })));
     // A failed request ends the connection. Abort at once, before the close that waits for the
     // earlier responses, so that requests pipelined after it (a produce, say) never run.
     response.catch(() => this.#aborter.abort());

@@ -10,6 +10,7 @@ import { Produce, type ProduceRequest } from "../protocol/messages/produce.ts";
 import { SaslAuthenticate } from "../protocol/messages/sasl-authenticate.ts";
 import { SaslHandshake } from "../protocol/messages/sasl-handshake.ts";
 import type { SaslSession } from "./sasl-session.ts";
+import { anonymousPrincipal, type Requester } from "../security/authorizer.ts";
 import { authenticationStep } from "./handlers/sasl-authenticate.ts";
 import { type Route, routesByKey } from "./api-table.ts";
 import type { HandlerContext } from "./handler-context.ts";
@@ -48,10 +49,17 @@ export interface RequestSession {
   clientHost?: string;
   /** The connection's SASL state, on a SASL listener. */
   sasl?: SaslSession;
+  /** `User:<subject>` of the client's TLS certificate, when it presented one. */
+  certificatePrincipal?: string;
 }
 
 /** What every handler context shares; the dispatcher adds the per-request parts. */
-export type BrokerContext = Omit<HandlerContext, "apiVersion" | "clientId" | "releaseConnection" | "signal" | "clientHost" | "sasl">;
+export type BrokerContext = Omit<HandlerContext, "apiVersion" | "clientId" | "releaseConnection" | "signal" | "clientHost" | "sasl" | "requester">;
+
+/** Who sends this connection's requests: the SASL user, else the certificate's subject, else ANONYMOUS. */
+function requesterOf(session: RequestSession): Requester {
+  return { principal: session.sasl?.principal ?? session.certificatePrincipal ?? anonymousPrincipal, host: session.clientHost ?? "" };
+}
 
 /** What a client may send on a SASL listener before it has authenticated. */
 const beforeAuthentication: ReadonlySet<number> = new Set([ApiVersions.apiKey, SaslHandshake.apiKey, SaslAuthenticate.apiKey]);
@@ -157,6 +165,7 @@ export async function dispatch(broker: BrokerContext, frame: Uint8Array, session
     signal: session.signal,
     clientHost: session.clientHost,
     ...(sasl === undefined ? {} : { sasl }),
+    requester: requesterOf(session),
   };
   const startedAt = broker.metrics?.now() ?? 0;
   let response: unknown;

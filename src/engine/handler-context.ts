@@ -3,6 +3,7 @@
 
 import type { Logger, WarningLimiter } from "../logger.ts";
 import type { UserStore } from "../security/user-store.ts";
+import type { Authorizer, Requester } from "../security/authorizer.ts";
 import type { SaslMechanism, SaslSession } from "./sasl-session.ts";
 import type { BrokerConfig } from "./broker-config.ts";
 import type { BrokerMetrics } from "./broker-metrics.ts";
@@ -37,6 +38,10 @@ export interface HandlerContext {
   saslMechanisms?: readonly SaslMechanism[];
   /** The users SASL checks. */
   users?: UserStore;
+  /** Checks every request against the ACLs; absent when no listener authenticates (everything is allowed). */
+  authorizer?: Authorizer;
+  /** Who sent this request, for the authorizer. */
+  requester?: Requester;
   /** Where failed authentications are logged, once a window per client address. */
   authFailures?: WarningLimiter;
   /** What Metadata and FindCoordinator tell this connection's client: its listener's advertised address (config's when absent). */

@@ -6,6 +6,7 @@ import { createServer as createTlsServer, type Server as TlsServer, type TLSSock
 import { type Logger, WarningLimiter } from "../logger.ts";
 import { Connection, type FrameHandler } from "./connection.ts";
 import { SaslSession } from "./sasl-session.ts";
+import { certificatePrincipal } from "../security/tls-principal.ts";
 
 /** PEM contents of a TLS listener's certificate chain and key, and the CAs its clients' certificates must chain to. */
 export interface TlsMaterial {
@@ -65,6 +66,7 @@ export class KafkaListener {
         logger: options.logger,
         warnings,
         ...(options.sasl === true ? { sasl: new SaslSession() } : {}),
+        ...peerPrincipal(socket),
       });
       listener.#connections.add(connection);
       listener.#accepted++;
@@ -117,6 +119,13 @@ export class KafkaListener {
     for (const connection of this.#connections) connection.close();
     return closed;
   }
+}
+
+/** The principal of a verified client certificate (mutual TLS), named from its subject. */
+function peerPrincipal(socket: Socket | TLSSocket): { certificatePrincipal?: string } {
+  if (!("getPeerX509Certificate" in socket)) return {};
+  const subject = socket.getPeerX509Certificate()?.subject;
+  return subject === undefined || subject === "" ? {} : { certificatePrincipal: certificatePrincipal(subject) };
 }
 
 function tlsOptions(material: TlsMaterial) {
