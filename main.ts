@@ -9,6 +9,7 @@ import { consumeCommand } from "./src/commands/consume.ts";
 import { searchCommand } from "./src/commands/search.ts";
 import { topCommand } from "./src/commands/top.ts";
 import { userCommand } from "./src/commands/user.ts";
+import { aclCommand } from "./src/commands/acl.ts";
 import { groupCommand } from "./src/commands/group.ts";
 import { topicCommand } from "./src/commands/topic.ts";
 import { txnCommand } from "./src/commands/txn.ts";
@@ -31,7 +32,8 @@ const program = new Command("chronik")
   .addCommand(groupCommand())
   .addCommand(txnCommand())
   .addCommand(topCommand())
-  .addCommand(userCommand());
+  .addCommand(userCommand())
+  .addCommand(aclCommand());
 
 // Completion scripts are generated from the finished command tree, so this one comes last.
 program.addCommand(completionCommand(() => program));

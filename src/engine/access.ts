@@ -37,3 +37,8 @@ export function groupAllowed(ctx: AccessContext, operation: number, group: strin
 export function transactionalIdAllowed(ctx: AccessContext, operation: number, transactionalId: string): boolean {
   return allowed(ctx, operation, ResourceType.TRANSACTIONAL_ID, transactionalId);
 }
+
+/** Kafka's rule for creating a topic: CREATE on the cluster, or on the topic itself. */
+export function createTopicAllowed(ctx: AccessContext, topic: string): boolean {
+  return clusterAllowed(ctx, Operation.CREATE) || topicAllowed(ctx, Operation.CREATE, topic);
+}

@@ -7,6 +7,7 @@ import { isThisBroker, ResourceType, topicDefaults } from "./config-resources.ts
 import type { HandlerContext } from "./handler-context.ts";
 import { topicConfigProblem } from "./topic-configs.ts";
 import { applyTopicConfigs } from "./topic-log-settings.ts";
+import { clusterAllowed, Operation, topicAllowed } from "./access.ts";
 
 /** A change the request asks for that cannot be made (bad operation): INVALID_CONFIG. */
 export class ConfigChangeError extends Error {
@@ -23,10 +24,12 @@ export async function changeTopicConfigs(
   validateOnly: boolean,
 ): Promise<[number, string | null]> {
   if (resource.resourceType === ResourceType.broker) {
+    if (!clusterAllowed(ctx, Operation.ALTER_CONFIGS)) return [ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "Not allowed to ALTER_CONFIGS on the cluster"];
     if (!isThisBroker(resource.resourceName, ctx.config)) return [ErrorCode.INVALID_REQUEST, `Broker "${resource.resourceName}" is not this broker`];
     return [ErrorCode.INVALID_REQUEST, "Broker configs are read-only here: set them with chronik serve flags"];
   }
   if (resource.resourceType !== ResourceType.topic) return [ErrorCode.INVALID_REQUEST, `Resource type ${resource.resourceType} has no configs to alter`];
+  if (!topicAllowed(ctx, Operation.ALTER_CONFIGS, resource.resourceName)) return [ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Not allowed to ALTER_CONFIGS on topic "${resource.resourceName}"`];
   const topic = ctx.topics.get(resource.resourceName);
   if (!topic) return [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${resource.resourceName}" does not exist`];
   let next: Record<string, string | null>;

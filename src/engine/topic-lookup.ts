@@ -2,19 +2,20 @@
 // Metadata and Produce share these rules, as in Kafka's auto.create.topics.enable.
 
 import { ErrorCode } from "../protocol/errors.ts";
+import { createTopicAllowed } from "./access.ts";
 import type { HandlerContext } from "./handler-context.ts";
 import type { Partition } from "./partition.ts";
 import { type Topic, TopicError, topicNameProblem } from "./topic-registry.ts";
 
 export type TopicLookup = { topic: Topic; errorCode: 0 } | { topic: null; errorCode: number };
 
-/** The topic named `name`; created with the default partition count when allowed and absent. */
+/** The topic named `name`; created with the default partition count when allowed (the broker, the request and the ACLs) and absent. */
 export async function lookupTopic(ctx: HandlerContext, name: string, allowAutoCreate: boolean): Promise<TopicLookup> {
   const existing = ctx.topics.get(name);
   if (existing) return { topic: existing, errorCode: 0 };
   // An illegal name is reported as such whether or not auto-creation is on, as Kafka's Metadata does.
   if (topicNameProblem(name)) return { topic: null, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION };
-  if (!allowAutoCreate || !ctx.config.autoCreateTopics) {
+  if (!allowAutoCreate || !ctx.config.autoCreateTopics || !createTopicAllowed(ctx, name)) {
     return { topic: null, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
   }
   try {

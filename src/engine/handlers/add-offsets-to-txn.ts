@@ -9,8 +9,11 @@ import type { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from "../../prot
 import { groupIdProblem } from "../groups/group-context.ts";
 import type { Handler } from "../handler-context.ts";
 import { fencedFor } from "./transaction-errors.ts";
+import { groupAllowed, Operation, transactionalIdAllowed } from "../access.ts";
 
 export const handleAddOffsetsToTxn: Handler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> = async (request, ctx) => {
+  if (!transactionalIdAllowed(ctx, Operation.WRITE, request.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+  if (!groupAllowed(ctx, Operation.READ, request.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
   if (!ctx.transactions || !ctx.groups) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
   const groupProblem = groupIdProblem(request.groupId);
   if (groupProblem !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: groupProblem };

@@ -10,6 +10,7 @@ import { ErrorCode } from "../../protocol/errors.ts";
 import type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from "../../protocol/messages/add-partitions-to-txn.ts";
 import type { Handler } from "../handler-context.ts";
 import { fencedFor } from "./transaction-errors.ts";
+import { Operation, topicAllowed, transactionalIdAllowed } from "../access.ts";
 
 export const handleAddPartitionsToTxn: Handler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> = async (request, ctx) => {
   const topics = request.v3AndBelowTopics ?? [];
@@ -20,6 +21,10 @@ export const handleAddPartitionsToTxn: Handler<AddPartitionsToTxnRequest, AddPar
       resultsByPartition: topic.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: errorOf(topic.name, partitionIndex) })),
     })),
   });
+  if (!transactionalIdAllowed(ctx, Operation.WRITE, request.v3AndBelowTransactionalId ?? "")) return answer(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  // Kafka's answer when some topic may not be written: those partitions TOPIC_AUTHORIZATION_FAILED, the rest OPERATION_NOT_ATTEMPTED.
+  const unwritable = new Set(topics.filter((topic) => !topicAllowed(ctx, Operation.WRITE, topic.name)).map((topic) => topic.name));
+  if (unwritable.size > 0) return answer((topic) => (unwritable.has(topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));
   if (!ctx.transactions) return answer(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const producer = { producerId: request.v3AndBelowProducerId ?? -1, producerEpoch: request.v3AndBelowProducerEpoch ?? -1 };
   const result = await ctx.transactions.addPartitions(request.v3AndBelowTransactionalId ?? "", producer, topics);

@@ -16,6 +16,7 @@ import { ConsumerGroup } from "../groups/consumer-group.ts";
 import { coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
 import type { Handler } from "../handler-context.ts";
 import type { TopicRegistry } from "../topic-registry.ts";
+import { groupAllowed, Operation } from "../access.ts";
 
 const operationsNotRequested = -2147483648;
 
@@ -62,6 +63,7 @@ export const handleConsumerGroupDescribe: Handler<ConsumerGroupDescribeRequest, 
   return {
     throttleTimeMs: 0,
     groups: request.groupIds.map((groupId) => {
+      if (!groupAllowed(ctx, Operation.DESCRIBE, groupId)) return missing(groupId, ErrorCode.GROUP_AUTHORIZATION_FAILED, `Not allowed to DESCRIBE group "${groupId}"`);
       if (!coordinator) return missing(groupId, ErrorCode.COORDINATOR_NOT_AVAILABLE, "The group coordinator is not running");
       if (groupIdProblem(groupId) !== ErrorCode.NONE) return missing(groupId, ErrorCode.INVALID_GROUP_ID, "Group id is empty");
       const group = coordinator.get(groupId);

@@ -12,6 +12,7 @@ import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } fr
 import { ConsumerGroup, type ConsumerHeartbeatResult } from "../groups/consumer-group.ts";
 import { clientHostOf, coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
 import type { Handler } from "../handler-context.ts";
+import { groupAllowed, Operation, topicAllowed } from "../access.ts";
 
 /** From v1 the client generates its member id (a UUID) before its first heartbeat. */
 const clientMemberIdVersionMin = 1;
@@ -26,6 +27,9 @@ export const handleConsumerGroupHeartbeat: Handler<ConsumerGroupHeartbeatRequest
     heartbeatIntervalMs: 0,
     assignment: null,
   });
+  if (!groupAllowed(ctx, Operation.READ, request.groupId)) return fail(ErrorCode.GROUP_AUTHORIZATION_FAILED, `Not allowed to READ group "${request.groupId}"`);
+  const hidden = (request.subscribedTopicNames ?? []).find((topic) => !topicAllowed(ctx, Operation.DESCRIBE, topic));
+  if (hidden !== undefined) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Not allowed to DESCRIBE topic "${hidden}"`);
   const coordinator = coordinatorOf(ctx);
   if (!coordinator) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, "The group coordinator is not running");
   if (groupIdProblem(request.groupId) !== ErrorCode.NONE) return fail(ErrorCode.INVALID_GROUP_ID, "Group id is empty");

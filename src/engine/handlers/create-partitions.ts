@@ -17,11 +17,13 @@ import type {
 } from "../../protocol/messages/create-partitions.ts";
 import type { Handler, HandlerContext } from "../handler-context.ts";
 import { partitionCountMax, TopicError } from "../topic-registry.ts";
+import { Operation, topicAllowed } from "../access.ts";
 
 type Result = CreatePartitionsResponseCreatePartitionsTopicResult;
 
 /** Why the topic cannot grow as asked, as [error code, message], or null. */
 function problemOf(ctx: HandlerContext, requested: CreatePartitionsRequestCreatePartitionsTopic): [number, string] | null {
+  if (!topicAllowed(ctx, Operation.ALTER, requested.name)) return [ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Not allowed to ALTER topic "${requested.name}"`];
   const topic = ctx.topics.get(requested.name);
   if (!topic) return [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${requested.name}" does not exist`];
   const current = topic.meta.partitionCount;

@@ -16,6 +16,7 @@ import type { Handler, HandlerContext } from "../handler-context.ts";
 import { topicConfigProblem } from "../topic-configs.ts";
 import { TopicError, partitionCountMax, topicNameProblem } from "../topic-registry.ts";
 import { zeroTopicId } from "../topic-lookup.ts";
+import { createTopicAllowed } from "../access.ts";
 
 type TopicResult = CreateTopicsResponseCreatableTopicResult;
 
@@ -54,6 +55,7 @@ function problemOf(ctx: HandlerContext, requested: CreateTopicsRequestCreatableT
 
 async function createOne(ctx: HandlerContext, requested: CreateTopicsRequestCreatableTopic, validateOnly: boolean): Promise<TopicResult> {
   const configs: Record<string, string | null> = Object.fromEntries(requested.configs.map(({ name, value }) => [name, value ?? null]));
+  if (!createTopicAllowed(ctx, requested.name)) return failure(requested.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Not allowed to CREATE topic "${requested.name}"`);
   const problem = problemOf(ctx, requested, configs);
   if (problem) return failure(requested.name, problem[0], problem[1]);
   const partitionCount = partitionCountOf(ctx, requested);

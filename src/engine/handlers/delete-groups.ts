@@ -8,12 +8,13 @@ import { ErrorCode } from "../../protocol/errors.ts";
 import type { DeleteGroupsRequest, DeleteGroupsResponse } from "../../protocol/messages/delete-groups.ts";
 import { coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
 import type { Handler } from "../handler-context.ts";
+import { groupAllowed, Operation } from "../access.ts";
 
 export const handleDeleteGroups: Handler<DeleteGroupsRequest, DeleteGroupsResponse> = async (request, ctx) => {
   const coordinator = coordinatorOf(ctx);
   const results = [];
   for (const groupId of request.groupsNames) {
-    let errorCode = coordinator ? groupIdProblem(groupId) : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    let errorCode = !groupAllowed(ctx, Operation.DELETE, groupId) ? ErrorCode.GROUP_AUTHORIZATION_FAILED : coordinator ? groupIdProblem(groupId) : ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (errorCode === ErrorCode.NONE) {
       try {
         errorCode = await coordinator!.deleteGroup(groupId);

@@ -19,6 +19,7 @@ import { isInternalTopic } from "../groups/group-log.ts";
 import type { Handler, HandlerContext } from "../handler-context.ts";
 import type { Partition } from "../partition.ts";
 import { partitionOf } from "../topic-lookup.ts";
+import { Operation, topicAllowed } from "../access.ts";
 
 type PartitionResult = DeleteRecordsResponseDeleteRecordsPartitionResult;
 
@@ -47,10 +48,12 @@ export const handleDeleteRecords: Handler<DeleteRecordsRequest, DeleteRecordsRes
   const topics = await Promise.all(
     request.topics.map(async ({ name, partitions }) => {
       const topic = ctx.topics.get(name);
+      const refused = !topicAllowed(ctx, Operation.DELETE, name);
       return {
         name,
         partitions: await Promise.all(
           partitions.map(({ partitionIndex, offset }) => {
+            if (refused) return { partitionIndex, lowWatermark: -1, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
             const partition = topic ? partitionOf(topic, partitionIndex) : null;
             if (!partition) return { partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
             // Kafka's rule: records of an internal topic (committed offsets) are not the client's to delete.

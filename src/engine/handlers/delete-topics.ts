@@ -10,9 +10,13 @@ import type { DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicsResponseDel
 import { isInternalTopic } from "../groups/group-log.ts";
 import type { Handler, HandlerContext } from "../handler-context.ts";
 import { zeroTopicId } from "../topic-lookup.ts";
+import { Operation, topicAllowed } from "../access.ts";
 
 async function deleteOne(ctx: HandlerContext, name: string | null, topicId: string): Promise<DeleteTopicsResponseDeletableTopicResult> {
-  const topic = name !== null ? ctx.topics.get(name) : ctx.topics.getById(topicId);
+  const found = name !== null ? ctx.topics.get(name) : ctx.topics.getById(topicId);
+  // By name, refused whether or not it exists (Kafka's order); an id the principal may not delete stays unknown.
+  if (name !== null && !topicAllowed(ctx, Operation.DELETE, name)) return { name, topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `Not allowed to DELETE topic "${name}"` };
+  const topic = found !== undefined && topicAllowed(ctx, Operation.DELETE, found.meta.name) ? found : undefined;
   if (!topic) {
     const errorCode = name !== null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
     return { name, topicId, errorCode, errorMessage: name !== null ? `Topic "${name}" does not exist` : `Topic id "${topicId}" does not exist` };

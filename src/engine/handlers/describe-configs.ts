@@ -17,6 +17,7 @@ import type {
 } from "../../protocol/messages/describe-configs.ts";
 import { ConfigSource, type DescribedConfig, describeBrokerConfigs, describeTopicConfigs, isThisBroker, ResourceType } from "../config-resources.ts";
 import type { Handler, HandlerContext } from "../handler-context.ts";
+import { clusterAllowed, Operation, topicAllowed } from "../access.ts";
 
 type Result = DescribeConfigsResponseDescribeConfigsResult;
 
@@ -26,11 +27,13 @@ function failure(resource: DescribeConfigsRequestDescribeConfigsResource, errorC
 
 function configsOf(ctx: HandlerContext, resource: DescribeConfigsRequestDescribeConfigsResource): DescribedConfig[] | Result {
   if (resource.resourceType === ResourceType.topic) {
+    if (!topicAllowed(ctx, Operation.DESCRIBE_CONFIGS, resource.resourceName)) return failure(resource, ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Not allowed to DESCRIBE_CONFIGS on topic "${resource.resourceName}"`);
     const topic = ctx.topics.get(resource.resourceName);
     if (!topic) return failure(resource, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${resource.resourceName}" does not exist`);
     return describeTopicConfigs(topic.meta.configs, ctx.config);
   }
   if (resource.resourceType === ResourceType.broker) {
+    if (!clusterAllowed(ctx, Operation.DESCRIBE_CONFIGS)) return failure(resource, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "Not allowed to DESCRIBE_CONFIGS on the cluster");
     if (!isThisBroker(resource.resourceName, ctx.config)) {
       return failure(resource, ErrorCode.INVALID_REQUEST, `Broker "${resource.resourceName}" is not this broker (${ctx.config.nodeId})`);
     }

@@ -16,6 +16,7 @@ import { encodeAssignment, encodeSubscription } from "../../protocol/consumer-pr
 import { coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
 import type { Handler } from "../handler-context.ts";
 import type { TopicRegistry } from "../topic-registry.ts";
+import { groupAllowed, Operation } from "../access.ts";
 
 /** Kafka's "authorized operations not requested" marker. */
 const operationsNotRequested = -2147483648;
@@ -79,6 +80,7 @@ export const handleDescribeGroups: Handler<DescribeGroupsRequest, DescribeGroups
   return {
     throttleTimeMs: 0,
     groups: request.groups.map((groupId) => {
+      if (!groupAllowed(ctx, Operation.DESCRIBE, groupId)) return missing(groupId, ErrorCode.GROUP_AUTHORIZATION_FAILED);
       if (!coordinator) return missing(groupId, ErrorCode.COORDINATOR_NOT_AVAILABLE);
       const problem = groupIdProblem(groupId);
       if (problem !== ErrorCode.NONE) return missing(groupId, problem);

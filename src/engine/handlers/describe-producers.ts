@@ -9,6 +9,7 @@ import { ErrorCode } from "../../protocol/errors.ts";
 import type { DescribeProducersRequest, DescribeProducersResponse } from "../../protocol/messages/describe-producers.ts";
 import type { Handler } from "../handler-context.ts";
 import { partitionOf } from "../topic-lookup.ts";
+import { Operation, topicAllowed } from "../access.ts";
 
 export const handleDescribeProducers: Handler<DescribeProducersRequest, DescribeProducersResponse> = async (request, ctx) => ({
   throttleTimeMs: 0,
@@ -17,6 +18,7 @@ export const handleDescribeProducers: Handler<DescribeProducersRequest, Describe
     return {
       name,
       partitions: partitionIndexes.map((partitionIndex) => {
+        if (!topicAllowed(ctx, Operation.READ, name)) return { partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, activeProducers: [] };
         const partition = topic ? partitionOf(topic, partitionIndex) : null;
         if (!partition) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
         const activeProducers = [...partition.producers.entries()].map((entry) => ({

@@ -8,6 +8,7 @@ import { ErrorCode } from "../../protocol/errors.ts";
 import type { DescribeTransactionsRequest, DescribeTransactionsResponse } from "../../protocol/messages/describe-transactions.ts";
 import type { Handler } from "../handler-context.ts";
 import { transactionStatusNames } from "../transactions/transaction-log.ts";
+import { Operation, transactionalIdAllowed } from "../access.ts";
 
 export const handleDescribeTransactions: Handler<DescribeTransactionsRequest, DescribeTransactionsResponse> = async (request, ctx) => {
   const absent = (transactionalId: string, errorCode: number) => ({
@@ -16,6 +17,7 @@ export const handleDescribeTransactions: Handler<DescribeTransactionsRequest, De
   return {
     throttleTimeMs: 0,
     transactionStates: request.transactionalIds.map((transactionalId) => {
+      if (!transactionalIdAllowed(ctx, Operation.DESCRIBE, transactionalId)) return absent(transactionalId, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
       if (!ctx.transactions) return absent(transactionalId, ErrorCode.COORDINATOR_NOT_AVAILABLE);
       const state = ctx.transactions.state(transactionalId);
       if (state === undefined) return absent(transactionalId, ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);

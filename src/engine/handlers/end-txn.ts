@@ -8,8 +8,10 @@ import { ErrorCode } from "../../protocol/errors.ts";
 import type { EndTxnRequest, EndTxnResponse } from "../../protocol/messages/end-txn.ts";
 import type { Handler } from "../handler-context.ts";
 import { fencedFor } from "./transaction-errors.ts";
+import { Operation, transactionalIdAllowed } from "../access.ts";
 
 export const handleEndTxn: Handler<EndTxnRequest, EndTxnResponse> = async (request, ctx) => {
+  if (!transactionalIdAllowed(ctx, Operation.WRITE, request.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
   if (!ctx.transactions) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
   const result = await ctx.transactions.endTransaction(request.transactionalId, { producerId: request.producerId, producerEpoch: request.producerEpoch }, request.committed);
   if (result.message) ctx.logger.debug("EndTxn refused", { transactionalId: request.transactionalId, reason: result.message });

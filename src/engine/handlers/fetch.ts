@@ -23,6 +23,7 @@ import { OffsetOutOfRangeError } from "../../storage/partition-log.ts";
 import type { Handler, HandlerContext } from "../handler-context.ts";
 import type { Partition } from "../partition.ts";
 import { partitionOf, zeroTopicId } from "../topic-lookup.ts";
+import { Operation, topicAllowed } from "../access.ts";
 import type { Topic } from "../topic-registry.ts";
 
 /** Kafka answers "no data" with an empty record set, never null: librdkafka rejects a null one. */
@@ -35,6 +36,8 @@ interface ResolvedTopic {
   name: string;
   topicId: string;
   topic: Topic | null;
+  /** The principal may not READ the topic: every partition answers TOPIC_AUTHORIZATION_FAILED. */
+  refused: boolean;
   partitions: FetchRequestFetchPartition[];
 }
 
@@ -55,7 +58,10 @@ function resolveTopics(ctx: HandlerContext, request: FetchRequest): ResolvedTopi
   const byId = ctx.apiVersion >= 13;
   return request.topics.map((requested) => {
     const topic = byId ? ctx.topics.getById(requested.topicId ?? "") : ctx.topics.get(requested.topic ?? "");
+    // A name is checked whether or not it exists (Kafka's order); an unknown id stays unknown.
+    const name = topic?.meta.name ?? (byId ? null : (requested.topic ?? ""));
     return {
+      refused: name !== null && !topicAllowed(ctx, Operation.READ, name),
       name: topic?.meta.name ?? requested.topic ?? "",
       topicId: topic?.meta.topicId ?? requested.topicId ?? zeroTopicId,
       topic: topic ?? null,
@@ -76,7 +82,9 @@ async function readOnce(ctx: HandlerContext, topics: ResolvedTopic[], bytesMax: 
     const partitions: FetchResponsePartitionData[] = [];
     for (const requested of resolved.partitions) {
       const partition = resolved.topic ? partitionOf(resolved.topic, requested.partition) : null;
-      if (!resolved.topic) {
+      if (resolved.refused) {
+        partitions.push(emptyPartition(requested.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+      } else if (!resolved.topic) {
         partitions.push(emptyPartition(requested.partition, unknownTopicCode));
       } else if (!partition) {
         partitions.push(emptyPartition(requested.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));

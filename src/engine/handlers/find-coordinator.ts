@@ -9,6 +9,7 @@
 import { ErrorCode } from "../../protocol/errors.ts";
 import type { FindCoordinatorRequest, FindCoordinatorResponse, FindCoordinatorResponseCoordinator } from "../../protocol/messages/find-coordinator.ts";
 import { advertisedAddress, type Handler, type HandlerContext } from "../handler-context.ts";
+import { groupAllowed, Operation, transactionalIdAllowed } from "../access.ts";
 
 export const CoordinatorKeyType = { group: 0, transaction: 1 } as const;
 
@@ -16,6 +17,12 @@ function findOne(ctx: HandlerContext, key: string, keyType: number): FindCoordin
   const { nodeId } = ctx.config;
   const { host, port } = advertisedAddress(ctx);
   const none = { key, nodeId: -1, host: "", port: -1 };
+  if (keyType === CoordinatorKeyType.transaction && !transactionalIdAllowed(ctx, Operation.DESCRIBE, key)) {
+    return { ...none, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: `Not allowed to DESCRIBE transactional id "${key}"` };
+  }
+  if (keyType === CoordinatorKeyType.group && !groupAllowed(ctx, Operation.DESCRIBE, key)) {
+    return { ...none, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: `Not allowed to DESCRIBE group "${key}"` };
+  }
   if (keyType === CoordinatorKeyType.transaction) {
     if (key === "") return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Transactional id is empty" };
     if (!ctx.transactions) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: "The transaction coordinator is not running" };

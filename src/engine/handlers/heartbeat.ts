@@ -8,8 +8,10 @@ import type { HeartbeatRequest, HeartbeatResponse } from "../../protocol/message
 import { ClassicGroup } from "../groups/classic-group.ts";
 import { coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
 import type { Handler } from "../handler-context.ts";
+import { groupAllowed, Operation } from "../access.ts";
 
 export const handleHeartbeat: Handler<HeartbeatRequest, HeartbeatResponse> = async (request, ctx) => {
+  if (!groupAllowed(ctx, Operation.READ, request.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
   const coordinator = coordinatorOf(ctx);
   if (!coordinator) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
   const groupProblem = groupIdProblem(request.groupId);

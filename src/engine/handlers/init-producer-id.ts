@@ -10,6 +10,7 @@ import { ErrorCode } from "../../protocol/errors.ts";
 import type { InitProducerIdRequest, InitProducerIdResponse } from "../../protocol/messages/init-producer-id.ts";
 import type { Handler } from "../handler-context.ts";
 import { fencedFor } from "./transaction-errors.ts";
+import { allowedOnAny, clusterAllowed, Operation, ResourceType, transactionalIdAllowed } from "../access.ts";
 
 function refused(errorCode: number): InitProducerIdResponse {
   return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 };
@@ -17,12 +18,15 @@ function refused(errorCode: number): InitProducerIdResponse {
 
 export const handleInitProducerId: Handler<InitProducerIdRequest, InitProducerIdResponse> = async (request, ctx) => {
   if (request.transactionalId != null) {
+    if (!transactionalIdAllowed(ctx, Operation.WRITE, request.transactionalId)) return refused(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     if (!ctx.transactions) return refused(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const current = { producerId: request.producerId ?? -1, producerEpoch: request.producerEpoch ?? -1 };
     const result = await ctx.transactions.initProducerId(request.transactionalId, request.transactionTimeoutMs, current);
     if (result.errorCode !== ErrorCode.NONE) return refused(fencedFor(result.errorCode, ctx.apiVersion, 4));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, ...(result as { value: { producerId: number; producerEpoch: number } }).value };
   }
+  // Kafka's rule for an idempotent producer: IDEMPOTENT_WRITE on the cluster, or WRITE on some topic.
+  if (!clusterAllowed(ctx, Operation.IDEMPOTENT_WRITE) && !allowedOnAny(ctx, Operation.WRITE, ResourceType.TOPIC)) return refused(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
   if (!ctx.producerIds) return refused(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: await ctx.producerIds.next(), producerEpoch: 0 };
 };

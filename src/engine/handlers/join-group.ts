@@ -11,6 +11,7 @@ import type { JoinGroupRequest, JoinGroupResponse } from "../../protocol/message
 import { ClassicGroup, type JoinResult } from "../groups/classic-group.ts";
 import { clientHostOf, coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
 import type { Handler } from "../handler-context.ts";
+import { groupAllowed, Operation } from "../access.ts";
 
 /** JoinGroup v4+ makes a new dynamic member rejoin with the id it was given (KIP-394). */
 const knownMemberIdVersionMin = 4;
@@ -36,6 +37,7 @@ function failure(memberId: string, errorCode: number): JoinResult {
 
 export const handleJoinGroup: Handler<JoinGroupRequest, JoinGroupResponse> = async (request, ctx) => {
   const version = ctx.apiVersion;
+  if (!groupAllowed(ctx, Operation.READ, request.groupId)) return toResponse(failure(request.memberId, ErrorCode.GROUP_AUTHORIZATION_FAILED), version);
   const coordinator = coordinatorOf(ctx);
   if (!coordinator) return toResponse(failure(request.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE), version);
   const groupProblem = groupIdProblem(request.groupId);

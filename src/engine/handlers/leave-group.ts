@@ -11,6 +11,7 @@ import type { LeaveGroupRequest, LeaveGroupResponse } from "../../protocol/messa
 import { ClassicGroup } from "../groups/classic-group.ts";
 import { coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
 import type { Handler } from "../handler-context.ts";
+import { groupAllowed, Operation } from "../access.ts";
 
 const batchedVersionMin = 3;
 
@@ -25,6 +26,7 @@ export const handleLeaveGroup: Handler<LeaveGroupRequest, LeaveGroupResponse> = 
     errorCode: batched ? errorCode : (memberErrors[0] ?? errorCode),
     members: batched ? leaving.map((member, index) => ({ ...member, errorCode: memberErrors[index] ?? errorCode })) : [],
   });
+  if (!groupAllowed(ctx, Operation.READ, request.groupId)) return answer(ErrorCode.GROUP_AUTHORIZATION_FAILED, []);
   const coordinator = coordinatorOf(ctx);
   if (!coordinator) return answer(ErrorCode.COORDINATOR_NOT_AVAILABLE, []);
   const groupProblem = groupIdProblem(request.groupId);

@@ -10,14 +10,18 @@ import type { ListGroupsRequest, ListGroupsResponse } from "../../protocol/messa
 import { ClassicGroup } from "../groups/classic-group.ts";
 import { coordinatorOf } from "../groups/group-context.ts";
 import type { Handler } from "../handler-context.ts";
+import { clusterAllowed, groupAllowed, Operation } from "../access.ts";
 
 export const handleListGroups: Handler<ListGroupsRequest, ListGroupsResponse> = async (request, ctx) => {
   const coordinator = coordinatorOf(ctx);
   if (!coordinator) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
   const states = new Set((request.statesFilter ?? []).map((state) => state.toLowerCase()));
   const types = new Set((request.typesFilter ?? []).map((type) => type.toLowerCase()));
+  // Kafka's rule: DESCRIBE on the cluster lists every group, otherwise only the groups the principal may describe.
+  const everyGroup = clusterAllowed(ctx, Operation.DESCRIBE);
   const groups = coordinator
     .list()
+    .filter((group) => everyGroup || groupAllowed(ctx, Operation.DESCRIBE, group.groupId))
     .map((group) => {
       const classic = group instanceof ClassicGroup;
       return {

@@ -17,6 +17,7 @@ import type {
 import type { Handler, HandlerContext } from "../handler-context.ts";
 import type { Partition } from "../partition.ts";
 import { partitionOf } from "../topic-lookup.ts";
+import { Operation, topicAllowed } from "../access.ts";
 
 /** Special timestamps of the ListOffsets request. */
 export const OffsetSpec = { latest: -1, earliest: -2, maxTimestamp: -3 } as const;
@@ -54,10 +55,12 @@ export const handleListOffsets: Handler<ListOffsetsRequest, ListOffsetsResponse>
   const topics = await Promise.all(
     request.topics.map(async ({ name, partitions }) => {
       const topic = ctx.topics.get(name);
+      const refused = !topicAllowed(ctx, Operation.DESCRIBE, name);
       return {
         name,
         partitions: await Promise.all(
           partitions.map(({ partitionIndex, timestamp }) => {
+            if (refused) return answer(partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
             const partition = topic ? partitionOf(topic, partitionIndex) : null;
             return partition ? lookupOffset(ctx, partition, timestamp, request.isolationLevel === 1) : answer(partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           }),

@@ -9,6 +9,7 @@ import { ErrorCode } from "../../protocol/errors.ts";
 import type { ListTransactionsRequest, ListTransactionsResponse } from "../../protocol/messages/list-transactions.ts";
 import type { Handler } from "../handler-context.ts";
 import { TransactionStatus, transactionStatusNames } from "../transactions/transaction-log.ts";
+import { Operation, transactionalIdAllowed } from "../access.ts";
 
 const knownStates = new Set(Object.values(transactionStatusNames));
 
@@ -20,6 +21,7 @@ export const handleListTransactions: Handler<ListTransactionsRequest, ListTransa
   const durationMs = request.durationFilter ?? -1;
   const now = ctx.transactions.now();
   const transactionStates = [...ctx.transactions.states()]
+    .filter((state) => transactionalIdAllowed(ctx, Operation.DESCRIBE, state.transactionalId))
     .filter((state) => states.size === 0 || states.has(transactionStatusNames[state.status]))
     .filter((state) => producerIds.size === 0 || producerIds.has(state.producerId))
     .filter((state) => durationMs < 0 || (state.status === TransactionStatus.ongoing && now - state.startMs > durationMs))

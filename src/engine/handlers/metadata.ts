@@ -16,6 +16,7 @@ import type {
 import { isInternalTopic } from "../groups/group-log.ts";
 import { advertisedAddress, type Handler, type HandlerContext } from "../handler-context.ts";
 import { lookupTopic, zeroTopicId } from "../topic-lookup.ts";
+import { Operation, topicAllowed } from "../access.ts";
 import type { Topic } from "../topic-registry.ts";
 
 /** Kafka's "authorized operations not requested" marker. */
@@ -49,14 +50,21 @@ async function describeRequested(ctx: HandlerContext, request: MetadataRequest):
   const requested = request.topics;
   // v0 sends an empty list for "all topics"; v1+ sends null.
   if (requested === null || requested === undefined || (ctx.apiVersion === 0 && requested.length === 0)) {
-    return ctx.topics.list().map((topic) => describeTopic(ctx, topic));
+    // Only the topics the principal may describe are listed, as Kafka does.
+    return ctx.topics.list().filter((topic) => topicAllowed(ctx, Operation.DESCRIBE, topic.meta.name)).map((topic) => describeTopic(ctx, topic));
   }
   const allowAutoCreate = request.allowAutoTopicCreation ?? true;
   const described: MetadataResponseMetadataResponseTopic[] = [];
   for (const { name, topicId } of requested) {
     if (name === null || name === undefined) {
-      const topic = topicId ? ctx.topics.getById(topicId) : undefined;
+      const found = topicId ? ctx.topics.getById(topicId) : undefined;
+      // An id the principal may not describe is answered as unknown, so ids reveal nothing.
+      const topic = found !== undefined && topicAllowed(ctx, Operation.DESCRIBE, found.meta.name) ? found : undefined;
       described.push(topic ? describeTopic(ctx, topic) : missingTopic(null, topicId ?? zeroTopicId, ErrorCode.UNKNOWN_TOPIC_ID));
+      continue;
+    }
+    if (!topicAllowed(ctx, Operation.DESCRIBE, name)) {
+      described.push(missingTopic(name, zeroTopicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
       continue;
     }
     const lookup = await lookupTopic(ctx, name, allowAutoCreate);

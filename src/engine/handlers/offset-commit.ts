@@ -14,6 +14,7 @@ import { coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
 import type { OffsetToCommit } from "../groups/group-coordinator.ts";
 import type { Handler } from "../handler-context.ts";
 import { partitionOf } from "../topic-lookup.ts";
+import { groupAllowed, Operation, topicAllowed } from "../access.ts";
 
 export const handleOffsetCommit: Handler<OffsetCommitRequest, OffsetCommitResponse> = async (request, ctx) => {
   const coordinator = coordinatorOf(ctx);
@@ -21,6 +22,7 @@ export const handleOffsetCommit: Handler<OffsetCommitRequest, OffsetCommitRespon
     throttleTimeMs: 0,
     topics: request.topics.map((topic) => ({ name: topic.name, partitions: topic.partitions.map(({ partitionIndex }) => ({ partitionIndex, errorCode })) })),
   });
+  if (!groupAllowed(ctx, Operation.READ, request.groupId)) return everyPartition(ErrorCode.GROUP_AUTHORIZATION_FAILED);
   if (!coordinator) return everyPartition(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const groupProblem = groupIdProblem(request.groupId);
   if (groupProblem !== ErrorCode.NONE) return everyPartition(groupProblem);
@@ -33,7 +35,8 @@ export const handleOffsetCommit: Handler<OffsetCommitRequest, OffsetCommitRespon
     for (const entry of topic.partitions) {
       const key = `${topic.name}\u0000${entry.partitionIndex}`;
       const metadata = entry.committedMetadata ?? null;
-      if (!known || !partitionOf(known, entry.partitionIndex)) errors.set(key, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      if (!topicAllowed(ctx, Operation.READ, topic.name)) errors.set(key, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      else if (!known || !partitionOf(known, entry.partitionIndex)) errors.set(key, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       else if (metadata !== null && Buffer.byteLength(metadata) > coordinator.config.offsetMetadataBytesMax) errors.set(key, ErrorCode.OFFSET_METADATA_TOO_LARGE);
       else valid.push({ topic: topic.name, partition: entry.partitionIndex, offset: entry.committedOffset, leaderEpoch: entry.committedLeaderEpoch ?? -1, metadata });
     }

@@ -16,6 +16,7 @@ import { subscribedTopics } from "../../protocol/consumer-protocol.ts";
 import { coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
 import type { Group } from "../groups/group-coordinator.ts";
 import type { Handler } from "../handler-context.ts";
+import { groupAllowed, Operation, topicAllowed } from "../access.ts";
 
 /** Topics some member of the group consumes; null when the group's members cannot be read that way. */
 function topicsInUse(group: Group): Set<string> | null {
@@ -35,6 +36,7 @@ function topicsInUse(group: Group): Set<string> | null {
 
 export const handleOffsetDelete: Handler<OffsetDeleteRequest, OffsetDeleteResponse> = async (request, ctx) => {
   const refuse = (errorCode: number): OffsetDeleteResponse => ({ errorCode, throttleTimeMs: 0, topics: [] });
+  if (!groupAllowed(ctx, Operation.DELETE, request.groupId)) return refuse(ErrorCode.GROUP_AUTHORIZATION_FAILED);
   const coordinator = coordinatorOf(ctx);
   if (!coordinator) return refuse(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const problem = groupIdProblem(request.groupId);
@@ -46,9 +48,11 @@ export const handleOffsetDelete: Handler<OffsetDeleteRequest, OffsetDeleteRespon
   const deletable: { topic: string; partition: number }[] = [];
   const topics = request.topics.map(({ name, partitions }) => {
     const known = ctx.topics.get(name);
+    const readable = topicAllowed(ctx, Operation.READ, name);
     return {
       name,
       partitions: partitions.map(({ partitionIndex }) => {
+        if (!readable) return { partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
         if (!known || partitionIndex < 0 || partitionIndex >= known.partitions.length) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         if (inUse.has(name)) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
         deletable.push({ topic: name, partition: partitionIndex });

@@ -17,7 +17,8 @@ import { ErrorCode } from "../../protocol/errors.ts";
 import type { OffsetFetchRequest, OffsetFetchResponse } from "../../protocol/messages/offset-fetch.ts";
 import { coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
 import type { GroupCoordinator } from "../groups/group-coordinator.ts";
-import type { Handler } from "../handler-context.ts";
+import type { Handler, HandlerContext } from "../handler-context.ts";
+import { groupAllowed, Operation, topicAllowed } from "../access.ts";
 
 const multiGroupVersionMin = 8;
 
@@ -26,12 +27,14 @@ interface FetchedTopic {
   partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; metadata: string | null; errorCode: number }[];
 }
 
-function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean): FetchedTopic[] {
+function fetchGroup(ctx: HandlerContext, coordinator: GroupCoordinator, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean): FetchedTopic[] {
   const stability = (topic: string, partition: number) =>
     requireStable && coordinator.hasPendingOffset(groupId, topic, partition) ? ErrorCode.UNSTABLE_OFFSET_COMMIT : ErrorCode.NONE;
   if (topics === null) {
     const byTopic = new Map<string, FetchedTopic>();
     for (const entry of coordinator.offsets.list(groupId)) {
+      // All of a group's offsets: only those of topics the principal may describe, as Kafka does.
+      if (!topicAllowed(ctx, Operation.DESCRIBE, entry.topic)) continue;
       const topic = byTopic.get(entry.topic) ?? { name: entry.topic, partitions: [] };
       topic.partitions.push({ partitionIndex: entry.partition, committedOffset: entry.offset, committedLeaderEpoch: entry.leaderEpoch, metadata: entry.metadata, errorCode: stability(entry.topic, entry.partition) });
       byTopic.set(entry.topic, topic);
@@ -41,6 +44,7 @@ function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: { na
   return topics.map(({ name, partitionIndexes }) => ({
     name,
     partitions: partitionIndexes.map((partitionIndex) => {
+      if (!topicAllowed(ctx, Operation.DESCRIBE, name)) return { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: "", errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
       const committed = coordinator.offsets.get(groupId, name, partitionIndex);
       return {
         partitionIndex,
@@ -53,7 +57,8 @@ function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: { na
   }));
 }
 
-function groupError(coordinator: GroupCoordinator | null, groupId: string): number {
+function groupError(ctx: HandlerContext, coordinator: GroupCoordinator | null, groupId: string): number {
+  if (!groupAllowed(ctx, Operation.DESCRIBE, groupId)) return ErrorCode.GROUP_AUTHORIZATION_FAILED;
   return coordinator ? groupIdProblem(groupId) : ErrorCode.COORDINATOR_NOT_AVAILABLE;
 }
 
@@ -63,13 +68,13 @@ export const handleOffsetFetch: Handler<OffsetFetchRequest, OffsetFetchResponse>
     return {
       throttleTimeMs: 0,
       groups: (request.groups ?? []).map(({ groupId, topics }) => {
-        const errorCode = groupError(coordinator, groupId);
-        return { groupId, errorCode, topics: errorCode === ErrorCode.NONE ? fetchGroup(coordinator!, groupId, topics ?? null, request.requireStable === true) : [] };
+        const errorCode = groupError(ctx, coordinator, groupId);
+        return { groupId, errorCode, topics: errorCode === ErrorCode.NONE ? fetchGroup(ctx, coordinator!, groupId, topics ?? null, request.requireStable === true) : [] };
       }),
     };
   }
   const groupId = request.groupId ?? "";
-  const errorCode = groupError(coordinator, groupId);
+  const errorCode = groupError(ctx, coordinator, groupId);
   // v0 and v1 have no top-level error code: put it on every partition asked for.
   if (errorCode !== ErrorCode.NONE) {
     const topics = (request.topics ?? []).map(({ name, partitionIndexes }) => ({
@@ -78,5 +83,5 @@ export const handleOffsetFetch: Handler<OffsetFetchRequest, OffsetFetchResponse>
     }));
     return { throttleTimeMs: 0, errorCode, topics };
   }
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: fetchGroup(coordinator!, groupId, request.topics ?? null, request.requireStable === true) };
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: fetchGroup(ctx, coordinator!, groupId, request.topics ?? null, request.requireStable === true) };
 };

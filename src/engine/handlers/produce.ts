@@ -24,6 +24,7 @@ import type { AppendLimits } from "../topic-log-settings.ts";
 import type { Handler, HandlerContext } from "../handler-context.ts";
 import { ProducerRefusedError } from "../partition.ts";
 import { lookupTopic, partitionOf } from "../topic-lookup.ts";
+import { Operation, topicAllowed, transactionalIdAllowed } from "../access.ts";
 import type { Topic } from "../topic-registry.ts";
 
 type PartitionResponse = ProduceResponsePartitionProduceResponse;
@@ -130,20 +131,28 @@ function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequest
 export const handleProduce: Handler<ProduceRequest, ProduceResponse> = async (request, ctx) => {
   const acks = request.acks;
   const acksAllowed = acks === 0 || acks === 1 || acks === -1;
+  // Kafka's order: the transactional id, then WRITE on each topic, before anything is looked up or created.
+  const transactionalId = request.transactionalId ?? null;
+  const refusal = (name: string): number | null => {
+    if (transactionalId !== null && !transactionalIdAllowed(ctx, Operation.WRITE, transactionalId)) return ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    return topicAllowed(ctx, Operation.WRITE, name) ? null : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  };
+  const refused = request.topicData.map((data) => refusal(data.name));
   // Topic lookups (and auto-creation) happen first, in request order, before any append is issued.
   const topics = await Promise.all(
-    request.topicData.map((data) => (acksAllowed ? lookupTopic(ctx, data.name, true) : null)),
+    request.topicData.map((data, t) => (acksAllowed && refused[t] === null ? lookupTopic(ctx, data.name, true) : null)),
   );
   const pending = request.topicData.map((data, t) => {
     const lookup = topics[t];
     const partitionResponses = data.partitionData.map((partitionData) => {
       if (!acksAllowed) return Promise.resolve(failed(partitionData.index, ErrorCode.INVALID_REQUIRED_ACKS));
+      if (refused[t] !== null) return Promise.resolve(failed(partitionData.index, refused[t]));
       if (!lookup?.topic) return Promise.resolve(failed(partitionData.index, lookup?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR));
       // Kafka's rule: only the broker writes its internal topics (the group coordinator's log).
       if (isInternalTopic(data.name)) {
         return Promise.resolve(failed(partitionData.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic "${data.name}"`));
       }
-      return appendPartition(ctx, lookup.topic, partitionData, request.transactionalId ?? null);
+      return appendPartition(ctx, lookup.topic, partitionData, transactionalId);
     });
     return { name: data.name, partitionResponses };
   });

@@ -10,6 +10,7 @@ import type { SyncGroupRequest, SyncGroupResponse } from "../../protocol/message
 import { ClassicGroup, type SyncResult } from "../groups/classic-group.ts";
 import { coordinatorOf, groupIdProblem } from "../groups/group-context.ts";
 import type { Handler } from "../handler-context.ts";
+import { groupAllowed, Operation } from "../access.ts";
 
 const noBytes = new Uint8Array(0);
 
@@ -22,6 +23,7 @@ function failure(errorCode: number): SyncGroupResponse {
 }
 
 export const handleSyncGroup: Handler<SyncGroupRequest, SyncGroupResponse> = async (request, ctx) => {
+  if (!groupAllowed(ctx, Operation.READ, request.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED);
   const coordinator = coordinatorOf(ctx);
   if (!coordinator) return failure(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const groupProblem = groupIdProblem(request.groupId);

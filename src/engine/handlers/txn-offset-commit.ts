@@ -12,6 +12,7 @@ import type { OffsetToCommit } from "../groups/group-coordinator.ts";
 import type { Handler } from "../handler-context.ts";
 import { partitionOf } from "../topic-lookup.ts";
 import { fencedFor } from "./transaction-errors.ts";
+import { groupAllowed, Operation, topicAllowed, transactionalIdAllowed } from "../access.ts";
 
 export const handleTxnOffsetCommit: Handler<TxnOffsetCommitRequest, TxnOffsetCommitResponse> = async (request, ctx) => {
   const everyPartition = (errorOf: (topic: string, partition: number) => number): TxnOffsetCommitResponse => ({
@@ -21,6 +22,8 @@ export const handleTxnOffsetCommit: Handler<TxnOffsetCommitRequest, TxnOffsetCom
       partitions: topic.partitions.map(({ partitionIndex }) => ({ partitionIndex, errorCode: errorOf(topic.name, partitionIndex) })),
     })),
   });
+  if (!transactionalIdAllowed(ctx, Operation.WRITE, request.transactionalId)) return everyPartition(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  if (!groupAllowed(ctx, Operation.READ, request.groupId)) return everyPartition(() => ErrorCode.GROUP_AUTHORIZATION_FAILED);
   const { transactions, groups } = ctx;
   if (!transactions || !groups) return everyPartition(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const groupProblem = groupIdProblem(request.groupId);
@@ -36,7 +39,8 @@ export const handleTxnOffsetCommit: Handler<TxnOffsetCommitRequest, TxnOffsetCom
     for (const entry of topic.partitions) {
       const metadata = entry.committedMetadata ?? null;
       const key = `${topic.name}\u0000${entry.partitionIndex}`;
-      if (!known || !partitionOf(known, entry.partitionIndex)) errors.set(key, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      if (!topicAllowed(ctx, Operation.READ, topic.name)) errors.set(key, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      else if (!known || !partitionOf(known, entry.partitionIndex)) errors.set(key, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       else if (metadata !== null && Buffer.byteLength(metadata) > groups.config.offsetMetadataBytesMax) errors.set(key, ErrorCode.OFFSET_METADATA_TOO_LARGE);
       else valid.push({ topic: topic.name, partition: entry.partitionIndex, offset: entry.committedOffset, leaderEpoch: entry.committedLeaderEpoch ?? -1, metadata });
     }
