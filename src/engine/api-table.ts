@@ -76,6 +76,10 @@ import { SaslAuthenticate } from "../protocol/messages/sasl-authenticate.ts";
 import { SaslHandshake } from "../protocol/messages/sasl-handshake.ts";
 import { handleSaslAuthenticate } from "./handlers/sasl-authenticate.ts";
 import { handleSaslHandshake } from "./handlers/sasl-handshake.ts";
+import { AlterUserScramCredentials } from "../protocol/messages/alter-user-scram-credentials.ts";
+import { DescribeUserScramCredentials } from "../protocol/messages/describe-user-scram-credentials.ts";
+import { handleAlterUserScramCredentials } from "./handlers/alter-user-scram-credentials.ts";
+import { handleDescribeUserScramCredentials } from "./handlers/describe-user-scram-credentials.ts";
 
 interface RequestCodec<Request, Response> {
   apiKey: number;
@@ -161,6 +165,9 @@ export const routes: readonly Route[] = [
   // SASL (docs/security.md). After a v0 handshake the tokens come bare (dispatcher.ts reads them).
   route(SaslHandshake, { min: 0, max: 1 }, handleSaslHandshake),
   route(SaslAuthenticate, { min: 0, max: 2 }, handleSaslAuthenticate),
+  // SCRAM users over the protocol (`chronik user` without --data).
+  route(DescribeUserScramCredentials, { min: 0, max: 0 }, handleDescribeUserScramCredentials),
+  route(AlterUserScramCredentials, { min: 0, max: 0 }, handleAlterUserScramCredentials),
 ];
 
 export const routesByKey: ReadonlyMap<number, Route> = new Map(routes.map((entry) => [entry.apiKey, entry]));

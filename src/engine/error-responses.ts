@@ -42,6 +42,7 @@ import { AddPartitionsToTxn, type AddPartitionsToTxnRequest, type AddPartitionsT
 import { TxnOffsetCommit, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from "../protocol/messages/txn-offset-commit.ts";
 import { DescribeProducers, type DescribeProducersRequest, type DescribeProducersResponse } from "../protocol/messages/describe-producers.ts";
 import { DescribeTransactions, type DescribeTransactionsRequest, type DescribeTransactionsResponse } from "../protocol/messages/describe-transactions.ts";
+import { AlterUserScramCredentials, type AlterUserScramCredentialsRequest, type AlterUserScramCredentialsResponse } from "../protocol/messages/alter-user-scram-credentials.ts";
 import { zeroTopicId } from "./topic-lookup.ts";
 
 /** What a client is told about the failure, where the response has room for a message. */
@@ -201,7 +202,14 @@ const describeProducers: ErrorAnswer<DescribeProducersRequest, DescribeProducers
   })),
 });
 
+/** Each user once, sorted, as Kafka's AlterUserScramCredentialsRequest.getErrorResponse. */
+const alterUserScramCredentials: ErrorAnswer<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse> = (request, errorCode) => ({
+  throttleTimeMs: 0,
+  results: [...new Set([...request.deletions, ...request.upsertions].map(({ name }) => name))].sort().map((user) => ({ user, errorCode, errorMessage: failureMessage })),
+});
+
 const answers = new Map<number, ErrorAnswer<never, unknown>>([
+  [AlterUserScramCredentials.apiKey, alterUserScramCredentials],
   [DescribeTransactions.apiKey, describeTransactions],
   [DescribeProducers.apiKey, describeProducers],
   [AddPartitionsToTxn.apiKey, addPartitionsToTxn],

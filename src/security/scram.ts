@@ -10,6 +10,14 @@ const pbkdf2Async = promisify(pbkdf2);
 export const scramMechanisms = ["SCRAM-SHA-256", "SCRAM-SHA-512"] as const;
 export type ScramMechanism = (typeof scramMechanisms)[number];
 
+/** How DescribeUserScramCredentials and AlterUserScramCredentials name a mechanism (Kafka's ScramMechanism; 0 is UNKNOWN). */
+export const scramMechanismCodes = { "SCRAM-SHA-256": 1, "SCRAM-SHA-512": 2 } as const satisfies Record<ScramMechanism, number>;
+
+/** The mechanism of a protocol code, or undefined for UNKNOWN (0) and codes Kafka does not define. */
+export function scramMechanismOfCode(code: number): ScramMechanism | undefined {
+  return scramMechanisms.find((mechanism) => scramMechanismCodes[mechanism] === code);
+}
+
 /** Kafka's bounds on SCRAM iterations. */
 export const scramIterationsMin = 4096;
 export const scramIterationsMax = 16_384;
@@ -27,7 +35,8 @@ export class ScramError extends Error {
 }
 
 const hashOf = { "SCRAM-SHA-256": "sha256", "SCRAM-SHA-512": "sha512" } as const;
-const hashBytes = { "SCRAM-SHA-256": 32, "SCRAM-SHA-512": 64 } as const;
+/** The length of the mechanism's hash, and so of its salted password and keys. */
+export const scramHashBytes = { "SCRAM-SHA-256": 32, "SCRAM-SHA-512": 64 } as const;
 
 function hmac(mechanism: ScramMechanism, key: Uint8Array, text: string): Buffer {
   return createHmac(hashOf[mechanism], key).update(text).digest();
@@ -37,33 +46,42 @@ function hash(mechanism: ScramMechanism, data: Uint8Array): Buffer {
   return createHash(hashOf[mechanism]).update(data).digest();
 }
 
-function saltedPassword(mechanism: ScramMechanism, password: string, salt: Uint8Array, iterations: number): Buffer {
-  return pbkdf2Sync(password.normalize("NFKC"), salt, iterations, hashBytes[mechanism], hashOf[mechanism]);
+/** SaltedPassword of RFC 5802: PBKDF2 of the password. AlterUserScramCredentials carries this, never the password. */
+export function scramSaltedPassword(mechanism: ScramMechanism, password: string, options: { salt: Uint8Array; iterations: number }): Buffer {
+  return pbkdf2Sync(password.normalize("NFKC"), options.salt, options.iterations, scramHashBytes[mechanism], hashOf[mechanism]);
 }
 
-/** The credential to store for `password`: a random salt, and keys from which the password cannot be recovered. */
-export function makeScramCredential(mechanism: ScramMechanism, password: string, iterations = scramIterationsMin, salt: Uint8Array = randomBytes(32)): ScramCredential {
-  if (!Number.isInteger(iterations) || iterations < scramIterationsMin || iterations > scramIterationsMax) {
-    throw new ScramError(`Iterations must be from ${scramIterationsMin} to ${scramIterationsMax}, not ${iterations}`);
-  }
-  const salted = saltedPassword(mechanism, password, salt, iterations);
+/** Bytes of the random salt chronik makes for a new credential (as Kafka's ScramFormatter). */
+export const scramSaltBytes = 32;
+
+/** The credential of a salted password: StoredKey = H(HMAC(SaltedPassword, "Client Key")), ServerKey = HMAC(SaltedPassword, "Server Key"). */
+export function scramCredentialOfSaltedPassword(mechanism: ScramMechanism, options: { saltedPassword: Uint8Array; salt: Uint8Array; iterations: number }): ScramCredential {
+  const { saltedPassword, salt, iterations } = options;
   return {
     salt,
     iterations,
-    storedKey: hash(mechanism, hmac(mechanism, salted, "Client Key")),
-    serverKey: hmac(mechanism, salted, "Server Key"),
+    storedKey: hash(mechanism, hmac(mechanism, saltedPassword, "Client Key")),
+    serverKey: hmac(mechanism, saltedPassword, "Server Key"),
   };
+}
+
+/** The credential to store for `password`: a random salt, and keys from which the password cannot be recovered. */
+export function makeScramCredential(mechanism: ScramMechanism, password: string, iterations = scramIterationsMin, salt: Uint8Array = randomBytes(scramSaltBytes)): ScramCredential {
+  if (!Number.isInteger(iterations) || iterations < scramIterationsMin || iterations > scramIterationsMax) {
+    throw new ScramError(`Iterations must be from ${scramIterationsMin} to ${scramIterationsMax}, not ${iterations}`);
+  }
+  return scramCredentialOfSaltedPassword(mechanism, { saltedPassword: scramSaltedPassword(mechanism, password, { salt, iterations }), salt, iterations });
 }
 
 /** Whether `password` is the one `credential` was made from (for PLAIN). */
 export function passwordMatches(mechanism: ScramMechanism, credential: ScramCredential, password: string): boolean {
-  const salted = saltedPassword(mechanism, password, credential.salt, credential.iterations);
+  const salted = scramSaltedPassword(mechanism, password, credential);
   return timingSafeEqual(hash(mechanism, hmac(mechanism, salted, "Client Key")), credential.storedKey);
 }
 
 /** passwordMatches with the key derivation on the thread pool: many PLAIN logins do not stall the event loop. */
 export async function passwordMatchesAsync(mechanism: ScramMechanism, credential: ScramCredential, password: string): Promise<boolean> {
-  const salted = await pbkdf2Async(password.normalize("NFKC"), credential.salt, credential.iterations, hashBytes[mechanism], hashOf[mechanism]);
+  const salted = await pbkdf2Async(password.normalize("NFKC"), credential.salt, credential.iterations, scramHashBytes[mechanism], hashOf[mechanism]);
   return timingSafeEqual(hash(mechanism, hmac(mechanism, salted, "Client Key")), credential.storedKey);
 }
 
@@ -76,7 +94,7 @@ const decoySecret = randomBytes(32);
  */
 export function decoyCredential(mechanism: ScramMechanism, user: string): ScramCredential {
   const salt = createHmac("sha256", decoySecret).update(`${mechanism}\u0000${user}`).digest();
-  return { salt, iterations: scramIterationsMin, storedKey: randomBytes(hashBytes[mechanism]), serverKey: randomBytes(hashBytes[mechanism]) };
+  return { salt, iterations: scramIterationsMin, storedKey: randomBytes(scramHashBytes[mechanism]), serverKey: randomBytes(scramHashBytes[mechanism]) };
 }
 
 /** A SCRAM user name: `=2C` is a comma and `=3D` an equals sign; any other `=` is malformed. */
@@ -194,7 +212,7 @@ export class ScramClientExchange {
     const iterations = Number(fields.get("i"));
     if (!nonce.startsWith(this.#clientNonce) || nonce.length === this.#clientNonce.length) throw new ScramError("The server's nonce does not extend the client's");
     if (salt.length === 0 || !Number.isInteger(iterations) || iterations < scramIterationsMin || iterations > scramIterationsMax * 16) throw new ScramError("The server-first message has no usable salt or iteration count");
-    const salted = saltedPassword(this.#mechanism, this.#password, salt, iterations);
+    const salted = scramSaltedPassword(this.#mechanism, this.#password, { salt, iterations });
     const clientKey = hmac(this.#mechanism, salted, "Client Key");
     const withoutProof = `c=biws,r=${nonce}`;
     const authMessage = `${this.#clientFirstBare},${serverFirst},${withoutProof}`;

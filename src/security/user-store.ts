@@ -65,9 +65,34 @@ export function userNameProblem(user: string): string | null {
   return null;
 }
 
+/** Changes to several credentials, made together by UserStore.alter. */
+export interface CredentialChanges {
+  deletions: ReadonlyArray<{ user: string; mechanism: ScramMechanism }>;
+  upsertions: ReadonlyArray<{ user: string; mechanism: ScramMechanism; credential: ScramCredential }>;
+}
+
+/** `users` with the changes made (a copy: the original stays as it was until the file is written). */
+function withChanges(users: UsersFile["users"], changes: CredentialChanges): UsersFile["users"] {
+  // Computed keys in literals define properties: a user named "__proto__" stays a user.
+  let changed = { ...users };
+  for (const { user, mechanism } of changes.deletions) {
+    if (!Object.hasOwn(changed, user)) continue;
+    const remaining = { ...changed[user] };
+    delete remaining[mechanism];
+    if (Object.keys(remaining).length === 0) delete changed[user];
+    else changed = { ...changed, [user]: remaining };
+  }
+  for (const { user, mechanism, credential } of changes.upsertions) {
+    changed = { ...changed, [user]: { ...(Object.hasOwn(changed, user) ? changed[user] : {}), [mechanism]: toStored(credential) } };
+  }
+  return changed;
+}
+
 export class UserStore {
   readonly #file: string;
   #users: UsersFile["users"];
+  /** The last write queued; the next change starts after it. */
+  #writes: Promise<void> = Promise.resolve();
 
   private constructor(file: string, users: UsersFile["users"]) {
     this.#file = file;
@@ -99,34 +124,57 @@ export class UserStore {
   list(): UserSummary[] {
     return Object.keys(this.#users)
       .sort()
-      .map((user) => ({
-        user,
-        mechanisms: scramMechanisms.filter((mechanism) => this.#users[user][mechanism] !== undefined).map((mechanism) => ({ mechanism, iterations: this.#users[user][mechanism]!.iterations })),
-      }));
+      .map((user) => this.summary(user)!);
+  }
+
+  /** `user`'s mechanisms and iteration counts, or undefined when it has no credential. */
+  summary(user: string): UserSummary | undefined {
+    if (!Object.hasOwn(this.#users, user)) return undefined;
+    const stored = this.#users[user];
+    return { user, mechanisms: scramMechanisms.filter((mechanism) => stored[mechanism] !== undefined).map((mechanism) => ({ mechanism, iterations: stored[mechanism]!.iterations })) };
   }
 
   /** Stores (or replaces) `user`'s credential for `mechanism`. */
   async set(user: string, mechanism: ScramMechanism, credential: ScramCredential): Promise<void> {
-    const problem = userNameProblem(user);
-    if (problem !== null) throw new UserStoreError(problem);
-    const users = { ...this.#users, [user]: { ...this.#users[user], [mechanism]: toStored(credential) } };
-    await this.#write(users);
+    await this.alter({ deletions: [], upsertions: [{ user, mechanism, credential }] });
   }
 
   /** Deletes `user`'s credential for `mechanism`, or all of them; false when there was none. */
   async delete(user: string, mechanism?: ScramMechanism): Promise<boolean> {
-    if (!this.has(user) || (mechanism !== undefined && this.#users[user][mechanism] === undefined)) return false;
-    const users = { ...this.#users };
-    if (mechanism === undefined) {
-      delete users[user];
-    } else {
-      const remaining = { ...users[user] };
-      delete remaining[mechanism];
-      if (Object.keys(remaining).length === 0) delete users[user];
-      else users[user] = remaining;
+    return await this.#update((users) => {
+      if (!Object.hasOwn(users, user) || (mechanism !== undefined && users[user][mechanism] === undefined)) return { users: null, result: false };
+      const mechanisms = mechanism === undefined ? scramMechanisms : [mechanism];
+      return { users: withChanges(users, { deletions: mechanisms.map((entry) => ({ user, mechanism: entry })), upsertions: [] }), result: true };
+    });
+  }
+
+  /**
+   * Applies deletions, then upsertions, in one write of the file: all of them or, when the write
+   * fails, none. A deletion of a credential that does not exist is skipped.
+   */
+  async alter(changes: CredentialChanges): Promise<void> {
+    for (const { user } of changes.upsertions) {
+      const problem = userNameProblem(user);
+      if (problem !== null) throw new UserStoreError(problem);
     }
-    await this.#write(users);
-    return true;
+    await this.#update((users) => ({ users: withChanges(users, changes), result: undefined }));
+  }
+
+  /**
+   * Runs `change` on the users as they are once the writes before it are done, and writes what it
+   * returns (null: nothing). One at a time, so concurrent changes never lose each other.
+   */
+  #update<T>(change: (users: UsersFile["users"]) => { users: UsersFile["users"] | null; result: T }): Promise<T> {
+    const done = this.#writes.then(async () => {
+      const { users, result } = change(this.#users);
+      if (users !== null) await this.#write(users);
+      return result;
+    });
+    this.#writes = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done;
   }
 
   async #write(users: UsersFile["users"]): Promise<void> {

@@ -28,6 +28,8 @@ const sampleRequest = {
   groupsNames: ["group"],
   groupIds: ["group"],
   includeAuthorizedOperations: false,
+  deletions: [{ name: "alice", mechanism: 2 }],
+  upsertions: [],
 };
 
 /** Every error code anywhere in a decoded response. */
