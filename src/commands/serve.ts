@@ -189,7 +189,9 @@ export function serveCommand(environment: Record<string, string | undefined> = p
       try {
         const tls = options.httpTls === true && config.tls !== undefined ? readHttpTls(config.tls) : undefined;
         http = startHttpServer(broker, {
-          ...(tls === undefined ? {} : { tls }), host: config.host, port: config.httpPort, logger: logger.child("http"), search: measured(broker, search), metrics: broker.metrics, admin: broker.admin({ searchAllTopics: options.searchAllTopics === true }) });
+          ...(tls === undefined ? {} : { tls }), host: config.host, port: config.httpPort, logger: logger.child("http"), search: measured(broker, search), metrics: broker.metrics, admin: broker.admin({ searchAllTopics: options.searchAllTopics === true }),
+          // When the broker authenticates, so does the HTTP API: Basic credentials of the same users, the same ACLs.
+          ...(broker.authorizer === undefined ? {} : { security: { authorizer: broker.authorizer, users: broker.users ?? { credential: () => undefined } } }) });
       } catch (error) {
         // The Kafka port is bound and the partitions are open: close them before exiting, so
         // nothing is left half-open or unflushed.

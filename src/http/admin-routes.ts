@@ -7,12 +7,17 @@
 //   GET    /api/groups                      GET /api/groups/<id>      DELETE /api/groups/<id>
 //   POST   /api/groups/<id>/reset-offsets {topic, partitions?, to}
 // Errors have Elasticsearch's shape, with Kafka's error name as the type.
+// When the broker authenticates, each route asks for what Kafka's own API for the same thing
+// needs (see admin-access.ts): lists show only what the user may DESCRIBE.
 
 import type { BrokerAdmin } from "../engine/admin/broker-admin.ts";
 import type { ResetTarget } from "../engine/admin/groups-admin.ts";
 import { messagesLimitMax, type MessagesFrom, MessagesError, type ShownRecord } from "../engine/admin/messages.ts";
 import { AdminError } from "../engine/admin/topics-admin.ts";
 import { ErrorCode } from "../protocol/errors.ts";
+import { Operation } from "../security/acl.ts";
+import { describedGroup, describedTopic, listedGroups, listedTopics, overviewFor } from "./admin-access.ts";
+import { AccessDeniedError, forbidden, HttpAccess } from "./http-access.ts";
 import { BadRequestError, errorResponse, json, readJsonBody } from "./responses.ts";
 
 /** Live tails open at once; more are refused with 503 until one ends. */
@@ -82,10 +87,12 @@ function objectBody(body: unknown, what: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-async function createTopic(admin: BrokerAdmin, request: Request): Promise<Response> {
+async function createTopic(admin: BrokerAdmin, request: Request, access: HttpAccess): Promise<Response> {
   const body = objectBody(await readJsonBody(request), "The body");
   const { name, partitions, configs } = body;
   if (typeof name !== "string" || name === "") throw new BadRequestError("illegal_argument_exception", 'The body needs "name", the topic name');
+  // Kafka's rule: CREATE on the cluster, or on the topic itself.
+  if (!access.allowsCluster(Operation.CREATE) && !access.allowsTopic(Operation.CREATE, name)) throw access.denied("POST /api/topics", `CREATE on the cluster or on topic "${name}"`);
   if (partitions !== undefined && !(Number.isSafeInteger(partitions) && (partitions as number) > 0)) {
     throw new BadRequestError("illegal_argument_exception", `"partitions" must be a positive whole number, not ${JSON.stringify(partitions)}`);
   }
@@ -110,9 +117,11 @@ function resetTarget(value: unknown): ResetTarget {
   throw new BadRequestError("illegal_argument_exception", `"to" must be "earliest", "latest", {"offset": N} or {"timestamp": T}, not ${JSON.stringify(value)}`);
 }
 
-async function resetOffsets(admin: BrokerAdmin, groupId: string, request: Request): Promise<Response> {
+async function resetOffsets(admin: BrokerAdmin, groupId: string, request: Request, access: HttpAccess): Promise<Response> {
   const body = objectBody(await readJsonBody(request), "The body");
   if (typeof body.topic !== "string") throw new BadRequestError("illegal_argument_exception", 'The body needs "topic"');
+  // What OffsetCommit needs: READ on the group and on the topic.
+  access.requireTopic(`POST /api/groups/${groupId}/reset-offsets`, Operation.READ, body.topic);
   const partitions = body.partitions;
   if (partitions !== undefined && !(Array.isArray(partitions) && partitions.every((entry) => Number.isSafeInteger(entry) && entry >= 0))) {
     throw new BadRequestError("illegal_argument_exception", '"partitions" must be a list of partition numbers');
@@ -179,22 +188,29 @@ function tail(admin: BrokerAdmin, topic: string, partition: number | null, reque
   return new Response(stream, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" } });
 }
 
-async function route(admin: BrokerAdmin, request: Request, url: URL, openTails: { count: number }): Promise<Response> {
+/** The operation Kafka would need for a topic route, by method and sub-path. */
+const topicOperations: Record<string, number> = { "GET ": Operation.DESCRIBE, "DELETE ": Operation.DELETE, "GET messages": Operation.READ, "GET tail": Operation.READ };
+/** The same for a group route (reset-offsets is OffsetCommit: READ on the group). */
+const groupOperations: Record<string, number> = { "GET ": Operation.DESCRIBE, "DELETE ": Operation.DELETE, "POST reset-offsets": Operation.READ };
+
+async function route(admin: BrokerAdmin, request: Request, url: URL, openTails: { count: number }, access: HttpAccess): Promise<Response> {
   const { pathname } = url;
   const method = request.method;
-  if (pathname === "/api/overview") return method === "GET" ? json(admin.overview()) : methodNotAllowed(request, pathname);
+  if (pathname === "/api/overview") return method === "GET" ? json(overviewFor(admin, access)) : methodNotAllowed(request, pathname);
   if (pathname === "/api/topics") {
-    if (method === "GET") return json(admin.listTopics());
-    if (method === "POST") return await createTopic(admin, request);
+    if (method === "GET") return json(listedTopics(admin, access));
+    if (method === "POST") return await createTopic(admin, request, access);
     return methodNotAllowed(request, pathname);
   }
-  if (pathname === "/api/groups") return method === "GET" ? json(admin.listGroups()) : methodNotAllowed(request, pathname);
+  if (pathname === "/api/groups") return method === "GET" ? json(listedGroups(admin, access)) : methodNotAllowed(request, pathname);
   const topicMatch = topicPath.exec(pathname);
   if (topicMatch) {
     const name = decodeURIComponent(topicMatch[1]);
-    switch (`${method} ${topicMatch[2] ?? ""}`) {
+    const action = `${method} ${topicMatch[2] ?? ""}`;
+    if (topicOperations[action] !== undefined) access.requireTopic(`${method} ${pathname}`, topicOperations[action], name);
+    switch (action) {
       case "GET ":
-        return json(admin.describeTopic(name));
+        return json(describedTopic(admin, name, access));
       case "DELETE ":
         await admin.deleteTopic(name);
         return json({ acknowledged: true, topic: name });
@@ -212,14 +228,16 @@ async function route(admin: BrokerAdmin, request: Request, url: URL, openTails: 
   const groupMatch = groupPath.exec(pathname);
   if (groupMatch) {
     const groupId = decodeURIComponent(groupMatch[1]);
-    switch (`${method} ${groupMatch[2] ?? ""}`) {
+    const action = `${method} ${groupMatch[2] ?? ""}`;
+    if (groupOperations[action] !== undefined) access.requireGroup(`${method} ${pathname}`, groupOperations[action], groupId);
+    switch (action) {
       case "GET ":
-        return json(admin.describeGroup(groupId));
+        return json(describedGroup(admin, groupId, access));
       case "DELETE ":
         await admin.deleteGroup(groupId);
         return json({ acknowledged: true, group: groupId });
       case "POST reset-offsets":
-        return await resetOffsets(admin, groupId, request);
+        return await resetOffsets(admin, groupId, request, access);
       default:
         return methodNotAllowed(request, pathname);
     }
@@ -227,14 +245,15 @@ async function route(admin: BrokerAdmin, request: Request, url: URL, openTails: 
   return errorResponse("resource_not_found_exception", `No such endpoint "${pathname}"`, 404);
 }
 
-/** The handler of every /api request, with its own bound on open tails. */
-export function adminRoutes(admin: BrokerAdmin): (request: Request) => Promise<Response> {
+/** The handler of every /api request, with its own bound on open tails; `access` is what the request may do. */
+export function adminRoutes(admin: BrokerAdmin): (request: Request, access?: HttpAccess) => Promise<Response> {
   const openTails = { count: 0 };
-  return async (request) => {
+  return async (request, access = HttpAccess.open) => {
     const url = new URL(request.url);
     try {
-      return await route(admin, request, url, openTails);
+      return await route(admin, request, url, openTails, access);
     } catch (error) {
+      if (error instanceof AccessDeniedError) return forbidden(error);
       if (error instanceof AdminError) return errorResponse(error.errorName, error.message, statusOf(error.errorCode));
       if (error instanceof BadRequestError) return errorResponse(error.type, error.message, 400);
       if (error instanceof MessagesError) return errorResponse("UNKNOWN_TOPIC_OR_PARTITION", error.message, 404);

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { adminRoutes, tailsMax } from "../../src/http/admin-routes.ts";
+import { HttpAccess } from "../../src/http/http-access.ts";
 import { buildRecordBatch } from "../../src/records/record-batch.ts";
 import { type AdminFixture, adminFixture } from "../engine/admin/admin-fixture.ts";
 import { classic, joinParams } from "../engine/groups/group-fixture.ts";
+import { allow, authorizerWith, clusterAllow, Operation, PatternType, ResourceType } from "./security-fixture.ts";
 
 let fixture: AdminFixture;
 afterEach(() => fixture?.coordinator.close());
@@ -110,5 +112,87 @@ describe("/api/groups", () => {
     const overview = (await call("GET", "/api/overview")).json;
     // The fixture has __consumer_offsets besides orders.
     expect(overview).toMatchObject({ clusterId: "admin-test", uptimeMs: 60_000, topics: 2, partitions: 3, groups: 0, totals: { producedRecords: 6, producedBytes: 600 } });
+  });
+});
+
+describe("/api of a broker that authenticates", () => {
+  let cleanup: (() => void) | undefined;
+  afterEach(() => cleanup?.());
+
+  /**
+   * Topics A and B with records, groups ga (offsets in A and B) and gb (offsets in B). alice may
+   * READ A, CREATE topics named new-*, and READ group ga; erin may DESCRIBE B and its configs;
+   * dave may DESCRIBE the cluster.
+   */
+  async function secured(): Promise<(principal: string, method: string, path: string, body?: unknown) => Promise<{ status: number; json: any }>> {
+    fixture = await adminFixture();
+    const open = adminRoutes(fixture.admin);
+    for (const name of ["A", "B"]) {
+      await open(new Request("http://chronik/api/topics", { method: "POST", body: JSON.stringify({ name }) }));
+      await fixture.topics.get(name)!.partitions[0].append(buildRecordBatch({ records: [{ value: `in ${name}` }, { value: `more in ${name}` }] }));
+    }
+    const commit = { memberId: "", groupInstanceId: null, generationId: -1 };
+    await fixture.coordinator.commitOffsets("ga", commit, ["A", "B"].map((topic) => ({ topic, partition: 0, offset: 0, leaderEpoch: -1, metadata: null })));
+    await fixture.coordinator.commitOffsets("gb", commit, [{ topic: "B", partition: 0, offset: 1, leaderEpoch: -1, metadata: null }]);
+    const made = await authorizerWith([
+      allow("User:alice", Operation.READ, ResourceType.TOPIC, "A"),
+      allow("User:erin", Operation.DESCRIBE, ResourceType.TOPIC, "B"),
+      allow("User:erin", Operation.DESCRIBE_CONFIGS, ResourceType.TOPIC, "B"),
+      allow("User:alice", Operation.CREATE, ResourceType.TOPIC, "new-", PatternType.PREFIXED),
+      allow("User:alice", Operation.READ, ResourceType.GROUP, "ga"),
+      clusterAllow("User:dave", Operation.DESCRIBE),
+    ]);
+    cleanup = made.cleanup;
+    const handle = adminRoutes(fixture.admin);
+    return async (principal, method, path, body) => {
+      const response = await handle(new Request(`http://chronik${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }), new HttpAccess(made.authorizer, { principal, host: "127.0.0.1" }));
+      return { status: response.status, json: await response.json() };
+    };
+  }
+
+  test("lists show only the topics and groups the user may DESCRIBE, and the overview counts only them", async () => {
+    const call = await secured();
+    expect((await call("User:alice", "GET", "/api/topics")).json.map((topic: any) => topic.name)).toEqual(["A"]);
+    expect((await call("User:admin", "GET", "/api/topics")).json.map((topic: any) => topic.name)).toEqual(["A", "B", "__consumer_offsets"]);
+    expect((await call("User:alice", "GET", "/api/groups")).json).toEqual([{ groupId: "ga", type: "classic", state: "Empty", members: 0, topics: ["A"], lag: 2 }]);
+    expect((await call("User:admin", "GET", "/api/groups")).json.map((group: any) => [group.groupId, group.lag])).toEqual([["ga", 4], ["gb", 1]]);
+    expect((await call("User:alice", "GET", "/api/overview")).json).toMatchObject({ topics: 1, partitions: 1, groups: 1, totals: null });
+    expect((await call("User:dave", "GET", "/api/overview")).json).toMatchObject({ topics: 3, groups: 2, totals: { producedRecords: 0 } });
+  });
+
+  test("a topic needs DESCRIBE, its configs DESCRIBE_CONFIGS, its messages READ, deleting it DELETE", async () => {
+    const call = await secured();
+    const a = await call("User:alice", "GET", "/api/topics/A");
+    expect(a.status).toBe(200);
+    expect(a.json.configs).toEqual([]);
+    const b = await call("User:erin", "GET", "/api/topics/B");
+    expect(b.status).toBe(200);
+    expect(b.json.configs.length).toBeGreaterThan(0);
+    expect((await call("User:alice", "GET", "/api/topics/A/messages")).json.map((record: any) => record.value.text)).toEqual(["in A", "more in A"]);
+    const messages = await call("User:alice", "GET", "/api/topics/B/messages");
+    expect(messages).toEqual({ status: 403, json: { error: { root_cause: [{ type: "security_exception", reason: expect.any(String) }], type: "security_exception", reason: 'action [GET /api/topics/B/messages] is unauthorized for user [alice]: it needs READ on topic "B"' }, status: 403 } });
+    expect((await call("User:alice", "GET", "/api/topics/B/tail")).status).toBe(403);
+    expect((await call("User:alice", "DELETE", "/api/topics/A")).json.error.reason).toBe('action [DELETE /api/topics/A] is unauthorized for user [alice]: it needs DELETE on topic "A"');
+    // Whether or not the topic exists, a user who may not DESCRIBE it is refused.
+    expect((await call("User:alice", "GET", "/api/topics/nothing")).status).toBe(403);
+    expect((await call("User:admin", "GET", "/api/topics/nothing")).status).toBe(404);
+  });
+
+  test("creating a topic needs CREATE on the cluster or on the topic", async () => {
+    const call = await secured();
+    expect((await call("User:alice", "POST", "/api/topics", { name: "other" })).json.error.reason).toBe('action [POST /api/topics] is unauthorized for user [alice]: it needs CREATE on the cluster or on topic "other"');
+    expect(fixture.topics.get("other")).toBeUndefined();
+    expect((await call("User:alice", "POST", "/api/topics", { name: "new-one" })).status).toBe(201);
+  });
+
+  test("a group needs DESCRIBE (its offsets show only topics the user may DESCRIBE), a reset READ on the group and the topic, deleting it DELETE", async () => {
+    const call = await secured();
+    const ga = await call("User:alice", "GET", "/api/groups/ga");
+    expect(ga.json.offsets.map((row: any) => row.topic)).toEqual(["A"]);
+    expect((await call("User:alice", "GET", "/api/groups/gb")).json.error.reason).toBe('action [GET /api/groups/gb] is unauthorized for user [alice]: it needs DESCRIBE on group "gb"');
+    expect((await call("User:alice", "POST", "/api/groups/ga/reset-offsets", { topic: "B", to: "latest" })).json.error.reason).toBe('action [POST /api/groups/ga/reset-offsets] is unauthorized for user [alice]: it needs READ on topic "B"');
+    expect((await call("User:alice", "POST", "/api/groups/ga/reset-offsets", { topic: "A", to: "latest" })).json.offsets).toEqual([{ partition: 0, offset: 2 }]);
+    expect((await call("User:alice", "DELETE", "/api/groups/ga")).status).toBe(403);
+    expect((await call("User:admin", "DELETE", "/api/groups/gb")).status).toBe(200);
   });
 });

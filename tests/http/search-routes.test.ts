@@ -1,7 +1,9 @@
-import { describe, expect, test } from "bun:test";
-import { handleSearch, isSearchPath, type SearchApi } from "../../src/http/search-routes.ts";
+import { afterEach, describe, expect, test } from "bun:test";
+import { HttpAccess } from "../../src/http/http-access.ts";
+import { handleSearch, isSearchPath, type SearchAccess, type SearchApi } from "../../src/http/search-routes.ts";
 import { QueryError } from "../../src/search/query.ts";
 import type { SearchRequest } from "../../src/search/search-request.ts";
+import { allow, authorizerWith, clusterAllow, Operation, ResourceType } from "./security-fixture.ts";
 
 /** Records what the routes asked for; answers an empty result. */
 function fakeApi(): SearchApi & { calls: { topics: string[]; request: SearchRequest }[] } {
@@ -70,5 +72,55 @@ describe("search routes", () => {
   test("GET /_stats/search returns the search figures", async () => {
     const response = await handleSearch(new Request(url("/_stats/search")), fakeApi());
     expect(await response.json()).toEqual({ partitions: 2 });
+  });
+});
+
+describe("search routes of a broker that authenticates", () => {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
+
+  /** alice may READ A and C; carol may DESCRIBE the cluster and READ nothing; topics A, B and C are searchable. */
+  async function accessOf(principal: string): Promise<SearchAccess> {
+    const made = await authorizerWith([allow("User:alice", Operation.READ, ResourceType.TOPIC, "A"), allow("User:alice", Operation.READ, ResourceType.TOPIC, "C"), clusterAllow("User:carol", Operation.DESCRIBE)]);
+    cleanups.push(made.cleanup);
+    return { access: new HttpAccess(made.authorizer, { principal, host: "127.0.0.1" }), searchableTopics: () => ["A", "B", "C"] };
+  }
+
+  test("/<topic>/_search needs READ on every topic named: 403 in Elasticsearch's shape otherwise", async () => {
+    const access = await accessOf("User:alice");
+    const api = fakeApi();
+    expect((await handleSearch(new Request(url("/A/_search?q=x")), api, access)).status).toBe(200);
+    for (const path of ["/B/_search?q=x", "/A,B/_search?q=x"]) {
+      const response = await handleSearch(new Request(url(path)), api, access);
+      expect(response.status).toBe(403);
+      const reason = 'action [indices:data/read/search] is unauthorized for user [alice]: it needs READ on topic "B"';
+      expect(await response.json()).toEqual({ error: { root_cause: [{ type: "security_exception", reason }], type: "security_exception", reason }, status: 403 });
+    }
+    expect(api.calls.map((call) => call.topics)).toEqual([["A"]]);
+  });
+
+  test("/_search searches only the topics the user may READ; all of them for the super user", async () => {
+    const api = fakeApi();
+    await handleSearch(new Request(url("/_search?q=x")), api, await accessOf("User:alice"));
+    await handleSearch(new Request(url("/_all/_search?q=x")), api, await accessOf("User:alice"));
+    await handleSearch(new Request(url("/_search?q=x")), api, await accessOf("User:admin"));
+    expect(api.calls.map((call) => call.topics)).toEqual([["A", "C"], ["A", "C"], []]);
+  });
+
+  test("/_search by a user who may READ no topic is an empty result, not an error; a bad query is still a 400", async () => {
+    const api = fakeApi();
+    const access = await accessOf("User:carol");
+    const response = await handleSearch(new Request(url("/_search"), { method: "POST", body: '{"query":{"match_all":{}}}' }), api, access);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as any).hits).toEqual({ total: { value: 0, relation: "eq" }, max_score: null, hits: [] });
+    expect(api.calls).toEqual([]);
+    expect((await handleSearch(new Request(url("/_search?q=a%20AND")), api, access)).status).toBe(400);
+  });
+
+  test("/_stats/search needs DESCRIBE on the cluster", async () => {
+    const refused = await handleSearch(new Request(url("/_stats/search")), fakeApi(), await accessOf("User:alice"));
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as any).error.reason).toBe("action [indices:monitor/stats] is unauthorized for user [alice]: it needs DESCRIBE on the cluster");
+    expect((await handleSearch(new Request(url("/_stats/search")), fakeApi(), await accessOf("User:carol"))).status).toBe(200);
   });
 });
