@@ -32,6 +32,11 @@ import { OffsetFetch } from "../protocol/messages/offset-fetch.ts";
 import { SyncGroup } from "../protocol/messages/sync-group.ts";
 import { SaslAuthenticate } from "../protocol/messages/sasl-authenticate.ts";
 import { SaslHandshake } from "../protocol/messages/sasl-handshake.ts";
+import { CreateAcls } from "../protocol/messages/create-acls.ts";
+import { DeleteAcls } from "../protocol/messages/delete-acls.ts";
+import { DescribeAcls } from "../protocol/messages/describe-acls.ts";
+import { AlterUserScramCredentials } from "../protocol/messages/alter-user-scram-credentials.ts";
+import { DescribeUserScramCredentials } from "../protocol/messages/describe-user-scram-credentials.ts";
 
 /** What the client needs of a generated API codec (the `<Api>` constants in src/protocol/messages). */
 export interface ApiCodec<Request, Response> {
@@ -62,6 +67,9 @@ export const clientApiVersions: ReadonlyMap<number, VersionRange> = new Map([
   // SASL: handshake v1, then SaslAuthenticate requests (v0's bare tokens are not spoken).
   clientRange(SaslHandshake, 1),
   clientRange(SaslAuthenticate, 0),
+  // SCRAM users (chronik user without --data).
+  clientRange(DescribeUserScramCredentials, 0),
+  clientRange(AlterUserScramCredentials, 0),
   clientRange(CreateTopics, 2),
   clientRange(DeleteTopics, 1),
   // Consumer groups (group admin, group consumers). FindCoordinator 4+ asks in batches; the
@@ -84,6 +92,10 @@ export const clientApiVersions: ReadonlyMap<number, VersionRange> = new Map([
   clientRange(ListTransactions, 0),
   clientRange(DescribeTransactions, 0),
   clientRange(DescribeProducers, 0),
+  // ACLs (chronik acl); v1+ carries the pattern type (prefixed).
+  clientRange(CreateAcls, 1),
+  clientRange(DescribeAcls, 1),
+  clientRange(DeleteAcls, 1),
   // KIP-848 group membership (consume -G).
   clientRange(ConsumerGroupHeartbeat, 0),
 ]);

@@ -80,6 +80,12 @@ import { AlterUserScramCredentials } from "../protocol/messages/alter-user-scram
 import { DescribeUserScramCredentials } from "../protocol/messages/describe-user-scram-credentials.ts";
 import { handleAlterUserScramCredentials } from "./handlers/alter-user-scram-credentials.ts";
 import { handleDescribeUserScramCredentials } from "./handlers/describe-user-scram-credentials.ts";
+import { CreateAcls } from "../protocol/messages/create-acls.ts";
+import { DeleteAcls } from "../protocol/messages/delete-acls.ts";
+import { DescribeAcls } from "../protocol/messages/describe-acls.ts";
+import { handleCreateAcls } from "./handlers/create-acls.ts";
+import { handleDeleteAcls } from "./handlers/delete-acls.ts";
+import { handleDescribeAcls } from "./handlers/describe-acls.ts";
 
 interface RequestCodec<Request, Response> {
   apiKey: number;
@@ -168,6 +174,10 @@ export const routes: readonly Route[] = [
   // SCRAM users over the protocol (`chronik user` without --data).
   route(DescribeUserScramCredentials, { min: 0, max: 0 }, handleDescribeUserScramCredentials),
   route(AlterUserScramCredentials, { min: 0, max: 0 }, handleAlterUserScramCredentials),
+  // ACLs (docs/security.md).
+  route(CreateAcls, { min: 0, max: 3 }, handleCreateAcls),
+  route(DescribeAcls, { min: 0, max: 3 }, handleDescribeAcls),
+  route(DeleteAcls, { min: 0, max: 3 }, handleDeleteAcls),
 ];
 
 export const routesByKey: ReadonlyMap<number, Route> = new Map(routes.map((entry) => [entry.apiKey, entry]));

@@ -158,7 +158,7 @@ export class Broker {
   reloadTls(): void {
     if (this.config.tls === undefined) return;
     const material = readTlsMaterial(this.config.tls);
-    for (const { spec, listener } of this.#listeners) if (usesTls(spec)) listener.reloadTls(material);
+    for (const { spec, listener } of this.#listeners) if (usesTls(spec)) listener.reloadTls(listenerTls(spec, material));
     this.#logger.info("TLS certificate reloaded", { cert: this.config.tls.certFile });
   }
 
@@ -262,6 +262,15 @@ function usesTls(spec: ListenerConfig): boolean {
   return spec.name === "SSL" || spec.name === "SASL_SSL";
 }
 
+/**
+ * What a TLS listener serves: SSL listeners ask for client certificates when --tls-ca is set;
+ * SASL_SSL clients authenticate with SASL instead, so they need none (Kafka's ssl.client.auth
+ * applies to SSL listeners only, too).
+ */
+function listenerTls(spec: ListenerConfig, material: TlsMaterial): TlsMaterial {
+  return spec.name === "SSL" ? material : { cert: material.cert, key: material.key };
+}
+
 /** A TLS file that cannot be read, named in one line. */
 export class TlsFileError extends Error {
   override name = "TlsFileError";
@@ -293,7 +302,7 @@ async function openListener(spec: ListenerConfig, context: BrokerContext, config
     listener = await KafkaListener.listen((frame, session) => dispatch(listenerContext, frame, session), {
       host: spec.host,
       port: spec.port,
-      ...(usesTls(spec) ? { tls } : {}),
+      ...(usesTls(spec) && tls !== undefined ? { tls: listenerTls(spec, tls) } : {}),
       sasl: spec.name === "SASL_PLAINTEXT" || spec.name === "SASL_SSL",
       requestBytesMax: config.requestBytesMax,
       requestsInFlightMax: config.connectionRequestsInFlightMax,

@@ -42,7 +42,8 @@ beforeAll(async () => {
   // The first users, before the broker ever ran on the folder (as kafka-storage format --add-scram).
   await runOk([...chronikCommand(), "user", "set", "alice", "--password", users.alice, "--mechanism", "SCRAM-SHA-512", "--data", dataDir], { timeoutMs: 30_000 });
   await runOk([...chronikCommand(), "user", "set", "bob", "--password", users.bob, "--mechanism", "SCRAM-SHA-256", "--data", dataDir], { timeoutMs: 30_000 });
-  broker = await startBroker({ dataDir, listeners: ["SASL_SSL", "SASL_PLAINTEXT"], args: ["--tls-cert", certificates.serverCert, "--tls-key", certificates.serverKey] });
+  // Authentication turns the authorizer on; acl.test.ts checks the ACLs, this test authentication.
+  broker = await startBroker({ dataDir, listeners: ["SASL_SSL", "SASL_PLAINTEXT"], args: ["--tls-cert", certificates.serverCert, "--tls-key", certificates.serverKey, "--allow-everyone-if-no-acl"] });
 });
 
 afterAll(async () => {
