@@ -15,8 +15,8 @@ async function parsed(subcommand: "create" | "list" | "delete", args: string[]):
   let seen: Flags | undefined;
   for (const sub of command.commands) {
     sub.exitOverride();
-    sub.action((options: unknown) => {
-      seen = options as Flags;
+    sub.action((...args: unknown[]) => {
+      seen = args[0] as Flags;
     });
   }
   await command.parseAsync([subcommand, ...args], { from: "user" });
