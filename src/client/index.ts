@@ -30,3 +30,4 @@ export {
 } from "./partitioner.ts";
 export { type Acks, defaultProducerOptions, Producer, type ProducerOptions, type ProducerRecord, type RecordMetadata } from "./producer.ts";
 export { defaultRetryOptions, type RetryOptions } from "./retry.ts";
+export { ScramAdmin, type ScramCredentialInfo, type ScramDeletion, type ScramUpsertion, type UserAlterationResult, type UserScramDescription } from "./scram-admin.ts";

@@ -71,7 +71,7 @@ describe("chronik user errors", () => {
       [["set", "carol", "--password", "x", "--iterations", "10", "--data", dataDir], /Iterations must be from 4096 to 16384/],
       [["set", "carol", "--password-file", "/nonexistent", "--data", dataDir], /^chronik user set: Cannot read --password-file "\/nonexistent": ENOENT\n$/],
       [["delete", "carol", "--data", dataDir], /^chronik user delete: User "carol" has no credential in ".*"\n$/],
-      [["list"], /required option '--data <dir>' not specified/],
+      [["list", "--data", dataDir, "-b", "localhost:9092"], /^chronik user list: --data works on the folder itself: leave out --brokers, -X and --config/],
     ];
     for (const [args, expected] of cases) {
       const result = await user(args);
