@@ -2,12 +2,14 @@
 // `chronik user set --data` and ACLs written to <data>/acls.json before the first start; curl
 // without credentials or with a wrong password gets Elasticsearch's 401; alice, who may READ
 // topic A only, searches A, is refused B with a 403, and a search of every topic gives her A's
-// records only; the super user sees everything; /health stays open.
+// records only; the super user sees everything; /health stays open. In Chromium, the console
+// answers the API's Basic challenge with the user it is given, and shows only what it may see.
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { chromium } from "playwright-core";
 import { type Broker, chronikCommand, eventually, loopbackHost, makeTempDir, runOk, startBroker } from "./harness.ts";
 
 setDefaultTimeout(120_000);
@@ -130,5 +132,25 @@ describe("HTTP API of a broker that authenticates", () => {
     expect((await curl("/_stats/search", as("admin"))).status).toBe(200);
     const metrics = await runOk(["curl", "-s", "-f", ...as("admin"), `${base}/metrics`], { timeoutMs: 30_000 });
     expect(metrics.stdout.toString()).toContain("chronik_");
+  });
+});
+
+describe("the console of a broker that authenticates", () => {
+  test("Chromium answers the API's Basic challenge: alice sees topic A only; without a user the console says to sign in", async () => {
+    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+    try {
+      const alice = await browser.newPage({ httpCredentials: { username: "alice", password: passwords.alice } });
+      await alice.goto(`${base}/#/topics`);
+      await alice.getByTestId("topics-table").getByRole("link", { name: "A" }).waitFor({ timeout: 15_000 });
+      expect(await alice.getByTestId("topics-table").getByRole("link").allTextContents()).toEqual(["A"]);
+      // Headless Chromium has no dialog to cancel: the API's answers reach the page through
+      // playwright, as the 401 does once a person cancels the browser's dialog.
+      const nobody = await browser.newPage();
+      await nobody.route("**/api/**", async (route) => route.fulfill({ response: await route.fetch() }));
+      await nobody.goto(`${base}/#/topics`);
+      await nobody.getByTestId("error").getByText("Sign in to see this").waitFor({ timeout: 15_000 });
+    } finally {
+      await browser.close();
+    }
   });
 });
