@@ -16,7 +16,7 @@ import type {
 import { isInternalTopic } from "../groups/group-log.ts";
 import { advertisedAddress, type Handler, type HandlerContext } from "../handler-context.ts";
 import { lookupTopic, zeroTopicId } from "../topic-lookup.ts";
-import { Operation, topicAllowed } from "../access.ts";
+import { createTopicAllowed, Operation, topicAllowed } from "../access.ts";
 import type { Topic } from "../topic-registry.ts";
 
 /** Kafka's "authorized operations not requested" marker. */
@@ -64,6 +64,11 @@ async function describeRequested(ctx: HandlerContext, request: MetadataRequest):
       continue;
     }
     if (!topicAllowed(ctx, Operation.DESCRIBE, name)) {
+      described.push(missingTopic(name, zeroTopicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+      continue;
+    }
+    // Kafka's rule: a missing topic auto-creation would make, but the principal may not create, is refused too.
+    if (allowAutoCreate && ctx.config.autoCreateTopics && ctx.topics.get(name) === undefined && !createTopicAllowed(ctx, name)) {
       described.push(missingTopic(name, zeroTopicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
       continue;
     }
