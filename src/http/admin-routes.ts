@@ -39,6 +39,10 @@ function statusOf(errorCode: number): number {
     case ErrorCode.TOPIC_ALREADY_EXISTS:
     case ErrorCode.NON_EMPTY_GROUP:
       return 409;
+    case ErrorCode.TOPIC_AUTHORIZATION_FAILED:
+    case ErrorCode.GROUP_AUTHORIZATION_FAILED:
+    case ErrorCode.CLUSTER_AUTHORIZATION_FAILED:
+      return 403;
     case ErrorCode.UNKNOWN_SERVER_ERROR:
     case ErrorCode.KAFKA_STORAGE_ERROR:
       return 500;

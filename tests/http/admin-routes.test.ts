@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { adminRoutes, tailsMax } from "../../src/http/admin-routes.ts";
 import { HttpAccess } from "../../src/http/http-access.ts";
+import { BrokerAdmin } from "../../src/engine/admin/broker-admin.ts";
 import { buildRecordBatch } from "../../src/records/record-batch.ts";
 import { type AdminFixture, adminFixture } from "../engine/admin/admin-fixture.ts";
 import { classic, joinParams } from "../engine/groups/group-fixture.ts";
@@ -194,5 +195,21 @@ describe("/api of a broker that authenticates", () => {
     expect((await call("User:alice", "POST", "/api/groups/ga/reset-offsets", { topic: "A", to: "latest" })).json.offsets).toEqual([{ partition: 0, offset: 2 }]);
     expect((await call("User:alice", "DELETE", "/api/groups/ga")).status).toBe(403);
     expect((await call("User:admin", "DELETE", "/api/groups/gb")).status).toBe(200);
+  });
+});
+
+describe("/api refusals by the broker's handlers", () => {
+  test("an authorization error from CreateTopics is a 403 with Kafka's error name", async () => {
+    fixture = await adminFixture();
+    // The handler checks the context's requester (none here: ANONYMOUS), whom no ACL allows.
+    const made = await authorizerWith([]);
+    try {
+      const admin = new BrokerAdmin({ config: fixture.config, clusterId: "admin-test", startedAtMs: 0, topics: fixture.topics, groups: fixture.coordinator, metrics: fixture.metrics, searchAllTopics: false, context: () => fixture.ctx(0, { authorizer: made.authorizer }), now: () => 0 });
+      const response = await adminRoutes(admin)(new Request("http://chronik/api/topics", { method: "POST", body: '{"name":"refused"}' }));
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as any).error.type).toBe("TOPIC_AUTHORIZATION_FAILED");
+    } finally {
+      made.cleanup();
+    }
   });
 });
