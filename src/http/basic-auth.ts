@@ -105,12 +105,13 @@ export class BasicAuthenticator {
     if (parsed === null) return await this.#refuse(clientHost, "", "Malformed Basic credentials");
     const { user, password } = parsed;
     const current = this.#credentialOf(user);
-    const key = createHmac("sha256", this.#cacheSecret).update(`${user}\u0000${password}`).digest("base64");
+    // The user's length first: no other user and password give the same text.
+    const key = createHmac("sha256", this.#cacheSecret).update(`${user.length}:${user}:${password}`).digest("base64");
     const now = this.#options.clock();
     const remembered = this.#verified.get(key);
     if (remembered !== undefined) {
       this.#verified.delete(key);
-      const stillValid = remembered.expiresAtMs > now && current !== undefined && remembered.fingerprint === fingerprint(current.mechanism, current.credential);
+      const stillValid = remembered.user === user && remembered.expiresAtMs > now && current !== undefined && remembered.fingerprint === fingerprint(current.mechanism, current.credential);
       if (stillValid) {
         this.#verified.set(key, remembered);
         return { kind: "authenticated", user };
