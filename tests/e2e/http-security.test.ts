@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { type Broker, chronikCommand, eventually, loopbackHost, makeTempDir, runOk, startBroker } from "./harness.ts";
+import { type Broker, chronikCommand, eventually, loopbackHost, makeTempDir, run, runOk, startBroker } from "./harness.ts";
 
 setDefaultTimeout(120_000);
 
@@ -132,6 +132,17 @@ describe("HTTP API of a broker that authenticates", () => {
     expect((await curl("/_stats/search", as("admin"))).status).toBe(200);
     const metrics = await runOk(["curl", "-s", "-f", ...as("admin"), `${base}/metrics`], { timeoutMs: 30_000 });
     expect(metrics.stdout.toString()).toContain("chronik_");
+  });
+});
+
+describe("chronik search against a broker that authenticates", () => {
+  test("the user and password go in --url; without them the refusal is one line", async () => {
+    const withUser = `http://alice:${passwords.alice}@${broker.host}:${broker.httpPort}`;
+    const found = await runOk([...chronikCommand(), "search", "*", "-n", "10", "-f", "json", "--url", withUser], { timeoutMs: 30_000 });
+    expect(found.stdout.toString().trim().split("\n").map((line) => JSON.parse(line)._index)).toEqual(["A", "A", "A"]);
+    const refused = await run([...chronikCommand(), "search", "*", "--url", base], { timeoutMs: 30_000 });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toBe("chronik search: Search failed (HTTP 401): missing authentication credentials for REST request [/_search]\n");
   });
 });
 
