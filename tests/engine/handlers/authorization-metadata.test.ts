@@ -50,15 +50,6 @@ describe("Metadata authorization", () => {
     expect(response!.topics[1].topicId).toBe(zeroTopicId);
   });
 
-  test("a topic id the principal may not describe reveals nothing", async () => {
-    const fixture = await engineFixture();
-    const payments = await fixture.topics.create("payments", 1);
-    const secured = await securedBy([acl()]);
-    const response = await handleMetadata({ topics: [{ name: null, topicId: payments.meta.topicId }], allowAutoTopicCreation: false }, fixture.ctx(12, secured));
-    expect(response!.topics).toHaveLength(1);
-    expect(response!.topics[0]).toMatchObject({ name: null, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, partitions: [] });
-  });
-
   test("auto-creation needs CREATE on the cluster or on the topic", async () => {
     const fixture = await engineFixture({ config: { autoCreateTopics: true, defaultPartitions: 2 } });
     // CREATE does not imply DESCRIBE: Metadata needs both.
