@@ -135,14 +135,17 @@ describe("HTTP API of a broker that authenticates", () => {
   });
 });
 
-describe("chronik search against a broker that authenticates", () => {
-  test("the user and password go in --url; without them the refusal is one line", async () => {
+describe("chronik search and top against a broker that authenticates", () => {
+  test("chronik search and top send the user of --url; without one the refusal is one line", async () => {
     const withUser = `http://alice:${passwords.alice}@${broker.host}:${broker.httpPort}`;
     const found = await runOk([...chronikCommand(), "search", "*", "-n", "10", "-f", "json", "--url", withUser], { timeoutMs: 30_000 });
     expect(found.stdout.toString().trim().split("\n").map((line) => JSON.parse(line)._index)).toEqual(["A", "A", "A"]);
     const refused = await run([...chronikCommand(), "search", "*", "--url", base], { timeoutMs: 30_000 });
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toBe("chronik search: Search failed (HTTP 401): missing authentication credentials for REST request [/_search]\n");
+    const top = (await runOk([...chronikCommand(), "top", "-n", "1", "--url", withUser], { timeoutMs: 30_000 })).stdout.toString();
+    expect(top).toMatch(/^A\s/m);
+    expect(top).not.toMatch(/^B\s/m);
   });
 });
 
@@ -154,6 +157,9 @@ describe("the console of a broker that authenticates", () => {
       await alice.goto(`${base}/#/topics`);
       await alice.getByTestId("topics-table").getByRole("link", { name: "A" }).waitFor({ timeout: 15_000 });
       expect(await alice.getByTestId("topics-table").getByRole("link").allTextContents()).toEqual(["A"]);
+      // The overview counts what alice may see; the broker's traffic needs DESCRIBE on the cluster.
+      await alice.goto(`${base}/#/`);
+      await alice.getByText("this user may not DESCRIBE the cluster").waitFor({ timeout: 15_000 });
       // Headless Chromium has no dialog to cancel: the API's answers reach the page through
       // playwright, as the 401 does once a person cancels the browser's dialog.
       const nobody = await browser.newPage();

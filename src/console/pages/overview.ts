@@ -64,7 +64,7 @@ export function overviewPage(page: Page): void {
     );
     const now = performance.now();
     if (overview.totals === null) {
-      replace(charts, h("p", { class: "muted" }, "Rates need metrics: the broker runs with --no-metrics."));
+      replace(charts, h("p", { class: "muted" }, "No rates: the broker runs with --no-metrics, or this user may not DESCRIBE the cluster."));
     } else {
       if (previous !== null) {
         const seconds = (now - previous.at) / 1000;
