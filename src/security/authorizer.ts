@@ -4,7 +4,7 @@
 // DESCRIBE_CONFIGS; ALL covers every operation; a resource no ACL applies to is refused unless
 // the broker allows everyone in that case.
 
-import { type AclBinding, Operation, Permission, wildcard } from "./acl.ts";
+import { type AclBinding, Operation, PatternType, Permission, wildcard } from "./acl.ts";
 import type { AclStore } from "./acl-store.ts";
 
 /** Who is asking: `User:alice` (SASL), `User:CN=…` (TLS certificate) or `User:ANONYMOUS`, and from where. */
@@ -62,20 +62,28 @@ export class Authorizer {
   /**
    * Whether the requester may perform `operation` on some resource of the type (Kafka's
    * authorizeByResourceType, used to let idempotent producers in with WRITE on any topic): an
-   * ALLOW naming a resource that is not itself denied.
+   * ALLOW naming a resource that no DENY covers entirely. When everyone is allowed by default,
+   * only ACLs on the literal "*" can refuse, as in Kafka.
    */
   authorizeAny(requester: Requester, operation: number, resourceType: number): boolean {
     if (this.#superUsers.has(requester.principal)) return true;
-    const ofType = this.acls.ofType(resourceType);
-    if (ofType.length === 0) return this.#allowEveryoneIfNoAcl;
+    if (this.#allowEveryoneIfNoAcl) return this.authorize(requester, operation, resourceType, wildcard);
     const granting = grantingOperations(operation);
-    return ofType.some(
-      (binding) =>
-        binding.permission === Permission.ALLOW &&
-        granting.includes(binding.operation) &&
-        concerns(binding, requester) &&
-        // A prefixed grant is checked on its prefix itself: a deny covering the prefix covers the grant.
-        this.authorize(requester, operation, resourceType, binding.resourceName),
-    );
+    return this.acls
+      .ofType(resourceType)
+      .some((binding) => binding.permission === Permission.ALLOW && granting.includes(binding.operation) && concerns(binding, requester) && !this.#grantDenied(requester, operation, binding));
+  }
+
+  /** Kafka's rule: a literal grant is cancelled by any DENY applying to its name; a prefixed one only by a prefixed DENY covering its prefix, or a DENY on the literal "*". */
+  #grantDenied(requester: Requester, operation: number, grant: AclBinding): boolean {
+    return this.acls
+      .applying(grant.resourceType, grant.resourceName)
+      .some(
+        (deny) =>
+          deny.permission === Permission.DENY &&
+          (deny.operation === operation || deny.operation === Operation.ALL) &&
+          concerns(deny, requester) &&
+          (grant.patternType !== PatternType.PREFIXED || deny.patternType === PatternType.PREFIXED || deny.resourceName === wildcard),
+      );
   }
 }

@@ -163,6 +163,27 @@ describe("Authorizer.authorizeAny", () => {
     expect(oneDenied.authorizeAny(alice, Operation.WRITE, ResourceType.TOPIC)).toBe(true);
   });
 
+  test("a prefixed grant is cancelled only by a prefixed DENY covering its prefix, or a DENY on the literal *", async () => {
+    // Kafka's authorizeByResourceType: a literal DENY on the prefix's own string leaves the names under the prefix writable.
+    const grant = acl({ resourceName: "ord", patternType: PatternType.PREFIXED, operation: Operation.WRITE });
+    const literalDeny = await authorizer([grant, acl({ resourceName: "ord", operation: Operation.WRITE, permission: Permission.DENY })]);
+    expect(literalDeny.authorizeAny(alice, Operation.WRITE, ResourceType.TOPIC)).toBe(true);
+    const longerPrefixDeny = await authorizer([grant, acl({ resourceName: "orders", patternType: PatternType.PREFIXED, operation: Operation.WRITE, permission: Permission.DENY })]);
+    expect(longerPrefixDeny.authorizeAny(alice, Operation.WRITE, ResourceType.TOPIC)).toBe(true);
+    const shorterPrefixDeny = await authorizer([grant, acl({ resourceName: "o", patternType: PatternType.PREFIXED, operation: Operation.WRITE, permission: Permission.DENY })]);
+    expect(shorterPrefixDeny.authorizeAny(alice, Operation.WRITE, ResourceType.TOPIC)).toBe(false);
+    // A DENY of another operation cancels nothing.
+    const readDeny = await authorizer([grant, acl({ resourceName: "o", patternType: PatternType.PREFIXED, permission: Permission.DENY })]);
+    expect(readDeny.authorizeAny(alice, Operation.WRITE, ResourceType.TOPIC)).toBe(true);
+  });
+
+  test("with allowEveryoneIfNoAcl only the ACLs on the literal * decide, as in Kafka's StandardAuthorizer", async () => {
+    const othersOnly = await authorizer([acl({ principal: "User:bob" })], { allowEveryoneIfNoAcl: true });
+    expect(othersOnly.authorizeAny(alice, Operation.WRITE, ResourceType.TOPIC)).toBe(true);
+    const deniedEverywhere = await authorizer([acl({ principal: "User:bob" }), acl({ resourceName: "*", principal: "User:*", operation: Operation.WRITE, permission: Permission.DENY })], { allowEveryoneIfNoAcl: true });
+    expect(deniedEverywhere.authorizeAny(alice, Operation.WRITE, ResourceType.TOPIC)).toBe(false);
+  });
+
   test("no ACL of the type: refused unless everyone is allowed; a super user always", async () => {
     expect((await authorizer([])).authorizeAny(alice, Operation.WRITE, ResourceType.TOPIC)).toBe(false);
     expect((await authorizer([], { allowEveryoneIfNoAcl: true })).authorizeAny(alice, Operation.WRITE, ResourceType.TOPIC)).toBe(true);
