@@ -43,6 +43,8 @@ import { TxnOffsetCommit, type TxnOffsetCommitRequest, type TxnOffsetCommitRespo
 import { DescribeProducers, type DescribeProducersRequest, type DescribeProducersResponse } from "../protocol/messages/describe-producers.ts";
 import { DescribeTransactions, type DescribeTransactionsRequest, type DescribeTransactionsResponse } from "../protocol/messages/describe-transactions.ts";
 import { AlterUserScramCredentials, type AlterUserScramCredentialsRequest, type AlterUserScramCredentialsResponse } from "../protocol/messages/alter-user-scram-credentials.ts";
+import { CreateAcls, type CreateAclsRequest, type CreateAclsResponse } from "../protocol/messages/create-acls.ts";
+import { DeleteAcls, type DeleteAclsRequest, type DeleteAclsResponse } from "../protocol/messages/delete-acls.ts";
 import { zeroTopicId } from "./topic-lookup.ts";
 
 /** What a client is told about the failure, where the response has room for a message. */
@@ -208,7 +210,21 @@ const alterUserScramCredentials: ErrorAnswer<AlterUserScramCredentialsRequest, A
   results: [...new Set([...request.deletions, ...request.upsertions].map(({ name }) => name))].sort().map((user) => ({ user, errorCode, errorMessage: failureMessage })),
 });
 
+/** One result per creation, as Kafka's CreateAclsRequest.getErrorResponse. */
+const createAcls: ErrorAnswer<CreateAclsRequest, CreateAclsResponse> = (request, errorCode) => ({
+  throttleTimeMs: 0,
+  results: request.creations.map(() => ({ errorCode, errorMessage: failureMessage })),
+});
+
+/** One result per filter, nothing deleted. */
+const deleteAcls: ErrorAnswer<DeleteAclsRequest, DeleteAclsResponse> = (request, errorCode) => ({
+  throttleTimeMs: 0,
+  filterResults: request.filters.map(() => ({ errorCode, errorMessage: failureMessage, matchingAcls: [] })),
+});
+
 const answers = new Map<number, ErrorAnswer<never, unknown>>([
+  [CreateAcls.apiKey, createAcls],
+  [DeleteAcls.apiKey, deleteAcls],
   [AlterUserScramCredentials.apiKey, alterUserScramCredentials],
   [DescribeTransactions.apiKey, describeTransactions],
   [DescribeProducers.apiKey, describeProducers],

@@ -30,6 +30,8 @@ const sampleRequest = {
   includeAuthorizedOperations: false,
   deletions: [{ name: "alice", mechanism: 2 }],
   upsertions: [],
+  creations: [{ resourceType: 2, resourceName: "orders", resourcePatternType: 3, principal: "User:alice", host: "*", operation: 3, permissionType: 3 }],
+  filters: [{ resourceTypeFilter: 2, resourceNameFilter: "orders", patternTypeFilter: 3, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 }],
 };
 
 /** Every error code anywhere in a decoded response. */
