@@ -51,6 +51,8 @@ export class AclStore {
   readonly #file: string;
   #acls: AclBinding[] = [];
   #index = new Map<number, TypeIndex>();
+  /** The last change queued; the next one starts after it. */
+  #changes: Promise<void> = Promise.resolve();
 
   private constructor(file: string, acls: AclBinding[]) {
     this.#file = file;
@@ -95,19 +97,33 @@ export class AclStore {
   }
 
   /** Adds the bindings not already present; one write for all of them. */
-  async add(bindings: readonly AclBinding[]): Promise<void> {
-    const added = bindings.filter((binding, i) => !this.#acls.some((known) => sameBinding(known, binding)) && bindings.findIndex((other) => sameBinding(other, binding)) === i);
-    if (added.length === 0) return;
-    if (this.#acls.length + added.length > aclsMax) throw new AclStoreError(`A broker holds at most ${aclsMax} ACLs`);
-    await this.#write([...this.#acls, ...added]);
+  add(bindings: readonly AclBinding[]): Promise<void> {
+    return this.#serialized(async () => {
+      const added = bindings.filter((binding, i) => !this.#acls.some((known) => sameBinding(known, binding)) && bindings.findIndex((other) => sameBinding(other, binding)) === i);
+      if (added.length === 0) return;
+      if (this.#acls.length + added.length > aclsMax) throw new AclStoreError(`A broker holds at most ${aclsMax} ACLs`);
+      await this.#write([...this.#acls, ...added]);
+    });
   }
 
   /** Removes what each filter matches; answers, per filter, the bindings it removed. */
-  async remove(filters: readonly AclBindingFilter[]): Promise<AclBinding[][]> {
-    const removed = filters.map((filter) => this.list(filter));
-    const gone = new Set(removed.flat());
-    if (gone.size > 0) await this.#write(this.#acls.filter((binding) => !gone.has(binding)));
-    return removed;
+  remove(filters: readonly AclBindingFilter[]): Promise<AclBinding[][]> {
+    return this.#serialized(async () => {
+      const removed = filters.map((filter) => this.list(filter));
+      const gone = new Set(removed.flat());
+      if (gone.size > 0) await this.#write(this.#acls.filter((binding) => !gone.has(binding)));
+      return removed;
+    });
+  }
+
+  /** Runs `change` once the changes before it are written: one at a time, so concurrent requests never lose each other's ACLs. */
+  #serialized<T>(change: () => Promise<T>): Promise<T> {
+    const done = this.#changes.then(change);
+    this.#changes = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done;
   }
 
   async #write(acls: AclBinding[]): Promise<void> {

@@ -135,6 +135,21 @@ describe("AclStore", () => {
     expect(store.applying(ResourceType.TOPIC, "orders")).toEqual([bob]);
   });
 
+  test("concurrent changes (CreateAcls and DeleteAcls from several connections) all succeed and none is lost", async () => {
+    const dir = folder();
+    const store = AclStore.open(dir);
+    await store.add([binding({ resourceName: "old" })]);
+    const changes = await Promise.allSettled([
+      store.add([binding({ resourceName: "a" })]),
+      store.add([binding({ resourceName: "b" }), binding({ resourceName: "c" })]),
+      store.remove([{ ...everything, resourceName: "old" }]),
+      store.add([binding({ resourceName: "d" })]),
+    ]);
+    expect(changes.map((change) => change.status)).toEqual(["fulfilled", "fulfilled", "fulfilled", "fulfilled"]);
+    expect(names(store.list(everything))).toEqual(["a", "b", "c", "d"]);
+    expect(names(AclStore.open(dir).list(everything))).toEqual(["a", "b", "c", "d"]);
+  });
+
   test(`refuses to hold more than aclsMax (${aclsMax}) ACLs, adding none of the call`, async () => {
     const dir = folder();
     const acls = Array.from({ length: aclsMax - 1 }, (_, i) => binding({ resourceName: `t${i}` }));
