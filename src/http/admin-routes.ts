@@ -107,7 +107,7 @@ async function createTopic(admin: BrokerAdmin, request: Request, access: HttpAcc
       configMap[key] = String(value);
     }
   }
-  await admin.createTopic({ name, ...(partitions === undefined ? {} : { partitions: partitions as number }), configs: configMap });
+  await admin.createTopic({ name, ...(partitions === undefined ? {} : { partitions: partitions as number }), configs: configMap }, access.requester);
   return json({ acknowledged: true, topic: name }, 201);
 }
 
@@ -216,7 +216,7 @@ async function route(admin: BrokerAdmin, request: Request, url: URL, openTails: 
       case "GET ":
         return json(describedTopic(admin, name, access));
       case "DELETE ":
-        await admin.deleteTopic(name);
+        await admin.deleteTopic(name, access.requester);
         return json({ acknowledged: true, topic: name });
       case "GET messages": {
         const limit = integerParam(url.searchParams, "limit") ?? 50;

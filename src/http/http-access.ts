@@ -41,6 +41,11 @@ export class HttpAccess {
     this.#requester = requester;
   }
 
+  /** Who asks, for the handlers behind the admin API; undefined when the broker authenticates nobody. */
+  get requester(): Requester | undefined {
+    return this.#requester ?? undefined;
+  }
+
   /** `User:alice`, or null when nobody is authenticated. */
   get principal(): string | null {
     return this.#requester?.principal ?? null;

@@ -133,6 +133,14 @@ describe("HTTP API of a broker that authenticates", () => {
     const metrics = await runOk(["curl", "-s", "-f", ...as("admin"), `${base}/metrics`], { timeoutMs: 30_000 });
     expect(metrics.stdout.toString()).toContain("chronik_");
   });
+
+  test("creating and deleting a topic over the admin API act as the signed-in user: the super user may, alice may not", async () => {
+    const create = (user: keyof typeof passwords) => curl("/api/topics", [...as(user), "-X", "POST", "-H", "content-type: application/json", "-d", '{"name":"made-over-http","partitions":2}']);
+    expect((await create("alice")).status).toBe(403);
+    expect(await create("admin")).toMatchObject({ status: 201, json: { acknowledged: true, topic: "made-over-http" } });
+    expect((await curl("/api/topics/made-over-http", [...as("alice"), "-X", "DELETE"])).status).toBe(403);
+    expect(await curl("/api/topics/made-over-http", [...as("admin"), "-X", "DELETE"])).toMatchObject({ status: 200, json: { acknowledged: true } });
+  });
 });
 
 describe("chronik search and top against a broker that authenticates", () => {

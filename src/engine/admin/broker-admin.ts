@@ -11,6 +11,7 @@ import type { Topic, TopicRegistry } from "../topic-registry.ts";
 import { deleteGroup, describeGroup, type GroupDetail, type GroupSummary, listGroups, resetGroupOffsets, type ResetRequest } from "./groups-admin.ts";
 import { type MessagesQuery, readMessages, type ShownRecord, tailMessages } from "./messages.ts";
 import { AdminError, createTopic, type CreateTopicRequest, deleteTopic, describeTopic, listTopics, type TopicDetail, type TopicSummary } from "./topics-admin.ts";
+import type { Requester } from "../../security/authorizer.ts";
 
 export interface Overview {
   clusterId: string;
@@ -79,12 +80,19 @@ export class BrokerAdmin {
     return describeTopic(this.#topic(name), this.#sources.config, this.#sources.searchAllTopics);
   }
 
-  createTopic(request: CreateTopicRequest): Promise<void> {
-    return createTopic(this.#sources.context(), request);
+  /** The handler context of a request made for `requester` (an HTTP user), or for the broker itself. */
+  #contextFor(requester: Requester | undefined) {
+    const context = this.#sources.context();
+    return requester === undefined ? context : { ...context, requester };
   }
 
-  deleteTopic(name: string): Promise<void> {
-    return deleteTopic(this.#sources.context(), name);
+  /** Creates a topic as `requester` would over Kafka (the CreateTopics handler checks its ACLs); no requester: the broker itself. */
+  createTopic(request: CreateTopicRequest, requester?: Requester): Promise<void> {
+    return createTopic(this.#contextFor(requester), request);
+  }
+
+  deleteTopic(name: string, requester?: Requester): Promise<void> {
+    return deleteTopic(this.#contextFor(requester), name);
   }
 
   readMessages(topic: string, query: MessagesQuery): Promise<ShownRecord[]> {
