@@ -71,6 +71,7 @@ export function serveCommand(environment: Record<string, string | undefined> = p
     .option("--http-tls", "serve the HTTP API (console, metrics, search) as HTTPS with --tls-cert and --tls-key (read at start; SIGHUP does not reload it)")
     .option("--tls-ca <file>", "PEM CA certificates: SSL clients must present a certificate they signed (mutual TLS); reloaded on SIGHUP")
     .option("--sasl-mechanisms <list>", `SASL mechanisms SASL listeners offer, comma-separated, of ${saslMechanisms.join(", ")}`, parseSaslMechanisms, [...saslMechanisms] as SaslMechanism[])
+    .option("--connections-max-reauth-ms <ms>", "SASL sessions last this long: clients must authenticate again on the connection before it ends (KIP-368), or it closes; 0: sessions do not end", parseNonNegativeInteger, d.saslSessionLifetimeMs)
     .option("--super-users <list>", "principals allowed everything whatever the ACLs, separated by ; as Kafka's super.users (a certificate's name holds commas: 'User:admin;User:CN=ops,O=Acme')", parseSuperUsers, [] as string[])
     .option("--allow-everyone-if-no-acl", "with authentication on, allow what no ACL covers (default: refuse it)", false)
     .option("--advertised-host <host>", "host clients are told to connect to (default: --host, or localhost when listening on all addresses)")
@@ -164,6 +165,7 @@ export function serveCommand(environment: Record<string, string | undefined> = p
         metricsSeriesMax: options.metricsSeriesMax,
         saslMechanisms: options.saslMechanisms,
         superUsers: options.superUsers,
+        saslSessionLifetimeMs: options.connectionsMaxReauthMs,
         allowEveryoneIfNoAcl: options.allowEveryoneIfNoAcl,
         ...(listeners === undefined ? {} : { listeners, host: listeners[0].host, port: listeners[0].port, advertisedHost: listeners[0].advertisedHost, advertisedPort: listeners[0].advertisedPort ?? listeners[0].port }),
         ...(options.tlsCert === undefined || options.tlsKey === undefined ? {} : { tls: { certFile: resolve(options.tlsCert), keyFile: resolve(options.tlsKey), ...(options.tlsCa === undefined ? {} : { caFile: resolve(options.tlsCa) }) } }),

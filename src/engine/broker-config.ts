@@ -28,6 +28,8 @@ export interface BrokerConfig {
   tls?: TlsFiles;
   /** The mechanisms SASL listeners offer. */
   saslMechanisms: readonly SaslMechanism[];
+  /** How long a SASL session lasts before the client must authenticate again (connections.max.reauth.ms, KIP-368); 0: for ever. */
+  saslSessionLifetimeMs: number;
   /** Principals allowed everything (`User:admin`), ACLs or not. */
   superUsers: readonly string[];
   /** With authentication on, allow what no ACL covers (Kafka's allow.everyone.if.no.acl.found); refused by default. */
@@ -117,6 +119,7 @@ export const defaultBrokerConfig: BrokerConfig = {
   producerIdExpirationMs: 24 * 60 * 60 * 1000,
   producerIdExpirationCheckIntervalMs: 10 * 60 * 1000,
   saslMechanisms,
+  saslSessionLifetimeMs: 0,
   superUsers: [],
   allowEveryoneIfNoAcl: false,
   metrics: true,

@@ -105,6 +105,7 @@ export class Broker {
       users,
       ...(authorizer === undefined ? {} : { authorizer }),
       saslMechanisms: config.saslMechanisms,
+      now: Date.now,
       authFailures,
       clusterId: storage.clusterId,
       topics,

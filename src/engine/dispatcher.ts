@@ -141,6 +141,11 @@ export async function dispatch(broker: BrokerContext, frame: Uint8Array, session
     const problem = sasl.failed ? "Request after failed authentication" : "Request before authentication";
     throw new FatalRequestError(`${problem}: ${describe(header)}`, problemOf(problem, header, routesByKey.get(header.apiKey)));
   }
+  // KIP-368: a session that ended without re-authentication takes nothing but the re-authentication.
+  if (sasl !== undefined && sasl.expired(broker.now?.() ?? Date.now()) && header.apiKey !== SaslHandshake.apiKey && header.apiKey !== SaslAuthenticate.apiKey) {
+    const problem = "Request after the SASL session expired";
+    throw new FatalRequestError(`${problem}: ${describe(header)}`, problemOf(problem, header, routesByKey.get(header.apiKey)));
+  }
   const route = routesByKey.get(header.apiKey);
   const supported = route && header.apiVersion >= route.minVersion && header.apiVersion <= route.maxVersion;
   if (!supported) {

@@ -47,6 +47,8 @@ export interface HandlerContext {
   /** What Metadata and FindCoordinator tell this connection's client: its listener's advertised address (config's when absent). */
   advertised?: { host: string; port: number };
   logger: Logger;
+  /** Milliseconds since the epoch (injected so tests can move time; Date.now when absent). */
+  now?: () => number;
   /** Counts requests, records and bytes for /metrics; absent when metrics are off. */
   metrics?: BrokerMetrics;
   /** The API keys and versions this broker advertises (for ApiVersions). */

@@ -317,3 +317,73 @@ describe("SASL under attack", () => {
     expect(broker.alive).toBe(true);
   });
 });
+
+describe("session lifetime and re-authentication (KIP-368)", () => {
+  test("kafkajs and @platformatic/kafka authenticate again on their connections; librdkafka, which cannot, is disconnected and reconnects", async () => {
+    const shortData = await makeTempDir("sasl-reauth-data");
+    await runOk([...chronikCommand(), "user", "set", "alice", "--password", users.alice, "--mechanism", "SCRAM-SHA-512", "--data", shortData], { timeoutMs: 30_000 });
+    const short = await startBroker({ dataDir: shortData, listeners: ["SASL_PLAINTEXT"], args: ["--connections-max-reauth-ms", "3000", "--allow-everyone-if-no-acl"] });
+    let kcatConsumer: ReturnType<typeof Bun.spawn> | undefined;
+    let kcatRead = "";
+    let reading: Promise<void> | undefined;
+    /** SaslAuthenticate requests answered so far, by version (librdkafka sends v0, kafkajs v1, @platformatic/kafka v2). */
+    const authentications = async (): Promise<Record<string, number>> => {
+      const text = await (await fetch(`http://${loopbackHost}:${short.httpPort}/metrics`, { headers: { authorization: `Basic ${btoa(`alice:${users.alice}`)}` } })).text();
+      return Object.fromEntries([...text.matchAll(/^chronik_requests_total\{api="SaslAuthenticate",version="(\d)"\} (\d+)/gm)].map((match) => [match[1], Number(match[2])]));
+    };
+    const kafka = new Kafka({
+      brokers: [`${loopbackHost}:${short.listenerPorts.SASL_PLAINTEXT}`],
+      clientId: "e2e-kafkajs-reauth",
+      sasl: { mechanism: "plain", username: "alice", password: users.alice },
+      // Authenticate again once less than 2.5 s of the 3 s session are left.
+      reauthenticationThreshold: 2500,
+      logLevel: logLevel.NOTHING,
+    });
+    const kafkajsProducer = kafka.producer();
+    const platformatic = new PlatformaticProducer({
+      clientId: "e2e-platformatic-reauth",
+      bootstrapBrokers: [`${loopbackHost}:${short.listenerPorts.SASL_PLAINTEXT}`],
+      sasl: { mechanism: "SCRAM-SHA-512", username: "alice", password: users.alice },
+      serializers: stringSerializers,
+    });
+    try {
+      await kafkajsProducer.connect();
+      let sent = 0;
+      const sendBoth = async () => {
+        await kafkajsProducer.send({ topic: "reauth", messages: [{ value: `kafkajs ${sent}` }] });
+        await platformatic.send({ messages: [{ topic: "reauth", partition: 0, value: `platformatic ${sent}` }], acks: ProduceAcks.ALL });
+        sent++;
+      };
+      await sendBoth();
+      // Started once the topic exists (kcat -C gives up on an unknown topic).
+      kcatConsumer = Bun.spawn(
+        ["kcat", "-b", `${loopbackHost}:${short.listenerPorts.SASL_PLAINTEXT}`, "-X", "broker.address.family=v4", "-X", "security.protocol=sasl_plaintext", "-X", "sasl.mechanisms=PLAIN", "-X", "sasl.username=alice", "-X", `sasl.password=${users.alice}`, "-C", "-t", "reauth", "-o", "beginning", "-q", "-u"],
+        { stdout: "pipe", stderr: "pipe" },
+      );
+      reading = (async () => {
+        for await (const chunk of kcatConsumer!.stdout as ReadableStream<Uint8Array>) kcatRead += new TextDecoder().decode(chunk);
+      })();
+      void new Response(kcatConsumer.stderr as ReadableStream<Uint8Array>).text();
+      const before = await authentications();
+      // Both keep producing across several session lifetimes, authenticating again on the way.
+      await eventually(async () => {
+        await sendBoth();
+        const now = await authentications();
+        return (now["1"] ?? 0) >= (before["1"] ?? 0) + 2 && (now["2"] ?? 0) >= (before["2"] ?? 0) + 2;
+      }, "kafkajs and @platformatic/kafka authenticate again twice", { waitMs: 60_000, pollMs: 250 });
+      const log = short.log;
+      expect(log).not.toContain("client=e2e-kafkajs-reauth");
+      expect(log).not.toContain("client=e2e-platformatic-reauth");
+      // librdkafka 2.0.2 cannot re-authenticate: its expired connection is closed, and it reconnects.
+      await eventually(async () => short.log.includes("Closing connection: Request after the SASL session expired"), "kcat's expired session is closed");
+      await eventually(async () => kcatRead.split("\n").filter((line) => line.startsWith("kafkajs")).length >= sent, "kcat reads everything after reconnecting", { waitMs: 60_000 });
+    } finally {
+      await kafkajsProducer.disconnect();
+      await platformatic.close();
+      kcatConsumer?.kill();
+      await reading;
+      await short.cleanup();
+      await rm(shortData, { recursive: true, force: true });
+    }
+  });
+});

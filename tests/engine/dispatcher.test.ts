@@ -350,6 +350,65 @@ describe("dispatch on a SASL listener", () => {
     expect(on.sasl!.authenticated).toBe(true);
   });
 
+  describe("session lifetime and re-authentication (KIP-368)", () => {
+    async function expiringBroker(clock: { now: number }): Promise<BrokerContext> {
+      const broker = await saslBroker();
+      await broker.users!.set("bob", "SCRAM-SHA-256", makeScramCredential("SCRAM-SHA-256", "builder"));
+      return { ...broker, config: { ...broker.config, saslSessionLifetimeMs: 60_000 }, now: () => clock.now };
+    }
+
+    test("the lifetime is announced; after it ends only re-authentication is answered, and renewing extends it", async () => {
+      const clock = { now: 1_000_000 };
+      const broker = await expiringBroker(clock);
+      const on = saslSession();
+      await handshake(broker, on, "PLAIN");
+      expect(await authenticate(broker, on, "\u0000alice\u0000pencil")).toMatchObject({ errorCode: ErrorCode.NONE, sessionLifetimeMs: 60_000 });
+      clock.now += 59_999;
+      expect(await dispatch(broker, metadata(), on)).not.toBeNull();
+      // Renewed before the end: the session runs a full lifetime from now.
+      expect((await handshake(broker, on, "PLAIN")).errorCode).toBe(ErrorCode.NONE);
+      expect(await dispatch(broker, metadata(), on)).not.toBeNull();
+      expect(await authenticate(broker, on, "\u0000alice\u0000pencil")).toMatchObject({ errorCode: ErrorCode.NONE, sessionLifetimeMs: 60_000 });
+      clock.now += 59_999;
+      expect(await dispatch(broker, metadata(), on)).not.toBeNull();
+      clock.now += 1;
+      expect((await fatal(dispatch(broker, metadata(), on))).message).toStartWith("Request after the SASL session expired: api key 3 version 4");
+    });
+
+    test("an expired session may still authenticate again, and then goes on", async () => {
+      const clock = { now: 5_000 };
+      const broker = await expiringBroker(clock);
+      const on = saslSession();
+      await handshake(broker, on, "PLAIN");
+      await authenticate(broker, on, "\u0000alice\u0000pencil");
+      clock.now += 60_000;
+      expect((await handshake(broker, on, "PLAIN")).errorCode).toBe(ErrorCode.NONE);
+      expect((await authenticate(broker, on, "\u0000alice\u0000pencil")).errorCode).toBe(ErrorCode.NONE);
+      expect(await dispatch(broker, metadata(), on)).not.toBeNull();
+    });
+
+    test("re-authentication as another user, or with another mechanism, is refused", async () => {
+      const clock = { now: 5_000 };
+      const broker = await expiringBroker(clock);
+      const on = saslSession();
+      await handshake(broker, on, "PLAIN");
+      await authenticate(broker, on, "\u0000alice\u0000pencil");
+      expect((await handshake(broker, on, "SCRAM-SHA-256")).errorCode).toBe(ErrorCode.ILLEGAL_SASL_STATE);
+      expect((await handshake(broker, on, "PLAIN")).errorCode).toBe(ErrorCode.NONE);
+      expect((await authenticate(broker, on, "\u0000bob\u0000builder")).errorCode).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
+      expect(on.sasl!.principal).toBe("User:alice");
+      expect((await fatal(dispatch(broker, metadata(), on))).message).toStartWith("Request after failed authentication");
+    });
+
+    test("without a lifetime the session does not end, and SaslAuthenticate says 0", async () => {
+      const broker = await saslBroker();
+      const on = saslSession();
+      await handshake(broker, on, "PLAIN");
+      expect(await authenticate(broker, on, "\u0000alice\u0000pencil")).toMatchObject({ errorCode: ErrorCode.NONE, sessionLifetimeMs: 0 });
+      expect(on.sasl!.expiresAtMs).toBeNull();
+    });
+  });
+
   test("SASL requests on a listener without SASL are ILLEGAL_SASL_STATE", async () => {
     const broker = await saslBroker();
     expect((await handshake(broker, session(), "PLAIN")).errorCode).toBe(ErrorCode.ILLEGAL_SASL_STATE);

@@ -20,7 +20,7 @@ const empty = new Uint8Array(0);
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** What one step of authentication gives: the bytes to send back, or a failure. */
-export type SaslStep = { ok: true; authBytes: Uint8Array } | { ok: false };
+export type SaslStep = { ok: true; authBytes: Uint8Array; /** The exchange is over: the client is who it said. */ complete: boolean } | { ok: false };
 
 function failed(ctx: HandlerContext, session: SaslSession, reason: string): Promise<SaslStep> {
   session.failed = true;
@@ -29,10 +29,20 @@ function failed(ctx: HandlerContext, session: SaslSession, reason: string): Prom
   return new Promise((resolve) => setTimeout(() => resolve({ ok: false }), failedAuthenticationDelayMs));
 }
 
-function succeeded(session: SaslSession, user: string, authBytes: Uint8Array): SaslStep {
-  session.principal = `User:${user}`;
+function succeeded(ctx: HandlerContext, session: SaslSession, user: string, authBytes: Uint8Array): Promise<SaslStep> | SaslStep {
+  const principal = `User:${user}`;
+  // Kafka's rule: re-authentication may renew the session, not change who the connection is.
+  if (session.reauthenticating && principal !== session.principal) return failed(ctx, session, `Re-authentication as "${user}" on a connection of ${session.principal}`);
+  session.principal = principal;
   session.exchange = null;
-  return { ok: true, authBytes };
+  session.reauthenticating = false;
+  const lifetimeMs = ctx.config.saslSessionLifetimeMs;
+  session.expiresAtMs = lifetimeMs > 0 ? nowOf(ctx) + lifetimeMs : null;
+  return { ok: true, authBytes, complete: true };
+}
+
+function nowOf(ctx: HandlerContext): number {
+  return ctx.now?.() ?? Date.now();
 }
 
 /** PLAIN's message is `authzid NUL user NUL password`; an authorization id other than the user is refused. */
@@ -50,7 +60,7 @@ async function plain(ctx: HandlerContext, session: SaslSession, bytes: Uint8Arra
   // Any SCRAM credential of the user checks the password; an unknown user costs the same check.
   for (const mechanism of scramMechanisms) {
     const credential = ctx.users?.credential(user, mechanism);
-    if (credential !== undefined) return (await passwordMatchesAsync(mechanism, credential, password)) ? succeeded(session, user, empty) : failed(ctx, session, `Wrong password for user "${user}"`);
+    if (credential !== undefined) return (await passwordMatchesAsync(mechanism, credential, password)) ? succeeded(ctx, session, user, empty) : failed(ctx, session, `Wrong password for user "${user}"`);
   }
   await passwordMatchesAsync("SCRAM-SHA-512", decoyCredential("SCRAM-SHA-512", user), password);
   return failed(ctx, session, `Unknown user "${user}"`);
@@ -62,10 +72,10 @@ function scram(ctx: HandlerContext, session: SaslSession, bytes: Uint8Array): Pr
     const message = decoder.decode(bytes);
     if (session.exchange === null) {
       session.exchange = new ScramServerExchange(mechanism, (user) => ctx.users?.credential(user, mechanism));
-      return { ok: true, authBytes: new TextEncoder().encode(session.exchange.first(message)) };
+      return { ok: true, authBytes: new TextEncoder().encode(session.exchange.first(message)), complete: false };
     }
     const { serverFinal, user } = session.exchange.final(message);
-    return succeeded(session, user, new TextEncoder().encode(serverFinal));
+    return succeeded(ctx, session, user, new TextEncoder().encode(serverFinal));
   } catch (error) {
     if (error instanceof ScramError || error instanceof TypeError) return failed(ctx, session, (error as Error).message);
     throw error;
@@ -79,12 +89,12 @@ export function authenticationStep(ctx: HandlerContext, session: SaslSession, by
 
 export const handleSaslAuthenticate: Handler<SaslAuthenticateRequest, SaslAuthenticateResponse> = async (request, ctx) => {
   const session = ctx.sasl;
-  if (session === undefined || session.mechanism === null || session.authenticated || session.failed || session.bareTokens) {
-    return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: "SaslAuthenticate needs a SaslHandshake v1 first, on a SASL listener, once", authBytes: empty, sessionLifetimeMs: 0 };
+  if (session === undefined || session.mechanism === null || (session.authenticated && !session.reauthenticating) || session.failed || session.bareTokens) {
+    return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: "SaslAuthenticate needs a SaslHandshake v1 first, on a SASL listener, once per authentication", authBytes: empty, sessionLifetimeMs: 0 };
   }
   const step = await authenticationStep(ctx, session, request.authBytes);
-  // Session lifetime 0: the session does not expire (re-authentication, KIP-368, is not built).
-  if (step.ok) return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: step.authBytes, sessionLifetimeMs: 0 };
+  // The lifetime tells a v1+ client when to authenticate again (KIP-368); 0: the session does not end.
+  if (step.ok) return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: step.authBytes, sessionLifetimeMs: step.complete && session.expiresAtMs !== null ? session.expiresAtMs - nowOf(ctx) : 0 };
   const errorMessage = `Authentication failed during authentication due to invalid credentials with SASL mechanism ${session.mechanism}`;
   return { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage, authBytes: empty, sessionLifetimeMs: 0 };
 };
