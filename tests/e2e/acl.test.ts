@@ -221,3 +221,84 @@ describe("TLS client certificates", () => {
     expect(read.stdout.toString()).toBe("signed by carol\n");
   });
 });
+
+describe("the ACL admin API from each client", () => {
+  /** How many requests of `api` the broker answered, by version, from its /metrics. */
+  async function versionsUsed(api: string): Promise<Record<string, number>> {
+    const response = await fetch(`http://${loopbackHost}:${broker.httpPort}/metrics`, { headers: { authorization: `Basic ${btoa(`admin:${passwords.admin}`)}` } });
+    expect(response.status).toBe(200);
+    const counts: Record<string, number> = {};
+    for (const match of (await response.text()).matchAll(new RegExp(`^chronik_requests_total\\{api="${api}",version="(\\d+)"\\} (\\d+)`, "gm"))) counts[match[1]] = Number(match[2]);
+    return counts;
+  }
+
+  test("kafka-python creates, describes and deletes an ACL", async () => {
+    const script = `
+import sys
+from kafka import KafkaAdminClient
+from kafka.admin import ACL, ACLFilter, ACLOperation, ACLPermissionType, ResourcePattern, ResourcePatternFilter, ResourceType, ACLResourcePatternType
+admin = KafkaAdminClient(bootstrap_servers=sys.argv[1], security_protocol="SASL_SSL", ssl_cafile=sys.argv[2], sasl_mechanism="SCRAM-SHA-512", sasl_plain_username="admin", sasl_plain_password=sys.argv[3])
+acl = ACL(principal="User:python", host="*", operation=ACLOperation.READ, permission_type=ACLPermissionType.ALLOW, resource_pattern=ResourcePattern(ResourceType.TOPIC, "py-", ACLResourcePatternType.PREFIXED))
+result = admin.create_acls([acl])
+assert not result["failed"], result["failed"]
+found, error = admin.describe_acls(ACLFilter(principal="User:python", host=None, operation=ACLOperation.ANY, permission_type=ACLPermissionType.ANY, resource_pattern=ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY)))
+print(len(found), found[0].resource_pattern.resource_name, found[0].resource_pattern.pattern_type.name)
+deleted = admin.delete_acls([ACLFilter(principal="User:python", host=None, operation=ACLOperation.ANY, permission_type=ACLPermissionType.ANY, resource_pattern=ResourcePatternFilter(ResourceType.TOPIC, "py-", ACLResourcePatternType.PREFIXED))])
+print(len(deleted[0][1]))
+admin.close()
+`;
+    const result = await runOk([pythonPath, "-c", script, `${loopbackHost}:${broker.listenerPorts.SASL_SSL}`, certificates.caCert, passwords.admin], { timeoutMs: 60_000 });
+    expect(result.stdout.toString()).toBe("1 py- PREFIXED\n1\n");
+  });
+
+  test("kafkajs creates, describes and deletes an ACL", async () => {
+    const { AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = await import("kafkajs");
+    const kafka = new Kafka({
+      brokers: [`${loopbackHost}:${broker.listenerPorts.SASL_SSL}`],
+      clientId: "e2e-kafkajs-acl-admin",
+      ssl: { ca: [readFileSync(certificates.caCert, "utf8")] },
+      sasl: { mechanism: "scram-sha-512", username: "admin", password: passwords.admin },
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const entry = { resourceType: AclResourceTypes.GROUP, resourceName: "js-group", resourcePatternType: ResourcePatternTypes.LITERAL, principal: "User:js", host: "*", operation: AclOperationTypes.READ, permissionType: AclPermissionTypes.ALLOW };
+      await admin.createAcls({ acl: [entry] });
+      const described = await admin.describeAcls({ resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY, principal: "User:js", operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY });
+      expect(described.resources).toEqual([{ resourceType: AclResourceTypes.GROUP, resourceName: "js-group", resourcePatternType: ResourcePatternTypes.LITERAL, acls: [{ principal: "User:js", host: "*", operation: AclOperationTypes.READ, permissionType: AclPermissionTypes.ALLOW }] }]);
+      const deleted = await admin.deleteAcls({ filters: [{ resourceType: AclResourceTypes.GROUP, resourceName: "js-group", resourcePatternType: ResourcePatternTypes.LITERAL, principal: "User:js", host: "*", operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY }] });
+      expect(deleted.filterResponses[0].matchingAcls.length).toBe(1);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  test("@platformatic/kafka creates, describes and deletes an ACL", async () => {
+    const { Admin, ResourceTypes, ResourcePatternTypes, AclOperations, AclPermissionTypes } = await import("@platformatic/kafka");
+    const admin = new Admin({
+      clientId: "e2e-platformatic-acl-admin",
+      bootstrapBrokers: [`${loopbackHost}:${broker.listenerPorts.SASL_SSL}`],
+      tls: { ca: readFileSync(certificates.caCert) },
+      sasl: { mechanism: "SCRAM-SHA-512", username: "admin", password: passwords.admin },
+    });
+    try {
+      const target = { resourceType: ResourceTypes.TRANSACTIONAL_ID, resourceName: "pl-tx", resourcePatternType: ResourcePatternTypes.LITERAL };
+      await admin.createAcls({ creations: [{ ...target, principal: "User:pl", host: "*", operation: AclOperations.WRITE, permissionType: AclPermissionTypes.DENY }] });
+      const filter = { resourceType: ResourceTypes.ANY, resourceName: null, resourcePatternType: ResourcePatternTypes.ANY, principal: "User:pl", host: null, operation: AclOperations.ANY, permissionType: AclPermissionTypes.ANY };
+      const described = await admin.describeAcls({ filter });
+      expect(described.map((resource) => [resource.resourceName, resource.acls.length])).toEqual([["pl-tx", 1]]);
+      expect((await admin.deleteAcls({ filters: [filter] })).length).toBe(1);
+      expect(await admin.describeAcls({ filter })).toEqual([]);
+    } finally {
+      await admin.close();
+    }
+  });
+
+  test("the versions the clients used are the ones docs/protocol.md names", async () => {
+    // kafka-python and kafkajs speak v1 (prefixed patterns), @platformatic/kafka and chronik v3.
+    for (const api of ["CreateAcls", "DescribeAcls", "DeleteAcls"]) {
+      expect(Object.keys(await versionsUsed(api)).sort()).toEqual(["1", "3"]);
+    }
+  });
+});
