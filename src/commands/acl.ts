@@ -82,6 +82,7 @@ export function bindingsToCreate(flags: AclFlags): AclBinding[] {
   const patternType = patternCode(flags.resourcePatternType ?? "literal");
   if (patternType !== PatternType.LITERAL && patternType !== PatternType.PREFIXED) throw new CommandError("ACLs are created with a literal or prefixed --resource-pattern-type");
   const operations = flags.operation.map(operationCode);
+  if (operations.includes(Operation.ANY)) throw new CommandError("--operation any selects ACLs in list and delete; an ACL names real operations (or all)");
   return resources.flatMap(([resourceType, resourceName]) =>
     grants.flatMap(({ principal, host, permission }) => operations.map((operation) => ({ resourceType, resourceName, patternType, principal, host, operation, permission }))),
   );

@@ -128,3 +128,7 @@ describe("filtersOf", () => {
     expect((await parsed("create", ["--cluster"])).resourcePatternType).toBe("literal");
   });
 });
+
+test("create refuses --operation any, which only selects", () => {
+  expect(() => bindingsToCreate({ allowPrincipal: ["alice"], denyPrincipal: [], allowHost: [], denyHost: [], operation: ["any"], topic: ["t"], group: [], transactionalId: [] })).toThrow("--operation any selects ACLs");
+});
