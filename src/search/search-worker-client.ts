@@ -112,8 +112,12 @@ export class SearchWorkerClient {
   }
 
   async search(topics: string[], request: SearchRequest): Promise<SearchResponse> {
-    // Messages arrive in order: the worker knows the log as it is now before it searches.
-    this.#reportChanged();
+    // A topic made searchable since the last periodic sync (created a moment ago) is searched, not
+    // refused as unknown: the partitions go first. Messages arrive in order, so the worker also
+    // knows the log as it is now before it searches.
+    const followed = new Set([...this.#subscriptions.values()].map((subscription) => subscription.partition.topic));
+    if (topics.some((topic) => !followed.has(topic))) this.sync();
+    else this.#reportChanged();
     const answer = await this.#ask((id) => ({ type: "search", id, topics, request }));
     if (answer.type !== "result") throw new Error(`Search worker answered "${answer.type}" to a search`);
     return answer.response;

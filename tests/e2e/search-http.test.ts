@@ -159,6 +159,17 @@ describe("search over HTTP", () => {
     expect(plain.json.error.type).toBe("index_not_found_exception");
   });
 
+  test("a topic made searchable a moment ago answers at once, not 404", async () => {
+    for (let i = 0; i < 5; i++) {
+      const name = `fresh-topic-${i}`;
+      const created = await new Admin(cluster).createTopics([{ name, partitions: 1, configs: { "search.enabled": "true" } }]);
+      expect(created[0].error).toBeNull();
+      const answer = await search(`/${name}/_search?q=*`);
+      expect({ name, status: answer.status }).toEqual({ name, status: 200 });
+      expect(answer.json.hits.total.value).toBe(0);
+    }
+  });
+
   test("an acknowledged record is searchable shortly after", async () => {
     const producer = new Producer(cluster, { lingerMs: 0 });
     const marker = `fresh${Date.now()}`;
