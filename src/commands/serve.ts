@@ -72,7 +72,7 @@ export function serveCommand(environment: Record<string, string | undefined> = p
     .option("--tls-ca <file>", "PEM CA certificates: SSL clients must present a certificate they signed (mutual TLS); reloaded on SIGHUP")
     .option("--sasl-mechanisms <list>", `SASL mechanisms SASL listeners offer, comma-separated, of ${saslMechanisms.join(", ")}`, parseSaslMechanisms, [...saslMechanisms] as SaslMechanism[])
     .option("--connections-max-reauth-ms <ms>", "SASL sessions last this long: clients must authenticate again on the connection before it ends (KIP-368), or it closes; 0: sessions do not end", parseNonNegativeInteger, d.saslSessionLifetimeMs)
-    .option("--super-users <list>", "principals allowed everything whatever the ACLs, separated by ; as Kafka's super.users (a certificate's name holds commas: 'User:admin;User:CN=ops,O=Acme')", parseSuperUsers, [] as string[])
+    .option("--super-users <list>", "principals allowed everything whatever the ACLs, separated by ; as Kafka's super.users (a certificate's name holds commas: 'User:alice;User:CN=ops,O=Acme')", parseSuperUsers, [] as string[])
     .option("--allow-everyone-if-no-acl", "with authentication on, allow what no ACL covers (default: refuse it)", false)
     .option("--advertised-host <host>", "host clients are told to connect to (default: --host, or localhost when listening on all addresses)")
     .option("--advertised-port <port>", "port clients are told to connect to (default: the bound --port)", parsePort)
