@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AclBinding, type AclBindingFilter, Operation, PatternType, Permission, ResourceType } from "../../src/security/acl.ts";
 import { AclStore, AclStoreError, aclsFileName, aclsMax } from "../../src/security/acl-store.ts";
+import { acl as binding } from "./acl-fixture.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -16,18 +17,6 @@ function folder(): string {
   return dir;
 }
 
-function binding(fields: Partial<AclBinding> = {}): AclBinding {
-  return {
-    resourceType: ResourceType.TOPIC,
-    resourceName: "orders",
-    patternType: PatternType.LITERAL,
-    principal: "User:alice",
-    host: "*",
-    operation: Operation.READ,
-    permission: Permission.ALLOW,
-    ...fields,
-  };
-}
 
 const everything: AclBindingFilter = {
   resourceType: ResourceType.ANY,

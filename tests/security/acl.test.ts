@@ -12,19 +12,8 @@ import {
   Permission,
   ResourceType,
 } from "../../src/security/acl.ts";
+import { acl as binding } from "./acl-fixture.ts";
 
-function binding(fields: Partial<AclBinding> = {}): AclBinding {
-  return {
-    resourceType: ResourceType.TOPIC,
-    resourceName: "orders",
-    patternType: PatternType.LITERAL,
-    principal: "User:alice",
-    host: "*",
-    operation: Operation.READ,
-    permission: Permission.ALLOW,
-    ...fields,
-  };
-}
 
 /** A filter matching everything; tests narrow the field they are about. */
 function filter(fields: Partial<AclBindingFilter> = {}): AclBindingFilter {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { type AclBinding, Operation, PatternType, Permission, ResourceType } from "../../src/security/acl.ts";
 import { AclStore } from "../../src/security/acl-store.ts";
 import { Authorizer, type AuthorizerOptions, type Requester } from "../../src/security/authorizer.ts";
+import { acl } from "./acl-fixture.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -14,18 +15,6 @@ afterEach(() => {
 const alice: Requester = { principal: "User:alice", host: "127.0.0.1" };
 const bob: Requester = { principal: "User:bob", host: "127.0.0.1" };
 
-function acl(fields: Partial<AclBinding> = {}): AclBinding {
-  return {
-    resourceType: ResourceType.TOPIC,
-    resourceName: "orders",
-    patternType: PatternType.LITERAL,
-    principal: "User:alice",
-    host: "*",
-    operation: Operation.READ,
-    permission: Permission.ALLOW,
-    ...fields,
-  };
-}
 
 async function authorizer(acls: AclBinding[], options: Partial<AuthorizerOptions> = {}): Promise<Authorizer> {
   const dir = mkdtempSync(join(tmpdir(), "chronik-authorizer-"));

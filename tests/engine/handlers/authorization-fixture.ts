@@ -8,6 +8,7 @@ import type { HandlerContext } from "../../../src/engine/handler-context.ts";
 import { type AclBinding, Operation, PatternType, Permission, ResourceType } from "../../../src/security/acl.ts";
 import { AclStore } from "../../../src/security/acl-store.ts";
 import { Authorizer, type AuthorizerOptions, type Requester } from "../../../src/security/authorizer.ts";
+import type { WireFilter } from "../../../src/engine/handlers/acl-requests.ts";
 
 export { Operation, PatternType, Permission, ResourceType };
 
@@ -21,18 +22,8 @@ export function removeAclFolders(): void {
 }
 
 /** An ACL granting alice READ on the literal topic "orders" from any host, with `fields` replaced. */
-export function acl(fields: Partial<AclBinding> = {}): AclBinding {
-  return {
-    resourceType: ResourceType.TOPIC,
-    resourceName: "orders",
-    patternType: PatternType.LITERAL,
-    principal: alice.principal,
-    host: "*",
-    operation: Operation.READ,
-    permission: Permission.ALLOW,
-    ...fields,
-  };
-}
+/** An ACL binding for alice unless overridden (tests/security/acl-fixture.ts). */
+export { acl } from "../../security/acl-fixture.ts";
 
 /** Context fields that make handlers check `acls` for alice (no super users, no ACL means refused). */
 export async function securedBy(acls: AclBinding[], options: Partial<AuthorizerOptions> = {}): Promise<Pick<HandlerContext, "authorizer" | "requester">> {
@@ -41,4 +32,18 @@ export async function securedBy(acls: AclBinding[], options: Partial<AuthorizerO
   const store = AclStore.open(dir);
   await store.add(acls);
   return { authorizer: new Authorizer(store, { superUsers: [], allowEveryoneIfNoAcl: false, ...options }), requester: alice };
+}
+
+/** An ACL filter as DescribeAcls and DeleteAcls carry it: matches everything unless overridden. */
+export function wireFilter(fields: Partial<WireFilter> = {}): Required<WireFilter> {
+  return {
+    resourceTypeFilter: ResourceType.ANY,
+    resourceNameFilter: null,
+    patternTypeFilter: PatternType.ANY,
+    principalFilter: null,
+    hostFilter: null,
+    operation: Operation.ANY,
+    permissionType: Permission.ANY,
+    ...fields,
+  };
 }

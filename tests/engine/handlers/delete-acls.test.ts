@@ -3,23 +3,14 @@ import { handleDeleteAcls } from "../../../src/engine/handlers/delete-acls.ts";
 import { ErrorCode } from "../../../src/protocol/errors.ts";
 import type { DeleteAclsRequestDeleteAclsFilter } from "../../../src/protocol/messages/delete-acls.ts";
 import { engineFixture } from "../fixtures.ts";
-import { acl, Operation, PatternType, Permission, removeAclFolders, ResourceType, securedBy } from "./authorization-fixture.ts";
+import { acl, Operation, PatternType, Permission, removeAclFolders, ResourceType, securedBy, wireFilter } from "./authorization-fixture.ts";
 
 afterEach(removeAclFolders);
 
 const alterCluster = acl({ resourceType: ResourceType.CLUSTER, resourceName: "kafka-cluster", operation: Operation.ALTER });
 
 function filter(fields: Partial<DeleteAclsRequestDeleteAclsFilter> = {}): DeleteAclsRequestDeleteAclsFilter {
-  return {
-    resourceTypeFilter: ResourceType.TOPIC,
-    resourceNameFilter: null,
-    patternTypeFilter: PatternType.ANY,
-    principalFilter: null,
-    hostFilter: null,
-    operation: Operation.ANY,
-    permissionType: Permission.ANY,
-    ...fields,
-  };
+  return wireFilter({ resourceTypeFilter: ResourceType.TOPIC, ...fields });
 }
 
 function matching(fields: Partial<ReturnType<typeof acl>> = {}) {

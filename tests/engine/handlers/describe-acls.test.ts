@@ -3,23 +3,14 @@ import { handleDescribeAcls } from "../../../src/engine/handlers/describe-acls.t
 import { ErrorCode } from "../../../src/protocol/errors.ts";
 import type { DescribeAclsRequest } from "../../../src/protocol/messages/describe-acls.ts";
 import { engineFixture } from "../fixtures.ts";
-import { acl, Operation, PatternType, Permission, removeAclFolders, ResourceType, securedBy } from "./authorization-fixture.ts";
+import { acl, Operation, PatternType, Permission, removeAclFolders, ResourceType, securedBy, wireFilter } from "./authorization-fixture.ts";
 
 afterEach(removeAclFolders);
 
 const describeCluster = acl({ resourceType: ResourceType.CLUSTER, resourceName: "kafka-cluster", operation: Operation.DESCRIBE });
 
 function request(fields: Partial<DescribeAclsRequest> = {}): DescribeAclsRequest {
-  return {
-    resourceTypeFilter: ResourceType.ANY,
-    resourceNameFilter: null,
-    patternTypeFilter: PatternType.ANY,
-    principalFilter: null,
-    hostFilter: null,
-    operation: Operation.ANY,
-    permissionType: Permission.ANY,
-    ...fields,
-  };
+  return wireFilter({ ...fields });
 }
 
 describe("handleDescribeAcls", () => {
