@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AclBinding, type AclBindingFilter, Operation, PatternType, Permission, ResourceType } from "../../src/security/acl.ts";
 import { AclStore, AclStoreError, aclsFileName, aclsMax } from "../../src/security/acl-store.ts";
-import { acl as binding } from "./acl-fixture.ts";
+import { acl as binding, aclFilter } from "./acl-fixture.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -18,15 +18,7 @@ function folder(): string {
 }
 
 
-const everything: AclBindingFilter = {
-  resourceType: ResourceType.ANY,
-  resourceName: null,
-  patternType: PatternType.ANY,
-  principal: null,
-  host: null,
-  operation: Operation.ANY,
-  permission: Permission.ANY,
-};
+const everything = aclFilter();
 
 const names = (bindings: AclBinding[]) => bindings.map((b) => `${b.patternType === PatternType.PREFIXED ? "prefixed:" : ""}${b.resourceName}`).sort();
 

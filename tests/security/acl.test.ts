@@ -12,22 +12,11 @@ import {
   Permission,
   ResourceType,
 } from "../../src/security/acl.ts";
-import { acl as binding } from "./acl-fixture.ts";
+import { acl as binding, aclFilter } from "./acl-fixture.ts";
 
 
 /** A filter matching everything; tests narrow the field they are about. */
-function filter(fields: Partial<AclBindingFilter> = {}): AclBindingFilter {
-  return {
-    resourceType: ResourceType.ANY,
-    resourceName: null,
-    patternType: PatternType.ANY,
-    principal: null,
-    host: null,
-    operation: Operation.ANY,
-    permission: Permission.ANY,
-    ...fields,
-  };
-}
+const filter = aclFilter;
 
 describe("bindingProblem", () => {
   test("accepts literal and prefixed ACLs on every type with an operation of that type", () => {

@@ -2,20 +2,14 @@
 // and the checks before any of them acts (an authorizer exists, the principal may manage ACLs).
 
 import { ErrorCode } from "../../protocol/errors.ts";
+import type { DeleteAclsRequestDeleteAclsFilter } from "../../protocol/messages/delete-acls.ts";
+import type { DescribeAclsRequest } from "../../protocol/messages/describe-acls.ts";
 import { type AclBinding, type AclBindingFilter, PatternType } from "../../security/acl.ts";
 import { clusterAllowed, Operation } from "../access.ts";
 import type { HandlerContext } from "../handler-context.ts";
 
-/** The fields of an ACL filter as DescribeAcls and DeleteAcls send them (v0 has no pattern type: literal). */
-export interface WireFilter {
-  resourceTypeFilter: number;
-  resourceNameFilter?: string | null;
-  patternTypeFilter?: number;
-  principalFilter?: string | null;
-  hostFilter?: string | null;
-  operation: number;
-  permissionType: number;
-}
+/** An ACL filter as DescribeAcls and DeleteAcls send it (the same fields; v0 has no pattern type: literal). */
+export type WireFilter = DescribeAclsRequest | DeleteAclsRequestDeleteAclsFilter;
 
 export function filterOf(wire: WireFilter): AclBindingFilter {
   return {
