@@ -1,13 +1,17 @@
 // What TLS and SASL cost: one broker (started here, with test certificates and a SCRAM user)
 // listens on PLAINTEXT, SSL and SASL_SSL; kcat produces N records of a fixed size through each, in
 // turns, each round to a topic of its own, then consumes them back. Reports records/s per round
-// and the medians, and checks that every topic ends at exactly N records.
+// and the medians, and checks that every topic ends at exactly N records. The SASL listener turns
+// the authorizer on: ACLs written before the start let every principal use every topic and group,
+// so each request pays for its ACL checks as it would in production.
 // Run: npx bun scripts/bench/security-cost.ts [--records 1000000] [--value-bytes 100] [--rounds 3] [serve flags…]
 
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { makeCertificates } from "../../tests/e2e/certificates.ts";
 import { chronikCommand, loopbackHost, makeTempDir, runOk, startBroker } from "../../tests/e2e/harness.ts";
+import { Operation, PatternType, Permission, ResourceType } from "../../src/security/acl.ts";
+import { aclsFileName } from "../../src/security/acl-store.ts";
 import { BenchArgs, cleanUp, cleanups, fixedSizeLines, percentile, progress } from "./bench-support.ts";
 
 const args = new BenchArgs(process.argv.slice(2));
@@ -25,6 +29,9 @@ const input = join(folder, "input.txt");
 await writeFile(input, fixedSizeLines(recordCount, valueBytes));
 const dataDir = join(folder, "data");
 await runOk([...chronikCommand(), "user", "set", "bench", "--password", password, "--data", dataDir], { timeoutMs: 60_000 });
+// Every user (User:*) may do everything to every topic and group: wildcard ACLs, looked up per request.
+const everyone = (resourceType: number) => ({ resourceType, resourceName: "*", patternType: PatternType.LITERAL, principal: "User:*", host: "*", operation: Operation.ALL, permission: Permission.ALLOW });
+await writeFile(join(dataDir, aclsFileName), JSON.stringify({ version: 1, acls: [everyone(ResourceType.TOPIC), everyone(ResourceType.GROUP)] }));
 const broker = await startBroker({ dataDir, listeners: ["SSL", "SASL_SSL"], args: ["--tls-cert", certificates.serverCert, "--tls-key", certificates.serverKey, ...args.rest] });
 cleanups.push(() => broker.cleanup());
 

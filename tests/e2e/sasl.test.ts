@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { connect, type Socket } from "node:net";
-import { Admin as PlatformaticAdmin, Consumer as PlatformaticConsumer, ProduceAcks, Producer as PlatformaticProducer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
+import { Admin as PlatformaticAdmin, Consumer as PlatformaticConsumer, MessagesStreamFallbackModes, MessagesStreamModes, ProduceAcks, Producer as PlatformaticProducer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
 import { Kafka, logLevel } from "kafkajs";
 import { encodeRequestFrame } from "../../src/protocol/frames.ts";
 import { SaslAuthenticate } from "../../src/protocol/messages/sasl-authenticate.ts";
@@ -103,6 +103,17 @@ describe("SASL_SSL", () => {
     expect(read.stdout.toString()).toBe("from alice\nfrom bob\n");
   });
 
+  test("kcat consumes in a group with SCRAM-SHA-512 and commits; PLAIN reads on from the committed offset", async () => {
+    await runOk(kcatSasl("SCRAM-SHA-512", "alice", users.alice, ["-P", "-t", "sasl-kcat-group"]), { stdin: "one\ntwo\nthree\n", timeoutMs: 60_000 });
+    const groupRead = (mechanism: string, user: string, password: string) =>
+      runOk(kcatSasl(mechanism, user, password, ["-G", "sasl-kcat-group", "-X", "auto.offset.reset=earliest", "-X", "enable.auto.commit=true", "-X", "auto.commit.interval.ms=100", "-c", "3", "-q", "sasl-kcat-group"]), { timeoutMs: 60_000 });
+    expect((await groupRead("SCRAM-SHA-512", "alice", users.alice)).stdout.toString()).toBe("one\ntwo\nthree\n");
+    const described = JSON.parse((await runOk([...chronikCommand(), "group", "describe", "sasl-kcat-group", "-b", broker.bootstrap, "--format", "json"], { timeoutMs: 30_000 })).stdout.toString());
+    expect(described.partitions.map((row: { committedOffset: number }) => row.committedOffset)).toEqual([3]);
+    await runOk(kcatSasl("PLAIN", "bob", users.bob, ["-P", "-t", "sasl-kcat-group"]), { stdin: "four\nfive\nsix\n", timeoutMs: 60_000 });
+    expect((await groupRead("PLAIN", "bob", users.bob)).stdout.toString()).toBe("four\nfive\nsix\n");
+  });
+
   test("chronik's own produce and consume authenticate with SCRAM and PLAIN; a wrong password is one line", async () => {
     const over = (mechanism: string, user: string, password: string) => ["-b", `${loopbackHost}:${broker.listenerPorts.SASL_SSL}`, "-X", "security.protocol=sasl_ssl", "-X", `ssl.ca.location=${certificates.caCert}`, "-X", `sasl.mechanism=${mechanism}`, "-X", `sasl.username=${user}`, "-X", `sasl.password=${password}`];
     await runOk([...chronikCommand(), "produce", "-t", "sasl-chronik", ...over("SCRAM-SHA-512", "alice", users.alice)], { stdin: "scram\n", timeoutMs: 30_000 });
@@ -183,7 +194,7 @@ consumer.close()
     await expect(admin.connect()).rejects.toThrow();
   });
 
-  test("@platformatic/kafka with PLAIN creates a topic, produces and lists offsets", async () => {
+  test("@platformatic/kafka with PLAIN creates a topic and produces; with SCRAM-SHA-512 it consumes in a group and commits", async () => {
     const common = { clientId: "e2e-platformatic-sasl", bootstrapBrokers: [`${loopbackHost}:${broker.listenerPorts.SASL_SSL}`], retries: 2, tls: { ca: readFileSync(certificates.caCert) }, sasl: { mechanism: "PLAIN" as const, username: "bob", password: users.bob } };
     const admin = new PlatformaticAdmin(common);
     try {
@@ -197,12 +208,25 @@ consumer.close()
     } finally {
       await producer.close();
     }
-    const consumer = new PlatformaticConsumer({ ...common, groupId: "sasl-platformatic-unused", deserializers: stringDeserializers });
+    // SCRAM-SHA-512 for the group: it reads everything and commits as it goes.
+    const scram = { ...common, sasl: { mechanism: "SCRAM-SHA-512" as const, username: "alice", password: users.alice } };
+    const consumer = new PlatformaticConsumer({ ...scram, groupId: "sasl-platformatic-group", deserializers: stringDeserializers, sessionTimeout: 6000, heartbeatInterval: 500 });
+    const read: string[] = [];
     try {
       expect((await consumer.listOffsets({ topics: ["sasl-platformatic"] })).get("sasl-platformatic")).toEqual([50n]);
+      const stream = await consumer.consume({ topics: ["sasl-platformatic"], mode: MessagesStreamModes.COMMITTED, fallbackMode: MessagesStreamFallbackModes.EARLIEST, autocommit: false, maxWaitTime: 200 });
+      for await (const message of stream) {
+        read.push(message.value);
+        await message.commit();
+        if (read.length >= 50) break;
+      }
+      await stream.close();
     } finally {
       await consumer.close();
     }
+    expect(read).toEqual(Array.from({ length: 50 }, (_, i) => `platformatic ${i}`));
+    const described = JSON.parse((await runOk([...chronikCommand(), "group", "describe", "sasl-platformatic-group", "-b", broker.bootstrap, "--format", "json"], { timeoutMs: 30_000 })).stdout.toString());
+    expect(described.partitions.map((row: { committedOffset: number }) => row.committedOffset)).toEqual([50]);
   });
 });
 
