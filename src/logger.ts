@@ -64,6 +64,17 @@ export interface WarningLimiterOptions {
   windowMs: number;
   /** How many distinct warnings are remembered; the oldest is forgotten (and its count reported) beyond it. */
   keysMax: number;
+  /**
+   * How many warnings one source (a client address) may cause per window, however different
+   * they are; the rest are counted and reported when the window ends. Unlimited when absent.
+   */
+  perSourceMax?: number;
+}
+
+interface SourceWindow {
+  startedAtMs: number;
+  logged: number;
+  suppressed: number;
 }
 
 interface WarningWindow {
@@ -85,13 +96,16 @@ export class WarningLimiter {
   readonly #options: WarningLimiterOptions;
   /** Insertion order is age order: the first entry is the one to forget when full. */
   readonly #windows = new Map<string, WarningWindow>();
+  /** Per source, in the order their windows started. */
+  readonly #sources = new Map<string, SourceWindow>();
 
   constructor(logger: Logger, options: WarningLimiterOptions) {
     this.#logger = logger;
     this.#options = options;
   }
 
-  warn(key: string, message: string, context?: Record<string, unknown>): void {
+  /** Logs the warning unless one with the same key was logged this window, or `source` used up its share. */
+  warn(key: string, message: string, context?: Record<string, unknown>, source?: string): void {
     const now = this.#options.clock();
     this.flush();
     const window = this.#windows.get(key);
@@ -99,6 +113,7 @@ export class WarningLimiter {
       window.suppressed++;
       return;
     }
+    if (source !== undefined && !this.#admit(source, now)) return;
     if (this.#windows.size >= this.#options.keysMax) this.#forget(this.#windows.keys().next().value!);
     this.#windows.set(key, { startedAtMs: now, suppressed: 0, message, context });
     this.#logger.warn(message, context);
@@ -111,6 +126,36 @@ export class WarningLimiter {
     for (const [key, window] of this.#windows) {
       if (now - window.startedAtMs < this.#options.windowMs) break;
       this.#forget(key);
+    }
+    for (const [source, window] of this.#sources) {
+      if (now - window.startedAtMs < this.#options.windowMs) break;
+      this.#forgetSource(source);
+    }
+  }
+
+  /** Counts a warning against its source's share of the window: false when the share is used up. */
+  #admit(source: string, now: number): boolean {
+    const max = this.#options.perSourceMax;
+    if (max === undefined) return true;
+    let window = this.#sources.get(source);
+    if (window === undefined) {
+      if (this.#sources.size >= this.#options.keysMax) this.#forgetSource(this.#sources.keys().next().value!);
+      window = { startedAtMs: now, logged: 0, suppressed: 0 };
+      this.#sources.set(source, window);
+    }
+    if (window.logged >= max) {
+      window.suppressed++;
+      return false;
+    }
+    window.logged++;
+    return true;
+  }
+
+  #forgetSource(source: string): void {
+    const window = this.#sources.get(source);
+    this.#sources.delete(source);
+    if (window && window.suppressed > 0) {
+      this.#logger.warn(`Suppressed ${window.suppressed} more warnings caused by one client address`, { remote: source, windowSeconds: Math.round(this.#options.windowMs / 1000) });
     }
   }
 

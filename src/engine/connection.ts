@@ -72,7 +72,8 @@ export class Connection {
     const context = request
       ? { client: request.client, remote: this.remote, api: request.api, version: request.version, reason }
       : { remote: this.remote, reason };
-    this.#options.warnings.warn(identity.join("|"), `Closing connection: ${request?.problem ?? "bad request"}`, context);
+    // One address cannot fill the log however it varies its requests: it has a share per window.
+    this.#options.warnings.warn(identity.join("|"), `Closing connection: ${request?.problem ?? "bad request"}`, context, host);
     this.close();
   }
 

@@ -34,6 +34,8 @@ export interface KafkaListenerOptions {
 export const connectionWarningWindowMs = 60_000;
 /** How many distinct connection warnings are remembered at once. */
 export const connectionWarningKeysMax = 1_000;
+/** How many connection warnings one client address may cause per window, however different. */
+export const connectionWarningsPerAddressMax = 20;
 
 export class KafkaListener {
   readonly #server: Server | TlsServer;
@@ -57,6 +59,7 @@ export class KafkaListener {
       clock: options.clock ?? Date.now,
       windowMs: connectionWarningWindowMs,
       keysMax: connectionWarningKeysMax,
+      perSourceMax: connectionWarningsPerAddressMax,
     });
     const listener = new KafkaListener(server, warnings);
     const accept = (socket: Socket | TLSSocket) => {
@@ -78,7 +81,7 @@ export class KafkaListener {
       server.on("secureConnection", accept);
       // A failed handshake (plaintext on a TLS port, an untrusted client certificate) closes that socket only.
       server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
-        warnings.warn(`tls-handshake ${socket.remoteAddress}`, "TLS handshake failed", { remote: `${socket.remoteAddress}:${socket.remotePort}`, error: error.message });
+        warnings.warn(`tls-handshake ${socket.remoteAddress}`, "TLS handshake failed", { remote: `${socket.remoteAddress}:${socket.remotePort}`, error: error.message }, socket.remoteAddress ?? "");
         socket.destroy();
       });
     }

@@ -192,6 +192,22 @@ describe("garbage on the Kafka port", () => {
     }
   }, 30_000);
 
+  test("one address sending 300 different bad requests fills at most its share of the log, with a count of the rest", async () => {
+    const mark = broker.logEnd;
+    for (let i = 0; i < 300; i++) {
+      // Each request names a different unknown API key and client id: 300 distinct warnings.
+      const bytes = Buffer.from(apiVersionsRequest(0, i));
+      bytes.writeInt16BE(1000 + i, 4);
+      const connection = await open();
+      connection.socket.write(bytes);
+      await within(connection.closed, 2_000);
+      connection.socket.destroy();
+    }
+    await expectStillServing();
+    const warnings = broker.logSince(mark).split("\n").filter((line) => line.includes("Closing connection"));
+    expect(warnings.length).toBeLessThanOrEqual(20);
+  }, 60_000);
+
   test("many connections opened and dropped at once", async () => {
     const connections = await Promise.all(Array.from({ length: 200 }, () => open()));
     connections.forEach((connection, index) => connection.socket.write(noise(index + 1, index + 1000)));
