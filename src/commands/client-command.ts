@@ -17,6 +17,7 @@ import type { ClientSasl, ClientTls } from "../client/connection.ts";
 import { createLogger, type LogLevel } from "../logger.ts";
 import { CompressionError, CorruptRecordError, UnsupportedMagicError } from "../records/errors.ts";
 import { readConfigToml } from "./config-file.ts";
+import { isTomlTable, tomlSetting, tomlSettingsByPath } from "./toml.ts";
 
 export const logLevels = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
 
@@ -125,16 +126,22 @@ function readConfigFile(explicitPath: string | undefined): { brokers?: string; v
   const path = explicitPath ?? defaultConfigPath();
   // Only the default file may be missing.
   if (explicitPath === undefined && !existsSync(path)) return { values: new Map() };
-  const document = readConfigToml(path);
   const values = new Map<string, string>();
   let brokers: string | undefined;
-  for (const [table, entries] of document) {
-    for (const [key, value] of entries) {
-      if (table === "" && key === "brokers") brokers = String(value);
-      else if (table === "client") values.set(...parseSetting(`${key}=${String(value)}`, `Config file "${path}": setting`));
-      else throw new InvalidArgumentError(`Config file "${path}": unknown ${table === "" ? "key" : `table "[${table}]" key`} "${key}": use brokers = "…" and a [client] table`);
+  readConfigToml(path, (table) => {
+    for (const [key, value] of Object.entries(table)) {
+      if (key === "client" && isTomlTable(value)) {
+        for (const [setting, text] of tomlSettingsByPath(value)) values.set(...parseSetting(`${setting}=${String(text)}`, `Config file "${path}": setting`));
+      } else if (isTomlTable(value)) {
+        const [first] = Object.keys(value);
+        throw new InvalidArgumentError(`Config file "${path}": unknown table "[${key}]"${first === undefined ? "" : ` key "${first}"`}: use brokers = "…" and a [client] table`);
+      } else if (key === "brokers") {
+        brokers = String(tomlSetting(key, value));
+      } else {
+        throw new InvalidArgumentError(`Config file "${path}": unknown key "${key}": use brokers = "…" and a [client] table`);
+      }
     }
-  }
+  });
   return { brokers, values };
 }
 

@@ -6,7 +6,7 @@
 import { InvalidArgumentError, type CommandUnknownOpts, type Option } from "@commander-js/extra-typings";
 import { parseBoolean } from "./options.ts";
 import { readConfigToml } from "./config-file.ts";
-import type { TomlValue } from "./toml.ts";
+import { isTomlTable, TomlError, tomlSetting, type TomlSetting } from "./toml.ts";
 
 export const environmentPrefix = "CHRONIK_";
 /** The flag naming the config file; it cannot be set from inside the file. */
@@ -29,19 +29,23 @@ function settableOptions(command: CommandUnknownOpts): Map<string, Option> {
 }
 
 /** A value from the environment or a file, checked by the flag's parser; a boolean flag takes true or false. */
-function parseSetting(option: Option, value: TomlValue): unknown {
+function parseSetting(option: Option, value: TomlSetting): unknown {
   if (option.isBoolean()) return typeof value === "boolean" ? value : parseBoolean(String(value));
   if (typeof value === "boolean") throw new InvalidArgumentError(`${value} is not a value for a flag that takes one`);
   const text = String(value);
   return option.parseArg ? option.parseArg(text, option.defaultValue) : text;
 }
 
-function readConfigFile(path: string): Map<string, TomlValue> {
-  const document = readConfigToml(path);
-  for (const table of document.keys()) {
-    if (table !== "") throw new InvalidArgumentError(`Config file "${path}": unknown table "[${table}]": write each flag as key = value at the top level`);
-  }
-  return document.get("") ?? new Map();
+/** The file's settings by key; a table (`[broker]`, or a dotted key `broker.port`) is refused. */
+function readConfigFile(path: string): Map<string, TomlSetting> {
+  return readConfigToml(path, (table) => {
+    const settings = new Map<string, TomlSetting>();
+    for (const [key, value] of Object.entries(table)) {
+      if (isTomlTable(value)) throw new TomlError(`unknown table "[${key}]": write each flag as key = value at the top level`);
+      settings.set(key, tomlSetting(key, value));
+    }
+    return settings;
+  });
 }
 
 function describeFailure(error: unknown): string {
@@ -57,7 +61,7 @@ function describeFailure(error: unknown): string {
 export function applySettingSources(command: CommandUnknownOpts, environment: Record<string, string | undefined>): void {
   const options = settableOptions(command);
   const configPath = (command.getOptionValue(configFlag) as string | undefined) ?? environment[environmentName(configFlag)];
-  let file = new Map<string, TomlValue>();
+  let file = new Map<string, TomlSetting>();
   try {
     if (configPath !== undefined && configPath !== "") file = readConfigFile(configPath);
   } catch (error) {

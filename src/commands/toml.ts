@@ -1,77 +1,77 @@
-// The subset of TOML a chronik config file needs: `key = value` lines with string, integer,
-// float and boolean values, `[table]` headers, `#` comments and blank lines. Keys may be bare
-// (dotted bare keys such as linger.ms are kept as one flat name, not nested) or quoted.
-// Anything else (arrays, inline tables, multi-line strings, dates) is a clear error.
+// TOML config files, parsed by Bun's own TOML parser: tables and dotted keys mean what TOML
+// says (`[client]` is a table, `linger.ms = 20` is the key "ms" of a table "linger"). A setting
+// is a string, number or boolean; arrays, dates and inline tables are refused where a setting
+// is read, by its key.
 
 export class TomlError extends Error {
   override name = "TomlError";
 }
 
-export type TomlValue = string | number | boolean;
-/** Table name ("" for the top level) → key → value. */
-export type TomlDocument = Map<string, Map<string, TomlValue>>;
-
-const escapes: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\" };
-
-function parseKey(text: string, line: number): string {
-  const quoted = /^"((?:[^"\\]|\\.)*)"$/.exec(text) ?? /^'([^']*)'$/.exec(text);
-  if (quoted) return quoted[1].replace(/\\(.)/g, (_, letter: string) => escapes[letter] ?? letter);
-  if (/^[A-Za-z0-9_.-]+$/.test(text)) return text;
-  throw new TomlError(`Line ${line}: "${text}" is not a key`);
+export type TomlSetting = string | number | boolean;
+/** A parsed TOML table: keys to settings, nested tables, or other TOML values (arrays, dates). */
+export interface TomlTable {
+  [key: string]: unknown;
 }
 
-function parseValue(text: string, line: number): TomlValue {
-  const basic = /^"((?:[^"\\]|\\.)*)"$/.exec(text);
-  if (basic) {
-    return basic[1].replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, escape: string) => {
-      if (escape.startsWith("u")) return String.fromCharCode(Number.parseInt(escape.slice(1), 16));
-      const replaced = escapes[escape];
-      if (replaced === undefined) throw new TomlError(`Line ${line}: unknown escape "\\${escape}"`);
-      return replaced;
-    });
+/** Lines of a file the error's line is looked for in; a longer file's error names no line. */
+const errorLineSearchLinesMax = 1_000;
+const bunErrorPrefix = "TOML Parse error: ";
+
+export function parseToml(source: string): TomlTable {
+  try {
+    return Bun.TOML.parse(source) as TomlTable;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    const message = error.message.replace(bunErrorPrefix, "");
+    const line = errorLine(source, error.message);
+    throw new TomlError(line === undefined ? message : `Line ${line}: ${message}`);
   }
-  const literal = /^'([^']*)'$/.exec(text);
-  if (literal) return literal[1];
-  if (text === "true" || text === "false") return text === "true";
-  if (/^[+-]?\d[\d_]*$/.test(text)) return Number(text.replaceAll("_", ""));
-  if (/^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(text)) return Number(text);
-  throw new TomlError(`Line ${line}: "${text}" is not a string, number or boolean`);
 }
 
-/** Strips a `#` comment that is not inside a string. */
-function withoutComment(text: string): string {
-  let quote: string | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (quote !== null) {
-      if (char === "\\" && quote === '"') i++;
-      else if (char === quote) quote = null;
-    } else if (char === '"' || char === "'") quote = char;
-    else if (char === "#") return text.slice(0, i);
-  }
-  return text;
-}
-
-export function parseToml(source: string): TomlDocument {
-  const document: TomlDocument = new Map([["", new Map()]]);
-  let table = document.get("") as Map<string, TomlValue>;
-  source.split(/\r?\n/).forEach((raw, index) => {
-    const line = index + 1;
-    const text = withoutComment(raw).trim();
-    if (text === "") return;
-    const header = /^\[([^\][]+)\]$/.exec(text);
-    if (header) {
-      const name = parseKey(header[1].trim(), line);
-      if (document.has(name)) throw new TomlError(`Line ${line}: table "${name}" is defined twice`);
-      table = new Map();
-      document.set(name, table);
-      return;
+/**
+ * The line Bun's error is about, which Bun does not say: the first line whose prefix of the file
+ * fails with the same message. Undefined when no prefix does (an error at the very end).
+ */
+function errorLine(source: string, message: string): number | undefined {
+  const lines = source.split("\n");
+  for (let count = 1; count <= Math.min(lines.length, errorLineSearchLinesMax); count++) {
+    try {
+      Bun.TOML.parse(lines.slice(0, count).join("\n"));
+    } catch (error) {
+      if ((error as Error).message === message) return count;
     }
-    const equals = text.indexOf("=");
-    if (equals === -1) throw new TomlError(`Line ${line}: expected "key = value"`);
-    const key = parseKey(text.slice(0, equals).trim(), line);
-    if (table.has(key)) throw new TomlError(`Line ${line}: key "${key}" is defined twice`);
-    table.set(key, parseValue(text.slice(equals + 1).trim(), line));
-  });
-  return document;
+  }
+  return undefined;
+}
+
+/** Whether a parsed value is a table (not an array, a date or a setting). */
+export function isTomlTable(value: unknown): value is TomlTable {
+  return typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** A value that must be a setting; `key` names it in the error. */
+export function tomlSetting(key: string, value: unknown): TomlSetting {
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+  throw new TomlError(`"${key}" is ${describe(value)}, not a string, number or boolean`);
+}
+
+/** A table's settings by their dotted key paths: `linger.ms = 20` and `[linger] ms = 20` are both "linger.ms". */
+export function tomlSettingsByPath(table: TomlTable, prefix = ""): Map<string, TomlSetting> {
+  const settings = new Map<string, TomlSetting>();
+  for (const [key, value] of Object.entries(table)) {
+    const path = prefix + key;
+    const entries = isTomlTable(value) ? tomlSettingsByPath(value, `${path}.`) : [[path, tomlSetting(path, value)] as const];
+    for (const [entryPath, setting] of entries) {
+      // A quoted "linger.ms" and a dotted linger.ms are two keys to TOML but one setting.
+      if (settings.has(entryPath)) throw new TomlError(`"${entryPath}" is given twice`);
+      settings.set(entryPath, setting);
+    }
+  }
+  return settings;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  if (isTomlTable(value)) return "a table";
+  return "a date";
 }

@@ -144,6 +144,15 @@ describe("serve settings from the environment and a config file", () => {
     expect((await parseServe(["--config", "/nonexistent/chronik.toml"])).error).toBe('error: Config file "/nonexistent/chronik.toml" does not exist\n');
   });
 
+  test("a dotted key is a table, as TOML says; a syntax error names the line", async () => {
+    const dotted = await configFile("port = 1\nretention.ms = 5\n");
+    expect((await parseServe(["--config", dotted])).error).toStartWith(`error: Config file "${dotted}": unknown table "[retention]"`);
+    const broken = await configFile("port = 1\nport 2\n");
+    expect((await parseServe(["--config", broken])).error).toBe(`error: Config file "${broken}": Line 2: Expected '=' after a key but found '2'\n`);
+    const array = await configFile("port = [1]\n");
+    expect((await parseServe(["--config", array])).error).toBe(`error: Config file "${array}": "port" is an array, not a string, number or boolean\n`);
+  });
+
   test("docs/chronik.example.toml loads and sets what it says", async () => {
     const { options, error } = await parseServe(["--config", exampleConfig]);
     expect(error).toBeUndefined();

@@ -299,7 +299,7 @@ describe("settings", () => {
     await writeFile(config, "brokers = [1]\n");
     const result = await chronik(["consume", "settings", "--config", config]);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toBe(`chronik consume: Config file "${config}": Line 1: "[1]" is not a string, number or boolean\n`);
+    expect(result.stderr).toBe(`chronik consume: Config file "${config}": "brokers" is an array, not a string, number or boolean\n`);
     const missing = await chronik(["consume", "settings", "--config", join(scratch, "nope.toml")]);
     expect(missing.stderr).toContain("does not exist");
   }, commandTimeoutMs);
