@@ -64,3 +64,14 @@ export async function stableGroup(fixture: GroupFixture, groupId: string, topics
   if (synced.some((response) => response!.errorCode !== ErrorCode.NONE)) throw new Error("Syncs failed");
   return { generationId: a.generationId!, leader, follower, assignments };
 }
+
+/** Makes every later write to `__consumer_offsets` fail, as a full disk would; returns the undo. */
+export function failGroupLogWrites(fixture: GroupFixture): () => void {
+  const log = fixture.backend.logs.get("__consumer_offsets/0");
+  if (!log) throw new Error("__consumer_offsets is not open");
+  const append = log.append;
+  log.append = () => Promise.reject(new Error("No space left on device"));
+  return () => {
+    log.append = append;
+  };
+}
