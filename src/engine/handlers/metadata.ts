@@ -57,6 +57,11 @@ async function describeRequested(ctx: HandlerContext, request: MetadataRequest):
   const described: MetadataResponseMetadataResponseTopic[] = [];
   for (const { name, topicId } of requested) {
     if (name === null || name === undefined) {
+      // Kafka's rule: topics by id are v12+; before it a null name (which the response cannot carry) is INVALID_REQUEST.
+      if (ctx.apiVersion < 12) {
+        described.push(missingTopic("", topicId ?? zeroTopicId, ErrorCode.INVALID_REQUEST));
+        continue;
+      }
       const found = topicId ? ctx.topics.getById(topicId) : undefined;
       // An id the principal may not describe is answered as unknown, so ids reveal nothing.
       const topic = found !== undefined && topicAllowed(ctx, Operation.DESCRIBE, found.meta.name) ? found : undefined;

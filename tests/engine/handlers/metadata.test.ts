@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { handleMetadata } from "../../../src/engine/handlers/metadata.ts";
 import { zeroTopicId } from "../../../src/engine/topic-lookup.ts";
 import { ErrorCode } from "../../../src/protocol/errors.ts";
-import type { MetadataRequest, MetadataResponse } from "../../../src/protocol/messages/metadata.ts";
+import { Metadata, type MetadataRequest, type MetadataResponse } from "../../../src/protocol/messages/metadata.ts";
+import { Writer } from "../../../src/protocol/writer.ts";
 import { type EngineFixture, engineFixture, testClusterId } from "../fixtures.ts";
 
 async function metadata(fixture: EngineFixture, request: MetadataRequest, apiVersion = 12): Promise<MetadataResponse> {
@@ -146,5 +147,15 @@ describe("handleMetadata", () => {
       [null, missingId, ErrorCode.UNKNOWN_TOPIC_ID, 0],
       [null, zeroTopicId, ErrorCode.UNKNOWN_TOPIC_ID, 0],
     ]);
+  });
+
+  test("a null name before v12 is INVALID_REQUEST with an empty name, which v10-11 can encode (found by the request fuzzer)", async () => {
+    const fixture = await engineFixture();
+    const topic = await fixture.topics.create("orders", 1);
+    for (const version of [10, 11]) {
+      const response = await metadata(fixture, { topics: [{ name: null, topicId: topic.meta.topicId }], allowAutoTopicCreation: true }, version);
+      expect(response.topics.map((t) => [t.name, t.errorCode, t.partitions.length])).toEqual([["", ErrorCode.INVALID_REQUEST, 0]]);
+      expect(() => Metadata.encodeResponse(new Writer(), version, response)).not.toThrow();
+    }
   });
 });
