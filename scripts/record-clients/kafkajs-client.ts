@@ -21,7 +21,7 @@ await admin.connect();
 await admin.createTopics({ topics: [{ topic, numPartitions: 1 }, { topic: "kafkajs-doomed", numPartitions: 2 }], waitForLeaders: true });
 await admin.createPartitions({ topicPartitions: [{ topic: "kafkajs-doomed", count: 3 }] });
 await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: "kafkajs-doomed" }], includeSynonyms: false });
-await admin.alterConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: "kafkajs-doomed", configEntries: [{ name: "retention.ms", value: "3600000" }] }] });
+await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: "kafkajs-doomed", configEntries: [{ name: "retention.ms", value: "3600000" }] }] });
 await admin.fetchTopicMetadata({ topics: [topic] });
 await admin.describeCluster();
 
