@@ -1,49 +1,26 @@
 // `chronik serve`: run the broker (Kafka protocol + HTTP API) on a local data folder.
 
-import { Command, type CommandUnknownOpts, InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { availableParallelism } from "node:os";
+import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
-import { createLogger, type LogLevel } from "../logger.ts";
+import { createLogger } from "../logger.ts";
 import { Broker } from "../engine/broker.ts";
-import { defaultBrokerConfig, type BrokerConfig, type FsyncPolicy, type TlsFiles } from "../engine/broker-config.ts";
+import type { BrokerConfig, TlsFiles } from "../engine/broker-config.ts";
 import { ListenError } from "../engine/listen-error.ts";
 import { readTlsMaterial, TlsFileError } from "../engine/broker.ts";
 import { type ListenerConfig, ListenerConfigError, parseListeners, resolveListeners } from "../engine/listeners.ts";
-import { type SaslMechanism, saslMechanisms } from "../engine/sasl-session.ts";
 import { UserStoreError } from "../security/user-store.ts";
 import { type HttpServer, type HttpTls, startHttpServer } from "../http/http-server.ts";
 import type { SearchApi } from "../http/search-routes.ts";
 import { registerSearchMetrics } from "../search/search-metrics.ts";
 import { DataFolderLockedError } from "../storage/data-folder-lock.ts";
-import { FileLog } from "../storage/file-log.ts";
 import type { SearchablePartition } from "../search/partition-indexer.ts";
 import type { IndexedLog } from "../search/segment-file-reader.ts";
 import type { Partition } from "../engine/partition.ts";
-import { defaultSearchThreads, searchThreadsMax } from "../search/query-pool.ts";
+import { searchThreadsMax } from "../search/query-pool.ts";
 import type { SearchTopic } from "../search/search-service.ts";
 import { SearchWorkerClient } from "../search/search-worker-client.ts";
-import { choice, formatByteSize, formatDuration, parseNonNegativeInteger, parseByteSize, parseDurationMs, parsePositiveDurationMs, parsePort, parsePositiveInteger } from "./options.ts";
+import { brokerConfigFrom, serveOptions, type ServeOptions } from "./serve-options.ts";
 import { applySettingSources } from "./setting-sources.ts";
-
-const fsyncPolicies = ["always", "interval", "never"] as const satisfies readonly FsyncPolicy[];
-const cleanupPolicies = ["delete", "compact", "compact,delete"] as const;
-const timestampTypes = ["CreateTime", "LogAppendTime"] as const;
-
-/** Accepts "-1" (Kafka's "no limit") besides what `parse` accepts. */
-function orUnlimited(parse: (value: string) => number): (value: string) => number {
-  return (value) => (value.trim() === "-1" ? -1 : parse(value));
-}
-const logLevels = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
-
-/** A duration flag whose help shows its default as it would be typed (7d, not 604800000). */
-function durationOption<Flags extends string>(flags: Flags, description: string, defaultMs: number, parse = parseDurationMs) {
-  return new Option(flags, description).argParser(parse).default(defaultMs, formatDuration(defaultMs));
-}
-
-/** A size flag whose help shows its default as it would be typed (1GiB, not 1073741824). */
-function sizeOption<Flags extends string>(flags: Flags, description: string, defaultBytes: number, parse = parseByteSize) {
-  return new Option(flags, description).argParser(parse).default(defaultBytes, formatByteSize(defaultBytes));
-}
 
 const settingsHelp = `
 Settings, strongest first: the command line, CHRONIK_<FLAG> environment variables (e.g.
@@ -56,65 +33,11 @@ Example:
 `;
 
 export function serveCommand(environment: Record<string, string | undefined> = process.env) {
-  const d = defaultBrokerConfig;
-  return new Command("serve")
-    .description("Run the broker: Kafka protocol on --port; HTTP on --http-port with /health, /ready, /metrics and search (/_search, /<topic>/_search, /_stats/search)")
-    .option("--config <file>", "TOML file of settings, keys named like the long flags (default: $CHRONIK_CONFIG)")
-    .option("--data <dir>", "data folder holding topics and their segments", d.dataDir)
-    .option("--host <host>", "address to listen on", d.host)
-    .option("--port <port>", "Kafka protocol port", parsePort, d.port)
-    .option("--http-port <port>", "HTTP API port", parsePort, d.httpPort)
-    .option("--listeners <list>", "Kafka listeners as NAME://host:port, comma-separated: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (e.g. 'PLAINTEXT://127.0.0.1:9092,SASL_SSL://:9093'); instead of --host and --port (HTTP then listens on the first listener's host)")
-    .option("--advertised-listeners <list>", "what Metadata tells each listener's clients, as NAME://host:port (default: the listener's own host, or --advertised-host when it listens on every interface, and its port)")
-    .option("--tls-cert <file>", "PEM certificate (chain) of SSL listeners; reloaded on SIGHUP")
-    .option("--tls-key <file>", "PEM private key of SSL listeners; reloaded on SIGHUP")
-    .option("--http-tls", "serve the HTTP API (console, metrics, search) as HTTPS with --tls-cert and --tls-key (read at start; SIGHUP does not reload it)")
-    .option("--tls-ca <file>", "PEM CA certificates: SSL clients must present a certificate they signed (mutual TLS); reloaded on SIGHUP")
-    .option("--sasl-mechanisms <list>", `SASL mechanisms SASL listeners offer, comma-separated, of ${saslMechanisms.join(", ")}`, parseSaslMechanisms, [...saslMechanisms] as SaslMechanism[])
-    .option("--connections-max-reauth-ms <ms>", "SASL sessions last this long: clients must authenticate again on the connection before it ends (KIP-368), or it closes; 0: sessions do not end", parseNonNegativeInteger, d.saslSessionLifetimeMs)
-    .option("--super-users <list>", "principals allowed everything whatever the ACLs, separated by ; as Kafka's super.users (a certificate's name holds commas: 'User:alice;User:CN=ops,O=Acme')", parseSuperUsers, [] as string[])
-    .option("--allow-everyone-if-no-acl", "with authentication on, allow what no ACL covers (default: refuse it)", false)
-    .option("--advertised-host <host>", "host clients are told to connect to (default: --host, or localhost when listening on all addresses)")
-    .option("--advertised-port <port>", "port clients are told to connect to (default: the bound --port)", parsePort)
-    .option("--node-id <id>", "this broker's node id", parseNonNegativeInteger, d.nodeId)
-    .option("--auto-create-topics", "create unknown topics on Metadata and Produce", d.autoCreateTopics)
-    .option("--no-auto-create-topics", "answer UNKNOWN_TOPIC_OR_PARTITION for unknown topics instead")
-    .option("--default-partitions <n>", "partitions of auto-created topics and of CreateTopics with -1", parsePositiveInteger, d.defaultPartitions)
-    .option("--fsync <policy>", "always: acknowledge a produce only after fsync (group commit); interval: fsync every --fsync-interval; never: leave it to the OS", choice(fsyncPolicies), d.fsync)
-    .addOption(durationOption("--fsync-interval <duration>", "how often --fsync interval flushes", d.fsyncIntervalMs, parsePositiveDurationMs))
-    .addOption(sizeOption("--segment-bytes <size>", "roll a segment when it reaches this size", d.segmentBytes))
-    .addOption(durationOption("--segment-ms <duration>", "roll a segment when it is this old", d.segmentMs))
-    .addOption(durationOption("--retention-ms <duration>", "default retention.ms: delete segments whose newest record is older than this; -1 keeps data forever", d.retentionMs, orUnlimited(parseDurationMs)))
-    .addOption(sizeOption("--retention-bytes <size>", "default retention.bytes: delete the oldest segments while a partition is bigger than this; -1 for no limit", d.retentionBytes, orUnlimited(parseByteSize)))
-    .option("--cleanup-policy <policy>", "default cleanup.policy: delete (retention), compact (latest record per key) or compact,delete", choice(cleanupPolicies), d.cleanupPolicy as (typeof cleanupPolicies)[number])
-    .addOption(durationOption("--retention-check-interval <duration>", "log.retention.check.interval.ms: how often retention runs over every partition", d.retentionCheckIntervalMs, parsePositiveDurationMs))
-    .addOption(durationOption("--log-cleaner-backoff <duration>", "log.cleaner.backoff.ms: how often compacted partitions are checked, and compacted once their dirty ratio reaches min.cleanable.dirty.ratio", d.logCleanerBackoffMs, parsePositiveDurationMs))
-    .option("--message-timestamp-type <type>", "default message.timestamp.type: CreateTime keeps the producer's time, LogAppendTime stamps the broker's", choice(timestampTypes), d.messageTimestampType)
-    .addOption(
-      new Option("--message-timestamp-difference-max <duration>", "default message.timestamp.difference.max.ms: reject CreateTime records further than this from the broker's clock")
-        .argParser(parseDurationMs)
-        .default(d.messageTimestampDifferenceMaxMs, "no limit"),
-    )
-    .option("--open-files-max <n>", "files all partitions may keep open together; idle segments close least recently used first", parsePositiveInteger, d.openFilesMax)
-    .addOption(sizeOption("--request-max-bytes <size>", "largest request frame accepted", d.requestBytesMax))
-    .addOption(sizeOption("--message-max-bytes <size>", "largest record batch accepted", d.batchBytesMax))
-    .option("--offsets-retention-minutes <n>", "offsets.retention.minutes: committed offsets of a group that stayed empty this long are deleted", parsePositiveInteger, d.offsetsRetentionMs / 60_000)
-    .addOption(durationOption("--group-initial-rebalance-delay-ms <duration>", "group.initial.rebalance.delay.ms: how long the first rebalance of an empty classic group waits for more members; 0 for none", d.groupInitialRebalanceDelayMs))
-    .addOption(durationOption("--group-min-session-timeout-ms <duration>", "group.min.session.timeout.ms: shortest session timeout a classic group member may ask for", d.groupSessionTimeoutMinMs))
-    .addOption(durationOption("--group-max-session-timeout-ms <duration>", "group.max.session.timeout.ms: longest session timeout a classic group member may ask for", d.groupSessionTimeoutMaxMs))
-    .addOption(durationOption("--group-consumer-session-timeout-ms <duration>", "group.consumer.session.timeout.ms: KIP-848 members that do not heartbeat this long are removed", d.consumerGroupSessionTimeoutMs))
-    .addOption(durationOption("--group-consumer-heartbeat-interval-ms <duration>", "group.consumer.heartbeat.interval.ms: how often KIP-848 members are told to heartbeat; below the session timeout", d.consumerGroupHeartbeatIntervalMs))
-    .addOption(durationOption("--producer-id-expiration-ms <duration>", "producer.id.expiration.ms: partitions forget an idempotent producer silent this long (its retries are then no longer recognised)", d.producerIdExpirationMs, parsePositiveDurationMs))
-    .option("--metrics", "serve Prometheus metrics at /metrics on the HTTP port", d.metrics)
-    .option("--no-metrics", "do not count anything for /metrics (it answers 404)")
-    .option("--metrics-partition-series", "per-partition series in /metrics (offsets, size, segments, group and search lag)", d.metricsPartitionSeries)
-    .option("--no-metrics-partition-series", "only per-topic and per-group totals in /metrics, for brokers with many partitions")
-    .option("--metrics-series-max <n>", "label sets one metric family may hold; more are dropped and counted in chronik_metrics_series_dropped_total", parsePositiveInteger, d.metricsSeriesMax)
-    .option("--search-all-topics", "index every topic for search, not only those with search.enabled=true (internal __ topics excepted)", false)
-    .option("--no-search-all-topics", "index only topics with search.enabled=true")
-    .option("--search-memory-mb <mb>", "memory for the newest, in-memory part of search indexes, in MiB (the rest is files read in place)", parsePositiveInteger, 1024)
-    .option("--search-threads <n>", `threads searching sealed index chunks in parallel, beside the indexing thread (1 to ${searchThreadsMax})`, parsePositiveInteger, defaultSearchThreads(availableParallelism()))
-    .option("--log-level <level>", "debug, info, warn or error", choice(logLevels), "info" as LogLevel)
+  const command = new Command<[], ServeOptions>("serve").description(
+    "Run the broker: Kafka protocol on --port; HTTP on --http-port with /health, /ready, /metrics and search (/_search, /<topic>/_search, /_stats/search)",
+  );
+  for (const option of serveOptions()) command.addOption(option);
+  return command
     .addHelpText("after", settingsHelp)
     .hook("preAction", (command) => applySettingSources(command, environment))
     .action(async (options, command) => {
@@ -126,47 +49,9 @@ export function serveCommand(environment: Record<string, string | undefined> = p
         command.error(`--group-min-session-timeout-ms (${options.groupMinSessionTimeoutMs}) must not exceed --group-max-session-timeout-ms (${options.groupMaxSessionTimeoutMs})`);
       }
       const logger = createLogger("chronik", options.logLevel);
-      const listensEverywhere = options.host === "0.0.0.0" || options.host === "::";
       const listeners = listenersFromOptions(command, options);
       const config: BrokerConfig = {
-        ...d,
-        dataDir: resolve(options.data),
-        host: options.host,
-        port: options.port,
-        httpPort: options.httpPort,
-        advertisedHost: options.advertisedHost ?? (listensEverywhere ? "localhost" : options.host),
-        advertisedPort: options.advertisedPort ?? options.port,
-        nodeId: options.nodeId,
-        autoCreateTopics: options.autoCreateTopics,
-        defaultPartitions: options.defaultPartitions,
-        fsync: options.fsync,
-        fsyncIntervalMs: options.fsyncInterval,
-        segmentBytes: options.segmentBytes,
-        segmentMs: options.segmentMs,
-        retentionMs: options.retentionMs,
-        retentionBytes: options.retentionBytes,
-        cleanupPolicy: options.cleanupPolicy,
-        retentionCheckIntervalMs: options.retentionCheckInterval,
-        logCleanerBackoffMs: options.logCleanerBackoff,
-        messageTimestampType: options.messageTimestampType,
-        messageTimestampDifferenceMaxMs: options.messageTimestampDifferenceMax,
-        openFilesMax: options.openFilesMax,
-        requestBytesMax: options.requestMaxBytes,
-        batchBytesMax: options.messageMaxBytes,
-        offsetsRetentionMs: options.offsetsRetentionMinutes * 60_000,
-        groupInitialRebalanceDelayMs: options.groupInitialRebalanceDelayMs,
-        groupSessionTimeoutMinMs: options.groupMinSessionTimeoutMs,
-        groupSessionTimeoutMaxMs: options.groupMaxSessionTimeoutMs,
-        consumerGroupSessionTimeoutMs: options.groupConsumerSessionTimeoutMs,
-        consumerGroupHeartbeatIntervalMs: options.groupConsumerHeartbeatIntervalMs,
-        producerIdExpirationMs: options.producerIdExpirationMs,
-        metrics: options.metrics,
-        metricsPartitionSeries: options.metricsPartitionSeries,
-        metricsSeriesMax: options.metricsSeriesMax,
-        saslMechanisms: options.saslMechanisms,
-        superUsers: options.superUsers,
-        saslSessionLifetimeMs: options.connectionsMaxReauthMs,
-        allowEveryoneIfNoAcl: options.allowEveryoneIfNoAcl,
+        ...brokerConfigFrom(options),
         ...(listeners === undefined ? {} : { listeners, host: listeners[0].host, port: listeners[0].port, advertisedHost: listeners[0].advertisedHost, advertisedPort: listeners[0].advertisedPort ?? listeners[0].port }),
         ...(options.tlsCert === undefined || options.tlsKey === undefined ? {} : { tls: { certFile: resolve(options.tlsCert), keyFile: resolve(options.tlsKey), ...(options.tlsCa === undefined ? {} : { caFile: resolve(options.tlsCa) }) } }),
       };
@@ -266,20 +151,6 @@ function listenersFromOptions(
   }
 }
 
-function parseSuperUsers(value: string): string[] {
-  const principals = value.split(";").map((entry) => entry.trim()).filter((entry) => entry !== "");
-  const bad = principals.find((principal) => !/^[^:]+:.+$/.test(principal));
-  if (bad !== undefined) throw new InvalidArgumentError(`"${bad}" is not a principal of the form Type:name (User:admin)`);
-  return principals;
-}
-
-function parseSaslMechanisms(value: string): SaslMechanism[] {
-  const chosen = value.split(",").map((entry) => entry.trim().toUpperCase()).filter((entry) => entry !== "");
-  const unknown = chosen.filter((entry) => !(saslMechanisms as readonly string[]).includes(entry));
-  if (chosen.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`${unknown.length > 0 ? `"${unknown[0]}" is not` : "Give at least one of"} ${saslMechanisms.join(", ")}`);
-  return chosen as SaslMechanism[];
-}
-
 /** The HTTP API's certificate and key: the Kafka listeners' files. */
 function readHttpTls(files: TlsFiles): HttpTls {
   const { cert, key } = readTlsMaterial(files);
@@ -320,7 +191,7 @@ function committedView(partition: Partition): IndexedLog {
       return partition.lastStableOffset;
     },
     get segmentsRewritten() {
-      return log instanceof FileLog ? log.segmentsRewritten : undefined;
+      return log.segmentsRewritten;
     },
     read: (offset, maxBytes) => log.read(offset, maxBytes, partition.lastStableOffset),
   };
@@ -330,7 +201,7 @@ function committedView(partition: Partition): IndexedLog {
 
 const committedViews = new WeakMap<Partition, IndexedLog>();
 
-/** The broker's topics as search sees them; a partition's folder comes from its FileLog. */
+/** The broker's topics as search sees them; a partition's folder is its log's, when the log has one. */
 function searchTopics(broker: Broker, searchAllTopics: boolean): SearchTopic[] {
   return broker.topics.list().map((topic) => ({
     name: topic.meta.name,
@@ -340,7 +211,7 @@ function searchTopics(broker: Broker, searchAllTopics: boolean): SearchTopic[] {
         topic: partition.topic,
         index: partition.index,
         log: committedView(partition),
-        dir: partition.log instanceof FileLog ? partition.log.dir : null,
+        dir: partition.log.dir ?? null,
         onNextData: (wake) => partition.onNextData(wake),
         abortedSince: (offset) => partition.abortedTransactions(offset, Number.MAX_SAFE_INTEGER),
       }),

@@ -72,6 +72,10 @@ export interface PartitionLog {
   readonly transactionIndexes?: TransactionIndexFiles;
   /** Bytes of the stored batches (logs that do not track it have none). */
   readonly sizeBytes?: number;
+  /** The folder holding the segment files, which search reads in place and indexes beside (logs kept in memory have none). */
+  readonly dir?: string;
+  /** Sealed segments replaced by compacted ones since the log opened, so search knows to recheck them (logs that never compact have none). */
+  readonly segmentsRewritten?: number;
   /** Base offsets of the segments, ascending (logs without segments have none). */
   segmentBaseOffsets?(): number[];
   /**
