@@ -23,7 +23,7 @@ const recordedFrameBytesMax = 256 * 1024;
 /** Frames above this size stop the recording of their connection (they are still forwarded). */
 const parsedFrameBytesMax = 128 * 1024 * 1024;
 /** Produce requests differ by compression codec and fetch responses by what they carry: keep more. */
-const perVersionMaxByApi: Record<string, number> = { Produce: 6, Fetch: 4 };
+const perVersionMaxByApi: Record<string, number> = { Produce: 8, Fetch: 4 };
 /** Requests awaiting a response on one connection before the oldest are forgotten. */
 const pendingRequestsMax = 1024;
 
