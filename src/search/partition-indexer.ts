@@ -79,6 +79,16 @@ export interface IndexMeasures {
   batchSeconds: HistogramChild;
 }
 
+/** Told as an indexer starts each step (the crash tests kill an indexer at them). */
+export interface IndexerObserver {
+  /** A live segment is being written out as a sealed chunk. */
+  sealing?(): void;
+  /** Chunks are being merged into one. */
+  merging?(): void;
+  /** A chunk the backlog thread indexed ahead was taken. */
+  tookAhead?(): void;
+}
+
 interface IndexerOptions {
   logger: Logger;
   counters: DocumentCounters;
@@ -91,6 +101,7 @@ interface IndexerOptions {
   merger?: Merger;
   /** Who indexes stretches of a backlog ahead of this indexer (the search worker's backlog thread); nobody when absent. */
   backlog?: BacklogIndexer;
+  observer?: IndexerObserver;
 }
 
 /** Versions of written chunk files, unique in this thread: a query thread reopens a chunk whose version changed. */
@@ -108,6 +119,7 @@ export class PartitionIndexer {
   #logger: Logger;
   #counters: DocumentCounters;
   #measures: IndexMeasures | null;
+  #observer: IndexerObserver;
   /** performance.now() when this indexer last found records it had not indexed, while it still has; null when caught up. */
   #behindSinceMs: number | null = null;
   #liveBytesLimit: () => number;
@@ -146,6 +158,7 @@ export class PartitionIndexer {
     this.#logger = options.logger;
     this.#counters = options.counters;
     this.#measures = options.measures ?? null;
+    this.#observer = options.observer ?? {};
     this.#liveBytesLimit = options.liveBytesLimit ?? (() => liveBytesMax);
     this.#merge = options.merge ?? true;
     this.#merger = options.merger ?? mergeChunkFiles;
@@ -413,6 +426,7 @@ export class PartitionIndexer {
     this.#live = this.#newLive(chunk.endOffset, job.logSegmentBase);
     this.#liveFrom = chunk.endOffset;
     this.#logger.debug("Took a search index chunk indexed ahead", { partition: this.key, base: chunk.baseOffset, documents: chunk.documents });
+    this.#observer.tookAhead?.();
     await this.#persist(null);
   }
 
@@ -479,6 +493,7 @@ export class PartitionIndexer {
     this.#sealed.push(chunk);
     await this.#persist(async (dir) => {
       this.#logger.debug("Sealing a search index chunk", { partition: this.key, base: chunk.baseOffset, documents: finished.docCount });
+      this.#observer.sealing?.();
       await writeSealedSegment(path.join(dir, chunkFileName(chunk)), [finished]);
       if (!this.#sealed.includes(chunk) || this.#stale.has(chunk)) return [chunkFileName(chunk)];
       // Opened again when this thread searches it; usually a query thread does.
@@ -736,6 +751,7 @@ export class PartitionIndexer {
     const file = chunkFileName(merged);
     const started = performance.now();
     this.#logger.debug("Merging search index chunks", { partition: this.key, chunks: inputs.length });
+    this.#observer.merging?.();
     try {
       await this.#merger(dir, inputs.map(chunkFileName), file);
     } catch (error) {

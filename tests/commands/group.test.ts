@@ -6,6 +6,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { renderTable } from "../../src/commands/admin-command.ts";
 import { parseDatetime, parseTopicPartitions } from "../../src/commands/group.ts";
 import { type Broker, chronikCommand, run, startBroker } from "../e2e/harness.ts";
+import { eventually, letRealTimePass } from "../support/wait.ts";
 
 let broker: Broker;
 let kafka: Kafka;
@@ -141,7 +142,7 @@ describe("chronik group", () => {
       while (producing) {
         await producer.send({ topic: "live", messages: Array.from({ length: 10 }, (_, index) => ({ partition: index % 2, value: `live-${produced + index}` })) });
         produced += 10;
-        await Bun.sleep(20);
+        await letRealTimePass(20, "the producer keeps a steady pace while the group is described");
       }
     })();
     try {
@@ -169,13 +170,11 @@ describe("chronik group", () => {
       await producer.disconnect();
     }
     // Once the producer stops and the consumer has committed everything, the log end is what was produced and lag is 0.
-    const deadline = Date.now() + 20_000;
-    let final: Row[] = [];
-    while (Date.now() < deadline) {
-      final = (await groupJson<{ partitions: Row[] }>(["describe", "live-readers"])).partitions;
-      if (final.every((row) => row.lag === 0)) break;
-      await Bun.sleep(200);
-    }
+    const caughtUp = async () => {
+      const rows = (await groupJson<{ partitions: Row[] }>(["describe", "live-readers"])).partitions;
+      return rows.every((row) => row.lag === 0) ? rows : null;
+    };
+    const final = await eventually(caughtUp, "the consumer commits everything produced", { waitMs: 20_000, pollMs: 200 });
     expect(final.reduce((sum, row) => sum + row.logEndOffset!, 0)).toBe(produced);
     expect(final.map((row) => row.lag)).toEqual([0, 0]);
     await consumer.disconnect();

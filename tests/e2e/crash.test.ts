@@ -7,7 +7,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { Kafka, logLevel, type Producer } from "kafkajs";
-import { assertSameBytes, type Broker, kcat, runOk, startBroker } from "./harness.ts";
+import { assertSameBytes, type Broker, eventually, kcat, runOk, startBroker } from "./harness.ts";
 
 const partitionCount = 3;
 const batchSize = 40;
@@ -80,8 +80,7 @@ async function crashAndRecover(fsync: string): Promise<void> {
   );
 
   // Kill once enough has been acknowledged: the producers are mid-stream, with requests in flight.
-  const killDeadline = Date.now() + streamTimeMaxMs;
-  while (Date.now() < killDeadline && totalAcknowledged(acknowledged) < acknowledgedBeforeKillMin) await Bun.sleep(5);
+  await eventually(() => totalAcknowledged(acknowledged) >= acknowledgedBeforeKillMin, `${acknowledgedBeforeKillMin} records acknowledged`, { waitMs: streamTimeMaxMs, pollMs: 5 });
   await broker.kill9();
   await Promise.all(streams);
   await Promise.all(producers.map((producer) => producer.disconnect().catch(() => undefined)));

@@ -12,7 +12,7 @@ import { CreateTopics } from "../../src/protocol/messages/create-topics.ts";
 import { DeleteGroups } from "../../src/protocol/messages/delete-groups.ts";
 import { OffsetCommit } from "../../src/protocol/messages/offset-commit.ts";
 import { OffsetFetch } from "../../src/protocol/messages/offset-fetch.ts";
-import { type Broker, startBroker } from "./harness.ts";
+import { type Broker, eventually, startBroker } from "./harness.ts";
 
 let broker: Broker;
 
@@ -63,8 +63,7 @@ test("compaction keeps the latest commit per key and a restart replays the compa
   // ~70-byte key and a ~70-byte value, so the log took well over `uncompactedBytesMin`.
   const uncompactedBytesMin = 2 * commitCount * 150;
   const compactedBytesMax = uncompactedBytesMin / 10;
-  const deadline = Date.now() + 20_000;
-  while ((await groupLogBytes()) > compactedBytesMax && Date.now() < deadline) await Bun.sleep(200);
+  await eventually(async () => (await groupLogBytes()) < compactedBytesMax, `__consumer_offsets compacted below ${compactedBytesMax} bytes`, { waitMs: 20_000, pollMs: 200, detail: () => broker.log.slice(-3000) });
   const compactedBytes = await groupLogBytes();
   console.log(`__consumer_offsets: ${2 * commitCount} commits (over ${uncompactedBytesMin} bytes) compacted to ${compactedBytes} bytes`);
   expect(compactedBytes).toBeLessThan(compactedBytesMax);

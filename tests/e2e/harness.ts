@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { eventually, settlesWithin } from "../support/wait.ts";
 
 export const repoRoot = resolve(import.meta.dir, "../..");
 export const loopbackHost = "127.0.0.1";
@@ -33,18 +34,9 @@ export function chronikCommand(): string[] {
   return [join(repoRoot, "node_modules/.bin/bun"), join(repoRoot, "main.ts")];
 }
 
-/** A TCP port that was free a moment ago, found by binding port 0 on loopback. */
-/** Polls `check` until it holds; fails naming `what` after `waitMs` (30 s unless told). */
-export async function eventually(check: () => Promise<boolean>, what: string, options: { waitMs?: number; pollMs?: number } = {}): Promise<void> {
-  const { waitMs = 30_000, pollMs = 100 } = options;
-  const deadline = Date.now() + waitMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await Bun.sleep(pollMs);
-  }
-  throw new Error(`Not within ${waitMs} ms: ${what}`);
-}
+export { eventually } from "../support/wait.ts";
 
+/** A TCP port that was free a moment ago, found by binding port 0 on loopback. */
 export async function freePort(): Promise<number> {
   return await new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -214,6 +206,20 @@ export class Broker {
     return this.logSince(0);
   }
 
+  /**
+   * How many requests the broker has answered, by API and version ("Produce v9"), read from its
+   * /metrics. A request is counted before its response is sent, so once a client has its answer
+   * the count includes it: no waiting on log lines that reach the log later.
+   */
+  async requestCounts(): Promise<Map<string, number>> {
+    const url = `${this.#httpsCa === undefined ? "http" : "https"}://${this.host}:${this.httpPort}/metrics`;
+    const tls = this.#httpsCa === undefined ? {} : { tls: { ca: readFileSync(this.#httpsCa, "utf8") } };
+    const text = await (await fetch(url, tls)).text();
+    const counts = new Map<string, number>();
+    for (const match of text.matchAll(/^chronik_requests_total\{api="(\w+)",version="(\d+)"\} (\d+)$/gm)) counts.set(`${match[1]} v${match[2]}`, Number(match[3]));
+    return counts;
+  }
+
   /** A mark for logSince: how many bytes the broker has written in all. */
   get logEnd(): number {
     return this.#logPath === undefined || !existsSync(this.#logPath) ? 0 : statSync(this.#logPath).size;
@@ -278,10 +284,9 @@ export class Broker {
   }
 
   async #waitHealthy(child: Subprocess, command: string[]): Promise<void> {
-    const deadline = Date.now() + healthWaitMs;
     const url = `${this.#httpsCa === undefined ? "http" : "https"}://${this.host}:${this.httpPort}/health`;
     const tls = this.#httpsCa === undefined ? {} : { tls: { ca: readFileSync(this.#httpsCa, "utf8") } };
-    while (Date.now() < deadline) {
+    const healthy = async () => {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(
           `Broker exited before it was healthy (code ${child.exitCode}, signal ${child.signalCode}): "${command.join(" ")}"\n${this.log}`,
@@ -289,15 +294,20 @@ export class Broker {
       }
       try {
         const response = await fetch(url, { signal: AbortSignal.timeout(1000), ...tls });
-        if (response.status === 200) return;
+        return response.status === 200;
       } catch {
-        // Not listening yet.
+        return false; // Not listening yet.
       }
-      await Bun.sleep(healthPollMs);
+    };
+    try {
+      await eventually(healthy, `the broker is healthy at "${url}"`, { waitMs: healthWaitMs, pollMs: healthPollMs, detail: () => this.log });
+    } catch (error) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await child.exited;
+      }
+      throw error;
     }
-    child.kill("SIGKILL");
-    await child.exited;
-    throw new Error(`Broker was not healthy at "${url}" within ${healthWaitMs} ms\n${this.log}`);
   }
 
   /** SIGTERM, then wait for exit; returns the exit code. Throws if it does not exit in time. */
@@ -305,8 +315,7 @@ export class Broker {
     const child = this.#child;
     if (child === undefined || !this.alive) return child?.exitCode ?? null;
     child.kill("SIGTERM");
-    const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(stopWaitMs).then(() => false)]);
-    if (!exited) {
+    if (!(await settlesWithin(child.exited, stopWaitMs))) {
       child.kill("SIGKILL");
       await child.exited;
       throw new Error(`Broker did not exit within ${stopWaitMs} ms of SIGTERM\n${this.log}`);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { EventLoopLagSampler, eventLoopSampleMs, registerProcessMetrics } from "../../src/metrics/process-metrics.ts";
 import { MetricsRegistry } from "../../src/metrics/registry.ts";
-import { eventually } from "../e2e/harness.ts";
+import { eventually } from "../support/wait.ts";
 
 describe("process metrics", () => {
   test("the event-loop sampler records how much later than asked its timer fired, by the injected clock", async () => {

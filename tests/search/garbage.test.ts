@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from "bun:test";
 import { asWork, collectSoon, noteWork, useCollector, WorkMeter, workBetweenCollectionsMs } from "../../src/search/garbage.ts";
-import { eventually } from "../e2e/harness.ts";
+import { eventually } from "../support/wait.ts";
 
 let restore: ((full: boolean) => void) | null = null;
 afterEach(() => {

@@ -15,7 +15,7 @@ import { openSealedSegment } from "../../src/search/sealed-segment.ts";
 import { parseSearchBody } from "../../src/search/es-dsl.ts";
 import { runSearch } from "../../src/search/searcher.ts";
 import { SegmentFileReader } from "../../src/search/segment-file-reader.ts";
-import { eventually } from "../e2e/harness.ts";
+import { eventually } from "../support/wait.ts";
 
 const logger = createLogger("test", "error");
 const dirs: string[] = [];
@@ -76,12 +76,9 @@ async function fetchableOffsets(log: FileLog, end = log.highWatermark): Promise<
   return found;
 }
 
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("Condition not met within 10 s");
-    await Bun.sleep(10);
-  }
+/** Waits for the indexer to reach the state `check` describes, naming it (its source) if it does not. */
+function until(check: () => boolean): Promise<unknown> {
+  return eventually(check, check.toString(), { waitMs: 10_000, pollMs: 10 });
 }
 
 async function offsets(indexer: PartitionIndexer, query: unknown = { match_all: {} }): Promise<number[]> {
@@ -383,10 +380,9 @@ describe("PartitionIndexer merging", () => {
     let searches = 0;
     let mostChunks = 0;
     let sawMergeDue = false;
-    const deadline = Date.now() + 30_000;
     // Until indexing is done and merging has brought the chunks down to the policy's bound.
-    while (indexer.indexedOffset < total || indexer.sealedChunkCount >= 2 * 8) {
-      if (Date.now() > deadline) throw new Error(`Merging did not finish: ${indexer.sealedChunkCount} chunks`);
+    const settled = async () => {
+      if (indexer.indexedOffset === total && indexer.sealedChunkCount < 2 * 8) return true;
       mostChunks = Math.max(mostChunks, indexer.sealedChunkCount);
       sawMergeDue ||= indexer.mergeDue;
       if (indexer.indexedOffset === total) {
@@ -394,13 +390,14 @@ describe("PartitionIndexer merging", () => {
         const handles = await indexer.handles();
         const chunks = indexer.sealedChunkCount;
         const files = () => fs.readdirSync(dir).filter((name) => name.endsWith(".search")).length;
-        while ((indexer.sealedChunkCount === chunks || files() !== indexer.sealedChunkCount) && Date.now() < deadline) await Bun.sleep(1);
+        await eventually(() => indexer.sealedChunkCount !== chunks && files() === indexer.sealedChunkCount, "a merge replaces the chunks the handles were taken on", { waitMs: 30_000, pollMs: 1 });
         const response = await runSearch(handles, parseSearchBody({ query: { match: { text: "word3" } }, size: 10_000, sort: [{ _offset: "asc" }] }));
         expect(response.hits.hits.map((hit) => hit.offset)).toEqual(expected);
         searches++;
       }
-      await Bun.sleep(1);
-    }
+      return false;
+    };
+    await eventually(settled, "merging brings the chunks below 16", { waitMs: 30_000, pollMs: 1, detail: () => `${indexer.sealedChunkCount} chunks` });
     expect(mostChunks).toBeGreaterThan(16);
     expect(searches).toBeGreaterThan(0);
     // mergeDue (the stats' mergingPartitions) says when merging has settled.

@@ -14,6 +14,7 @@ import { SearchService } from "../../src/search/search-service.ts";
 import { verifySealedSegment } from "../../src/search/sealed-segment.ts";
 import { SegmentFileReader } from "../../src/search/segment-file-reader.ts";
 import { FileLog } from "../../src/storage/file-log.ts";
+import { eventually } from "../support/wait.ts";
 
 const logger = createLogger("test", "error");
 const words = ["disk", "full", "timeout", "error", "warning", "network", "retry", "user", "login", "cache", "miss", "slow", "query", "kafka", "broker"];
@@ -59,11 +60,7 @@ async function setup(threads: number | null, existing?: string[], log: Logger = 
   }
   const queryPool = threads === null ? undefined : new QueryPool(threads, { logLevel: "error", logger: log });
   const service = new SearchService({ topics: () => [{ name: "logs", searchEnabled: true, partitions: searchable }] }, { memoryBytes, logger: log, queryPool });
-  const deadline = Date.now() + 20_000;
-  while (searchable.some((partition) => service.indexedOffset("logs", partition.index) !== recordsPerPartition)) {
-    if (Date.now() > deadline) throw new Error("Not indexed within 20 s");
-    await Bun.sleep(20);
-  }
+  await eventually(() => searchable.every((partition) => service.indexedOffset("logs", partition.index) === recordsPerPartition), "every partition indexed", { waitMs: 20_000 });
   return { service, dirs };
 }
 
@@ -125,11 +122,11 @@ describe("searches over query threads", () => {
       }
     }
     // Once the threads have opened the sealed chunks, the chunks are searched there, with the same answers.
-    const deadline = Date.now() + 10_000;
-    while (three.service.stats().residentIndexes <= 4 && Date.now() < deadline) {
+    const opened = async () => {
       await three.service.search(["logs"], parseSearchBody(bodies[0]));
-      await Bun.sleep(20);
-    }
+      return three.service.stats().residentIndexes > 4;
+    };
+    await eventually(opened, "the query threads open the sealed chunks", { waitMs: 10_000 });
     expect(three.service.stats().searchThreads).toBe(3);
     expect(three.service.stats().residentIndexes).toBeGreaterThan(4);
     for (const body of bodies) {
@@ -161,12 +158,11 @@ describe("searches over query threads", () => {
             return false;
           }
         };
-        const deadline = Date.now() + 10_000;
-        while (!rebuilt() && Date.now() < deadline) {
+        const searchedAndRebuilt = async () => {
           expect(withoutTook(await damaged.service.search(["logs"], request))).toEqual(expected);
-          await Bun.sleep(20);
-        }
-        expect(rebuilt()).toBe(true);
+          return rebuilt();
+        };
+        await eventually(searchedAndRebuilt, `"${file}" rebuilt`, { waitMs: 10_000 });
         expect(withoutTook(await damaged.service.search(["logs"], request))).toEqual(expected);
       } finally {
         await damaged.service.stop();
@@ -188,12 +184,11 @@ describe("searches over query threads", () => {
     try {
       // The threads open the sealed chunks; a count with an aggregation reads no record, so none is cached.
       const counting = parseSearchBody({ query: { match_all: {} }, size: 0, aggs: { levels: { terms: { field: "level" } } } });
-      const deadline = Date.now() + 10_000;
-      while (changing.service.stats().residentIndexes <= 4 && Date.now() < deadline) {
+      const opened = async () => {
         await changing.service.search(["logs"], counting);
-        await Bun.sleep(20);
-      }
-      expect(changing.service.stats().residentIndexes).toBeGreaterThan(4);
+        return changing.service.stats().residentIndexes > 4;
+      };
+      await eventually(opened, "the query threads open the sealed chunks", { waitMs: 10_000 });
       // Emptied in place: the same file, so its chunk still looks fresh, but its records are gone.
       const segments = fs.readdirSync(changing.dirs[0]).filter((name) => name.endsWith(".log")).sort();
       const [from, to] = [Number.parseInt(segments[1], 10), Number.parseInt(segments[2], 10)];

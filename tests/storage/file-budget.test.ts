@@ -1,4 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
+import { eventually } from "../support/wait.ts";
 import fs from "node:fs";
 import { FileBudget } from "../../src/storage/file-budget.ts";
 import { FileLog } from "../../src/storage/file-log.ts";
@@ -27,8 +28,7 @@ function openFds(): number {
  * being sealed keeps its files open until its fsyncs finish, then the budget closes them.
  */
 async function settledFds(limit: number): Promise<number> {
-  const deadline = Date.now() + 5000;
-  while (openFds() > limit && Date.now() < deadline) await Bun.sleep(20);
+  await eventually(() => openFds() <= limit, `at most ${limit} segment files open`, { waitMs: 5000 });
   return openFds();
 }
 

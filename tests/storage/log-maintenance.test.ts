@@ -1,4 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
+import { eventually, nextTurn } from "../support/wait.ts";
 import fs from "node:fs";
 import { buildRecordBatch } from "../../src/records/record-batch.ts";
 import { FileLog } from "../../src/storage/file-log.ts";
@@ -48,9 +49,7 @@ test("rounds run by themselves every checkIntervalMs until stopped", async () =>
   const maintenance = new LogMaintenance({ checkIntervalMs: 20, logger: recordingLogger() });
   maintenance.add(log);
   maintenance.start();
-  const deadline = Date.now() + 5000;
-  while (log.logStartOffset < 20 && Date.now() < deadline) await Bun.sleep(10);
-  expect(log.logStartOffset).toBe(20);
+  await eventually(() => log.logStartOffset === 20, "a round deletes the expired records", { waitMs: 5000, pollMs: 10 });
   await maintenance.stop();
   await log.close();
 });
@@ -67,7 +66,7 @@ test("reads during a compaction pass see whole batches, and leftovers of an inte
     const { bytes } = await log.read(0, 4096);
     expect(bytes.length).toBeGreaterThan(0);
     reads++;
-    await Bun.sleep(0);
+    await nextTurn();
   }
   expect((await pass)?.recordsRemoved).toBeGreaterThan(0);
   expect(reads).toBeGreaterThan(1);
@@ -92,9 +91,7 @@ test("compaction runs every cleanerBackoffMs once the dirty ratio passes, while 
   maintenance.add(table);
   maintenance.add(expiring);
   maintenance.start();
-  const deadline = Date.now() + 10_000;
-  while (table.compactedOffset === 0 && Date.now() < deadline) await Bun.sleep(10);
-  expect(table.compactedOffset).toBeGreaterThan(0);
+  await eventually(() => table.compactedOffset > 0, "a compaction pass", { waitMs: 10_000, pollMs: 10 });
   // The retention check is an hour away: the expired records are still there.
   expect(expiring.logStartOffset).toBe(0);
   await maintenance.stop();

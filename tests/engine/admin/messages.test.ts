@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { readMessages, showBytes, shownBytesMax, tailMessages, type ShownRecord } from "../../../src/engine/admin/messages.ts";
 import { buildRecordBatch } from "../../../src/records/record-batch.ts";
 import { buildMarkerBatch } from "../../../src/records/transaction-marker.ts";
-import { eventually } from "../../e2e/harness.ts";
+import { eventually } from "../../support/wait.ts";
 import { type AdminFixture, adminFixture } from "./admin-fixture.ts";
 
 let fixture: AdminFixture;
