@@ -13,7 +13,7 @@ import type { SaslSession } from "./sasl-session.ts";
 import { anonymousPrincipal, type Requester } from "../security/authorizer.ts";
 import { authenticationStep } from "./handlers/sasl-authenticate.ts";
 import { type Route, routesByKey } from "./api-table.ts";
-import type { HandlerContext } from "./handler-context.ts";
+import { type HandlerContext, schedulerOf } from "./handler-context.ts";
 import { failedRequestResponse } from "./error-responses.ts";
 import { apiVersionsResponse } from "./handlers/api-versions.ts";
 
@@ -142,7 +142,7 @@ export async function dispatch(broker: BrokerContext, frame: Uint8Array, session
     throw new FatalRequestError(`${problem}: ${describe(header)}`, problemOf(problem, header, routesByKey.get(header.apiKey)));
   }
   // KIP-368: a session that ended without re-authentication takes nothing but the re-authentication.
-  if (sasl !== undefined && sasl.expired(broker.now?.() ?? Date.now()) && header.apiKey !== SaslHandshake.apiKey && header.apiKey !== SaslAuthenticate.apiKey) {
+  if (sasl !== undefined && sasl.expired(schedulerOf(broker).now()) && header.apiKey !== SaslHandshake.apiKey && header.apiKey !== SaslAuthenticate.apiKey) {
     const problem = "Request after the SASL session expired";
     throw new FatalRequestError(`${problem}: ${describe(header)}`, problemOf(problem, header, routesByKey.get(header.apiKey)));
   }

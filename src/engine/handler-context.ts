@@ -8,6 +8,7 @@ import type { SaslMechanism, SaslSession } from "./sasl-session.ts";
 import type { BrokerConfig } from "./broker-config.ts";
 import type { BrokerMetrics } from "./broker-metrics.ts";
 import type { GroupCoordinator } from "./groups/group-coordinator.ts";
+import { type Scheduler, systemScheduler } from "./groups/scheduler.ts";
 import type { ProducerIdAllocator } from "./producer-ids.ts";
 import type { TransactionCoordinator } from "./transactions/transaction-coordinator.ts";
 import type { TopicRegistry } from "./topic-registry.ts";
@@ -49,6 +50,8 @@ export interface HandlerContext {
   logger: Logger;
   /** Milliseconds since the epoch (injected so tests can move time; Date.now when absent). */
   now?: () => number;
+  /** Runs a callback once after a delay on the same clock as `now` (setTimeout when absent); returns its cancel. */
+  schedule?: Scheduler["schedule"];
   /** Counts requests, records and bytes for /metrics; absent when metrics are off. */
   metrics?: BrokerMetrics;
   /** The API keys and versions this broker advertises (for ApiVersions). */
@@ -66,6 +69,14 @@ export interface HandlerContext {
 /** The address this request's client is told to connect to. */
 export function advertisedAddress(ctx: HandlerContext): { host: string; port: number } {
   return ctx.advertised ?? { host: ctx.config.advertisedHost, port: ctx.config.advertisedPort };
+}
+
+/**
+ * The clock and timers handlers use (a produce's LogAppendTime, a fetch's max wait, a failed
+ * authentication's delay): the context's, else the system's.
+ */
+export function schedulerOf(ctx: Pick<HandlerContext, "now" | "schedule">): Scheduler {
+  return { now: ctx.now ?? systemScheduler.now, schedule: ctx.schedule ?? systemScheduler.schedule };
 }
 
 /** A handler answers one decoded request; `null` means send no response (Produce with acks=0). */

@@ -76,7 +76,14 @@ describe("Broker", () => {
 
   test("stop ends a parked long poll instead of waiting for it", async () => {
     const broker = await start(testConfig());
-    await broker.topics.create("quiet", 1);
+    const quiet = (await broker.topics.create("quiet", 1)).partitions[0];
+    const onNextData = quiet.onNextData.bind(quiet);
+    const parked = new Promise<void>((resolve) => {
+      quiet.onNextData = (wake) => {
+        resolve();
+        return onNextData(wake);
+      };
+    });
     const socket = await new Promise<ReturnType<typeof connect>>((resolve, reject) => {
       const opened = connect({ host: "127.0.0.1", port: broker.port }, () => resolve(opened));
       opened.once("error", reject);
@@ -99,7 +106,7 @@ describe("Broker", () => {
         }),
       ),
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await parked;
     const started = Date.now();
     await broker.stop();
     await closed;

@@ -8,7 +8,8 @@ import { FatalRequestError } from "../../src/engine/dispatcher.ts";
 import { KafkaListener } from "../../src/engine/kafka-listener.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { FrameSplitter } from "../../src/protocol/frames.ts";
-import { recordingLogger, sleep } from "./fixtures.ts";
+import { eventually, letRealTimePass, nextTurn } from "../support/wait.ts";
+import { recordingLogger } from "./fixtures.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -89,13 +90,16 @@ async function client(): Promise<TestClient> {
   return opened;
 }
 
-/** A handler that logs "start X" / "end X" and answers "X"; words starting with "slow" take 50 ms. */
+/**
+ * A handler that logs "start X" / "end X" and answers "X"; words starting with "slow" take 50 ms,
+ * long enough for a later request to overtake them if the connection let it.
+ */
 function tracingHandler(events: string[], options: { release?: (word: string) => boolean } = {}): FrameHandler {
   return async (frame, session) => {
     const word = decoder.decode(frame);
     events.push(`start ${word}`);
     if (options.release?.(word)) session.releaseConnection();
-    if (word.startsWith("slow")) await sleep(50);
+    if (word.startsWith("slow")) await letRealTimePass(50, "a slow request, for a later one to overtake if it could");
     events.push(`end ${word}`);
     return frameOf(word);
   };
@@ -136,8 +140,9 @@ describe("KafkaListener and Connection", () => {
     await serve(async (frame) => frameOf(decoder.decode(frame)));
     const socket = await client();
     const packed = new Uint8Array([...frameOf("one"), ...frameOf("two"), ...frameOf("three")]);
-    socket.socket.write(packed.subarray(0, 5));
-    await sleep(10);
+    // The first part is flushed and the listener gets a turn to read it before the rest is written.
+    await new Promise<void>((resolve) => socket.socket.write(packed.subarray(0, 5), () => resolve()));
+    await nextTurn();
     socket.socket.write(packed.subarray(5));
     expect(await socket.waitForResponses(3)).toEqual(["one", "two", "three"]);
   });
@@ -153,7 +158,7 @@ describe("KafkaListener and Connection", () => {
     const first = await client();
     const second = await client();
     first.send("parked");
-    await sleep(10);
+    await eventually(() => events.includes("parked"), "the first connection's request is running", { waitMs: 5000, pollMs: 1 });
     second.send("quick");
     expect(await second.waitForResponses(1)).toEqual(["quick"]);
     expect(first.responses).toEqual([]);
@@ -259,7 +264,7 @@ describe("KafkaListener and Connection", () => {
     await serve(
       async (frame, session) => {
         session.releaseConnection();
-        await sleep(1);
+        await nextTurn();
         return frameOf(decoder.decode(frame));
       },
       { requestsInFlightMax: 2 },
@@ -268,16 +273,20 @@ describe("KafkaListener and Connection", () => {
     const words = Array.from({ length: 20 }, (_, n) => `request-${n}`);
     for (const word of words) {
       socket.send(word);
-      await sleep(0);
+      await nextTurn();
     }
     expect(await socket.waitForResponses(words.length)).toEqual(words);
   });
 
   test("close ends every connection", async () => {
-    await serve(async () => new Promise<Uint8Array | null>(() => {}));
+    let received = false;
+    await serve(async () => {
+      received = true;
+      return new Promise<Uint8Array | null>(() => {});
+    });
     const socket = await client();
     socket.send("never answered");
-    await sleep(10);
+    await eventually(() => received, "the request reaches its handler", { waitMs: 5000, pollMs: 1 });
     await listener!.close();
     listener = null;
     await socket.closed;

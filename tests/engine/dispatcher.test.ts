@@ -24,6 +24,9 @@ import { KafkaListener } from "../../src/engine/kafka-listener.ts";
 import type { Logger } from "../../src/logger.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { FrameSplitter } from "../../src/protocol/frames.ts";
+import { failedAuthenticationDelayMs } from "../../src/engine/handlers/sasl-authenticate.ts";
+import { eventually } from "../support/wait.ts";
+import { ManualScheduler } from "./groups/manual-scheduler.ts";
 import { type EngineFixture, batchOf, engineFixture } from "./fixtures.ts";
 
 function brokerContext(fixture: EngineFixture): BrokerContext {
@@ -339,6 +342,20 @@ describe("dispatch on a SASL listener", () => {
     const failed = await authenticate(broker, on, `c=biws,r=${new TextDecoder().decode(first.authBytes).split(",")[0].slice(2)},p=${Buffer.alloc(32).toString("base64")}`);
     expect(failed).toMatchObject({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: "Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256" });
     expect((await fatal(dispatch(broker, metadata(), on))).message).toStartWith("Request after failed authentication");
+  });
+
+  test("a failed authentication is answered after failedAuthenticationDelayMs on the context's clock", async () => {
+    const clock = new ManualScheduler();
+    const broker = { ...(await saslBroker()), ...clock.handlerClock };
+    const on = saslSession();
+    await handshake(broker, on, "PLAIN");
+    let answered = false;
+    const failed = authenticate(broker, on, "\u0000alice\u0000wrong").then((response) => ((answered = true), response));
+    await eventually(() => clock.pending === 1, "the failure waits on its delay", { waitMs: 5000, pollMs: 1 });
+    await clock.advance(failedAuthenticationDelayMs - 1);
+    expect(answered).toBe(false);
+    await clock.advance(1);
+    expect((await failed).errorCode).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
   });
 
   test("after a v0 handshake the token comes bare and is answered bare", async () => {

@@ -129,8 +129,3 @@ export function recordsOf(bytes: Uint8Array | null | undefined): Array<[number, 
 export function baseOffsetsOf(bytes: Uint8Array | null | undefined): number[] {
   return decodeRecordBatches(bytes ?? new Uint8Array()).map((batch) => batch.header.baseOffset);
 }
-
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -20,7 +20,8 @@ import type {
 } from "../../protocol/messages/fetch.ts";
 import { batchHeaderSize, batchSizeAt, readBatchHeader } from "../../records/batch-header.ts";
 import { OffsetOutOfRangeError } from "../../storage/partition-log.ts";
-import type { Handler, HandlerContext } from "../handler-context.ts";
+import { type Handler, type HandlerContext, schedulerOf } from "../handler-context.ts";
+import type { Scheduler } from "../groups/scheduler.ts";
 import type { Partition } from "../partition.ts";
 import { partitionOf, zeroTopicId } from "../topic-lookup.ts";
 import { Operation, topicAllowed } from "../access.ts";
@@ -150,19 +151,21 @@ async function readPartition(
 }
 
 /**
- * Resolves when any of the partitions gets new data, the deadline passes, or the request is aborted.
- * `highWatermarksSeen` are the marks before the last read: data that arrived since resolves at once.
+ * Resolves when any of the partitions gets new data, `waitMs` passes on `scheduler`, or the request
+ * is aborted. `highWatermarksSeen` are the marks before the last read: data that arrived since
+ * resolves at once.
  */
-function waitForData(partitions: Partition[], highWatermarksSeen: number[], waitMs: number, signal: AbortSignal): Promise<void> {
+function waitForData(partitions: Partition[], highWatermarksSeen: number[], wait: { waitMs: number; scheduler: Scheduler; signal: AbortSignal }): Promise<void> {
+  const { waitMs, scheduler, signal } = wait;
   return new Promise((resolve) => {
     const cancels: Array<() => void> = [];
     const done = () => {
-      clearTimeout(timer);
+      cancelTimer();
       signal.removeEventListener("abort", done);
       for (const cancel of cancels) cancel();
       resolve();
     };
-    const timer = setTimeout(done, waitMs);
+    const cancelTimer = scheduler.schedule(waitMs, done);
     signal.addEventListener("abort", done, { once: true });
     for (const partition of partitions) cancels.push(partition.onNextData(done));
     if (partitions.some((partition, i) => partition.log.highWatermark !== highWatermarksSeen[i])) done();
@@ -176,7 +179,8 @@ export const handleFetch: Handler<FetchRequest, FetchResponse> = async (request,
   }
   const topics = resolveTopics(ctx, request);
   const bytesMax = request.maxBytes ?? 0x7fffffff;
-  const deadline = Date.now() + Math.min(Math.max(request.maxWaitMs, 0), fetchWaitMsMax);
+  const scheduler = schedulerOf(ctx);
+  const deadline = scheduler.now() + Math.min(Math.max(request.maxWaitMs, 0), fetchWaitMsMax);
   const watched = topics.flatMap((resolved) =>
     resolved.topic ? resolved.partitions.map((p) => partitionOf(resolved.topic!, p.partition)).filter((p) => p !== null) : [],
   );
@@ -187,9 +191,9 @@ export const handleFetch: Handler<FetchRequest, FetchResponse> = async (request,
   // As Kafka's delayed fetch, a partition error (a deleted topic, an offset out of range) is answered
   // at once: the client has to act on it, and waiting would only delay that.
   while (result.bytesRead < request.minBytes && !ctx.signal.aborted && watched.length > 0 && !hasPartitionError(result.responses)) {
-    const waitMs = deadline - Date.now();
+    const waitMs = deadline - scheduler.now();
     if (waitMs <= 0) break;
-    await waitForData(watched, seen, waitMs, ctx.signal);
+    await waitForData(watched, seen, { waitMs, scheduler, signal: ctx.signal });
     seen = highWatermarks();
     result = await readOnce(ctx, topics, bytesMax, readCommitted);
   }

@@ -21,7 +21,7 @@ import { compacts } from "../../storage/log-settings.ts";
 import { isInternalTopic } from "../groups/group-log.ts";
 import { appendLimitsOf, logSettingsOf } from "../topic-log-settings.ts";
 import type { AppendLimits } from "../topic-log-settings.ts";
-import type { Handler, HandlerContext } from "../handler-context.ts";
+import { type Handler, type HandlerContext, schedulerOf } from "../handler-context.ts";
 import { ProducerRefusedError } from "../partition.ts";
 import { lookupTopic, partitionOf } from "../topic-lookup.ts";
 import { Operation, topicAllowed, transactionalIdAllowed } from "../access.ts";
@@ -99,7 +99,7 @@ function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequest
       return Promise.resolve(failed(data.index, errorCode, refused.message));
     }
   }
-  const now = Date.now();
+  const now = schedulerOf(ctx).now();
   const problem = recordProblem(data.records, { limits, now, compacted: compacts(logSettingsOf(configs, ctx.config).cleanupPolicy) });
   if (problem) return Promise.resolve(failed(data.index, problem.errorCode, problem.message));
   const logAppendTime = limits.logAppendTime ? now : undefined;

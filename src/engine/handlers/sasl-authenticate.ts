@@ -10,7 +10,7 @@
 import { ErrorCode } from "../../protocol/errors.ts";
 import type { SaslAuthenticateRequest, SaslAuthenticateResponse } from "../../protocol/messages/sasl-authenticate.ts";
 import { decoyCredential, passwordMatchesAsync, ScramError, ScramServerExchange, scramMechanisms } from "../../security/scram.ts";
-import type { Handler, HandlerContext } from "../handler-context.ts";
+import { type Handler, type HandlerContext, schedulerOf } from "../handler-context.ts";
 import type { SaslSession } from "../sasl-session.ts";
 
 /** How long a failed authentication waits before its answer, to slow down guessing. */
@@ -26,7 +26,7 @@ function failed(ctx: HandlerContext, session: SaslSession, reason: string): Prom
   session.failed = true;
   session.exchange = null;
   ctx.authFailures?.warn(`sasl ${ctx.clientHost ?? ""}`, "Authentication failed", { client: ctx.clientHost ?? "", mechanism: session.mechanism ?? "", reason });
-  return new Promise((resolve) => setTimeout(() => resolve({ ok: false }), failedAuthenticationDelayMs));
+  return new Promise((resolve) => schedulerOf(ctx).schedule(failedAuthenticationDelayMs, () => resolve({ ok: false })));
 }
 
 function succeeded(ctx: HandlerContext, session: SaslSession, user: string, authBytes: Uint8Array): Promise<SaslStep> | SaslStep {
@@ -37,12 +37,8 @@ function succeeded(ctx: HandlerContext, session: SaslSession, user: string, auth
   session.exchange = null;
   session.reauthenticating = false;
   const lifetimeMs = ctx.config.saslSessionLifetimeMs;
-  session.expiresAtMs = lifetimeMs > 0 ? nowOf(ctx) + lifetimeMs : null;
+  session.expiresAtMs = lifetimeMs > 0 ? schedulerOf(ctx).now() + lifetimeMs : null;
   return { ok: true, authBytes, complete: true };
-}
-
-function nowOf(ctx: HandlerContext): number {
-  return ctx.now?.() ?? Date.now();
 }
 
 /** PLAIN's message is `authzid NUL user NUL password`; an authorization id other than the user is refused. */
@@ -94,7 +90,7 @@ export const handleSaslAuthenticate: Handler<SaslAuthenticateRequest, SaslAuthen
   }
   const step = await authenticationStep(ctx, session, request.authBytes);
   // The lifetime tells a v1+ client when to authenticate again (KIP-368); 0: the session does not end.
-  if (step.ok) return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: step.authBytes, sessionLifetimeMs: step.complete && session.expiresAtMs !== null ? session.expiresAtMs - nowOf(ctx) : 0 };
+  if (step.ok) return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: step.authBytes, sessionLifetimeMs: step.complete && session.expiresAtMs !== null ? session.expiresAtMs - schedulerOf(ctx).now() : 0 };
   const errorMessage = `Authentication failed during authentication due to invalid credentials with SASL mechanism ${session.mechanism}`;
   return { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage, authBytes: empty, sessionLifetimeMs: 0 };
 };

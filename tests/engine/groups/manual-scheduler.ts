@@ -1,6 +1,7 @@
 // A scheduler whose clock moves only when a test says so: timers fire in due order inside `advance`.
 
 import type { Scheduler } from "../../../src/engine/groups/scheduler.ts";
+import { nextTurn } from "../../support/wait.ts";
 
 export class ManualScheduler implements Scheduler {
   #nowMs: number;
@@ -23,6 +24,11 @@ export class ManualScheduler implements Scheduler {
     };
   }
 
+  /** A handler context's clock (`now` and `schedule`) moved by this scheduler. */
+  get handlerClock(): { now: () => number; schedule: Scheduler["schedule"] } {
+    return { now: () => this.now(), schedule: (delayMs, run) => this.schedule(delayMs, run) };
+  }
+
   /** Timers still waiting. */
   get pending(): number {
     return this.#timers.length;
@@ -40,6 +46,6 @@ export class ManualScheduler implements Scheduler {
       await Promise.resolve();
     }
     this.#nowMs = endMs;
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await nextTurn();
   }
 }

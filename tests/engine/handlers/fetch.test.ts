@@ -5,7 +5,10 @@ import { zeroTopicId } from "../../../src/engine/topic-lookup.ts";
 import { ErrorCode } from "../../../src/protocol/errors.ts";
 import { buildRecordBatch } from "../../../src/records/record-batch.ts";
 import type { FetchRequest, FetchResponse, FetchResponsePartitionData } from "../../../src/protocol/messages/fetch.ts";
-import { type EngineFixture, baseOffsetsOf, batchOf, engineFixture, recordsOf, sleep } from "../fixtures.ts";
+import type { HandlerContext } from "../../../src/engine/handler-context.ts";
+import { eventually } from "../../support/wait.ts";
+import { ManualScheduler } from "../groups/manual-scheduler.ts";
+import { type EngineFixture, baseOffsetsOf, batchOf, engineFixture, recordsOf } from "../fixtures.ts";
 
 interface PartitionFetch {
   partition?: number;
@@ -42,10 +45,22 @@ function fetchRequest(topic: string, partitions: PartitionFetch[], fields: Parti
   };
 }
 
-async function fetch(fixture: EngineFixture, request: FetchRequest, apiVersion = 12, signal?: AbortSignal): Promise<FetchResponse> {
-  const response = await handleFetch(request, fixture.ctx(apiVersion, signal ? { signal } : {}));
+async function fetch(fixture: EngineFixture, request: FetchRequest, apiVersion = 12, overrides: Partial<HandlerContext> = {}): Promise<FetchResponse> {
+  const response = await handleFetch(request, fixture.ctx(apiVersion, overrides));
   if (response === null) throw new Error("Expected a fetch response, got none");
   return response;
+}
+
+/** Resolves once the fetch has parked: its max-wait timer is set on `clock`. */
+function parked(clock: ManualScheduler): Promise<unknown> {
+  return eventually(() => clock.pending === 1, "the fetch parks on its max-wait timer", { waitMs: 5000, pollMs: 1 });
+}
+
+/** The fetch, and whether it has answered yet. */
+function watched(polled: Promise<FetchResponse>): { polled: Promise<FetchResponse>; answered: () => boolean } {
+  let answered = false;
+  void polled.then(() => (answered = true));
+  return { polled, answered: () => answered };
 }
 
 function onlyPartition(response: FetchResponse): FetchResponsePartitionData {
@@ -185,12 +200,13 @@ describe("handleFetch", () => {
   test("a long poll on an empty partition resolves as soon as a produce arrives", async () => {
     const fixture = await engineFixture();
     await fixture.topics.create("quiet", 1);
-    const started = Date.now();
-    const polled = fetch(fixture, fetchRequest("quiet", [{}], { minBytes: 1, maxWaitMs: 5000 }));
-    await sleep(20);
+    const clock = new ManualScheduler();
+    const polled = fetch(fixture, fetchRequest("quiet", [{}], { minBytes: 1, maxWaitMs: 5000 }), 12, clock.handlerClock);
+    await parked(clock);
     await produceOne(fixture, "quiet", "wake up");
     const partition = onlyPartition(await polled);
-    expect(Date.now() - started).toBeLessThan(4000);
+    // Answered with no time passing, and its max-wait timer cancelled.
+    expect(clock.pending).toBe(0);
     expect(recordsOf(partition.records)).toEqual([[0, "wake up"]]);
     expect(partition.highWatermark).toBe(1);
   });
@@ -198,12 +214,12 @@ describe("handleFetch", () => {
   test("a long poll over several partitions wakes on data in any of them", async () => {
     const fixture = await engineFixture();
     const topic = await fixture.topics.create("wide", 3);
-    const started = Date.now();
-    const polled = fetch(fixture, fetchRequest("wide", [{ partition: 0 }, { partition: 1 }, { partition: 2 }], { minBytes: 1, maxWaitMs: 5000 }));
-    await sleep(20);
+    const clock = new ManualScheduler();
+    const polled = fetch(fixture, fetchRequest("wide", [{ partition: 0 }, { partition: 1 }, { partition: 2 }], { minBytes: 1, maxWaitMs: 5000 }), 12, clock.handlerClock);
+    await parked(clock);
     await topic.partitions[2].append(batchOf(["third"]));
     const response = await polled;
-    expect(Date.now() - started).toBeLessThan(4000);
+    expect(clock.pending).toBe(0);
     expect(response.responses[0].partitions.map((p) => recordsOf(p.records))).toEqual([[], [], [[0, "third"]]]);
   });
 
@@ -219,18 +235,23 @@ describe("handleFetch", () => {
       if (reads++ === 0) await topic.partitions[0].append(batchOf(["late"]));
       return result;
     };
-    const started = Date.now();
-    const partition = onlyPartition(await fetch(fixture, fetchRequest("racy", [{}], { minBytes: 1, maxWaitMs: 5000 })));
-    expect(Date.now() - started).toBeLessThan(4000);
+    // The clock never moves: only the data can end this fetch.
+    const clock = new ManualScheduler();
+    const partition = onlyPartition(await fetch(fixture, fetchRequest("racy", [{}], { minBytes: 1, maxWaitMs: 5000 }), 12, clock.handlerClock));
+    expect(clock.pending).toBe(0);
     expect(recordsOf(partition.records)).toEqual([[0, "late"]]);
   });
 
-  test("a long poll with nothing arriving times out with an empty record set", async () => {
+  test("a long poll with nothing arriving answers an empty record set when the context's clock reaches max_wait", async () => {
     const fixture = await engineFixture();
     await fixture.topics.create("quiet", 1);
-    const started = Date.now();
-    const partition = onlyPartition(await fetch(fixture, fetchRequest("quiet", [{}], { minBytes: 1, maxWaitMs: 200 })));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    const clock = new ManualScheduler();
+    const { answered, polled } = watched(fetch(fixture, fetchRequest("quiet", [{}], { minBytes: 1, maxWaitMs: 200 }), 12, clock.handlerClock));
+    await parked(clock);
+    await clock.advance(199);
+    expect(answered()).toBe(false);
+    await clock.advance(1);
+    const partition = onlyPartition(await polled);
     expect(partition.errorCode).toBe(ErrorCode.NONE);
     expect(partition.records).toEqual(new Uint8Array(0));
   });
@@ -238,59 +259,69 @@ describe("handleFetch", () => {
   test("a long poll waits for min_bytes, answering with what it has at max_wait", async () => {
     const fixture = await engineFixture();
     await topicWith(fixture, "orders", [[["a"]]]);
-    const started = Date.now();
-    const partition = onlyPartition(await fetch(fixture, fetchRequest("orders", [{}], { minBytes: 1 << 20, maxWaitMs: 100 })));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
-    expect(recordsOf(partition.records)).toEqual([[0, "a"]]);
+    const clock = new ManualScheduler();
+    const { answered, polled } = watched(fetch(fixture, fetchRequest("orders", [{}], { minBytes: 1 << 20, maxWaitMs: 100 }), 12, clock.handlerClock));
+    await parked(clock);
+    await clock.advance(99);
+    expect(answered()).toBe(false);
+    await clock.advance(1);
+    expect(recordsOf(onlyPartition(await polled).records)).toEqual([[0, "a"]]);
+  });
+
+  test("data short of min_bytes wakes the poll, which parks again only for what is left of max_wait", async () => {
+    const fixture = await engineFixture();
+    const topic = await fixture.topics.create("trickle", 1);
+    const clock = new ManualScheduler();
+    const { answered, polled } = watched(fetch(fixture, fetchRequest("trickle", [{}], { minBytes: 1 << 20, maxWaitMs: 1000 }), 12, clock.handlerClock));
+    await parked(clock);
+    await clock.advance(400);
+    await topic.partitions[0].append(batchOf(["small"]));
+    await parked(clock);
+    await clock.advance(599);
+    expect(answered()).toBe(false);
+    await clock.advance(1);
+    expect(recordsOf(onlyPartition(await polled).records)).toEqual([[0, "small"]]);
   });
 
   test("an aborted signal ends the wait", async () => {
     const fixture = await engineFixture();
     await fixture.topics.create("quiet", 1);
     const aborter = new AbortController();
-    const started = Date.now();
-    const polled = fetch(fixture, fetchRequest("quiet", [{}], { minBytes: 1, maxWaitMs: 5000 }), 12, aborter.signal);
-    await sleep(20);
+    const clock = new ManualScheduler();
+    const polled = fetch(fixture, fetchRequest("quiet", [{}], { minBytes: 1, maxWaitMs: 5000 }), 12, { ...clock.handlerClock, signal: aborter.signal });
+    await parked(clock);
     aborter.abort();
     const partition = onlyPartition(await polled);
-    expect(Date.now() - started).toBeLessThan(4000);
+    expect(clock.pending).toBe(0);
     expect(partition.records).toEqual(new Uint8Array(0));
   });
 
   test("a fetch of unknown partitions only does not wait", async () => {
     const fixture = await engineFixture();
-    const started = Date.now();
-    await fetch(fixture, fetchRequest("nowhere", [{}], { minBytes: 1, maxWaitMs: 5000 }));
-    expect(Date.now() - started).toBeLessThan(4000);
+    const clock = new ManualScheduler();
+    await fetch(fixture, fetchRequest("nowhere", [{}], { minBytes: 1, maxWaitMs: 5000 }), 12, clock.handlerClock);
+    expect(clock.pending).toBe(0);
   });
 
   test("a long poll parked on a topic that is then deleted answers UNKNOWN_TOPIC_OR_PARTITION at once, as Kafka does", async () => {
     const fixture = await engineFixture();
-    const topic = await fixture.topics.create("doomed", 1);
+    await fixture.topics.create("doomed", 1);
+    const clock = new ManualScheduler();
+    const polled = fetch(fixture, fetchRequest("doomed", [{}], { minBytes: 1, maxWaitMs: 10_000 }), 12, clock.handlerClock);
     // Delete only once the fetch has parked on the partition's waiters, so that path is the one tested.
-    const partition0 = topic.partitions[0];
-    const onNextData = partition0.onNextData.bind(partition0);
-    const parked = new Promise<void>((resolve) => {
-      partition0.onNextData = (wake) => {
-        resolve();
-        return onNextData(wake);
-      };
-    });
-    const started = Date.now();
-    const polled = fetch(fixture, fetchRequest("doomed", [{}], { minBytes: 1, maxWaitMs: 10_000 }));
-    await parked;
+    await parked(clock);
     await fixture.topics.delete("doomed");
     const partition = onlyPartition(await polled);
-    expect(Date.now() - started).toBeLessThan(8000);
+    expect(clock.pending).toBe(0);
     expect(partition.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 
   test("a partition error answers at once even when other partitions could wait for data", async () => {
     const fixture = await engineFixture();
     await fixture.topics.create("quiet", 1);
-    const started = Date.now();
-    const response = await fetch(fixture, fetchRequest("quiet", [{ partition: 0 }, { partition: 7 }], { minBytes: 1, maxWaitMs: 10_000 }));
-    expect(Date.now() - started).toBeLessThan(8000);
+    const clock = new ManualScheduler();
+    const response = await fetch(fixture, fetchRequest("quiet", [{ partition: 0 }, { partition: 7 }], { minBytes: 1, maxWaitMs: 10_000 }), 12, clock.handlerClock);
+    expect(clock.pending).toBe(0);
     expect(response.responses[0].partitions.map((p) => p.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
   });
 });

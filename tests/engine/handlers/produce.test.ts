@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { BrokerMetrics } from "../../../src/engine/broker-metrics.ts";
+import type { HandlerContext } from "../../../src/engine/handler-context.ts";
 import { handleProduce } from "../../../src/engine/handlers/produce.ts";
 import { MetricsRegistry } from "../../../src/metrics/registry.ts";
 import { ErrorCode } from "../../../src/protocol/errors.ts";
@@ -18,8 +19,8 @@ function produceRequest(topic: string, partitions: Array<[number, Uint8Array | n
   };
 }
 
-async function produce(fixture: EngineFixture, request: ProduceRequest, apiVersion = 9): Promise<ProduceResponse> {
-  const response = await handleProduce(request, fixture.ctx(apiVersion));
+async function produce(fixture: EngineFixture, request: ProduceRequest, apiVersion = 9, overrides: Partial<HandlerContext> = {}): Promise<ProduceResponse> {
+  const response = await handleProduce(request, fixture.ctx(apiVersion, overrides));
   if (response === null) throw new Error("Expected a produce response, got none");
   return response;
 }
@@ -196,15 +197,12 @@ describe("handleProduce", () => {
     expect(fixture.topics.get("orders")!.partitions[0].log.logEndOffset).toBe(0);
   });
 
-  test("a LogAppendTime topic stamps the append time into the batch and the response", async () => {
+  test("a LogAppendTime topic stamps the context's time into the batch and the response", async () => {
     const fixture = await engineFixture();
     await fixture.topics.create("stamped", 1, { "message.timestamp.type": "LogAppendTime" });
-    const before = Date.now();
-    const response = await produce(fixture, produceRequest("stamped", [[0, batchOf(["a", "b"], { timestamps: [5, 6] })]]));
-    const after = Date.now();
-    const stampedAt = partitionResult(response).logAppendTimeMs!;
-    expect(stampedAt).toBeGreaterThanOrEqual(before);
-    expect(stampedAt).toBeLessThanOrEqual(after);
+    const stampedAt = 1_700_000_123_456;
+    const response = await produce(fixture, produceRequest("stamped", [[0, batchOf(["a", "b"], { timestamps: [5, 6] })]]), 9, { now: () => stampedAt });
+    expect(partitionResult(response).logAppendTimeMs).toBe(stampedAt);
     const log = fixture.topics.get("stamped")!.partitions[0].log;
     const [batch] = decodeRecordBatches((await log.read(0, 1 << 20)).bytes);
     expect(batch.timestampType).toBe(TimestampType.logAppendTime);
@@ -294,9 +292,11 @@ describe("handleProduce per-topic record rules", () => {
   test("message.timestamp.difference.max.ms rejects a far CreateTime with INVALID_TIMESTAMP", async () => {
     const fixture = await engineFixture();
     await fixture.topics.create("strict-time", 1, { "message.timestamp.difference.max.ms": "60000" });
-    const stale = await produce(fixture, produceRequest("strict-time", [[0, batchOf(["old"], { timestamps: [Date.now() - 3_600_000] })]]));
+    // The broker's time is the context's: a record is measured against it, not against the wall clock.
+    const clock = { now: () => 50_000_000 };
+    const stale = await produce(fixture, produceRequest("strict-time", [[0, batchOf(["old"], { timestamps: [50_000_000 - 60_001] })]]), 9, clock);
     expect(partitionResult(stale).errorCode).toBe(ErrorCode.INVALID_TIMESTAMP);
-    const fresh = await produce(fixture, produceRequest("strict-time", [[0, batchOf(["new"], { timestamps: [Date.now()] })]]));
+    const fresh = await produce(fixture, produceRequest("strict-time", [[0, batchOf(["new"], { timestamps: [50_000_000 - 60_000] })]]), 9, clock);
     expect(partitionResult(fresh).errorCode).toBe(ErrorCode.NONE);
     expect((await storedRecords(fixture, "strict-time")).map(([, value]) => value)).toEqual(["new"]);
   });
