@@ -3,6 +3,7 @@ groups, ACLs), produce without and with gzip (the only codec kafka-python has wi
 libraries here), and a consumer group that commits. Arguments: BOOTSTRAP USER PASSWORD."""
 
 import sys
+import time
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import (ACL, ACLFilter, ACLOperation, ACLPermissionType, ACLResourcePatternType, ConfigResource,
@@ -38,11 +39,29 @@ for message in consumer:
     consumed += 1
     if consumed == 6:
         break
+time.sleep(3.5)  # past heartbeat_interval_ms, so the member heartbeats before it commits
 consumer.commit()
 consumer.committed(TopicPartition("kafka-python-topic", 0))
 consumer.end_offsets([TopicPartition("kafka-python-topic", 0)])
 consumer.offsets_for_times({TopicPartition("kafka-python-topic", 0): 0})
 consumer.close()
+
+# As a client of Kafka 0.10.1, kafka-python speaks older versions (Produce v2, Fetch v3,
+# JoinGroup v1, OffsetCommit v2, ...) and writes a magic-1 message set, which chronik refuses
+# with INVALID_RECORD; chronik does not speak Fetch v3 (Kafka 4 dropped Fetch v0-3) and closes
+# the connection, so the legacy consumer reads nothing. The exchanges are recorded all the same.
+legacy = KafkaProducer(**base, api_version=(0, 10, 1), retries=0, max_block_ms=DEADLINE_MS)
+try:
+    legacy.send("kafka-python-topic", key=b"legacy", value=b"magic-1").get(DEADLINE_MS / 1000)
+except Exception:  # noqa: BLE001 - the refusal is expected
+    pass
+legacy.close()
+legacy_consumer = KafkaConsumer("kafka-python-topic", **base, api_version=(0, 10, 1), group_id="kafka-python-legacy",
+                                auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=5_000)
+for message in legacy_consumer:
+    break
+legacy_consumer.commit()
+legacy_consumer.close()
 
 admin.list_consumer_groups()
 admin.describe_consumer_groups(["kafka-python-group"])
