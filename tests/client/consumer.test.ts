@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Admin, Cluster, Consumer, type ConsumerOptions, Producer } from "../../src/client/index.ts";
 import { CompressionCodec } from "../../src/records/compression/index.ts";
 import { type Broker, startBroker } from "../e2e/harness.ts";
+import { eventually } from "../support/wait.ts";
 
 const encoder = new TextEncoder();
 let broker: Broker;
@@ -55,12 +56,15 @@ describe("Consumer", () => {
   });
 
   test("a slow caller still gets the records of a prefetched round that reached the end", async () => {
-    // A small byte budget makes many rounds; the pause lets each prefetch finish before the next poll().
+    // A small byte budget makes many rounds; the caller polls again only once the prefetched round
+    // has landed (the position moved, or the end was reached), as a slow caller would.
     const consumer = new Consumer(cluster, { topic: "numbers", partitions: [0], stopAtEnd: true, partitionFetchBytesMax: 512 });
+    const position = () => consumer.positions.get(0) ?? 0;
     let count = 0;
     for (let chunks = await consumer.poll(); chunks !== null; chunks = await consumer.poll()) {
       for (const chunk of chunks) count += chunk.records.length;
-      await Bun.sleep(20);
+      const polledAt = position();
+      await eventually(() => consumer.finished || position() > polledAt, "the prefetched round lands", { waitMs: 10_000, pollMs: 1 });
     }
     expect(count).toBe(500);
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Admin, Cluster, Consumer, DeliveryError, Producer, partitionForKey, type RecordMetadata } from "../../src/client/index.ts";
 import { CompressionCodec } from "../../src/records/compression/index.ts";
 import { type Broker, startBroker } from "../e2e/harness.ts";
+import { eventually } from "../support/wait.ts";
 
 const encoder = new TextEncoder();
 let broker: Broker;
@@ -98,7 +99,8 @@ describe("Producer", () => {
     const producer = new Producer(cluster, { acks: 0 });
     const metadata = await producer.send({ topic: "acks-zero", value: encoder.encode("fire and forget") });
     expect(metadata.offset).toBe(-1);
-    await Bun.sleep(200);
+    const delivered = async () => (await readAll("acks-zero")).length > 0;
+    await eventually(delivered, "the record reaches the log", { waitMs: 10_000 });
     expect((await readAll("acks-zero")).map((record) => record.value)).toEqual(["fire and forget"]);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { LineSplitter, splitKey } from "../../src/commands/produce.ts";
-import { type Broker, chronikCommand, run, runOk, startBroker } from "../e2e/harness.ts";
+import { type Broker, chronikCommand, eventually, run, runOk, startBroker } from "../e2e/harness.ts";
 
 const commandTimeoutMs = 60_000;
 
@@ -70,9 +70,12 @@ describe("chronik produce", () => {
       const input = Array.from({ length: 1000 }, (_, i) => `${codec} record ${i}`).join("\n");
       const produced = await produce(["-t", topic, "-z", codec, "--acks", acks, "--linger-ms", "1", "--batch-bytes", "4KiB"], input);
       expect(produced.exitCode).toBe(0);
-      if (acks === "0") await Bun.sleep(300);
-      const consumed = await consume(["-t", topic]);
-      expect(consumed.stdout.toString()).toBe(`${input}\n`);
+      // With acks 0 the producer exits without knowing whether the broker has appended yet.
+      const allRead = async () => {
+        const text = (await consume(["-t", topic])).stdout.toString();
+        return text.split("\n").length > 1000 ? text : null;
+      };
+      expect(await eventually(allRead, `1000 records of "${topic}" readable`, { waitMs: 10_000, pollMs: 100 })).toBe(`${input}\n`);
     }
   }, commandTimeoutMs);
 

@@ -6,6 +6,7 @@ import type { FileLogOptions } from "../../src/storage/file-log.ts";
 import { FlushScheduler } from "../../src/storage/group-commit.ts";
 import { batchOf, recordingLogger, recordsOf, tempDir } from "./batches.ts";
 import { describePartitionLog } from "./partition-log-suite.ts";
+import { eventually } from "../support/wait.ts";
 
 for (const fsync of ["always", "never"] as const) {
   describePartitionLog(`FileLog fsync ${fsync}`, async () => {
@@ -107,7 +108,7 @@ describe("FileLog", () => {
     const releaseAll = () => pending.splice(0).forEach((resolve) => resolve());
     let acknowledged = false;
     const append = log.append(batchOf(["a"])).then(() => (acknowledged = true));
-    await Bun.sleep(10);
+    await eventually(() => pending.length === 1, "the append waits on its fsync", { waitMs: 5000, pollMs: 1 });
     expect([acknowledged, log.logEndOffset, log.highWatermark]).toEqual([false, 1, 0]);
     expect((await log.read(0, 1000)).bytes.length).toBe(0);
     releaseAll();
@@ -135,8 +136,7 @@ describe("FileLog", () => {
     const log = await openLog(newDir(), { fsync: "interval", fsyncIntervalMs: 20, flushScheduler });
     for (let n = 0; n < 10; n++) await log.append(batchOf([`v${n}`]));
     expect(fsyncs).toBe(0);
-    await Bun.sleep(60);
-    expect(fsyncs).toBe(1);
+    await eventually(() => fsyncs === 1, "the interval's fsync", { waitMs: 5000, pollMs: 5 });
   });
 
   test("every acknowledged append survives kill -9 of the writing process", async () => {

@@ -4,6 +4,7 @@ import { FileLog } from "../../src/storage/file-log.ts";
 import { FlushScheduler } from "../../src/storage/group-commit.ts";
 import { LogFailedError } from "../../src/storage/partition-log.ts";
 import { batchOf, recordingLogger, tempDir } from "./batches.ts";
+import { eventually, nextTurn } from "../support/wait.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -16,16 +17,18 @@ function newDir(): string {
   return dir;
 }
 
-/** A real fsync that also takes at least 5 ms, so appends pile up behind a round. */
-const slowFsync = async (fd: number) => {
-  await Bun.sleep(5);
-  fs.fsyncSync(fd);
-};
-
 describe("FlushScheduler", () => {
   test("50 concurrent appends to two logs cost far fewer than 50 fsync rounds", async () => {
-    const flushScheduler = new FlushScheduler({ fsync: slowFsync });
-    const logs = [
+    // The first round's fsync finishes once every append has been written, so they all pile up behind it.
+    let logs: FileLog[] = [];
+    const allWritten = () => logs.length === 2 && logs.every((log) => log.logEndOffset === 25);
+    const flushScheduler = new FlushScheduler({
+      fsync: async (fd) => {
+        await eventually(allWritten, "all 50 appends written", { waitMs: 5000, pollMs: 1 });
+        fs.fsyncSync(fd);
+      },
+    });
+    logs = [
       await FileLog.open(newDir(), { flushScheduler, logger: recordingLogger() }),
       await FileLog.open(newDir(), { flushScheduler, logger: recordingLogger() }),
     ];
@@ -49,16 +52,16 @@ describe("FlushScheduler", () => {
       },
     });
     const first = scheduler.sync(7);
-    await Bun.sleep(1);
+    await eventually(() => started.length === 1, "the first round's fsync", { waitMs: 5000, pollMs: 1 });
     expect(started).toEqual([7]);
     let secondDone = false;
     const second = scheduler.sync(7).then(() => (secondDone = true));
     const third = scheduler.sync(8);
-    await Bun.sleep(1);
+    await nextTurn();
     expect(started).toEqual([7]);
     finishers.shift()!();
     await first;
-    await Bun.sleep(1);
+    await eventually(() => started.length === 3, "the second round's fsyncs", { waitMs: 5000, pollMs: 1 });
     expect([started, secondDone, scheduler.roundCount]).toEqual([[7, 7, 8], false, 2]);
     finishers.splice(0).forEach((finish) => finish());
     await Promise.all([second, third]);
@@ -76,7 +79,6 @@ describe("FlushScheduler", () => {
     // Opening a fresh directory fsyncs nothing through the scheduler, so the log opens.
     expect(log).toBeInstanceOf(FileLog);
     await expect(log.append(batchOf(["a"]))).rejects.toBeInstanceOf(LogFailedError);
-    await Bun.sleep(5);
     await expect(log.append(batchOf(["b"]))).rejects.toThrow(/failed during fsync/);
     expect(logger.lines.join("\n")).toContain("EIO");
     expect(log.highWatermark).toBe(0);
