@@ -91,6 +91,8 @@ await transactional.close();
 await admin.listGroups();
 await admin.describeGroups({ groups: ["platformatic-group"] });
 await admin.listConsumerGroupOffsets({ groups: ["platformatic-group"] });
+await admin.alterConsumerGroupOffsets({ groupId: "platformatic-group", topics: [{ name: topic, partitionOffsets: [{ partition: 0, offset: 2n }] }] });
+await admin.deleteConsumerGroupOffsets({ groupId: "platformatic-group", topics: [{ name: topic, partitionIndexes: [0] }] });
 await admin.deleteGroups({ groups: ["platformatic-group"] });
 
 const target = { resourceType: ResourceTypes.TOPIC, resourceName: topic, resourcePatternType: ResourcePatternTypes.LITERAL };
