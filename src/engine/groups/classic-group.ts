@@ -6,13 +6,32 @@
 //     └─ last member ───┘        └──────── no member rejoined ──▶ Empty          ▼
 //        leaves/expires          ◀──── join, leave, session expiry ──────────  Stable
 //
-// Dead is terminal (the group was deleted or expired). Member metadata and assignments are
-// opaque bytes: stored and returned exactly as clients sent them.
+// Dead is terminal (the group was deleted or expired). This file holds the rules; the members'
+// data and protocol choice are classic-member.ts, the timers classic-group-timers.ts, and the
+// record written to the group log classic-group-store.ts.
 
 import { ErrorCode } from "../../protocol/errors.ts";
 import type { Logger } from "../../logger.ts";
 import type { Scheduler } from "./scheduler.ts";
-import { base64ToBytes, bytesToBase64, type StoredGroup } from "./group-records.ts";
+import type { StoredGroup } from "./group-records.ts";
+import { ClassicGroupStore, storedMembers, toStoredGroup } from "./classic-group-store.ts";
+import { ClassicGroupTimers } from "./classic-group-timers.ts";
+import {
+  candidateProtocols,
+  type ClassicMember,
+  type JoinParams,
+  type JoinResult,
+  joinError,
+  type MemberIdentity,
+  noBytes,
+  sameProtocols,
+  selectProtocol,
+  syncError,
+  type SyncParams,
+  type SyncResult,
+} from "./classic-member.ts";
+
+export type { ClassicMember, JoinParams, JoinResult, MemberIdentity, ProtocolMetadata, SyncParams, SyncResult } from "./classic-member.ts";
 
 export const GroupState = {
   empty: "Empty",
@@ -22,69 +41,6 @@ export const GroupState = {
   dead: "Dead",
 } as const;
 export type GroupState = (typeof GroupState)[keyof typeof GroupState];
-
-export interface ProtocolMetadata {
-  name: string;
-  metadata: Uint8Array;
-}
-
-export interface JoinResult {
-  errorCode: number;
-  generationId: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  leader: string;
-  memberId: string;
-  skipAssignment: boolean;
-  members: { memberId: string; groupInstanceId: string | null; metadata: Uint8Array }[];
-}
-
-export interface SyncResult {
-  errorCode: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  assignment: Uint8Array;
-}
-
-export interface JoinParams {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  protocolType: string;
-  protocols: ProtocolMetadata[];
-  /** JoinGroup v4+: a new dynamic member first gets MEMBER_ID_REQUIRED and its id. */
-  requireKnownMemberId: boolean;
-}
-
-export interface MemberIdentity {
-  memberId: string;
-  groupInstanceId: string | null;
-}
-
-export interface SyncParams extends MemberIdentity {
-  generationId: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  assignments: { memberId: string; assignment: Uint8Array }[];
-}
-
-export interface ClassicMember {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  protocolType: string;
-  protocols: ProtocolMetadata[];
-  assignment: Uint8Array;
-  awaitingJoin: ((result: JoinResult) => void) | null;
-  awaitingSync: ((result: SyncResult) => void) | null;
-  cancelSession: (() => void) | null;
-}
 
 export interface ClassicGroupHooks {
   scheduler: Scheduler;
@@ -96,8 +52,6 @@ export interface ClassicGroupHooks {
   /** The group just became Empty: offset expiry may start counting. */
   onEmpty(group: ClassicGroup): void;
 }
-
-const noBytes = new Uint8Array(0);
 
 export class ClassicGroup {
   readonly groupId: string;
@@ -111,16 +65,16 @@ export class ClassicGroup {
   readonly members = new Map<string, ClassicMember>();
   /** group.instance.id → the member id currently holding it. */
   readonly staticMembers = new Map<string, string>();
-  /** Member ids handed out with MEMBER_ID_REQUIRED, waiting for their second JoinGroup. */
-  readonly #pendingMembers = new Map<string, () => void>();
   readonly #hooks: ClassicGroupHooks;
-  #cancelRebalance: (() => void) | null = null;
-  #initialDelay: { remainingMs: number; newMemberAdded: boolean } | null = null;
+  readonly #timers: ClassicGroupTimers;
+  readonly #store: ClassicGroupStore<ClassicGroup>;
 
   constructor(groupId: string, hooks: ClassicGroupHooks) {
     this.groupId = groupId;
     this.#hooks = hooks;
-    this.emptySinceMs = hooks.scheduler.now();
+    this.#timers = new ClassicGroupTimers(hooks.scheduler, hooks.initialRebalanceDelayMs);
+    this.#store = new ClassicGroupStore(hooks.store, hooks.logger);
+    this.emptySinceMs = this.#timers.now();
   }
 
   // ---- JoinGroup ----
@@ -130,7 +84,7 @@ export class ClassicGroup {
     if (params.protocolType === "" || params.protocols.length === 0) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
     if (this.members.size === 0) return ErrorCode.NONE;
     if (params.protocolType !== this.protocolType) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
-    const supported = this.#candidateProtocols();
+    const supported = candidateProtocols(this.members);
     return params.protocols.some((protocol) => supported.has(protocol.name)) ? ErrorCode.NONE : ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
   }
 
@@ -150,8 +104,7 @@ export class ClassicGroup {
       return this.#addMemberAndRebalance(memberId, params);
     }
     if (params.requireKnownMemberId) {
-      const cancel = this.#hooks.scheduler.schedule(params.sessionTimeoutMs, () => this.#pendingMembers.delete(memberId));
-      this.#pendingMembers.set(memberId, cancel);
+      this.#timers.holdPendingMember(memberId, params.sessionTimeoutMs);
       return Promise.resolve(joinError(memberId, ErrorCode.MEMBER_ID_REQUIRED));
     }
     return this.#addMemberAndRebalance(memberId, params);
@@ -159,12 +112,7 @@ export class ClassicGroup {
 
   #joinKnownMember(params: JoinParams): Promise<JoinResult> {
     const { memberId } = params;
-    const cancelPending = this.#pendingMembers.get(memberId);
-    if (cancelPending) {
-      cancelPending();
-      this.#pendingMembers.delete(memberId);
-      return this.#addMemberAndRebalance(memberId, params);
-    }
+    if (this.#timers.releasePendingMember(memberId)) return this.#addMemberAndRebalance(memberId, params);
     if (this.#isStaticMemberFenced(params)) return Promise.resolve(joinError(memberId, ErrorCode.FENCED_INSTANCE_ID));
     const member = this.members.get(memberId);
     if (!member) return Promise.resolve(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID));
@@ -196,14 +144,13 @@ export class ClassicGroup {
       assignment: noBytes,
       awaitingJoin: null,
       awaitingSync: null,
-      cancelSession: null,
     };
     if (this.members.size === 0) this.protocolType = params.protocolType;
     this.members.set(memberId, member);
     if (member.groupInstanceId !== null) this.staticMembers.set(member.groupInstanceId, memberId);
     this.leaderId ??= memberId;
     this.emptySinceMs = -1;
-    if (this.#initialDelay) this.#initialDelay.newMemberAdded = true;
+    this.#timers.noteNewMember();
     const joined = new Promise<JoinResult>((resolve) => (member.awaitingJoin = resolve));
     this.#scheduleSession(member);
     this.#maybePrepareRebalance(`member "${memberId}" joined`);
@@ -226,9 +173,9 @@ export class ClassicGroup {
   /** KIP-345: a restarted static member takes over its old member id's place and assignment. */
   #rejoinStaticMember(oldMemberId: string, newMemberId: string, params: JoinParams): Promise<JoinResult> {
     const old = this.members.get(oldMemberId)!;
-    old.cancelSession?.();
+    this.#timers.stopSession(old);
     old.awaitingJoin?.(joinError(oldMemberId, ErrorCode.FENCED_INSTANCE_ID));
-    old.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, protocolType: null, protocolName: null, assignment: noBytes });
+    old.awaitingSync?.(syncError(ErrorCode.FENCED_INSTANCE_ID));
     const member: ClassicMember = {
       ...old,
       memberId: newMemberId,
@@ -239,7 +186,6 @@ export class ClassicGroup {
       protocols: params.protocols,
       awaitingJoin: null,
       awaitingSync: null,
-      cancelSession: null,
     };
     this.members.delete(oldMemberId);
     this.members.set(newMemberId, member);
@@ -247,12 +193,12 @@ export class ClassicGroup {
     if (this.leaderId === oldMemberId) this.leaderId = newMemberId;
     const joined = new Promise<JoinResult>((resolve) => (member.awaitingJoin = resolve));
     this.#scheduleSession(member);
-    if (this.state === GroupState.stable && this.#selectProtocol() === this.protocolName) {
+    if (this.state === GroupState.stable && selectProtocol(this.members) === this.protocolName) {
       // Nothing the assignment depends on changed: answer with the current generation, no rebalance.
       // The leader is told to skip assignment (v9), or recomputes one that a Stable SyncGroup ignores.
       const result = this.#joinResultFor(member);
       member.awaitingJoin = null;
-      this.#hooks.store(this).catch((error) => this.#hooks.logger.error("Cannot store group", { group: this.groupId, error }));
+      this.#store.storeInBackground(this);
       return Promise.resolve({ ...result, skipAssignment: member.memberId === this.leaderId });
     }
     if (this.state !== GroupState.preparingRebalance) this.#prepareRebalance(`static member "${params.groupInstanceId}" rejoined with changes`);
@@ -291,44 +237,21 @@ export class ClassicGroup {
 
   #prepareRebalance(reason: string): void {
     if (this.state === GroupState.completingRebalance) this.#failPendingSyncs(ErrorCode.REBALANCE_IN_PROGRESS);
-    this.#cancelRebalance?.();
     const wasEmpty = this.state === GroupState.empty;
     this.state = GroupState.preparingRebalance;
     this.#hooks.logger.info("Preparing to rebalance group", { group: this.groupId, generation: this.generationId, reason });
-    const rebalanceTimeoutMs = this.#rebalanceTimeoutMs();
-    const initialDelayMs = Math.min(this.#hooks.initialRebalanceDelayMs, rebalanceTimeoutMs);
-    if (wasEmpty && initialDelayMs > 0) {
-      // group.initial.rebalance.delay.ms: let a fleet of starting consumers join one rebalance.
-      this.#initialDelay = { remainingMs: rebalanceTimeoutMs - initialDelayMs, newMemberAdded: false };
-      this.#cancelRebalance = this.#hooks.scheduler.schedule(initialDelayMs, () => this.#onInitialDelay());
-      return;
-    }
-    this.#initialDelay = null;
-    this.#cancelRebalance = this.#hooks.scheduler.schedule(rebalanceTimeoutMs, () => this.#completeJoin());
-    this.#tryCompleteJoin();
-  }
-
-  #onInitialDelay(): void {
-    const delay = this.#initialDelay;
-    if (delay && delay.newMemberAdded && delay.remainingMs > 0) {
-      const nextMs = Math.min(this.#hooks.initialRebalanceDelayMs, delay.remainingMs);
-      this.#initialDelay = { remainingMs: delay.remainingMs - nextMs, newMemberAdded: false };
-      this.#cancelRebalance = this.#hooks.scheduler.schedule(nextMs, () => this.#onInitialDelay());
-      return;
-    }
-    this.#completeJoin();
+    const delayed = this.#timers.startRebalance(this.#rebalanceTimeoutMs(), wasEmpty, () => this.#completeJoin());
+    if (!delayed) this.#tryCompleteJoin();
   }
 
   #tryCompleteJoin(): void {
-    if (this.state !== GroupState.preparingRebalance || this.#initialDelay) return;
-    const allJoined = [...this.members.values()].every((member) => member.awaitingJoin !== null) && this.#pendingMembers.size === 0;
+    if (this.state !== GroupState.preparingRebalance || this.#timers.delayingInitialRebalance) return;
+    const allJoined = [...this.members.values()].every((member) => member.awaitingJoin !== null) && this.#timers.pendingMemberCount === 0;
     if (allJoined) this.#completeJoin();
   }
 
   #completeJoin(): void {
-    this.#cancelRebalance?.();
-    this.#cancelRebalance = null;
-    this.#initialDelay = null;
+    this.#timers.stopRebalance();
     if (this.state !== GroupState.preparingRebalance) return;
     for (const member of [...this.members.values()]) {
       if (member.awaitingJoin === null) this.#removeMember(member);
@@ -339,7 +262,7 @@ export class ClassicGroup {
       this.#becomeEmpty();
       return;
     }
-    this.protocolName = this.#selectProtocol();
+    this.protocolName = selectProtocol(this.members);
     this.state = GroupState.completingRebalance;
     this.#hooks.logger.info("Group rebalanced", { group: this.groupId, generation: this.generationId, members: this.members.size, protocol: this.protocolName });
     for (const member of this.members.values()) {
@@ -354,8 +277,8 @@ export class ClassicGroup {
     this.state = GroupState.empty;
     this.protocolName = null;
     this.leaderId = null;
-    this.emptySinceMs = this.#hooks.scheduler.now();
-    this.#hooks.store(this).catch((error) => this.#hooks.logger.error("Cannot store group", { group: this.groupId, error }));
+    this.emptySinceMs = this.#timers.now();
+    this.#store.storeInBackground(this);
     this.#hooks.onEmpty(this);
   }
 
@@ -364,30 +287,8 @@ export class ClassicGroup {
       member.assignment = noBytes;
       const respond = member.awaitingSync;
       member.awaitingSync = null;
-      respond?.({ errorCode, protocolType: null, protocolName: null, assignment: noBytes });
+      respond?.(syncError(errorCode));
     }
-  }
-
-  /** Protocols every member supports. */
-  #candidateProtocols(): Set<string> {
-    const candidates = new Map<string, number>();
-    for (const member of this.members.values()) {
-      for (const protocol of member.protocols) candidates.set(protocol.name, (candidates.get(protocol.name) ?? 0) + 1);
-    }
-    return new Set([...candidates].filter(([, count]) => count === this.members.size).map(([name]) => name));
-  }
-
-  /** Each member votes for its most preferred protocol among those all support; most votes wins. */
-  #selectProtocol(): string | null {
-    const candidates = this.#candidateProtocols();
-    const votes = new Map<string, number>();
-    for (const member of this.members.values()) {
-      const choice = member.protocols.find((protocol) => candidates.has(protocol.name));
-      if (choice) votes.set(choice.name, (votes.get(choice.name) ?? 0) + 1);
-    }
-    let best: string | null = null;
-    for (const [name, count] of votes) if (best === null || count > votes.get(best)!) best = name;
-    return best;
   }
 
   #rebalanceTimeoutMs(): number {
@@ -399,8 +300,7 @@ export class ClassicGroup {
   // ---- Sessions and leaving ----
 
   #scheduleSession(member: ClassicMember): void {
-    member.cancelSession?.();
-    member.cancelSession = this.#hooks.scheduler.schedule(member.sessionTimeoutMs, () => this.#onSessionExpired(member));
+    this.#timers.startSession(member, () => this.#onSessionExpired(member));
   }
 
   #onSessionExpired(member: ClassicMember): void {
@@ -415,11 +315,10 @@ export class ClassicGroup {
   }
 
   #removeMember(member: ClassicMember): void {
-    member.cancelSession?.();
-    member.cancelSession = null;
+    this.#timers.stopSession(member);
     member.awaitingJoin?.(joinError(member.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
     member.awaitingJoin = null;
-    member.awaitingSync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, protocolType: null, protocolName: null, assignment: noBytes });
+    member.awaitingSync?.(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     member.awaitingSync = null;
     this.members.delete(member.memberId);
     if (member.groupInstanceId !== null && this.staticMembers.get(member.groupInstanceId) === member.memberId) {
@@ -452,10 +351,7 @@ export class ClassicGroup {
         if (memberId !== "" && memberId !== current) return ErrorCode.FENCED_INSTANCE_ID;
         memberId = current;
       }
-      const cancelPending = this.#pendingMembers.get(memberId);
-      if (cancelPending) {
-        cancelPending();
-        this.#pendingMembers.delete(memberId);
+      if (this.#timers.releasePendingMember(memberId)) {
         this.#tryCompleteJoin();
         return ErrorCode.NONE;
       }
@@ -485,19 +381,18 @@ export class ClassicGroup {
   // ---- SyncGroup, Heartbeat, OffsetCommit checks ----
 
   async sync(params: SyncParams): Promise<SyncResult> {
-    const fail = (errorCode: number): SyncResult => ({ errorCode, protocolType: null, protocolName: null, assignment: noBytes });
     const problem = this.#memberProblem(params, params.generationId);
-    if (problem !== ErrorCode.NONE) return fail(problem);
+    if (problem !== ErrorCode.NONE) return syncError(problem);
     if ((params.protocolType !== null && params.protocolType !== this.protocolType) || (params.protocolName !== null && params.protocolName !== this.protocolName)) {
-      return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+      return syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     }
     const member = this.members.get(params.memberId)!;
-    if (this.state === GroupState.preparingRebalance) return fail(ErrorCode.REBALANCE_IN_PROGRESS);
+    if (this.state === GroupState.preparingRebalance) return syncError(ErrorCode.REBALANCE_IN_PROGRESS);
     this.#scheduleSession(member);
     const current = (): SyncResult => ({ errorCode: ErrorCode.NONE, protocolType: this.protocolType, protocolName: this.protocolName, assignment: member.assignment });
     if (this.state === GroupState.stable) return current();
-    if (this.state !== GroupState.completingRebalance) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
-    member.awaitingSync?.(fail(ErrorCode.REBALANCE_IN_PROGRESS));
+    if (this.state !== GroupState.completingRebalance) return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
+    member.awaitingSync?.(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
     const synced = new Promise<SyncResult>((resolve) => (member.awaitingSync = resolve));
     if (params.memberId === this.leaderId) await this.#applyLeaderAssignment(params.assignments);
     return synced;
@@ -507,13 +402,7 @@ export class ClassicGroup {
     const byMember = new Map(assignments.map((entry) => [entry.memberId, entry.assignment]));
     for (const member of this.members.values()) member.assignment = byMember.get(member.memberId) ?? noBytes;
     const generationId = this.generationId;
-    let stored = true;
-    try {
-      await this.#hooks.store(this);
-    } catch (error) {
-      stored = false;
-      this.#hooks.logger.error("Cannot store group assignment", { group: this.groupId, generation: generationId, error });
-    }
+    const stored = await this.#store.storeAssignment(this);
     if (this.state !== GroupState.completingRebalance || this.generationId !== generationId) return;
     if (!stored) {
       this.#failPendingSyncs(ErrorCode.COORDINATOR_NOT_AVAILABLE);
@@ -556,39 +445,17 @@ export class ClassicGroup {
 
   /** Stops timers and answers parked requests with `errorCode` (broker shutdown). */
   close(errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE): void {
-    this.#cancelRebalance?.();
-    this.#cancelRebalance = null;
-    for (const cancel of this.#pendingMembers.values()) cancel();
-    this.#pendingMembers.clear();
+    this.#timers.stopAll();
     for (const member of this.members.values()) {
-      member.cancelSession?.();
-      member.cancelSession = null;
       member.awaitingJoin?.(joinError(member.memberId, errorCode));
       member.awaitingJoin = null;
-      member.awaitingSync?.({ errorCode, protocolType: null, protocolName: null, assignment: noBytes });
+      member.awaitingSync?.(syncError(errorCode));
       member.awaitingSync = null;
     }
   }
 
   toStored(): StoredGroup {
-    return {
-      kind: "classic",
-      protocolType: this.protocolType,
-      protocolName: this.protocolName,
-      generation: this.generationId,
-      leader: this.leaderId,
-      emptySinceMs: this.members.size === 0 ? this.emptySinceMs : -1,
-      members: [...this.members.values()].map((member) => ({
-        memberId: member.memberId,
-        groupInstanceId: member.groupInstanceId,
-        clientId: member.clientId,
-        clientHost: member.clientHost,
-        sessionTimeoutMs: member.sessionTimeoutMs,
-        rebalanceTimeoutMs: member.rebalanceTimeoutMs,
-        subscription: bytesToBase64(member.protocols.find((protocol) => protocol.name === this.protocolName)?.metadata ?? noBytes),
-        assignment: bytesToBase64(member.assignment),
-      })),
-    };
+    return toStoredGroup(this);
   }
 
   /**
@@ -598,39 +465,17 @@ export class ClassicGroup {
   restore(stored: StoredGroup): void {
     this.protocolType = stored.protocolType;
     this.generationId = stored.generation;
-    this.emptySinceMs = stored.emptySinceMs >= 0 ? stored.emptySinceMs : this.#hooks.scheduler.now();
-    const canResume = stored.members.length > 0 && stored.protocolName !== null;
-    if (!canResume) return;
+    this.emptySinceMs = stored.emptySinceMs >= 0 ? stored.emptySinceMs : this.#timers.now();
+    const members = storedMembers(stored);
+    if (members.length === 0) return;
     this.protocolName = stored.protocolName;
     this.leaderId = stored.leader;
     this.emptySinceMs = -1;
     this.state = GroupState.stable;
-    for (const entry of stored.members) {
-      const member: ClassicMember = {
-        memberId: entry.memberId,
-        groupInstanceId: entry.groupInstanceId,
-        clientId: entry.clientId,
-        clientHost: entry.clientHost,
-        sessionTimeoutMs: entry.sessionTimeoutMs,
-        rebalanceTimeoutMs: entry.rebalanceTimeoutMs,
-        protocolType: stored.protocolType ?? "",
-        protocols: [{ name: stored.protocolName!, metadata: base64ToBytes(entry.subscription) }],
-        assignment: base64ToBytes(entry.assignment),
-        awaitingJoin: null,
-        awaitingSync: null,
-        cancelSession: null,
-      };
+    for (const member of members) {
       this.members.set(member.memberId, member);
       if (member.groupInstanceId !== null) this.staticMembers.set(member.groupInstanceId, member.memberId);
       this.#scheduleSession(member);
     }
   }
-}
-
-function joinError(memberId: string, errorCode: number): JoinResult {
-  return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: "", memberId, skipAssignment: false, members: [] };
-}
-
-function sameProtocols(a: readonly ProtocolMetadata[], b: readonly ProtocolMetadata[]): boolean {
-  return a.length === b.length && a.every((protocol, index) => protocol.name === b[index].name && Buffer.from(protocol.metadata).equals(b[index].metadata));
 }
