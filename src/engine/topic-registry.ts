@@ -67,6 +67,13 @@ export class TopicRegistry {
   #byId = new Map<string, Topic>();
   /** Creations in progress, so concurrent auto-creates of one name share one creation. */
   #creating = new Map<string, Promise<Topic>>();
+  /**
+   * The latest change (create, delete, add partitions, configs) of each topic name. Changes of one
+   * name run one at a time: interleaved, a delete let a CreatePartitions recreate partition folders
+   * without meta.json (the broker then failed to start), a create found the folder a delete was
+   * still removing, and two meta.json writes shared one temporary file and lost each other's change.
+   */
+  #changing = new Map<string, Promise<unknown>>();
 
   #partitionOptions: PartitionOptions;
 
@@ -108,7 +115,7 @@ export class TopicRegistry {
     if (!Number.isInteger(partitionCount) || partitionCount < 1 || partitionCount > partitionCountMax) {
       throw new TopicError(ErrorCode.INVALID_PARTITIONS, `Partition count ${partitionCount} is not between 1 and ${partitionCountMax}`);
     }
-    const creation = this.#createNew(name, partitionCount, configs);
+    const creation = this.#inTurn(name, () => this.#createNew(name, partitionCount, configs));
     this.#creating.set(name, creation);
     try {
       return await creation;
@@ -131,14 +138,20 @@ export class TopicRegistry {
     if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
     this.#byName.delete(name);
     this.#byId.delete(topic.meta.topicId);
-    for (const partition of topic.partitions) partition.detach();
-    await Promise.all(topic.partitions.map((partition) => partition.log.close()));
-    await this.#backend.deleteTopic(name);
+    await this.#inTurn(name, async () => {
+      for (const partition of topic.partitions) partition.detach();
+      await Promise.all(topic.partitions.map((partition) => partition.log.close()));
+      await this.#backend.deleteTopic(name);
+    });
     this.#logger.info("Deleted topic", { topic: name });
   }
 
   /** Replaces a topic's configs (already validated) and stores them; the caller re-applies them to its logs. */
-  async setConfigs(name: string, configs: Record<string, string>): Promise<Topic> {
+  setConfigs(name: string, configs: Record<string, string>): Promise<Topic> {
+    return this.#inTurn(name, () => this.#setConfigs(name, configs));
+  }
+
+  async #setConfigs(name: string, configs: Record<string, string>): Promise<Topic> {
     const topic = this.#byName.get(name);
     if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
     await this.#backend.writeTopicMeta({ ...topic.meta, configs });
@@ -151,7 +164,11 @@ export class TopicRegistry {
    * Grows a topic to `partitionCount` partitions (CreatePartitions). Partition folders come
    * first and the meta last, so a crash in between leaves the old count and unused folders.
    */
-  async addPartitions(name: string, partitionCount: number): Promise<Topic> {
+  addPartitions(name: string, partitionCount: number): Promise<Topic> {
+    return this.#inTurn(name, () => this.#addPartitions(name, partitionCount));
+  }
+
+  async #addPartitions(name: string, partitionCount: number): Promise<Topic> {
     const topic = this.#byName.get(name);
     if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
     const current = topic.meta.partitionCount;
@@ -174,6 +191,17 @@ export class TopicRegistry {
   async close(): Promise<void> {
     const partitions = this.list().flatMap((topic) => topic.partitions);
     await Promise.all(partitions.map((partition) => partition.close()));
+  }
+
+  /** Runs `change` once the changes of topic `name` called before it have settled. */
+  #inTurn<T>(name: string, change: () => Promise<T>): Promise<T> {
+    const result = (this.#changing.get(name) ?? Promise.resolve()).then(change);
+    const settled = result.catch(() => {});
+    this.#changing.set(name, settled);
+    void settled.then(() => {
+      if (this.#changing.get(name) === settled) this.#changing.delete(name);
+    });
+    return result;
   }
 
   async #createNew(name: string, partitionCount: number, configs: Record<string, string>): Promise<Topic> {

@@ -1,4 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { defaultBrokerConfig } from "../../src/engine/broker-config.ts";
+import { openStorageBackend } from "../../src/engine/storage-backend.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 import { TopicError, TopicRegistry, partitionCountMax, topicNameProblem } from "../../src/engine/topic-registry.ts";
 import { silentLogger } from "../../src/logger.ts";
@@ -135,5 +140,68 @@ describe("TopicRegistry", () => {
     const topic = await topics.create("a", 2);
     await topics.close();
     for (const partition of topic.partitions) await expect(partition.log.read(0, 10)).rejects.toThrow("closed");
+  });
+});
+
+// Found by the request fuzzer (scripts/fuzz): CreatePartitions, AlterConfigs, DeleteTopics and
+// auto-creation of one topic racing on real storage.
+describe("TopicRegistry changes of one topic run one at a time", () => {
+  async function onDisk(body: (dataDir: string) => Promise<void>): Promise<void> {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "chronik-registry-"));
+    try {
+      await body(dataDir);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  async function openOn(dataDir: string) {
+    const backend = await openStorageBackend({ ...defaultBrokerConfig, dataDir, fsync: "never" }, silentLogger);
+    return { backend, topics: await TopicRegistry.open(backend, silentLogger) };
+  }
+
+  test("a delete during CreatePartitions leaves no partition folder behind, and the data folder opens again", async () => {
+    await onDisk(async (dataDir) => {
+      const first = await openOn(dataDir);
+      await first.topics.create("doomed", 1);
+      const added = first.topics.addPartitions("doomed", 40);
+      await Bun.sleep(0);
+      await first.topics.delete("doomed");
+      await added;
+      expect(fs.existsSync(path.join(dataDir, "topics", "doomed"))).toBe(false);
+      await first.topics.close();
+      await first.backend.close();
+      const second = await openOn(dataDir);
+      expect(second.topics.get("doomed")).toBeUndefined();
+      await second.topics.close();
+      await second.backend.close();
+    });
+  });
+
+  test("a create right after a delete waits for it instead of finding its folder", async () => {
+    await onDisk(async (dataDir) => {
+      const { backend, topics } = await openOn(dataDir);
+      await topics.create("again", 1);
+      const deleted = topics.delete("again");
+      const created = await topics.getOrCreate("again", 2);
+      await deleted;
+      expect(created.partitions.length).toBe(2);
+      await topics.close();
+      await backend.close();
+    });
+  });
+
+  test("concurrent configs and partitions changes both reach meta.json", async () => {
+    await onDisk(async (dataDir) => {
+      const first = await openOn(dataDir);
+      await first.topics.create("both", 1);
+      await Promise.all([first.topics.addPartitions("both", 3), first.topics.setConfigs("both", { "retention.ms": "1000" })]);
+      await first.topics.close();
+      await first.backend.close();
+      const second = await openOn(dataDir);
+      expect(second.topics.get("both")!.meta).toMatchObject({ partitionCount: 3, configs: { "retention.ms": "1000" } });
+      await second.topics.close();
+      await second.backend.close();
+    });
   });
 });
