@@ -204,7 +204,12 @@ export class ProducerSender {
     this.#refreshing.add(topic);
     this.#cluster
       .topic(topic, { allowAutoTopicCreation: this.#options.allowAutoTopicCreation })
-      .catch((error) => this.#failLeaderless(topic, error as Error))
+      .then(
+        // Fresh metadata still without a leader (say, a partition the topic no longer has) is a failed
+        // attempt too, or the batch would wait through refresh after refresh forever.
+        () => this.#failLeaderless(topic, new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, `the metadata of topic "${topic}" names no leader for the partition`)),
+        (error) => this.#failLeaderless(topic, error as Error),
+      )
       .finally(() => {
         this.#refreshing.delete(topic);
         this.#scheduleDrain();
