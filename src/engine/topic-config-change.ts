@@ -7,6 +7,7 @@ import { isThisBroker, ResourceType, topicDefaults } from "./config-resources.ts
 import type { HandlerContext } from "./handler-context.ts";
 import { topicConfigProblem } from "./topic-configs.ts";
 import { applyTopicConfigs } from "./topic-log-settings.ts";
+import { TopicError } from "./topic-registry.ts";
 import { clusterAllowed, Operation, topicAllowed } from "./access.ts";
 
 /** A change the request asks for that cannot be made (bad operation): INVALID_CONFIG. */
@@ -47,6 +48,8 @@ export async function changeTopicConfigs(
     applyTopicConfigs(topic, ctx.config);
     return [ErrorCode.NONE, null];
   } catch (error) {
+    // Deleted while the change waited for its turn.
+    if (error instanceof TopicError) return [error.code, error.message];
     ctx.logger.error("Cannot change topic configs", { topic: topic.meta.name, error });
     return [ErrorCode.UNKNOWN_SERVER_ERROR, "The broker could not store the topic configs"];
   }

@@ -3,7 +3,7 @@ import { ResourceType } from "../../../src/engine/config-resources.ts";
 import { handleAlterConfigs } from "../../../src/engine/handlers/alter-configs.ts";
 import { ErrorCode } from "../../../src/protocol/errors.ts";
 import type { AlterConfigsRequest, AlterConfigsResponse } from "../../../src/protocol/messages/alter-configs.ts";
-import { type EngineFixture, engineFixture } from "../fixtures.ts";
+import { type EngineFixture, engineFixture, recordingLogger } from "../fixtures.ts";
 
 async function alterConfigs(fixture: EngineFixture, request: AlterConfigsRequest): Promise<AlterConfigsResponse> {
   const response = await handleAlterConfigs(request, fixture.ctx(2));
@@ -57,5 +57,27 @@ describe("handleAlterConfigs", () => {
     ]);
     expect(response.responses[0].errorMessage).toBe('Unknown topic config "colour.scheme"');
     expect(fixture.topics.get("orders")?.meta.configs).toEqual({});
+  });
+
+  test("a topic deleted while its change waits for its turn answers UNKNOWN_TOPIC_OR_PARTITION, not a logged failure (found by the request fuzzer)", async () => {
+    const logger = recordingLogger();
+    const fixture = await engineFixture({ logger });
+    await fixture.topics.create("orders", 1);
+    // An earlier change holds the topic's turn until released.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const writeTopicMeta = fixture.backend.writeTopicMeta.bind(fixture.backend);
+    fixture.backend.writeTopicMeta = async (meta) => {
+      await held;
+      await writeTopicMeta(meta);
+    };
+    const earlier = fixture.topics.setConfigs("orders", { "retention.ms": "1000" });
+    await Bun.sleep(0);
+    const altered = handleAlterConfigs({ resources: [topic("orders", { "retention.ms": "2000" })], validateOnly: false }, fixture.ctx(2));
+    const deleted = fixture.topics.delete("orders");
+    release();
+    await Promise.all([earlier, deleted]);
+    expect((await altered)?.responses.map((r) => r.errorCode)).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+    expect(logger.lines.filter((line) => line.startsWith("error"))).toEqual([]);
   });
 });
