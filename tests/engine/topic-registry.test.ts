@@ -164,8 +164,16 @@ describe("TopicRegistry changes of one topic run one at a time", () => {
     await onDisk(async (dataDir) => {
       const first = await openOn(dataDir);
       await first.topics.create("doomed", 1);
+      // The delete is asked for once CreatePartitions is writing its partition folders.
+      const addPartitions = first.backend.addPartitions.bind(first.backend);
+      let writing!: () => void;
+      const partitionsBeingWritten = new Promise<void>((resolve) => (writing = resolve));
+      first.backend.addPartitions = (...args: Parameters<typeof addPartitions>) => {
+        writing();
+        return addPartitions(...args);
+      };
       const added = first.topics.addPartitions("doomed", 40);
-      await Bun.sleep(0);
+      await partitionsBeingWritten;
       await first.topics.delete("doomed");
       await added;
       expect(fs.existsSync(path.join(dataDir, "topics", "doomed"))).toBe(false);
