@@ -39,6 +39,10 @@ async function deleteBelow(ctx: HandlerContext, partition: Partition, offset: nu
     if (error instanceof OffsetOutOfRangeError) {
       return { partitionIndex: partition.index, lowWatermark: -1, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
     }
+    // The topic was deleted meanwhile (its log closed): the partition is unknown now, not failed.
+    if (ctx.topics.get(partition.topic)?.partitions[partition.index] !== partition) {
+      return { partitionIndex: partition.index, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    }
     ctx.logger.error("Cannot delete records", { topic: partition.topic, partition: partition.index, offset, error });
     return { partitionIndex: partition.index, lowWatermark: -1, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
   }

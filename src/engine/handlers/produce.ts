@@ -122,6 +122,8 @@ function appendPartition(ctx: HandlerContext, topic: Topic, data: ProduceRequest
     },
     (error): PartitionResponse => {
       if (error instanceof ProducerRefusedError) return failed(data.index, error.errorCode, error.message);
+      // The topic was deleted meanwhile (its log closed): the partition is unknown now, not failed.
+      if (ctx.topics.get(topic.meta.name) !== topic) return failed(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${topic.meta.name}" was deleted`);
       ctx.logger.error("Cannot append to partition", { topic: topic.meta.name, partition: data.index, error });
       return failed(data.index, ErrorCode.KAFKA_STORAGE_ERROR, "The broker could not write the batch to disk");
     },

@@ -2,7 +2,8 @@ import { expect, test } from "bun:test";
 import { handleDeleteRecords } from "../../../src/engine/handlers/delete-records.ts";
 import { ErrorCode } from "../../../src/protocol/errors.ts";
 import type { DeleteRecordsResponse } from "../../../src/protocol/messages/delete-records.ts";
-import { type EngineFixture, batchOf, engineFixture } from "../fixtures.ts";
+import type { TopicRegistry } from "../../../src/engine/topic-registry.ts";
+import { type EngineFixture, batchOf, engineFixture, recordingLogger } from "../fixtures.ts";
 
 async function deleteRecords(fixture: EngineFixture, topic: string, partitions: Array<[number, number]>): Promise<DeleteRecordsResponse> {
   const request = { topics: [{ name: topic, partitions: partitions.map(([partitionIndex, offset]) => ({ partitionIndex, offset })) }], timeoutMs: 1000 };
@@ -50,4 +51,19 @@ test("records of the internal __consumer_offsets topic are not deleted: INVALID_
   const response = await deleteRecords(fixture, "__consumer_offsets", [[0, -1]]);
   expect(response.topics[0].partitions[0]).toEqual({ partitionIndex: 0, lowWatermark: -1, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION });
   expect(topic.partitions[0].log.logStartOffset).toBe(0);
+});
+
+test("a topic deleted between its lookup and the deletion is UNKNOWN_TOPIC_OR_PARTITION, not a logged storage failure (found by the request fuzzer)", async () => {
+  const logger = recordingLogger();
+  const fixture = await engineFixture({ logger });
+  const topic = await fixture.topics.create("doomed", 1);
+  await topic.partitions[0].log.append(batchOf(["a", "b"]));
+  await fixture.topics.delete("doomed");
+  // The lookup still sees the topic (as a request that looked it up just before the delete did).
+  let lookups = 0;
+  const topics = { get: (name: string) => (lookups++ === 0 ? topic : fixture.topics.get(name)) } as unknown as TopicRegistry;
+  const request = { topics: [{ name: "doomed", partitions: [{ partitionIndex: 0, offset: 1 }] }], timeoutMs: 1000 };
+  const response = await handleDeleteRecords(request, fixture.ctx(2, { topics }));
+  expect(response?.topics[0].partitions).toEqual([{ partitionIndex: 0, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }]);
+  expect(logger.lines.filter((line) => line.startsWith("error"))).toEqual([]);
 });

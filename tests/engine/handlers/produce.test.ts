@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { BrokerMetrics } from "../../../src/engine/broker-metrics.ts";
 import type { HandlerContext } from "../../../src/engine/handler-context.ts";
+import type { TopicRegistry } from "../../../src/engine/topic-registry.ts";
 import { handleProduce } from "../../../src/engine/handlers/produce.ts";
 import { MetricsRegistry } from "../../../src/metrics/registry.ts";
 import { ErrorCode } from "../../../src/protocol/errors.ts";
@@ -401,4 +402,21 @@ describe("handleProduce metrics", () => {
     expect(series("chronik_produced_records_total")).toEqual([{ labels: ["counted"], value: 3 }]);
     expect(series("chronik_produced_bytes_total")).toEqual([{ labels: ["counted"], value: batch.length }]);
   });
+
 });
+
+describe("handleProduce and topic deletion", () => {
+  test("a topic deleted between its lookup and the append is UNKNOWN_TOPIC_OR_PARTITION, not a logged storage failure (found by the request fuzzer)", async () => {
+    const logger = recordingLogger();
+    const fixture = await engineFixture({ logger });
+    const topic = await fixture.topics.create("doomed", 1);
+    await fixture.topics.delete("doomed");
+    // The lookup still sees the topic (as a request that looked it up just before the delete did).
+    let lookups = 0;
+    const topics = { get: (name: string) => (lookups++ === 0 ? topic : fixture.topics.get(name)) } as unknown as TopicRegistry;
+    const response = await produce(fixture, produceRequest("doomed", [[0, batchOf(["a"])]]), 9, { topics });
+    expect(partitionResult(response).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(logger.lines.filter((line) => line.startsWith("error"))).toEqual([]);
+  });
+});
+
