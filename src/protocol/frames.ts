@@ -8,6 +8,8 @@ import { Writer } from "./writer.ts";
 
 /** Bytes of the INT32 size prefix in front of every frame. */
 export const frameSizePrefixBytes = 4;
+/** First buffer for a frame that spans chunks; it doubles as bytes arrive, up to the frame's size. */
+export const partialFrameBytesInitial = 64 * 1024;
 
 /** Thrown when a frame's size prefix is negative or above the allowed maximum. */
 export class FrameSizeError extends Error {
@@ -49,15 +51,17 @@ export function readFrameSize(bytes: Uint8Array, offset: number): number | null 
  * Splits a stream of chunks into frames (the bytes after each size prefix). Frames that lie
  * wholly inside one chunk are returned as views of that chunk, without copying; so a caller
  * that keeps a frame after the socket reuses its buffer must copy it. Only a frame that spans
- * chunks is assembled into a buffer of its own.
+ * chunks is assembled into a buffer of its own, which grows as its bytes arrive: a size prefix
+ * alone (4 bytes announcing 100 MiB) commits no more memory than the bytes that follow it.
  */
 export class FrameSplitter {
   readonly frameBytesMax: number;
   /** The size prefix of the next frame, while fewer than 4 of its bytes have arrived. */
   readonly #prefix = new Uint8Array(frameSizePrefixBytes);
   #prefixFilled = 0;
-  /** The frame being assembled across chunks, once its size is known. */
+  /** The frame being assembled across chunks, once its size is known; at most `#partialSize` bytes. */
   #partial: Uint8Array | null = null;
+  #partialSize = 0;
   #partialFilled = 0;
 
   constructor(frameBytesMax: number) {
@@ -70,6 +74,11 @@ export class FrameSplitter {
   /** Bytes received that do not yet form a complete frame. */
   get pendingBytes(): number {
     return this.#prefixFilled + this.#partialFilled + (this.#partial === null ? 0 : frameSizePrefixBytes);
+  }
+
+  /** Bytes allocated for the frame being assembled (its buffer, not its announced size). */
+  get bufferedBytes(): number {
+    return this.#partial?.length ?? 0;
   }
 
   /** Accepts the next chunk of the stream and returns the frames it completes, in order. */
@@ -108,13 +117,11 @@ export class FrameSplitter {
       this.#prefixFilled = 0;
       this.#startPartial(readFrameSize(this.#prefix, 0)!);
     }
-    const partial = this.#partial;
-    if (partial === null) return offset;
-    const taken = Math.min(partial.length - this.#partialFilled, chunk.length - offset);
-    partial.set(chunk.subarray(offset, offset + taken), this.#partialFilled);
-    this.#partialFilled += taken;
-    if (this.#partialFilled < partial.length) return chunk.length;
-    frames.push(partial);
+    if (this.#partial === null) return offset;
+    const taken = Math.min(this.#partialSize - this.#partialFilled, chunk.length - offset);
+    this.#appendPartial(chunk.subarray(offset, offset + taken));
+    if (this.#partialFilled < this.#partialSize) return chunk.length;
+    frames.push(this.#partial);
     this.#partial = null;
     this.#partialFilled = 0;
     return offset + taken;
@@ -122,8 +129,21 @@ export class FrameSplitter {
 
   #startPartial(size: number): void {
     this.#checkSize(size);
-    this.#partial = new Uint8Array(size);
+    this.#partial = new Uint8Array(Math.min(size, partialFrameBytesInitial));
+    this.#partialSize = size;
     this.#partialFilled = 0;
+  }
+
+  /** Appends to the frame being assembled, doubling its buffer (up to the frame's size) when full. */
+  #appendPartial(bytes: Uint8Array): void {
+    const needed = this.#partialFilled + bytes.length;
+    if (needed > this.#partial!.length) {
+      const grown = new Uint8Array(Math.min(this.#partialSize, Math.max(needed, this.#partial!.length * 2)));
+      grown.set(this.#partial!.subarray(0, this.#partialFilled));
+      this.#partial = grown;
+    }
+    this.#partial!.set(bytes, this.#partialFilled);
+    this.#partialFilled = needed;
   }
 
   /** Copies an incomplete tail, since the chunk's buffer may be reused once we return. */
@@ -136,8 +156,6 @@ export class FrameSplitter {
       return;
     }
     this.#startPartial(readFrameSize(chunk, offset)!);
-    const body = chunk.subarray(offset + frameSizePrefixBytes);
-    this.#partial!.set(body, 0);
-    this.#partialFilled = body.length;
+    this.#appendPartial(chunk.subarray(offset + frameSizePrefixBytes));
   }
 }

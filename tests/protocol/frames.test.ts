@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { FrameSizeError, FrameSplitter, encodeRequestFrame, readFrameSize } from "../../src/protocol/frames.ts";
+import { FrameSizeError, FrameSplitter, encodeRequestFrame, partialFrameBytesInitial, readFrameSize } from "../../src/protocol/frames.ts";
 
 function frame(...body: number[]): number[] {
   return [0, 0, body.length >> 8, body.length & 0xff, ...body];
@@ -62,5 +62,30 @@ describe("FrameSplitter", () => {
     const frames = new FrameSplitter(1024).push(bytes);
     expect(frames.length).toBe(1);
     expect(frames[0]!.length).toBe(bytes.length - 4);
+  });
+
+  test("a size prefix alone commits no more memory than the bytes that follow it (found by the request fuzzer)", () => {
+    const size = 100 * 1024 * 1024;
+    const splitter = new FrameSplitter(size);
+    const prefix = new Uint8Array(8);
+    new DataView(prefix.buffer).setInt32(0, size);
+    expect(splitter.push(prefix)).toEqual([]);
+    expect(splitter.bufferedBytes).toBe(partialFrameBytesInitial);
+    expect(splitter.push(new Uint8Array(200_000))).toEqual([]);
+    expect(splitter.bufferedBytes).toBeLessThanOrEqual(2 * (200_000 + 4));
+  });
+
+  test("a frame grown across many chunks comes back whole and exactly its size", () => {
+    const body = Uint8Array.from({ length: 300_000 }, (_, index) => index % 251);
+    const bytes = new Uint8Array(4 + body.length);
+    new DataView(bytes.buffer).setInt32(0, body.length);
+    bytes.set(body, 4);
+    const splitter = new FrameSplitter(1 << 20);
+    const frames: Uint8Array[] = [];
+    for (let at = 0; at < bytes.length; at += 7_001) frames.push(...splitter.push(bytes.slice(at, at + 7_001)));
+    expect(frames.length).toBe(1);
+    expect(frames[0]!.length).toBe(body.length);
+    expect(frames[0]).toEqual(body);
+    expect(splitter.pendingBytes).toBe(0);
   });
 });
