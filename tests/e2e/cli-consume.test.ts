@@ -2,7 +2,8 @@
 // lists, regex topics, -n, -q, JSON output, and -e on a topic a producer keeps writing to.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Broker, chronikCommand, run, runOk, startBroker } from "./harness.ts";
+import { type Broker, chronikCommand, eventually, run, runOk, startBroker } from "./harness.ts";
+import { letRealTimePass } from "../support/wait.ts";
 
 const commandTimeoutMs = 60_000;
 const baseTime = 1_700_000_000_000;
@@ -13,6 +14,14 @@ let broker: Broker;
 
 const chronik = (args: string[], stdin?: string | Uint8Array) =>
   run([...chronikCommand(), ...args, "-b", broker.bootstrap], { stdin, timeoutMs: commandTimeoutMs });
+/** How many records `topic` holds (the sum of its high watermarks); 0 while it does not exist. */
+async function storedCount(topic: string): Promise<number> {
+  const described = await chronik(["topic", "describe", topic, "--format", "json"]);
+  if (described.exitCode !== 0) return 0;
+  const partitions = (JSON.parse(described.stdout.toString()) as { partitions: { highWatermark: number }[] }).partitions;
+  return partitions.reduce((sum, partition) => sum + partition.highWatermark, 0);
+}
+
 const consumeText = async (args: string[]) => {
   const result = await chronik(["consume", ...args]);
   if (result.exitCode !== 0) throw new Error(`consume ${args.join(" ")} failed: ${result.stderr}`);
@@ -135,12 +144,12 @@ describe("consume flags", () => {
       while (writing) {
         producer.stdin.write(`record ${written++}\n`);
         await producer.stdin.flush();
-        await Bun.sleep(5);
+        await letRealTimePass(5, "a producer that keeps writing, one record every 5 ms");
       }
       await producer.stdin.end();
     })();
     try {
-      await Bun.sleep(1500);
+      await eventually(async () => (await storedCount("busy")) > 10, "more than 10 records in \"busy\"", { waitMs: 20_000, pollMs: 100 });
       const result = await chronik(["consume", "busy", "-e", "-q", "-f", String.raw`%p %o\n`]);
       expect(result.exitCode).toBe(0);
       expect(result.stdout.toString().trim().split("\n").length).toBeGreaterThan(10);
@@ -194,12 +203,12 @@ describe("consume flags", () => {
       for (let written = 0; writing; written++) {
         producer.stdin.write(`record ${written}\n`);
         await producer.stdin.flush();
-        await Bun.sleep(5);
+        await letRealTimePass(5, "a producer that keeps writing, one record every 5 ms");
       }
       await producer.stdin.end();
     })();
     try {
-      await Bun.sleep(1500);
+      await eventually(async () => (await storedCount("busy-group")) > 10, "more than 10 records in \"busy-group\"", { waitMs: 20_000, pollMs: 100 });
       const result = await chronik(["consume", "busy-group", "-G", "busy-readers", "-e", "-q"]);
       expect(result.exitCode).toBe(0);
       expect(result.stdout.toString().trim().split("\n").length).toBeGreaterThan(10);

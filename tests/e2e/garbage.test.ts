@@ -6,7 +6,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
-import { type Broker, startBroker } from "./harness.ts";
+import { type Broker, eventually, startBroker } from "./harness.ts";
+import { settlesWithin } from "../support/wait.ts";
 
 const apiVersionsKey = 18;
 const unsupportedVersionError = 35;
@@ -36,8 +37,9 @@ async function open(): Promise<{ socket: Socket; received: () => Buffer; closed:
   return { socket, received: () => Buffer.concat(chunks), closed };
 }
 
-function within(promise: Promise<void>, ms: number): Promise<boolean> {
-  return Promise.race([promise.then(() => true), Bun.sleep(ms).then(() => false)]);
+/** Writes `bytes` and resolves once they are handed to the kernel, so closing after cannot drop them. */
+function flushed(socket: Socket, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve) => socket.write(bytes, () => resolve()));
 }
 
 function frame(body: Buffer): Buffer {
@@ -69,19 +71,16 @@ async function apiVersions(version = 0): Promise<{ errorCode: number; ranges: Ma
   const connection = await open();
   const correlationId = 0x5eed0000 + version;
   connection.socket.write(apiVersionsRequest(version, correlationId));
-  const deadline = Date.now() + socketWaitMs;
   let closed = false;
   void connection.closed.then(() => (closed = true));
-  let response = connection.received();
-  while ((response.length < 4 || response.length < 4 + response.readInt32BE(0)) && !closed && Date.now() < deadline) {
-    await Bun.sleep(10);
-    response = connection.received();
+  const complete = (bytes: Buffer) => bytes.length >= 4 && bytes.length >= 4 + bytes.readInt32BE(0);
+  try {
+    await eventually(() => complete(connection.received()) || closed, `ApiVersions v${version} answered or the connection closed`, { waitMs: socketWaitMs, pollMs: 10 });
+  } finally {
+    connection.socket.destroy();
   }
-  connection.socket.destroy();
-  if (response.length < 4 || response.length < 4 + response.readInt32BE(0)) {
-    const how = closed ? "the broker closed the connection" : `nothing complete within ${socketWaitMs} ms`;
-    throw new Error(`ApiVersions v${version} got no response: ${how} (${response.length} bytes)`);
-  }
+  const response = connection.received();
+  if (!complete(response)) throw new Error(`ApiVersions v${version} got no response: the broker closed the connection (${response.length} bytes)`);
   // Response header v0 (correlation id) then error_code INT16, api_keys ARRAY[api_key, min, max].
   expect(response.readInt32BE(4)).toBe(correlationId);
   const errorCode = response.readInt16BE(8);
@@ -140,8 +139,7 @@ describe("garbage on the Kafka port", () => {
   test("random bytes, then close", async () => {
     for (let seed = 1; seed <= 20; seed++) {
       const connection = await open();
-      connection.socket.write(noise(64 + seed * 97, seed));
-      await Bun.sleep(20);
+      await flushed(connection.socket, noise(64 + seed * 97, seed));
       connection.socket.destroy();
     }
     await expectStillServing();
@@ -150,7 +148,7 @@ describe("garbage on the Kafka port", () => {
   test("a 0x7fffffff length prefix makes the broker close the connection", async () => {
     const connection = await open();
     connection.socket.write(Buffer.from([0x7f, 0xff, 0xff, 0xff, 0, 18, 0, 0, 0, 0, 0, 1]));
-    expect(await within(connection.closed, socketWaitMs)).toBe(true);
+    expect(await settlesWithin(connection.closed, socketWaitMs)).toBe(true);
     connection.socket.destroy();
     await expectStillServing();
   }, 30_000);
@@ -158,15 +156,14 @@ describe("garbage on the Kafka port", () => {
   test("a negative length prefix makes the broker close the connection", async () => {
     const connection = await open();
     connection.socket.write(Buffer.from([0xff, 0xff, 0xff, 0xfe, 0, 18, 0, 0]));
-    expect(await within(connection.closed, socketWaitMs)).toBe(true);
+    expect(await settlesWithin(connection.closed, socketWaitMs)).toBe(true);
     connection.socket.destroy();
     await expectStillServing();
   }, 30_000);
 
   test("a truncated frame, then close", async () => {
     const connection = await open();
-    connection.socket.write(apiVersionsRequest(0, 7).subarray(0, 9));
-    await Bun.sleep(50);
+    await flushed(connection.socket, apiVersionsRequest(0, 7).subarray(0, 9));
     connection.socket.destroy();
     await expectStillServing();
   }, 30_000);
@@ -186,7 +183,7 @@ describe("garbage on the Kafka port", () => {
     for (const bytes of [unknownKey, badClientId, frame(Buffer.alloc(0)), frame(noise(300, 99))]) {
       const connection = await open();
       connection.socket.write(bytes);
-      await within(connection.closed, 500);
+      await settlesWithin(connection.closed, 500);
       connection.socket.destroy();
       await expectStillServing();
     }
@@ -200,7 +197,7 @@ describe("garbage on the Kafka port", () => {
       bytes.writeInt16BE(1000 + i, 4);
       const connection = await open();
       connection.socket.write(bytes);
-      await within(connection.closed, 2_000);
+      await settlesWithin(connection.closed, 2_000);
       connection.socket.destroy();
     }
     await expectStillServing();

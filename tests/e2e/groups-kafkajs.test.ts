@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
-import { type Broker, startBroker } from "./harness.ts";
+import { type Broker, eventually, startBroker } from "./harness.ts";
 
 let broker: Broker;
 
@@ -19,12 +19,8 @@ afterAll(async () => {
 const recordCount = 120;
 const waitStepMs = 100;
 
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, waitStepMs));
-  }
+function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<unknown> {
+  return eventually(condition, what, { waitMs: timeoutMs, pollMs: waitStepMs });
 }
 
 test("kafkajs: three members get disjoint shares, survivors take over a leaver's partitions, nothing is consumed twice", async () => {
@@ -75,14 +71,13 @@ test("kafkajs: three members get disjoint shares, survivors take over a leaver's
   await waitFor(() => seen.length >= 2 * recordCount, 30_000, "records after the leave");
   const takenOver = [...partitionsOf.get(1)!, ...partitionsOf.get(2)!];
   for (const partition of leaverPartitions) expect(takenOver).toContain(partition);
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // Once the group has committed every record, nothing is left to deliver a second time.
+  const committed = async () => (await admin.fetchOffsets({ groupId: "trio", topics: ["shared"] }))[0].partitions.reduce((sum, partition) => sum + Number(partition.offset), 0);
+  await eventually(async () => (await committed()) === 2 * recordCount, `the group commits all ${2 * recordCount} records`, { waitMs: 30_000, pollMs: waitStepMs });
+  for (const consumer of consumers.slice(1)) await consumer.disconnect();
   expect(new Set(seen).size).toBe(seen.length);
   expect(seen.length).toBe(2 * recordCount);
-
-  for (const consumer of consumers.slice(1)) await consumer.disconnect();
-  const offsets = await admin.fetchOffsets({ groupId: "trio", topics: ["shared"] });
-  const committed = offsets[0].partitions.reduce((sum, partition) => sum + Number(partition.offset), 0);
-  expect(committed).toBe(2 * recordCount);
+  expect(await committed()).toBe(2 * recordCount);
   await producer.disconnect();
   await admin.disconnect();
 }, 90_000);

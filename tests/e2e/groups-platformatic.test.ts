@@ -9,7 +9,7 @@ import { Admin, Consumer, MessagesStreamFallbackModes, MessagesStreamModes, Prod
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { Kafka, logLevel } from "kafkajs";
-import { type Broker, chronikCommand, repoRoot, runOk, startBroker } from "./harness.ts";
+import { type Broker, chronikCommand, eventually, repoRoot, runOk, startBroker } from "./harness.ts";
 
 let broker: Broker;
 
@@ -153,15 +153,17 @@ test("@platformatic/kafka consumer protocol: a member keeps consuming across a b
   const member = new PlatformaticMember(topic, "plt-restart");
   try {
     await waitFor(() => member.values.length >= 30, 30_000, "the first 30 records", member);
-    await Bun.sleep(500);
+    let committed = 0;
+    await waitFor(() => committed === 30, 20_000, "the first 30 offsets committed", member, async () => (committed = await committedSum(topic, "plt-restart")));
     await broker.kill9();
     await broker.start();
-    // Past a heartbeat interval (5 s): the member has heartbeated the restarted coordinator.
-    await Bun.sleep(heartbeatIntervalMs + 1000);
+    // The member has heartbeated the restarted coordinator (whose request counts start at zero).
+    let heartbeats = 0;
+    const countHeartbeats = async () => (heartbeats = [...(await broker.requestCounts())].filter(([key]) => key.startsWith("ConsumerGroupHeartbeat ")).reduce((sum, [, count]) => sum + count, 0));
+    await waitFor(() => heartbeats > 0, 2 * heartbeatIntervalMs + 10_000, "a heartbeat to the restarted broker", member, countHeartbeats);
     await produce(topic, Array.from({ length: 30 }, (_, index) => `after-${index}`));
     await waitFor(() => member.values.filter((value) => value.startsWith("after-")).length >= 30, 60_000, "the records produced after the restart", member);
     // Its commits are accepted: the coordinator still knows the member and its epoch.
-    let committed = 0;
     await waitFor(() => committed === 60, 20_000, "all 60 offsets committed", member, async () => (committed = await committedSum(topic, "plt-restart")));
     // The member carried on under the same member id: its membership came back from __consumer_offsets.
     expect([...member.memberIds].length).toBe(1);
@@ -190,10 +192,8 @@ async function committedSum(topic: string, group: string): Promise<number> {
   }
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string, member?: PlatformaticMember, refresh?: () => Promise<unknown>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await refresh?.(), !condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${member ? `: ${member.values.length} records, member ids ${[...member.memberIds].join(", ")}\n${member.stderr.slice(-3000)}` : ""}`);
-    await Bun.sleep(waitStepMs);
-  }
+function waitFor(condition: () => boolean, timeoutMs: number, what: string, member?: PlatformaticMember, refresh?: () => Promise<unknown>): Promise<unknown> {
+  const check = async () => (await refresh?.(), condition());
+  const detail = () => (member ? `${member.values.length} records, member ids ${[...member.memberIds].join(", ")}\n${member.stderr.slice(-3000)}` : "");
+  return eventually(check, what, { waitMs: timeoutMs, pollMs: waitStepMs, detail });
 }

@@ -9,7 +9,8 @@ import { Kafka, logLevel } from "kafkajs";
 import { Connection, defaultConnectionOptions } from "../../src/client/index.ts";
 import { createLogger } from "../../src/logger.ts";
 import { DescribeGroups } from "../../src/protocol/messages/describe-groups.ts";
-import { type Broker, pythonPath, repoRoot, runOk, startBroker } from "./harness.ts";
+import { type Broker, eventually, pythonPath, repoRoot, runOk, startBroker } from "./harness.ts";
+import { letRealTimePass } from "../support/wait.ts";
 
 let broker: Broker;
 
@@ -23,6 +24,8 @@ afterAll(async () => {
 
 const scriptTimeoutMs = 60_000;
 const waitStepMs = 100;
+/** How long a test watches for a record delivered twice after the last expected one. */
+const duplicateWindowMs = 500;
 
 async function produce(topic: string, partitions: number, values: string[]): Promise<void> {
   const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
@@ -120,15 +123,9 @@ class PythonMember {
   }
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string, members: PythonMember[] = []): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      const detail = members.map((member, index) => `member ${index}: ${JSON.stringify(member.events.filter((event) => event.event !== "record"))}\n${member.stderr.slice(-2000)}`);
-      throw new Error(`Timed out waiting for ${what}\n${detail.join("\n")}`);
-    }
-    await Bun.sleep(waitStepMs);
-  }
+function waitFor(condition: () => boolean, timeoutMs: number, what: string, members: PythonMember[] = []): Promise<unknown> {
+  const detail = () => members.map((member, index) => `member ${index}: ${JSON.stringify(member.events.filter((event) => event.event !== "record"))}\n${member.stderr.slice(-2000)}`).join("\n");
+  return eventually(condition, what, { waitMs: timeoutMs, pollMs: waitStepMs, detail });
 }
 
 /** DescribeGroups through chronik's own client: state and members (id, instance id). */
@@ -178,7 +175,7 @@ test("confluent-kafka: a SIGKILLed member's partitions go to the survivor after 
     expect(takeoverMs).toBeGreaterThanOrEqual(4000);
     await produceMore(topic, Array.from({ length: 40 }, (_, index) => `second-${index}`));
     await waitFor(() => survivor.values.filter((value) => value.startsWith("second-")).length >= 40, 30_000, "the second 40 records", members);
-    await Bun.sleep(500);
+    await letRealTimePass(duplicateWindowMs, "a record delivered twice would arrive within this");
     const all = [...survivor.values, ...victim.values];
     // Every record exactly once: the survivor resumed the victim's partitions at their committed offsets.
     expect(all.length).toBe(80);
@@ -258,7 +255,7 @@ test("confluent-kafka cooperative-sticky: a joining member takes half the partit
     await produceMore(topic, Array.from({ length: 40 }, (_, index) => `coop-after-${index}`));
     const all = () => [...members[0].values, ...members[1].values];
     await waitFor(() => all().length >= 80, 30_000, "all 80 records", members);
-    await Bun.sleep(500);
+    await letRealTimePass(duplicateWindowMs, "a record delivered twice would arrive within this");
     expect(all().length).toBe(80);
     expect(new Set(all()).size).toBe(80);
     expect(members[1].values.length).toBeGreaterThan(0);

@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { compileOptions } from "../../scripts/compile.ts";
 import { eventually, freePort, loopbackHost, makeTempDir, repoRoot, run, listening } from "./harness.ts";
+import { settlesWithin } from "../support/wait.ts";
 
 const commandTimeoutMs = 30_000;
 const stopWaitMs = 15_000;
@@ -108,8 +109,7 @@ describe("README quick start", () => {
     const started = broker!;
     expect(started.exitCode).toBeNull();
     started.kill("SIGTERM");
-    const exited = await Promise.race([started.exited.then(() => true), Bun.sleep(stopWaitMs).then(() => false)]);
-    expect(exited).toBe(true);
+    expect(await settlesWithin(started.exited, stopWaitMs)).toBe(true);
     // The process the README starts may be a wrapper: what matters is that no broker is left.
     await eventually(async () => !(await listening(kafkaPort)) && !(await listening(httpPort)), "no listener on the Kafka and HTTP ports", { waitMs: stopWaitMs });
     expect(log).toContain("Broker stopped");

@@ -14,7 +14,8 @@ import { Kafka, logLevel, type Producer } from "kafkajs";
 import { decodeRecordBatches } from "../../src/records/record-batch.ts";
 import { FileLog } from "../../src/storage/file-log.ts";
 import { verifyPartitionDir } from "../../src/storage/verify.ts";
-import { type Broker, startBroker } from "./harness.ts";
+import { type Broker, eventually, startBroker } from "./harness.ts";
+import { letRealTimePass } from "../support/wait.ts";
 
 const cycles = 30;
 const partitionCount = 3;
@@ -60,7 +61,7 @@ async function cycle(number: number, state: { seed: number }, acknowledged: Ackn
   const producers = Array.from({ length: partitionCount }, () => kafka.producer({ allowAutoTopicCreation: false }));
   await Promise.all(producers.map((producer) => producer.connect()));
   const streams = producers.map((producer, partition) => produceUntilKilled(producer, partition, number, acknowledged[partition]));
-  await Bun.sleep(killAfterMsMin + random(state) * (killAfterMsMax - killAfterMsMin));
+  await letRealTimePass(killAfterMsMin + random(state) * (killAfterMsMax - killAfterMsMin), "the producers stream until a seeded random moment, when the broker is killed");
   await running.kill9();
   await Promise.all(streams);
   await Promise.all(producers.map((producer) => producer.disconnect().catch(() => undefined)));
@@ -189,21 +190,22 @@ describe("crash torture", () => {
             }
           }
         })();
-        await Bun.sleep(200 + random(state) * 600);
+        await letRealTimePass(200 + random(state) * 600, "the producer streams until a seeded random moment, when the broker is killed");
         await killed.kill9();
         stop = true;
         await streaming;
         await producer.disconnect().catch(() => undefined);
         await killed.start();
       }
-      // Let the cleaner finish a pass on a quiet log, then stop cleanly.
-      await Bun.sleep(500);
+      // Once the cleaner has checkpointed a pass, stop cleanly.
+      const dir = path.join(killed.dataDir, "topics", compactedTopic, "0");
+      const cleanerOffset = path.join(dir, "cleaner-offset");
+      const compactedBelow = () => (fs.existsSync(cleanerOffset) ? Number(fs.readFileSync(cleanerOffset, "utf8").split("\n")[1]) : 0);
+      await eventually(() => compactedBelow() > 0, "a compaction pass checkpointed in cleaner-offset", { waitMs: 15_000 });
       expect(await killed.stop()).toBe(0);
 
-      const dir = path.join(killed.dataDir, "topics", compactedTopic, "0");
       expect(verifyPartitionDir(dir)).toEqual([]);
-      const compactedBelow = Number(fs.readFileSync(path.join(dir, "cleaner-offset"), "utf8").split("\n")[1]);
-      expect(compactedBelow).toBeGreaterThan(0);
+      expect(compactedBelow()).toBeGreaterThan(0);
       const stored = await storedRecords(dir);
       // The last value stored for each key is the last one acknowledged (or one sent later whose answer the kill lost).
       const lastStored = new Map<string, [number, string]>();
