@@ -1,10 +1,8 @@
 // The one way tests wait. A test waits for what it needs — a condition polled until a deadline
-// (`eventually`), an event (`nextEvent`), a promise with a bound (`settlesWithin`) — or moves an
-// injected clock (tests/engine/groups/manual-scheduler.ts); it never sleeps a fixed time hoping
+// (`eventually`), a promise (an event, a process exit) with a bound (`settlesWithin`) — or moves
+// an injected clock (tests/engine/groups/manual-scheduler.ts); it never sleeps a fixed time hoping
 // that something has happened by then. Where real time passing is itself what a test is about,
 // it says so with `letRealTimePass`, so that grep finds those few and nothing else.
-
-import { once, type EventEmitter } from "node:events";
 
 export interface WaitOptions {
   /** How long to keep checking before failing (30 s unless told). */
@@ -51,18 +49,8 @@ export async function settlesWithin(promise: Promise<unknown>, waitMs: number): 
   }
 }
 
-/** The arguments of the next `name` event of `emitter`; fails naming the event after `waitMs`. */
-export async function nextEvent(emitter: EventEmitter, name: string, waitMs = waitMsDefault): Promise<unknown[]> {
-  try {
-    return await once(emitter, name, { signal: AbortSignal.timeout(waitMs) });
-  } catch (error) {
-    if (error instanceof Error && error.name === "AbortError") throw new Error(`Not within ${waitMs} ms: a "${name}" event`);
-    throw error;
-  }
-}
-
 /**
- * Resolves once the callbacks queued now (promise reactions, ready I/O, due timers) have run: for
+ * Resolves once the callbacks queued now (promise reactions, I/O that is ready) have run: for
  * asserting that a step did not cause something, never for waiting on time.
  */
 export function nextTurn(): Promise<void> {
