@@ -48,6 +48,12 @@ export class TopicError extends Error {
 export const topicNameLengthMax = 249;
 /** Partitions of one topic opened (recovered) at the same time. */
 const partitionsOpeningMax = 16;
+/**
+ * Partitions closed at the same time. Each close reopens its segment's files to flush them: all
+ * at once, a topic of thousands of partitions ran out of file descriptors (EMFILE) and the broker
+ * failed to stop cleanly.
+ */
+export const partitionsClosingMax = 16;
 export const partitionCountMax = 10_000;
 const legalTopicName = /^[a-zA-Z0-9._-]+$/;
 
@@ -190,7 +196,11 @@ export class TopicRegistry {
 
   async close(): Promise<void> {
     const partitions = this.list().flatMap((topic) => topic.partitions);
-    await Promise.all(partitions.map((partition) => partition.close()));
+    let next = 0;
+    const closeInTurn = async () => {
+      while (next < partitions.length) await partitions[next++].close();
+    };
+    await Promise.all(Array.from({ length: Math.min(partitionsClosingMax, partitions.length) }, closeInTurn));
   }
 
   /** Runs `change` once the changes of topic `name` called before it have settled. */

@@ -5,7 +5,7 @@ import path from "node:path";
 import { defaultBrokerConfig } from "../../src/engine/broker-config.ts";
 import { openStorageBackend } from "../../src/engine/storage-backend.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
-import { TopicError, TopicRegistry, partitionCountMax, topicNameProblem } from "../../src/engine/topic-registry.ts";
+import { TopicError, TopicRegistry, partitionCountMax, partitionsClosingMax, topicNameProblem } from "../../src/engine/topic-registry.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { MemoryBackend, batchOf, engineFixture } from "./fixtures.ts";
 
@@ -139,6 +139,25 @@ describe("TopicRegistry", () => {
     const { topics } = await engineFixture();
     const topic = await topics.create("a", 2);
     await topics.close();
+    for (const partition of topic.partitions) await expect(partition.log.read(0, 10)).rejects.toThrow("closed");
+  });
+
+  test("close closes a few partitions at a time, so thousands of partitions do not run out of file descriptors (found by the request fuzzer)", async () => {
+    const { topics } = await engineFixture();
+    const topic = await topics.create("wide", 200);
+    let closing = 0;
+    let closingMost = 0;
+    for (const partition of topic.partitions) {
+      const close = partition.log.close.bind(partition.log);
+      partition.log.close = async () => {
+        closingMost = Math.max(closingMost, ++closing);
+        await Bun.sleep(1);
+        await close();
+        closing--;
+      };
+    }
+    await topics.close();
+    expect(closingMost).toBe(partitionsClosingMax);
     for (const partition of topic.partitions) await expect(partition.log.read(0, 10)).rejects.toThrow("closed");
   });
 });
