@@ -27,7 +27,9 @@ const fuzzTopicPartitions = 3;
 export interface FuzzBroker {
   context: BrokerContext;
   dataDir: string;
+  /** Shuts down as Broker.stop does; the phase that is running, while it runs. */
   close(): Promise<void>;
+  readonly closingPhase: string | null;
 }
 
 /** A logger that drops everything but error lines, which go to `onError` with their context. */
@@ -81,17 +83,24 @@ export async function openFuzzBroker(options: { onError: (message: string, conte
     metrics: brokerMetrics,
     advertisedApis: routes,
   };
-  return {
+  const broker: FuzzBroker & { closingPhase: string | null } = {
     context,
     dataDir,
+    closingPhase: null,
     close: async () => {
+      broker.closingPhase = "transactions.close";
       transactions.close();
+      broker.closingPhase = "groups.close";
       groups.close();
+      broker.closingPhase = "topics.close";
       await topics.close();
+      broker.closingPhase = "storage.close";
       await storage.close();
+      broker.closingPhase = null;
       // CHRONIK_FUZZ_KEEP_DATA=1 keeps the data folder, to look at what the run left behind.
       if (process.env.CHRONIK_FUZZ_KEEP_DATA === "1") console.error(`fuzz data folder kept: ${dataDir}`);
       else rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return broker;
 }

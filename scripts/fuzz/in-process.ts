@@ -52,6 +52,8 @@ const deadlineMsDefault = 2_000;
 const graceMsDefault = 10_000;
 const controlEveryDefault = 500;
 const controlDeadlineMs = 5_000;
+/** How long closing the broker after the run may take (Broker.stop, with the run's topics). */
+const closeDeadlineMs = 60_000;
 /** How long after the end of the run requests in flight are still waited for. */
 const drainMs = 2_000;
 const memorySampleMs = 250;
@@ -253,7 +255,10 @@ export async function fuzzInProcess(options: FuzzOptions): Promise<FuzzReport> {
     run.memory.sample();
     process.off("unhandledRejection", onUncaught);
     process.off("uncaughtException", onUncaught);
-    await broker.close();
+    const closed = await Promise.race([broker.close().then(() => true), Bun.sleep(closeDeadlineMs).then(() => false)]);
+    if (!closed) {
+      run.findings.add(FindingKind.hang, `broker close stuck in ${broker.closingPhase}`, `Closing the broker after the run did not finish within ${closeDeadlineMs} ms: stuck in ${broker.closingPhase}`);
+    }
   }
   return {
     mode: "in-process",

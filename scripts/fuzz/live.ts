@@ -3,11 +3,12 @@
 // - a control connection sends valid requests every `controlEvery` executions (and at least
 //   every second) and each must be answered, with its correlation id, within the deadline;
 // - the broker stays alive: /proc/<pid> while --pid is given, else it keeps accepting connections;
-// - with --pid, its resident memory stays under `rssBytesMax` (peak read from VmHWM).
+// - with --pid, its resident memory stays under `rssBytesMax` (peak read from VmHWM);
+// - with --broker-log, the ERROR lines the broker wrote during the run are handler errors.
 // A fuzz connection that stays silent is not a finding by itself (a lying size prefix makes the
 // broker wait for the rest, an acks=0 produce gets no answer); it is counted and dropped.
 
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { FrameSplitter, frameSizePrefixBytes } from "../../src/protocol/frames.ts";
 import { Findings, FindingKind, MemoryPeaks } from "./findings.ts";
@@ -20,6 +21,8 @@ export interface LiveOptions extends FuzzOptions {
   /** The broker's process id, for liveness and memory; without it, liveness is "accepts connections". */
   pid?: number;
   connections?: number;
+  /** The broker's log file: its ERROR lines written during the run are reported. */
+  brokerLog?: string;
 }
 
 const connectionsDefault = 32;
@@ -32,6 +35,8 @@ const controlDeadlineMs = 5_000;
 const controlEveryDefault = 200;
 const controlIntervalMs = 1_000;
 const processSampleMs = 250;
+/** Most of the broker's log read back for ERROR lines. */
+const logReadBytesMax = 64 * 1024 * 1024;
 /** Resident memory the broker may reach while fuzzed: mutants are at most 64 KiB each. */
 const rssBytesMax = 2 * 1024 * 1024 * 1024;
 /** Largest response frame a connection reads (a Fetch answer is at most a few MiB here). */
@@ -261,10 +266,34 @@ class LiveRun {
   }
 }
 
+/** What a log file holds past `from`, at most `logReadBytesMax` of it. */
+function logSince(file: string, from: number): string {
+  const fd = openSync(file, "r");
+  try {
+    const length = Math.min(statSync(file).size - from, logReadBytesMax);
+    if (length <= 0) return "";
+    const buffer = Buffer.alloc(length);
+    return buffer.subarray(0, readSync(fd, buffer, 0, length, from)).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** ERROR lines of the broker's log as handler errors, by their text without numbers and context values. */
+export function reportLoggedErrors(findings: Findings, text: string): void {
+  for (const line of text.split("\n").filter((candidate) => / ERROR /.test(candidate))) {
+    const message = line.replace(/^\S+ ERROR\s+/, "");
+    const signature = message.replace(/ \w+=.*$/, "").replace(/\d+/g, "N");
+    findings.add(FindingKind.handlerError, `broker log: ${signature}`, message);
+  }
+}
+
 export async function fuzzLive(options: LiveOptions): Promise<FuzzReport> {
   const run = new LiveRun(options);
+  const logStart = options.brokerLog === undefined ? 0 : statSync(options.brokerLog).size;
   const startedAt = performance.now();
   await run.run();
+  if (options.brokerLog !== undefined) reportLoggedErrors(run.findings, logSince(options.brokerLog, logStart));
   return {
     mode: "live",
     executions: run.executions,

@@ -4,7 +4,7 @@
 // connection checks that valid requests are still answered. Prints what it found, then one
 // summary line; exits 1 when something crashed, hung, stopped answering or outgrew its memory.
 //
-// Run: npx bun scripts/fuzz/requests.ts [--broker HOST:PORT [--pid PID]] [--seconds N] [--seed S]
+// Run: npx bun scripts/fuzz/requests.ts [--broker HOST:PORT [--pid PID] [--broker-log FILE]] [--seconds N] [--seed S]
 // Inputs that crashed or hung are written to test-output/fuzz/crashes/ (bytes and a JSON note).
 // CHRONIK_FUZZ_KEEP_DATA=1 keeps the in-process broker's data folder, to look at what it left.
 
@@ -13,7 +13,7 @@ import { type FuzzReport, fuzzInProcess } from "./in-process.ts";
 import { fuzzLive } from "./live.ts";
 import { capturedSeeds, generatedSeeds, type Seed } from "./seeds.ts";
 
-const usage = "Usage: bun scripts/fuzz/requests.ts [--broker HOST:PORT] [--pid PID] [--seconds N] [--seed S] [--connections N]";
+const usage = "Usage: bun scripts/fuzz/requests.ts [--broker HOST:PORT] [--pid PID] [--broker-log FILE] [--seconds N] [--seed S] [--connections N]";
 
 export interface FuzzArgs {
   broker?: { host: string; port: number };
@@ -21,6 +21,7 @@ export interface FuzzArgs {
   seconds: number;
   seed: number;
   connections?: number;
+  brokerLog?: string;
 }
 
 export class UsageError extends Error {
@@ -42,6 +43,10 @@ export function parseArgs(argv: readonly string[]): FuzzArgs {
     else if (flag === "--seed") args.seed = wholeNumber(flag, value) >>> 0;
     else if (flag === "--pid") args.pid = wholeNumber(flag, value);
     else if (flag === "--connections") args.connections = wholeNumber(flag, value);
+    else if (flag === "--broker-log") {
+      if (value === undefined) throw new UsageError("--broker-log needs a file");
+      args.brokerLog = value;
+    }
     else if (flag === "--broker") {
       const match = /^(.+):(\d+)$/.exec(value ?? "");
       if (!match) throw new UsageError(`--broker must be HOST:PORT, not "${value ?? ""}"`);
@@ -96,7 +101,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const { seeds, generated, captured, controls } = loadSeeds();
   const options = { seconds: args.seconds, seed: args.seed, seeds, controls };
   const report = args.broker
-    ? await fuzzLive({ ...options, broker: args.broker, pid: args.pid, connections: args.connections })
+    ? await fuzzLive({ ...options, broker: args.broker, pid: args.pid, connections: args.connections, brokerLog: args.brokerLog })
     : await fuzzInProcess(options);
   for (const line of describeFindings(report.findings)) console.error(line);
   console.log(summaryLine(report, { generated, captured }, args.seed));
