@@ -8,6 +8,7 @@ import { ErrorCode } from "../../src/protocol/errors.ts";
 import { TopicError, TopicRegistry, partitionCountMax, partitionsClosingMax, topicNameProblem } from "../../src/engine/topic-registry.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { MemoryBackend, batchOf, engineFixture } from "./fixtures.ts";
+import { nextTurn } from "../support/wait.ts";
 
 async function rejection(promise: Promise<unknown>): Promise<TopicError> {
   try {
@@ -151,7 +152,8 @@ describe("TopicRegistry", () => {
       const close = partition.log.close.bind(partition.log);
       partition.log.close = async () => {
         closingMost = Math.max(closingMost, ++closing);
-        await Bun.sleep(1);
+        // Still closing while the other partitions' closes get their turn to start.
+        await nextTurn();
         await close();
         closing--;
       };

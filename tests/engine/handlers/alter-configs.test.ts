@@ -66,13 +66,16 @@ describe("handleAlterConfigs", () => {
     // An earlier change holds the topic's turn until released.
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
+    let writing!: () => void;
+    const holdingTurn = new Promise<void>((resolve) => (writing = resolve));
     const writeTopicMeta = fixture.backend.writeTopicMeta.bind(fixture.backend);
     fixture.backend.writeTopicMeta = async (meta) => {
+      writing();
       await held;
       await writeTopicMeta(meta);
     };
     const earlier = fixture.topics.setConfigs("orders", { "retention.ms": "1000" });
-    await Bun.sleep(0);
+    await holdingTurn;
     const altered = handleAlterConfigs({ resources: [topic("orders", { "retention.ms": "2000" })], validateOnly: false }, fixture.ctx(2));
     const deleted = fixture.topics.delete("orders");
     release();
