@@ -8,14 +8,18 @@
 //   timeouts, which the client chooses) whether or not the connection is open. A pending one is
 //   counted as "parked";
 // - an error line the dispatcher or a handler logs is a handler error (answered, but a bug);
-// - every `controlEvery` executions a valid Metadata and ApiVersions must still be answered.
+// - every `controlEvery` executions a valid Metadata and ApiVersions must still be answered;
+// - the event loop must not block (watchdog.ts): a synchronous loop kills the run, naming the
+//   executions in flight.
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { readdirSync } from "node:fs";
 import { type BrokerContext, FatalRequestError, dispatch } from "../../src/engine/dispatcher.ts";
 import { Findings, FindingKind, type InputOrigin, MemoryPeaks, signatureOf, signatureOfStack } from "./findings.ts";
 import { openFuzzBroker } from "./fuzz-broker.ts";
 import { Prng, mutate } from "./mutate.ts";
 import { frameOf, type Seed } from "./seeds.ts";
+import { Watchdog } from "./watchdog.ts";
 import { mutateValue } from "./values.ts";
 
 export interface FuzzOptions {
@@ -30,6 +34,8 @@ export interface FuzzOptions {
   deadlineMs?: number;
   graceMs?: number;
   controlEvery?: number;
+  /** Run only this execution of the run (its mutant is the same as in the full run). */
+  replay?: number;
 }
 
 export interface FuzzReport {
@@ -57,6 +63,8 @@ const closeDeadlineMs = 60_000;
 /** How long after the end of the run requests in flight are still waited for. */
 const drainMs = 2_000;
 const memorySampleMs = 250;
+/** How often a run prints a progress line to stderr. */
+const progressIntervalMs = 30_000;
 /** Share of executions on a generated seed that start from a value mutation. */
 const valueMutationShare = 0.4;
 const valueMutationAttempts = 3;
@@ -104,6 +112,15 @@ interface Current {
   origin: InputOrigin;
 }
 
+/** File descriptors this process holds (Linux), or -1 when unknown. */
+function openFiles(): number {
+  try {
+    return readdirSync("/proc/self/fd").length;
+  } catch {
+    return -1;
+  }
+}
+
 function apiKeyOf(frame: Uint8Array): number {
   return frame.length < 2 ? -1 : new DataView(frame.buffer, frame.byteOffset).getInt16(0);
 }
@@ -133,6 +150,7 @@ class InProcessRun {
   #context!: BrokerContext;
   /** When the run stops waiting for requests still in flight (they count as "unfinished"). */
   #cutoffAt = Infinity;
+  #inFlight = 0;
 
   constructor(options: Required<FuzzOptions>) {
     this.#options = options;
@@ -151,6 +169,12 @@ class InProcessRun {
     this.#findings.add(FindingKind.handlerError, `${message}: ${signatureOfStack(stack)}`, `${message} ${JSON.stringify(context)}\n${stack}`, current);
   }
 
+  /** One line for a long run's progress: executions, requests in flight, open files, memory. */
+  progress(): string {
+    const outcomes = Object.entries(this.outcomes).map(([kind, count]) => `${kind} ${count}`).join(", ");
+    return `${this.executions} executions (${outcomes}), ${this.#inFlight} in flight, ${openFiles()} open files, RSS ${(process.memoryUsage().rss / (1024 * 1024)).toFixed(0)} MiB`;
+  }
+
   /** An unhandled rejection or exception: the process would have died. */
   onUncaught(error: unknown): void {
     this.#findings.add(FindingKind.crash, `uncaught ${signatureOf(error)}`, (error as Error)?.stack ?? String(error), this.#current.getStore());
@@ -160,21 +184,49 @@ class InProcessRun {
     this.#context = context;
     const endAt = Date.now() + this.#options.seconds * 1000;
     this.#cutoffAt = endAt + drainMs;
-    await Promise.all(Array.from({ length: this.#options.lanes }, () => this.#lane(endAt)));
+    const watchdog = new Watchdog({ lanes: this.#options.lanes, runSeed: this.#options.seed });
+    try {
+      await Promise.all(Array.from({ length: this.#options.lanes }, (_, lane) => this.#lane(endAt, lane, watchdog)));
+    } finally {
+      watchdog.stop();
+    }
   }
 
-  async #lane(endAt: number): Promise<void> {
+  async #lane(endAt: number, lane: number, watchdog: Watchdog): Promise<void> {
     while (Date.now() < endAt) {
       const execution = this.#nextExecution++;
       if (execution % this.#options.controlEvery === 0) await this.#control();
       const input = mutantOf(this.#options.seeds, this.#options.seed, execution);
+      watchdog.running(lane, execution);
       const outcome = await this.#execute(input);
-      this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
-      this.executions++;
+      watchdog.running(lane, -1);
+      this.count(outcome);
     }
   }
 
+  count(outcome: string): void {
+    this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
+    this.executions++;
+  }
+
+  /** Runs execution `execution` of the run alone, as --replay does. */
+  async replay(context: BrokerContext, execution: number): Promise<void> {
+    this.#context = context;
+    const input = mutantOf(this.#options.seeds, this.#options.seed, execution);
+    console.error(`replay: execution ${execution} of seed ${this.#options.seed}: ${input.origin.seed} ${input.origin.steps.join(" ")}`);
+    this.count(await this.#execute(input));
+  }
+
   async #execute(input: Current): Promise<string> {
+    this.#inFlight++;
+    try {
+      return await this.#executeOnce(input);
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  async #executeOnce(input: Current): Promise<string> {
     const aborter = new AbortController();
     const session = { releaseConnection: () => {}, signal: aborter.signal };
     const settled = this.#current.run(input, () => settle(dispatch(this.#context, input.bytes, session)));
@@ -244,17 +296,21 @@ export async function fuzzInProcess(options: FuzzOptions): Promise<FuzzReport> {
   process.on("unhandledRejection", onUncaught);
   process.on("uncaughtException", onUncaught);
   const sampler = setInterval(() => run.memory.sample(), memorySampleMs);
+  const progress = setInterval(() => console.error(`fuzz in-process: ${run.progress()}`), progressIntervalMs);
   const startedAt = performance.now();
   let elapsedMs = 0;
   try {
     run.memory.sample();
-    await run.run(broker.context);
+    if (options.replay === undefined) await run.run(broker.context);
+    else await run.replay(broker.context, options.replay);
     elapsedMs = performance.now() - startedAt;
   } finally {
     clearInterval(sampler);
+    clearInterval(progress);
     run.memory.sample();
     process.off("unhandledRejection", onUncaught);
     process.off("uncaughtException", onUncaught);
+    console.error(`fuzz in-process: run over, closing the broker: ${run.progress()}`);
     const closed = await Promise.race([broker.close().then(() => true), Bun.sleep(closeDeadlineMs).then(() => false)]);
     if (!closed) {
       run.findings.add(FindingKind.hang, `broker close stuck in ${broker.closingPhase}`, `Closing the broker after the run did not finish within ${closeDeadlineMs} ms: stuck in ${broker.closingPhase}`);

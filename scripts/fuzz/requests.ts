@@ -6,6 +6,7 @@
 //
 // Run: npx bun scripts/fuzz/requests.ts [--broker HOST:PORT [--pid PID] [--broker-log FILE]] [--seconds N] [--seed S]
 // Inputs that crashed or hung are written to test-output/fuzz/crashes/ (bytes and a JSON note).
+// --replay N runs only execution N of the run with --seed, in process, on a fresh broker.
 // CHRONIK_FUZZ_KEEP_DATA=1 keeps the in-process broker's data folder, to look at what it left.
 
 import { Findings, failingKinds, mebibytes } from "./findings.ts";
@@ -13,7 +14,7 @@ import { type FuzzReport, fuzzInProcess } from "./in-process.ts";
 import { fuzzLive } from "./live.ts";
 import { capturedSeeds, generatedSeeds, type Seed } from "./seeds.ts";
 
-const usage = "Usage: bun scripts/fuzz/requests.ts [--broker HOST:PORT] [--pid PID] [--broker-log FILE] [--seconds N] [--seed S] [--connections N]";
+const usage = "Usage: bun scripts/fuzz/requests.ts [--broker HOST:PORT] [--pid PID] [--broker-log FILE] [--seconds N] [--seed S] [--connections N] [--replay EXECUTION]";
 
 export interface FuzzArgs {
   broker?: { host: string; port: number };
@@ -22,6 +23,7 @@ export interface FuzzArgs {
   seed: number;
   connections?: number;
   brokerLog?: string;
+  replay?: number;
 }
 
 export class UsageError extends Error {
@@ -42,6 +44,7 @@ export function parseArgs(argv: readonly string[]): FuzzArgs {
     if (flag === "--seconds") args.seconds = wholeNumber(flag, value);
     else if (flag === "--seed") args.seed = wholeNumber(flag, value) >>> 0;
     else if (flag === "--pid") args.pid = wholeNumber(flag, value);
+    else if (flag === "--replay") args.replay = wholeNumber(flag, value);
     else if (flag === "--connections") args.connections = wholeNumber(flag, value);
     else if (flag === "--broker-log") {
       if (value === undefined) throw new UsageError("--broker-log needs a file");
@@ -102,7 +105,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const options = { seconds: args.seconds, seed: args.seed, seeds, controls };
   const report = args.broker
     ? await fuzzLive({ ...options, broker: args.broker, pid: args.pid, connections: args.connections, brokerLog: args.brokerLog })
-    : await fuzzInProcess(options);
+    : await fuzzInProcess({ ...options, replay: args.replay });
   for (const line of describeFindings(report.findings)) console.error(line);
   console.log(summaryLine(report, { generated, captured }, args.seed));
   return report.findings.failed ? 1 : 0;

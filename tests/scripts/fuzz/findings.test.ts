@@ -58,6 +58,7 @@ describe("reportLoggedErrors", () => {
 describe("parseArgs", () => {
   test("reads the flags, and refuses unknown ones and bad values", () => {
     expect(parseArgs(["--broker", "127.0.0.1:9092", "--seconds", "5", "--seed", "42", "--pid", "7"])).toMatchObject({ broker: { host: "127.0.0.1", port: 9092 }, seconds: 5, seed: 42, pid: 7 });
+    expect(parseArgs(["--seed", "3", "--replay", "1234"])).toMatchObject({ seed: 3, replay: 1234 });
     expect(() => parseArgs(["--broker", "nohost"])).toThrow(UsageError);
     expect(() => parseArgs(["--seconds", "x"])).toThrow('--seconds must be a whole number, not "x"');
     expect(() => parseArgs(["--colour"])).toThrow('Unknown flag "--colour"');
