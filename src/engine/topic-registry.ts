@@ -49,11 +49,21 @@ export const topicNameLengthMax = 249;
 /** Partitions of one topic opened (recovered) at the same time. */
 const partitionsOpeningMax = 16;
 /**
- * Partitions closed at the same time. Each close reopens its segment's files to flush them: all
- * at once, a topic of thousands of partitions ran out of file descriptors (EMFILE) and the broker
- * failed to stop cleanly.
+ * Partitions closed at the same time (at shutdown and when their topic is deleted). Each close
+ * reopens its segment's files to flush them: all at once, a topic of thousands of partitions ran
+ * out of file descriptors (EMFILE), and the broker failed to stop cleanly or, deleting it, died.
  */
 export const partitionsClosingMax = 16;
+
+/** Runs `close` on every item, `partitionsClosingMax` at a time. */
+async function closeInTurns<T>(items: readonly T[], close: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const closeInTurn = async () => {
+    while (next < items.length) await close(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(partitionsClosingMax, items.length) }, closeInTurn));
+}
+
 export const partitionCountMax = 10_000;
 const legalTopicName = /^[a-zA-Z0-9._-]+$/;
 
@@ -146,7 +156,7 @@ export class TopicRegistry {
     this.#byId.delete(topic.meta.topicId);
     await this.#inTurn(name, async () => {
       for (const partition of topic.partitions) partition.detach();
-      await Promise.all(topic.partitions.map((partition) => partition.log.close()));
+      await closeInTurns(topic.partitions, (partition) => partition.log.close());
       await this.#backend.deleteTopic(name);
     });
     this.#logger.info("Deleted topic", { topic: name });
@@ -195,12 +205,7 @@ export class TopicRegistry {
   }
 
   async close(): Promise<void> {
-    const partitions = this.list().flatMap((topic) => topic.partitions);
-    let next = 0;
-    const closeInTurn = async () => {
-      while (next < partitions.length) await partitions[next++].close();
-    };
-    await Promise.all(Array.from({ length: Math.min(partitionsClosingMax, partitions.length) }, closeInTurn));
+    await closeInTurns(this.list().flatMap((topic) => topic.partitions), (partition) => partition.close());
   }
 
   /** Runs `change` once the changes of topic `name` called before it have settled. */

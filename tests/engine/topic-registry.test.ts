@@ -162,6 +162,25 @@ describe("TopicRegistry", () => {
     expect(closingMost).toBe(partitionsClosingMax);
     for (const partition of topic.partitions) await expect(partition.log.read(0, 10)).rejects.toThrow("closed");
   });
+
+  test("delete closes a few partition logs at a time: a 9000-partition topic's deletion ran out of file descriptors and killed the broker (found by the request fuzzer)", async () => {
+    const { topics } = await engineFixture();
+    const topic = await topics.create("wide", 200);
+    let closing = 0;
+    let closingMost = 0;
+    for (const partition of topic.partitions) {
+      const close = partition.log.close.bind(partition.log);
+      partition.log.close = async () => {
+        closingMost = Math.max(closingMost, ++closing);
+        await Bun.sleep(1);
+        await close();
+        closing--;
+      };
+    }
+    await topics.delete("wide");
+    expect(closingMost).toBe(partitionsClosingMax);
+    for (const partition of topic.partitions) await expect(partition.log.read(0, 10)).rejects.toThrow("closed");
+  });
 });
 
 // Found by the request fuzzer (scripts/fuzz): CreatePartitions, AlterConfigs, DeleteTopics and
