@@ -97,6 +97,14 @@ export class Findings {
     return true;
   }
 
+  /** Adds `note` to a finding's message (a hang that settled later, say), and rewrites its JSON. */
+  annotate(kind: FindingKind, signature: string, note: string): void {
+    const finding = this.#bySignature.get(`${kind} ${signature}`);
+    if (finding === undefined) return;
+    finding.message = `${finding.message}; ${note}`;
+    if (finding.file) writeFileSync(finding.file.replace(/\.bin$/, ".json"), `${JSON.stringify(finding, null, 2)}\n`);
+  }
+
   #record(key: string, finding: Finding, bytes: Uint8Array): string {
     mkdirSync(this.#directory, { recursive: true });
     const name = `${finding.kind}-${createHash("sha1").update(key).digest("hex").slice(0, 12)}`;

@@ -245,9 +245,14 @@ class InProcessRun {
       if (result.kind === "pending" && Date.now() >= this.#cutoffAt) return this.#unfinished(aborter, settled, input);
     }
     if (result.kind === "pending") {
-      this.#findings.add(FindingKind.hang, `${input.origin.seed.replace(/-v\d+.*/, "")} did not settle`, `Not settled ${this.#options.deadlineMs} ms after it began nor ${this.#options.graceMs} ms after its connection closed`, input);
-      // A late crash is still a crash.
-      void settled.then((late) => late.kind === "crash" && this.#crash(late.error, input));
+      const signature = `${input.origin.seed.replace(/-v\d+.*/, "")} did not settle`;
+      this.#findings.add(FindingKind.hang, signature, `Not settled ${this.#options.deadlineMs} ms after it began nor ${this.#options.graceMs} ms after its connection closed`, input);
+      // A hang that ends is a very slow request: say when. A late crash is still a crash.
+      const startedAt = Date.now() - this.#options.deadlineMs - this.#options.graceMs;
+      void settled.then((late) => {
+        this.#findings.annotate(FindingKind.hang, signature, `execution ${input.origin.execution} settled (${late.kind}) after ${Date.now() - startedAt} ms`);
+        if (late.kind === "crash") this.#crash(late.error, input);
+      });
       return "hang";
     }
     if (result.kind === "crash") {
