@@ -12,7 +12,8 @@
 import { Findings, failingKinds, mebibytes } from "./findings.ts";
 import { type FuzzReport, fuzzInProcess } from "./in-process.ts";
 import { fuzzLive } from "./live.ts";
-import { capturedSeeds, generatedSeeds, type Seed } from "./seeds.ts";
+import { ApiKey } from "../../src/protocol/messages/index.ts";
+import { bodyStartOf, capturedSeeds, frameOf, generatedSeeds, type Seed } from "./seeds.ts";
 
 const usage = "Usage: bun scripts/fuzz/requests.ts [--broker HOST:PORT] [--pid PID] [--broker-log FILE] [--seconds N] [--seed S] [--connections N] [--replay EXECUTION]";
 
@@ -59,11 +60,18 @@ export function parseArgs(argv: readonly string[]): FuzzArgs {
   return args;
 }
 
-/** The seeds, and the valid requests the control checks send (Metadata v12 with no topics, ApiVersions v3). */
+/**
+ * The seeds, and the valid requests the control checks send: ApiVersions v3 and a Metadata v1
+ * naming no topic, whose answers depend on no topic the fuzzer may be creating or deleting.
+ */
 export function loadSeeds(): { seeds: Seed[]; generated: number; captured: number; controls: Seed[] } {
   const generated = generatedSeeds();
   const captured = capturedSeeds();
-  const controls = generated.filter((seed) => seed.name === "ApiVersions-v3" || seed.name === "Metadata-v1");
+  const metadata = frameOf(ApiKey.Metadata, 1, 0, { topics: [] });
+  const controls = [
+    ...generated.filter((seed) => seed.name === "ApiVersions-v3"),
+    { name: "Metadata-v1 (no topics)", frame: metadata, bodyStart: bodyStartOf(metadata)! },
+  ];
   return { seeds: [...generated, ...captured], generated: generated.length, captured: captured.length, controls };
 }
 

@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Findings, FindingKind, signatureOf } from "../../../scripts/fuzz/findings.ts";
 import { reportLoggedErrors } from "../../../scripts/fuzz/live.ts";
-import { parseArgs, UsageError } from "../../../scripts/fuzz/requests.ts";
+import { loadSeeds, parseArgs, UsageError } from "../../../scripts/fuzz/requests.ts";
+import { decodeRequestHeader } from "../../../src/protocol/headers.ts";
+import { apiByKey } from "../../../src/protocol/messages/index.ts";
+import { Reader } from "../../../src/protocol/reader.ts";
 
 describe("Findings", () => {
   test("keeps one finding per kind and signature, counts the rest, and writes the first input", () => {
@@ -62,5 +65,19 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["--broker", "nohost"])).toThrow(UsageError);
     expect(() => parseArgs(["--seconds", "x"])).toThrow('--seconds must be a whole number, not "x"');
     expect(() => parseArgs(["--colour"])).toThrow('Unknown flag "--colour"');
+  });
+});
+
+describe("loadSeeds", () => {
+  test("the control requests are ApiVersions v3 and a Metadata v1 naming no topic, both valid", () => {
+    const { controls } = loadSeeds();
+    expect(controls.map((control) => control.name)).toEqual(["ApiVersions-v3", "Metadata-v1 (no topics)"]);
+    for (const control of controls) {
+      const reader = new Reader(control.frame);
+      const header = decodeRequestHeader(reader);
+      const body = apiByKey.get(header.apiKey)!.decodeRequest(reader, header.apiVersion);
+      expect(reader.remaining).toBe(0);
+      if (header.apiKey === 3) expect(body).toMatchObject({ topics: [] });
+    }
   });
 });
