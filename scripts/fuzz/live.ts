@@ -227,12 +227,20 @@ class LiveRun {
           continue;
         }
       }
-      for (const control of this.#options.controls) await this.#control(connection, control);
+      for (const control of this.#options.controls) {
+        // A late answer would be taken for the next request's: start over on a new connection.
+        if (!(await this.#control(connection, control))) {
+          connection.destroy();
+          connection = null;
+          break;
+        }
+      }
     }
     connection?.destroy();
   }
 
-  async #control(connection: FuzzConnection, control: Seed): Promise<void> {
+  /** Whether the control request was answered in time, with its correlation id. */
+  async #control(connection: FuzzConnection, control: Seed): Promise<boolean> {
     const correlationId = this.#correlationId++;
     const frame = control.frame.slice();
     new DataView(frame.buffer).setInt32(4, correlationId);
@@ -241,12 +249,14 @@ class LiveRun {
     this.controls++;
     if (outcome !== "answered") {
       this.findings.add(FindingKind.controlTimeout, `${control.name} ${outcome}`, `Valid ${control.name} on the control connection: ${outcome} after ${Date.now() - startedAt} ms`);
-      return;
+      return false;
     }
     const answered = new DataView(answer!.buffer, answer!.byteOffset).getInt32(0);
     if (answered !== correlationId) {
       this.findings.add(FindingKind.controlTimeout, `${control.name} wrong correlation id`, `Valid ${control.name} answered with correlation id ${answered}, not ${correlationId}`);
+      return false;
     }
+    return true;
   }
 
   /** With a pid: the process exists and its memory stays bounded. */
