@@ -163,6 +163,23 @@ describe("TopicRegistry", () => {
     for (const partition of topic.partitions) await expect(partition.log.read(0, 10)).rejects.toThrow("closed");
   });
 
+  test("CreatePartitions opens the new partitions a few at a time, in order (found slow by the request fuzzer)", async () => {
+    const fixture = await engineFixture();
+    await fixture.topics.create("grown", 2);
+    const openPartitionLog = fixture.backend.openPartitionLog.bind(fixture.backend);
+    let opening = 0;
+    let openingMost = 0;
+    fixture.backend.openPartitionLog = async (topic, partition) => {
+      openingMost = Math.max(openingMost, ++opening);
+      await Bun.sleep(1);
+      opening--;
+      return openPartitionLog(topic, partition);
+    };
+    const topic = await fixture.topics.addPartitions("grown", 100);
+    expect(openingMost).toBeGreaterThan(1);
+    expect(topic.partitions.map((partition) => partition.index)).toEqual(Array.from({ length: 100 }, (_, index) => index));
+  });
+
   test("delete closes a few partition logs at a time: a 9000-partition topic's deletion ran out of file descriptors and killed the broker (found by the request fuzzer)", async () => {
     const { topics } = await engineFixture();
     const topic = await topics.create("wide", 200);
