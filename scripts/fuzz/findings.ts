@@ -11,8 +11,10 @@ export const crashesDir = path.resolve(import.meta.dir, "../../test-output/fuzz/
 export const FindingKind = {
   /** dispatch() threw something other than FatalRequestError. */
   crash: "crash",
-  /** dispatch() did not settle within the deadline, nor within the grace after its signal was aborted. */
+  /** dispatch() did not settle within the deadline, nor within the grace after its signal was aborted, nor by the end of the run. */
   hang: "hang",
+  /** A would-be hang whose every request settled before the end of the run: very slow, not stuck. */
+  slowRequest: "slow-request",
   /** A handler threw; the dispatcher logged it and answered UNKNOWN_SERVER_ERROR (or closed). */
   handlerError: "handler-error",
   /** The control connection's valid request was not answered in time. */
@@ -102,6 +104,16 @@ export class Findings {
     const finding = this.#bySignature.get(`${kind} ${signature}`);
     if (finding === undefined) return;
     finding.message = `${finding.message}; ${note}`;
+    if (finding.file) writeFileSync(finding.file.replace(/\.bin$/, ".json"), `${JSON.stringify(finding, null, 2)}\n`);
+  }
+
+  /** Turns the finding of `kind` with `signature` into one of kind `to` (its file keeps its name). */
+  rekind(kind: FindingKind, signature: string, to: FindingKind): void {
+    const finding = this.#bySignature.get(`${kind} ${signature}`);
+    if (finding === undefined) return;
+    this.#bySignature.delete(`${kind} ${signature}`);
+    finding.kind = to;
+    this.#bySignature.set(`${to} ${signature}`, finding);
     if (finding.file) writeFileSync(finding.file.replace(/\.bin$/, ".json"), `${JSON.stringify(finding, null, 2)}\n`);
   }
 

@@ -151,6 +151,8 @@ class InProcessRun {
   /** When the run stops waiting for requests still in flight (they count as "unfinished"). */
   #cutoffAt = Infinity;
   #inFlight = 0;
+  /** Hangs by signature whose requests have not settled yet. */
+  readonly #unsettledHangs = new Map<string, number>();
 
   constructor(options: Required<FuzzOptions>) {
     this.#options = options;
@@ -204,6 +206,13 @@ class InProcessRun {
     }
   }
 
+  /** Hangs whose every request settled before now were very slow requests, not hangs. */
+  settleHangs(): void {
+    for (const [signature, unsettled] of this.#unsettledHangs) {
+      if (unsettled === 0) this.#findings.rekind(FindingKind.hang, signature, FindingKind.slowRequest);
+    }
+  }
+
   count(outcome: string): void {
     this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
     this.executions++;
@@ -249,7 +258,9 @@ class InProcessRun {
       this.#findings.add(FindingKind.hang, signature, `Not settled ${this.#options.deadlineMs} ms after it began nor ${this.#options.graceMs} ms after its connection closed`, input);
       // A hang that ends is a very slow request: say when. A late crash is still a crash.
       const startedAt = Date.now() - this.#options.deadlineMs - this.#options.graceMs;
+      this.#unsettledHangs.set(signature, (this.#unsettledHangs.get(signature) ?? 0) + 1);
       void settled.then((late) => {
+        this.#unsettledHangs.set(signature, this.#unsettledHangs.get(signature)! - 1);
         this.#findings.annotate(FindingKind.hang, signature, `execution ${input.origin.execution} settled (${late.kind}) after ${Date.now() - startedAt} ms`);
         if (late.kind === "crash") this.#crash(late.error, input);
       });
@@ -320,6 +331,7 @@ export async function fuzzInProcess(options: FuzzOptions): Promise<FuzzReport> {
     if (!closed) {
       run.findings.add(FindingKind.hang, `broker close stuck in ${broker.closingPhase}`, `Closing the broker after the run did not finish within ${closeDeadlineMs} ms: stuck in ${broker.closingPhase}`);
     }
+    run.settleHangs();
   }
   return {
     mode: "in-process",

@@ -86,7 +86,7 @@ export function summaryLine(report: FuzzReport, seeds: { generated: number; capt
     `fuzz ${report.mode} ${failing.length === 0 ? "ok" : "FAILED"}:`,
     `${report.executions} executions in ${seconds.toFixed(1)} s (${(report.executions / seconds).toFixed(0)}/s),`,
     `seed ${seed}, seeds ${seeds.generated} generated + ${seeds.captured} captured;`,
-    `unique crashes ${count("crash")}, hangs ${count("hang")}, control failures ${count("control-timeout")}, broker down ${count("broker-down")}, memory ${count("memory")}, handler errors ${count("handler-error")};`,
+    `unique crashes ${count("crash")}, hangs ${count("hang")}, control failures ${count("control-timeout")}, broker down ${count("broker-down")}, memory ${count("memory")}, handler errors ${count("handler-error")}, slow requests ${count("slow-request")};`,
     `${report.controls} control requests answered in time: ${count("control-timeout") === 0 ? "all" : "not all"};`,
     `${memory}; outcomes: ${outcomes}`,
   ].join(" ");

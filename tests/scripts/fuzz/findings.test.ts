@@ -29,6 +29,15 @@ describe("Findings", () => {
     }
   });
 
+  test("a hang turned into a slow request no longer fails the run", () => {
+    const findings = new Findings({ write: false });
+    findings.add(FindingKind.hang, "Metadata did not settle", "not settled");
+    expect(findings.failed).toBe(true);
+    findings.rekind(FindingKind.hang, "Metadata did not settle", FindingKind.slowRequest);
+    expect(findings.all().map((finding) => finding.kind)).toEqual([FindingKind.slowRequest]);
+    expect(findings.failed).toBe(false);
+  });
+
   test("handler errors alone do not fail a run", () => {
     const findings = new Findings({ write: false });
     findings.add(FindingKind.handlerError, "x", "y");
