@@ -171,7 +171,7 @@ describe("TopicRegistry", () => {
     let openingMost = 0;
     fixture.backend.openPartitionLog = async (topic, partition) => {
       openingMost = Math.max(openingMost, ++opening);
-      await Bun.sleep(1);
+      await nextTurn();
       opening--;
       return openPartitionLog(topic, partition);
     };
@@ -189,7 +189,7 @@ describe("TopicRegistry", () => {
       const close = partition.log.close.bind(partition.log);
       partition.log.close = async () => {
         closingMost = Math.max(closingMost, ++closing);
-        await Bun.sleep(1);
+        await nextTurn();
         await close();
         closing--;
       };
