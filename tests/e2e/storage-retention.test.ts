@@ -94,8 +94,12 @@ describe("retention", () => {
     };
     const { low } = await eventually(trimmed, "retention.bytes to delete segments", retentionWait);
     const stored = await readAll("bounded");
+    // A later retention pass may trim more while this reads: the read starts at a log start
+    // offset between the one seen and the one after the read.
+    const after = await offsets("bounded");
     expect(stored.length).toBeLessThan(400);
-    expect(stored[0][0]).toBe(low);
+    expect(stored[0][0]).toBeGreaterThanOrEqual(low);
+    expect(stored[0][0]).toBeLessThanOrEqual(after.low);
     expect(stored.at(-1)?.[2]).toBe(`bounded-399-${"y".repeat(60)}`);
   }, 60_000);
 });
